@@ -1,0 +1,1 @@
+"""What every domain shares: schema assembly, context, pagination, filters, errors, IDs."""

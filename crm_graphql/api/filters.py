@@ -1,0 +1,198 @@
+"""Typed filter inputs and the one builder that turns them into ORM conditions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar
+
+import strawberry
+from strawberry.types.unset import UNSET
+from tortoise.expressions import Q
+
+from crm_graphql.api.ids import decode_id
+
+#: Filter operator (Python attribute name) -> Tortoise lookup suffix.
+_LOOKUPS = {
+    "eq": "",
+    "in_": "__in",
+    "contains": "__icontains",
+    "starts_with": "__istartswith",
+    "gt": "__gt",
+    "gte": "__gte",
+    "lt": "__lt",
+    "lte": "__lte",
+    "is_null": "__isnull",
+}
+
+_NOTHING = Q(pk__in=[0])  # no row has primary key 0: an always-false condition
+
+
+class LeafFilter:
+    """Conditions on one column; every condition given must hold."""
+
+    def to_q(self, column: str) -> Q:
+        parts = []
+        for name, suffix in _LOOKUPS.items():
+            value = getattr(self, name, UNSET)
+            if value is UNSET or value is None:
+                continue
+            if name == "in_" and not value:
+                parts.append(_NOTHING)
+                continue
+            parts.append(Q(**{f"{column}{suffix}": self.convert(value)}))
+        return Q(*parts) if parts else Q()
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+
+_IS_NULL = strawberry.field(
+    default=UNSET, name="isNull", description="true: the value is absent; false: present."
+)
+
+
+@strawberry.input(description="Conditions on a text field. All conditions given must hold.")
+class StringFilter(LeafFilter):
+    eq: str | None = strawberry.field(default=UNSET, description="Exactly equal.")
+    in_: list[str] | None = strawberry.field(
+        default=UNSET, name="in", description="Equal to one of these."
+    )
+    contains: str | None = strawberry.field(
+        default=UNSET, description="Contains this text, ignoring case."
+    )
+    starts_with: str | None = strawberry.field(
+        default=UNSET, description="Starts with this text, ignoring case."
+    )
+    is_null: bool | None = _IS_NULL
+
+
+def _comparable(python_type: type, name: str, what: str) -> type:
+    """A filter input with eq/gt/gte/lt/lte/isNull over one scalar type."""
+    optional = python_type | None
+    namespace: dict[str, Any] = {
+        "__annotations__": {
+            "eq": optional,
+            "gt": optional,
+            "gte": optional,
+            "lt": optional,
+            "lte": optional,
+            "is_null": bool | None,
+        },
+        "eq": strawberry.field(default=UNSET, description="Equal."),
+        "gt": strawberry.field(default=UNSET, description="Greater than (later than)."),
+        "gte": strawberry.field(default=UNSET, description="Greater than or equal."),
+        "lt": strawberry.field(default=UNSET, description="Less than (earlier than)."),
+        "lte": strawberry.field(default=UNSET, description="Less than or equal."),
+        "is_null": _IS_NULL,
+    }
+    cls = type(name, (LeafFilter,), namespace)
+    return strawberry.input(cls, description=f"Conditions on {what}. All given must hold.")
+
+
+IntFilter = _comparable(int, "IntFilter", "a whole number")
+DecimalFilter = _comparable(Decimal, "DecimalFilter", "a decimal amount")
+DateTimeFilter = _comparable(datetime, "DateTimeFilter", "a point in time")
+DateFilter = _comparable(date, "DateFilter", "a calendar date")
+
+
+@strawberry.input(description="Condition on a true/false field.")
+class BooleanFilter(LeafFilter):
+    eq: bool | None = strawberry.field(default=UNSET, description="Equal.")
+
+
+@strawberry.input(description="Conditions on a reference to another record, by its global ID.")
+class IDFilter(LeafFilter):
+    eq: strawberry.ID | None = strawberry.field(default=UNSET, description="Equal.")
+    in_: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, name="in", description="One of these."
+    )
+    is_null: bool | None = _IS_NULL
+
+
+def enum_filter(py_enum: type[Enum]) -> type:
+    """The ``<Enum>Filter`` input: eq / in over one GraphQL enum."""
+    namespace: dict[str, Any] = {
+        "__annotations__": {"eq": py_enum | None, "in_": list[py_enum] | None},
+        "eq": strawberry.field(default=UNSET, description="Equal."),
+        "in_": strawberry.field(default=UNSET, name="in", description="One of these."),
+    }
+    cls = type(f"{py_enum.__name__}Filter", (LeafFilter,), namespace)
+    return strawberry.input(cls, description=f"Conditions on a {py_enum.__name__} value.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref:
+    """A filter field that compares a foreign key with global IDs of ``type_name``."""
+
+    column: str
+    type_name: str
+
+
+class FilterInput:
+    """Base of the per-type filter inputs (``CustomerFilter``, ...).
+
+    ``columns`` maps an input field to its ORM column when the names differ, or to a
+    :class:`Ref` for references given as global IDs. The ``and_``/``or_``/``not_``
+    fields of the subclass combine nested filters of the same type.
+    """
+
+    columns: ClassVar[Mapping[str, str | Ref]] = {}
+
+    def to_q(self) -> Q:
+        """The whole filter as one ORM condition."""
+        parts: list[Q] = []
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if value is UNSET or value is None:
+                continue
+            if field.name == "and_":
+                parts.extend(item.to_q() for item in value)
+            elif field.name == "or_":
+                parts.append(
+                    Q(*(item.to_q() for item in value), join_type="OR") if value else _NOTHING
+                )
+            elif field.name == "not_":
+                parts.append(~value.to_q())
+            else:
+                column = self.columns.get(field.name, field.name)
+                if isinstance(column, Ref):
+                    parts.append(_ref_q(value, column, field.name))
+                else:
+                    parts.append(value.to_q(column))
+        return Q(*parts) if parts else Q()
+
+
+def _ref_q(value: IDFilter, ref: Ref, field_name: str) -> Q:
+    parts = []
+    argument = f"filter.{strawberry_name(field_name)}"
+    if value.eq not in (UNSET, None):
+        parts.append(Q(**{ref.column: decode_id(value.eq, ref.type_name, argument)}))
+    if value.in_ not in (UNSET, None):
+        ids = [decode_id(item, ref.type_name, argument) for item in value.in_]
+        parts.append(Q(**{f"{ref.column}__in": ids}) if ids else _NOTHING)
+    if value.is_null not in (UNSET, None):
+        parts.append(Q(**{f"{ref.column}__isnull": value.is_null}))
+    return Q(*parts) if parts else Q()
+
+
+def strawberry_name(python_name: str) -> str:
+    """camelCase GraphQL name of a snake_case Python name."""
+    head, *rest = python_name.rstrip("_").split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def filter_q(value: FilterInput | None) -> Q:
+    """The condition of an optional ``filter:`` argument."""
+    return Q() if value is None or value is UNSET else value.to_q()
+
+
+def search_q(text: str | None, columns: tuple[str, ...]) -> Q:
+    """Free-text search: every word must appear (ignoring case) in one of ``columns``."""
+    if not text:
+        return Q()
+    words = text.split()[:8]
+    return Q(*(Q(*(Q(**{f"{c}__icontains": w}) for c in columns), join_type="OR") for w in words))

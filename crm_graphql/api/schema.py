@@ -1,0 +1,96 @@
+"""Assembly of the GraphQL schema from every domain's root fields."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.types import ExecutionContext
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.errors import ErrorCode
+from crm_graphql.api.node import Node, resolve_node
+from crm_graphql.api.pagination import IdArg
+from crm_graphql.domains.customers.queries import CustomerQueries
+from crm_graphql.domains.customers.types import Company, Customer
+from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.interactions.types import Interaction
+from crm_graphql.domains.orders.queries import OrderQueries
+from crm_graphql.domains.orders.types import Order, OrderItem, Product
+from crm_graphql.domains.sales.queries import SalesQueries
+from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.users.queries import UserQueries
+from crm_graphql.domains.users.types import User
+from crm_graphql.settings import Settings
+
+logger = logging.getLogger("crm_graphql.errors")
+
+#: Every type that implements ``Node``.
+NODE_TYPES = (Company, Customer, Interaction, Opportunity, Order, OrderItem, Product, User)
+
+
+@strawberry.type(description="Every read the CRM offers.")
+class Query(CustomerQueries, InteractionQueries, OrderQueries, SalesQueries, UserQueries):
+    @strawberry.field(description="Any record by its global ID; null when there is none.")
+    async def node(self, info: Info, id: IdArg) -> Node | None:
+        return await resolve_node(info, id)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for faults of the server (bugs, lost connections), not of the request."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hide the details of unexpected faults; keep expected errors as they are."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": str(ErrorCode.INTERNAL_SERVER_ERROR)},
+        )
+
+
+class CrmSchema(strawberry.Schema):
+    """The schema; logs unexpected faults only (expected errors are the client's)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_unexpected(error):
+                logger.error("unexpected error", exc_info=error.original_error)
+
+
+def build_schema(settings: Settings | None = None) -> CrmSchema:
+    """The schema with its limits.
+
+    Extensions are factories (one instance per request). The depth rule is built
+    once: a new rule class per request would make every validation-cache lookup miss.
+    """
+    max_depth = settings.max_query_depth if settings else 10
+    depth_rule = create_validator(max_depth, None)
+    extensions: list[Any] = [
+        lambda: AddValidationRules([depth_rule]),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        MaskUnexpectedErrors,
+    ]
+    return CrmSchema(query=Query, types=list(NODE_TYPES), extensions=extensions)
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,1 @@
+"""Database configuration, connection setup and migrations."""

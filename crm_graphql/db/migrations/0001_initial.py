@@ -1,0 +1,183 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from crm_graphql.db.models import MoneyField
+from crm_graphql.domains.customers.models import CustomerSource, LifecycleStage, SizeBand
+from crm_graphql.domains.interactions.models import Channel, Direction
+from crm_graphql.domains.orders.models import OrderStatus
+from crm_graphql.domains.sales.models import OpportunityStage
+from crm_graphql.domains.users.models import Role
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Product',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sku', fields.CharField(unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=200)),
+                ('description', fields.TextField(null=True, unique=False)),
+                ('unit_price', MoneyField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('active', fields.BooleanField(default=True)),
+            ],
+            options={'table': 'product', 'app': 'models', 'indexes': [Index(fields=['name', 'id'])], 'pk_attr': 'id', 'table_description': 'Something the organisation sells.'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='User',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=120)),
+                ('email', fields.CharField(unique=True, max_length=254)),
+                ('role', fields.CharEnumField(default=Role.SALES, description='ADMIN: ADMIN\nMANAGER: MANAGER\nSALES: SALES\nSUPPORT: SUPPORT\nMARKETING: MARKETING\nANALYST: ANALYST', enum_type=Role, max_length=16)),
+                ('is_active', fields.BooleanField(default=True)),
+            ],
+            options={'table': 'crm_user', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A staff member of the organisation running the CRM.'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='Company',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('address_line1', fields.CharField(null=True, max_length=200)),
+                ('address_line2', fields.CharField(null=True, max_length=200)),
+                ('city', fields.CharField(null=True, max_length=100)),
+                ('region', fields.CharField(null=True, max_length=100)),
+                ('postal_code', fields.CharField(null=True, max_length=20)),
+                ('country', fields.CharField(null=True, description='ISO 3166-1 alpha-2', max_length=2)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(db_index=True, max_length=200)),
+                ('domain', fields.CharField(null=True, db_index=True, max_length=253)),
+                ('industry', fields.CharField(null=True, max_length=100)),
+                ('size_band', fields.CharEnumField(null=True, description='MICRO: MICRO\nSMALL: SMALL\nMEDIUM: MEDIUM\nLARGE: LARGE\nENTERPRISE: ENTERPRISE', enum_type=SizeBand, max_length=16)),
+                ('phone', fields.CharField(null=True, max_length=32)),
+                ('owner', fields.ForeignKeyField('models.User', source_field='owner_id', null=True, db_constraint=True, to_field='id', related_name='owned_companies', on_delete=OnDelete.SET_NULL)),
+            ],
+            options={'table': 'company', 'app': 'models', 'indexes': [Index(fields=['created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'An organisation that customers belong to.'},
+            bases=['TimestampedModel', 'AddressMixin'],
+        ),
+        ops.CreateModel(
+            name='Customer',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('address_line1', fields.CharField(null=True, max_length=200)),
+                ('address_line2', fields.CharField(null=True, max_length=200)),
+                ('city', fields.CharField(null=True, max_length=100)),
+                ('region', fields.CharField(null=True, max_length=100)),
+                ('postal_code', fields.CharField(null=True, max_length=20)),
+                ('country', fields.CharField(null=True, description='ISO 3166-1 alpha-2', max_length=2)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('first_name', fields.CharField(max_length=100)),
+                ('last_name', fields.CharField(max_length=100)),
+                ('email', fields.CharField(null=True, db_index=True, max_length=254)),
+                ('phone', fields.CharField(null=True, max_length=32)),
+                ('job_title', fields.CharField(null=True, max_length=120)),
+                ('company', fields.ForeignKeyField('models.Company', source_field='company_id', null=True, db_constraint=True, to_field='id', related_name='customers', on_delete=OnDelete.SET_NULL)),
+                ('lifecycle_stage', fields.CharEnumField(default=LifecycleStage.LEAD, db_index=True, description='LEAD: LEAD\nPROSPECT: PROSPECT\nCUSTOMER: CUSTOMER\nCHURNED: CHURNED', enum_type=LifecycleStage, max_length=16)),
+                ('owner', fields.ForeignKeyField('models.User', source_field='owner_id', null=True, db_constraint=True, to_field='id', related_name='owned_customers', on_delete=OnDelete.SET_NULL)),
+                ('source', fields.CharEnumField(default=CustomerSource.OTHER, description='WEB_FORM: WEB_FORM\nIMPORT: IMPORT\nEMAIL: EMAIL\nREFERRAL: REFERRAL\nEVENT: EVENT\nOTHER: OTHER', enum_type=CustomerSource, max_length=16)),
+                ('birth_date', fields.DateField(null=True)),
+                ('marketing_consent', fields.BooleanField(default=False)),
+                ('tags', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('custom_fields', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('deleted_at', fields.DatetimeField(null=True, description='Set when soft-deleted.', auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'customer', 'app': 'models', 'indexes': [Index(fields=['created_at', 'id']), Index(fields=['last_name', 'first_name']), Index(fields=['company_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'A person the organisation knows: a lead, a prospect or a customer.'},
+            bases=['TimestampedModel', 'AddressMixin'],
+        ),
+        ops.CreateModel(
+            name='Opportunity',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='opportunities', on_delete=OnDelete.CASCADE)),
+                ('company', fields.ForeignKeyField('models.Company', source_field='company_id', null=True, db_constraint=True, to_field='id', related_name='opportunities', on_delete=OnDelete.SET_NULL)),
+                ('owner', fields.ForeignKeyField('models.User', source_field='owner_id', null=True, db_constraint=True, to_field='id', related_name='owned_opportunities', on_delete=OnDelete.SET_NULL)),
+                ('name', fields.CharField(max_length=200)),
+                ('amount', MoneyField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('stage', fields.CharEnumField(default=OpportunityStage.PROSPECTING, description='PROSPECTING: PROSPECTING\nQUALIFICATION: QUALIFICATION\nPROPOSAL: PROPOSAL\nNEGOTIATION: NEGOTIATION\nCLOSED_WON: CLOSED_WON\nCLOSED_LOST: CLOSED_LOST', enum_type=OpportunityStage, max_length=16)),
+                ('probability', fields.SmallIntField(default=10)),
+                ('expected_close_date', fields.DateField(null=True)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('lost_reason', fields.CharField(null=True, max_length=255)),
+            ],
+            options={'table': 'opportunity', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'created_at']), Index(fields=['company_id', 'created_at']), Index(fields=['stage', 'expected_close_date']), Index(fields=['created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'A possible sale to a customer (and its company).'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='Interaction',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='interactions', on_delete=OnDelete.CASCADE)),
+                ('author', fields.ForeignKeyField('models.User', source_field='author_id', null=True, db_constraint=True, to_field='id', related_name='interactions', on_delete=OnDelete.SET_NULL)),
+                ('opportunity', fields.ForeignKeyField('models.Opportunity', source_field='opportunity_id', null=True, db_constraint=True, to_field='id', related_name='interactions', on_delete=OnDelete.SET_NULL)),
+                ('channel', fields.CharEnumField(description='EMAIL: EMAIL\nCALL: CALL\nMEETING: MEETING\nSMS: SMS\nCHAT: CHAT\nSOCIAL: SOCIAL\nWEB_VISIT: WEB_VISIT\nNOTE: NOTE', enum_type=Channel, max_length=16)),
+                ('direction', fields.CharEnumField(description='INBOUND: INBOUND\nOUTBOUND: OUTBOUND\nINTERNAL: INTERNAL', enum_type=Direction, max_length=16)),
+                ('subject', fields.CharField(max_length=255)),
+                ('body', fields.TextField(null=True, unique=False)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('duration_seconds', fields.IntField(null=True)),
+                ('outcome', fields.CharField(null=True, max_length=120)),
+            ],
+            options={'table': 'interaction', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'occurred_at']), Index(fields=['occurred_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One touch point between the organisation and a customer.'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('number', fields.CharField(unique=True, max_length=32)),
+                ('customer', fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharEnumField(default=OrderStatus.DRAFT, description='DRAFT: DRAFT\nPLACED: PLACED\nPAID: PAID\nSHIPPED: SHIPPED\nCANCELLED: CANCELLED\nREFUNDED: REFUNDED', enum_type=OrderStatus, max_length=16)),
+                ('currency', fields.CharField(max_length=3)),
+                ('subtotal', MoneyField(default=0)),
+                ('tax_total', MoneyField(default=0)),
+                ('total', MoneyField(default=0)),
+                ('placed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'crm_order', 'app': 'models', 'indexes': [Index(fields=['customer_id', 'created_at']), Index(fields=['customer_id', 'status']), Index(fields=['status', 'placed_at']), Index(fields=['created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'An order placed by a customer, with totals computed from its items.'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='OrderItem',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('product', fields.ForeignKeyField('models.Product', source_field='product_id', db_constraint=True, to_field='id', related_name='order_items', on_delete=OnDelete.RESTRICT)),
+                ('quantity', fields.IntField()),
+                ('unit_price', MoneyField()),
+                ('line_total', MoneyField()),
+            ],
+            options={'table': 'order_item', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One line of an order: a product, a quantity and the price agreed.'},
+            bases=['TimestampedModel'],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Faker-made demo data."""

@@ -1,0 +1,1 @@
+"""One package per CRM module: models, GraphQL types, loaders, root fields."""

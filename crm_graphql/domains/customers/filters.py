@@ -1,0 +1,119 @@
+"""Filters, search and sort orders of customer and company lists."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from crm_graphql.api.filters import (
+    BooleanFilter,
+    DateFilter,
+    DateTimeFilter,
+    FilterInput,
+    IDFilter,
+    Ref,
+    StringFilter,
+    enum_filter,
+)
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
+from crm_graphql.domains.customers.models import Company, Customer
+
+LifecycleStageFilter = enum_filter(LifecycleStage)
+CustomerSourceFilter = enum_filter(CustomerSource)
+SizeBandFilter = enum_filter(SizeBand)
+
+#: Columns matched by ``customers(search:)``: every word must match one of them.
+CUSTOMER_SEARCH = ("first_name", "last_name", "email", "company__name")
+#: Columns matched by ``companies(search:)``.
+COMPANY_SEARCH = ("name", "domain")
+
+
+@strawberry.input(description="Conditions on customers; all given conditions must hold.")
+class CustomerFilter(FilterInput):
+    columns = {"company": Ref("company_id", "Company"), "owner": Ref("owner_id", "User")}
+
+    first_name: StringFilter | None = strawberry.field(default=UNSET, description="First name.")
+    last_name: StringFilter | None = strawberry.field(default=UNSET, description="Last name.")
+    email: StringFilter | None = strawberry.field(default=UNSET, description="E-mail address.")
+    job_title: StringFilter | None = strawberry.field(default=UNSET, description="Job title.")
+    country: StringFilter | None = strawberry.field(
+        default=UNSET, description="Country of the address (ISO 3166-1 alpha-2)."
+    )
+    lifecycle_stage: LifecycleStageFilter | None = strawberry.field(
+        default=UNSET, description="Lifecycle stage."
+    )
+    source: CustomerSourceFilter | None = strawberry.field(default=UNSET, description="Source.")
+    marketing_consent: BooleanFilter | None = strawberry.field(
+        default=UNSET, description="Consent to marketing."
+    )
+    birth_date: DateFilter | None = strawberry.field(default=UNSET, description="Birth date.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When the customer was created."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When the customer last changed."
+    )
+    company: IDFilter | None = strawberry.field(default=UNSET, description="The company.")
+    owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
+    and_: list[CustomerFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[CustomerFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: CustomerFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+@strawberry.input(description="Conditions on companies; all given conditions must hold.")
+class CompanyFilter(FilterInput):
+    columns = {"owner": Ref("owner_id", "User")}
+
+    name: StringFilter | None = strawberry.field(default=UNSET, description="Name.")
+    domain: StringFilter | None = strawberry.field(default=UNSET, description="Web domain.")
+    industry: StringFilter | None = strawberry.field(default=UNSET, description="Industry.")
+    country: StringFilter | None = strawberry.field(
+        default=UNSET, description="Country of the address (ISO 3166-1 alpha-2)."
+    )
+    size_band: SizeBandFilter | None = strawberry.field(default=UNSET, description="Size band.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When the company was created."
+    )
+    owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
+    and_: list[CompanyFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[CompanyFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: CompanyFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+CUSTOMER_LIST, CustomerOrderBy = sortable(
+    "Customer",
+    Customer,
+    {
+        "CREATED_AT": ("created_at", "Creation time."),
+        "UPDATED_AT": ("updated_at", "Time of the last change."),
+        "LAST_NAME": ("last_name", "Last name."),
+        "FIRST_NAME": ("first_name", "First name."),
+        "EMAIL": ("email", "E-mail address."),
+        "LIFECYCLE_STAGE": ("lifecycle_stage", "Lifecycle stage name."),
+    },
+    default=(SortKey("created_at", True),),
+)
+
+COMPANY_LIST, CompanyOrderBy = sortable(
+    "Company",
+    Company,
+    {
+        "NAME": ("name", "Name."),
+        "CREATED_AT": ("created_at", "Creation time."),
+        "UPDATED_AT": ("updated_at", "Time of the last change."),
+    },
+    default=(SortKey("name", False),),
+)

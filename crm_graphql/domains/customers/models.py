@@ -1,0 +1,102 @@
+"""Companies and the people (customers) who belong to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from crm_graphql.db.models import TimestampedModel
+
+
+class SizeBand(StrEnum):
+    """Head-count band of a company."""
+
+    MICRO = "MICRO"
+    SMALL = "SMALL"
+    MEDIUM = "MEDIUM"
+    LARGE = "LARGE"
+    ENTERPRISE = "ENTERPRISE"
+
+
+class LifecycleStage(StrEnum):
+    """Where a person stands in the customer lifecycle."""
+
+    LEAD = "LEAD"
+    PROSPECT = "PROSPECT"
+    CUSTOMER = "CUSTOMER"
+    CHURNED = "CHURNED"
+
+
+class CustomerSource(StrEnum):
+    """How a person first reached the CRM."""
+
+    WEB_FORM = "WEB_FORM"
+    IMPORT = "IMPORT"
+    EMAIL = "EMAIL"
+    REFERRAL = "REFERRAL"
+    EVENT = "EVENT"
+    OTHER = "OTHER"
+
+
+class AddressMixin:
+    """A postal address stored as plain columns on the owning row."""
+
+    address_line1 = fields.CharField(max_length=200, null=True)
+    address_line2 = fields.CharField(max_length=200, null=True)
+    city = fields.CharField(max_length=100, null=True)
+    region = fields.CharField(max_length=100, null=True)
+    postal_code = fields.CharField(max_length=20, null=True)
+    country = fields.CharField(max_length=2, null=True, description="ISO 3166-1 alpha-2")
+
+
+class Company(TimestampedModel, AddressMixin):
+    """An organisation that customers belong to."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, db_index=True)
+    domain = fields.CharField(max_length=253, null=True, db_index=True)
+    industry = fields.CharField(max_length=100, null=True)
+    size_band = fields.CharEnumField(SizeBand, max_length=16, null=True)
+    phone = fields.CharField(max_length=32, null=True)
+    owner = fields.ForeignKeyField(
+        "models.User", related_name="owned_companies", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "company"
+        indexes = (("created_at", "id"),)
+
+
+class Customer(TimestampedModel, AddressMixin):
+    """A person the organisation knows: a lead, a prospect or a customer."""
+
+    id = fields.IntField(primary_key=True)
+    first_name = fields.CharField(max_length=100)
+    last_name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    phone = fields.CharField(max_length=32, null=True)
+    job_title = fields.CharField(max_length=120, null=True)
+    company = fields.ForeignKeyField(
+        "models.Company", related_name="customers", null=True, on_delete=fields.SET_NULL
+    )
+    lifecycle_stage = fields.CharEnumField(
+        LifecycleStage, max_length=16, default=LifecycleStage.LEAD, db_index=True
+    )
+    owner = fields.ForeignKeyField(
+        "models.User", related_name="owned_customers", null=True, on_delete=fields.SET_NULL
+    )
+    source = fields.CharEnumField(CustomerSource, max_length=16, default=CustomerSource.OTHER)
+    birth_date = fields.DateField(null=True)
+    marketing_consent = fields.BooleanField(default=False)
+    tags = fields.JSONField(default=list)
+    custom_fields = fields.JSONField(default=dict)
+    deleted_at = fields.DatetimeField(null=True, description="Set when soft-deleted.")
+
+    class Meta:
+        table = "customer"
+        indexes = (
+            ("created_at", "id"),
+            ("last_name", "first_name"),
+            ("company_id", "created_at"),
+        )

@@ -1,0 +1,298 @@
+"""GraphQL types of customers and companies: the customer-360 view."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from tortoise.expressions import Q
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.money import MoneyAmount
+from crm_graphql.api.node import Node, node_type
+from crm_graphql.api.pagination import (
+    After,
+    Before,
+    Connection,
+    FilterArg,
+    First,
+    Last,
+    OrderByArg,
+    child_page,
+)
+from crm_graphql.domains.customers import loaders
+from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
+from crm_graphql.domains.customers.filters import CUSTOMER_LIST, CustomerFilter, CustomerOrderBy
+from crm_graphql.domains.customers.models import Company as CompanyModel
+from crm_graphql.domains.customers.models import Customer as CustomerModel
+from crm_graphql.domains.interactions.filters import (
+    INTERACTION_LIST,
+    InteractionFilter,
+    InteractionOrderBy,
+)
+from crm_graphql.domains.interactions.types import Interaction
+from crm_graphql.domains.orders.filters import ORDER_LIST, OrderFilter, OrderOrderBy
+from crm_graphql.domains.orders.types import Order
+from crm_graphql.domains.sales.filters import (
+    OPPORTUNITY_LIST,
+    OpportunityFilter,
+    OpportunityOrderBy,
+)
+from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.users.models import User as UserModel
+from crm_graphql.domains.users.types import User
+
+#: Soft-deleted customers are left out of every list.
+NOT_DELETED = Q(deleted_at__isnull=True)
+
+
+def is_visible_customer(row: CustomerModel) -> bool:
+    """False for soft-deleted customers."""
+    return row.deleted_at is None
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    line1: str | None = strawberry.field(description="Street and number.")
+    line2: str | None = strawberry.field(description="Apartment, floor, building.")
+    city: str | None = strawberry.field(description="City or town.")
+    region: str | None = strawberry.field(description="State, province or county.")
+    postal_code: str | None = strawberry.field(description="Postal or ZIP code.")
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+
+
+def address_of(row: Any) -> Address | None:
+    """The address stored on a customer or company row, or None when it has none."""
+    parts = (
+        row.address_line1,
+        row.address_line2,
+        row.city,
+        row.region,
+        row.postal_code,
+        row.country,
+    )
+    if not any(parts):
+        return None
+    return Address(
+        line1=parts[0],
+        line2=parts[1],
+        city=parts[2],
+        region=parts[3],
+        postal_code=parts[4],
+        country=parts[5],
+    )
+
+
+@strawberry.type(description="An organisation that customers belong to.")
+@node_type(CompanyModel)
+class Company(Node):
+    name: str = strawberry.field(description="Name.")
+    domain: str | None = strawberry.field(description="Web domain, e.g. example.com.")
+    industry: str | None = strawberry.field(description="Industry.")
+    size_band: SizeBand | None = strawberry.field(description="Head-count band.")
+    phone: str | None = strawberry.field(description="Main phone number (E.164).")
+    created_at: datetime = strawberry.field(description="When the company was created.")
+    updated_at: datetime = strawberry.field(description="When the company last changed.")
+
+    @strawberry.field(description="Postal address; null when none is known.")
+    def address(self, root: CompanyModel) -> Address | None:
+        return address_of(root)
+
+    @strawberry.field(description="The staff member responsible for the account.")
+    async def owner(self, root: CompanyModel, info: Info) -> User | None:
+        return await load_by_id(info, UserModel, root.owner_id)
+
+    @strawberry.field(description="People who work at the company, newest first by default.")
+    async def customers(
+        self,
+        root: CompanyModel,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg[CustomerFilter | None] = None,
+        order_by: OrderByArg[list[CustomerOrderBy] | None] = None,
+    ) -> Connection[Customer]:
+        return await child_page(
+            info,
+            CUSTOMER_LIST,
+            "company_id",
+            root.id,
+            filter=filter,
+            where=NOT_DELETED,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
+
+    @strawberry.field(description="Opportunities with the company, newest first by default.")
+    async def opportunities(
+        self,
+        root: CompanyModel,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg[OpportunityFilter | None] = None,
+        order_by: OrderByArg[list[OpportunityOrderBy] | None] = None,
+    ) -> Connection[Opportunity]:
+        return await child_page(
+            info,
+            OPPORTUNITY_LIST,
+            "company_id",
+            root.id,
+            filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
+
+
+@strawberry.type(
+    description="A person the organisation knows, with the full history of their "
+    "interactions, orders and opportunities."
+)
+@node_type(CustomerModel, visible=is_visible_customer)
+class Customer(Node):
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    email: str | None = strawberry.field(description="E-mail address.")
+    phone: str | None = strawberry.field(description="Phone number (E.164).")
+    job_title: str | None = strawberry.field(description="Role at the company.")
+    lifecycle_stage: LifecycleStage = strawberry.field(description="Lifecycle stage.")
+    source: CustomerSource = strawberry.field(description="How the person reached the CRM.")
+    birth_date: date | None = strawberry.field(description="Date of birth.")
+    marketing_consent: bool = strawberry.field(
+        description="True when the person agreed to receive marketing."
+    )
+    tags: list[str] = strawberry.field(description="Free labels for segmentation.")
+    custom_fields: JSON = strawberry.field(description="Organisation-defined extra fields.")
+    created_at: datetime = strawberry.field(description="When the customer was created.")
+    updated_at: datetime = strawberry.field(description="When the customer last changed.")
+
+    @strawberry.field(description="Postal address; null when none is known.")
+    def address(self, root: CustomerModel) -> Address | None:
+        return address_of(root)
+
+    @strawberry.field(description="The company the person works for, if known.")
+    async def company(self, root: CustomerModel, info: Info) -> Company | None:
+        return await load_by_id(info, CompanyModel, root.company_id)
+
+    @strawberry.field(description="The staff member responsible for the customer.")
+    async def owner(self, root: CustomerModel, info: Info) -> User | None:
+        return await load_by_id(info, UserModel, root.owner_id)
+
+    @strawberry.field(
+        description="Sum of the totals of PAID and SHIPPED orders in the base currency "
+        "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`."
+    )
+    async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal:
+        amounts = await loaders.load_lifetime_values(info, root.id)
+        return loaders.in_currency(amounts, info.context.settings.base_currency)
+
+    @strawberry.field(description="Lifetime value per currency, one entry per currency used.")
+    async def lifetime_value_by_currency(
+        self, root: CustomerModel, info: Info
+    ) -> list[MoneyAmount]:
+        return await loaders.load_lifetime_values(info, root.id)
+
+    @strawberry.field(
+        description="Sum of the amounts of open opportunities (not won or lost) in the base "
+        "currency; other currencies are in `openPipelineByCurrency`."
+    )
+    async def open_pipeline_amount(self, root: CustomerModel, info: Info) -> Decimal:
+        amounts = await loaders.load_open_pipeline(info, root.id)
+        return loaders.in_currency(amounts, info.context.settings.base_currency)
+
+    @strawberry.field(description="Open pipeline per currency, one entry per currency used.")
+    async def open_pipeline_by_currency(self, root: CustomerModel, info: Info) -> list[MoneyAmount]:
+        return await loaders.load_open_pipeline(info, root.id)
+
+    @strawberry.field(description="When the latest interaction happened; null if none.")
+    async def last_interaction_at(self, root: CustomerModel, info: Info) -> datetime | None:
+        return await loaders.load_last_interaction_at(info, root.id)
+
+    @strawberry.field(description="The customer's interactions, newest first by default.")
+    async def interactions(
+        self,
+        root: CustomerModel,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg[InteractionFilter | None] = None,
+        order_by: OrderByArg[list[InteractionOrderBy] | None] = None,
+    ) -> Connection[Interaction]:
+        return await child_page(
+            info,
+            INTERACTION_LIST,
+            "customer_id",
+            root.id,
+            filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
+
+    @strawberry.field(description="The customer's orders, newest first by default.")
+    async def orders(
+        self,
+        root: CustomerModel,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg[OrderFilter | None] = None,
+        order_by: OrderByArg[list[OrderOrderBy] | None] = None,
+    ) -> Connection[Order]:
+        return await child_page(
+            info,
+            ORDER_LIST,
+            "customer_id",
+            root.id,
+            filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )
+
+    @strawberry.field(description="The customer's opportunities, newest first by default.")
+    async def opportunities(
+        self,
+        root: CustomerModel,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: FilterArg[OpportunityFilter | None] = None,
+        order_by: OrderByArg[list[OpportunityOrderBy] | None] = None,
+    ) -> Connection[Opportunity]:
+        return await child_page(
+            info,
+            OPPORTUNITY_LIST,
+            "customer_id",
+            root.id,
+            filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order_by=order_by,
+        )

@@ -1,0 +1,69 @@
+"""Filters and sort orders of interaction lists."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from crm_graphql.api.filters import (
+    DateTimeFilter,
+    FilterInput,
+    IDFilter,
+    IntFilter,
+    Ref,
+    StringFilter,
+    enum_filter,
+)
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.interactions.enums import Channel, Direction
+from crm_graphql.domains.interactions.models import Interaction
+
+ChannelFilter = enum_filter(Channel)
+DirectionFilter = enum_filter(Direction)
+
+
+@strawberry.input(description="Conditions on interactions; all given conditions must hold.")
+class InteractionFilter(FilterInput):
+    columns = {
+        "customer": Ref("customer_id", "Customer"),
+        "author": Ref("author_id", "User"),
+        "opportunity": Ref("opportunity_id", "Opportunity"),
+    }
+
+    channel: ChannelFilter | None = strawberry.field(default=UNSET, description="Channel.")
+    direction: DirectionFilter | None = strawberry.field(default=UNSET, description="Direction.")
+    subject: StringFilter | None = strawberry.field(default=UNSET, description="Subject line.")
+    outcome: StringFilter | None = strawberry.field(default=UNSET, description="Outcome.")
+    occurred_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When it happened."
+    )
+    duration_seconds: IntFilter | None = strawberry.field(
+        default=UNSET, description="Duration in seconds."
+    )
+    customer: IDFilter | None = strawberry.field(default=UNSET, description="The customer.")
+    author: IDFilter | None = strawberry.field(default=UNSET, description="The staff author.")
+    opportunity: IDFilter | None = strawberry.field(
+        default=UNSET, description="The linked opportunity."
+    )
+    and_: list[InteractionFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[InteractionFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: InteractionFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+INTERACTION_LIST, InteractionOrderBy = sortable(
+    "Interaction",
+    Interaction,
+    {
+        "OCCURRED_AT": ("occurred_at", "When it happened."),
+        "CREATED_AT": ("created_at", "When it was recorded."),
+        "CHANNEL": ("channel", "Channel name."),
+        "DURATION_SECONDS": ("duration_seconds", "Duration."),
+    },
+    default=(SortKey("occurred_at", True),),
+)

@@ -1,0 +1,56 @@
+"""Touch points with a customer: e-mails, calls, meetings, notes and the rest."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from crm_graphql.db.models import TimestampedModel
+
+
+class Channel(StrEnum):
+    """The medium of an interaction."""
+
+    EMAIL = "EMAIL"
+    CALL = "CALL"
+    MEETING = "MEETING"
+    SMS = "SMS"
+    CHAT = "CHAT"
+    SOCIAL = "SOCIAL"
+    WEB_VISIT = "WEB_VISIT"
+    NOTE = "NOTE"
+
+
+class Direction(StrEnum):
+    """Who started an interaction."""
+
+    INBOUND = "INBOUND"
+    OUTBOUND = "OUTBOUND"
+    INTERNAL = "INTERNAL"
+
+
+class Interaction(TimestampedModel):
+    """One touch point between the organisation and a customer."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="interactions", on_delete=fields.CASCADE
+    )
+    author = fields.ForeignKeyField(
+        "models.User", related_name="interactions", null=True, on_delete=fields.SET_NULL
+    )
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="interactions", null=True, on_delete=fields.SET_NULL
+    )
+    channel = fields.CharEnumField(Channel, max_length=16)
+    direction = fields.CharEnumField(Direction, max_length=16)
+    subject = fields.CharField(max_length=255)
+    body = fields.TextField(null=True)
+    occurred_at = fields.DatetimeField()
+    duration_seconds = fields.IntField(null=True)
+    outcome = fields.CharField(max_length=120, null=True)
+
+    class Meta:
+        table = "interaction"
+        indexes = (("customer_id", "occurred_at"), ("occurred_at", "id"))

@@ -1,0 +1,92 @@
+"""Filters and sort orders of product and order lists."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from crm_graphql.api.filters import (
+    BooleanFilter,
+    DateTimeFilter,
+    DecimalFilter,
+    FilterInput,
+    IDFilter,
+    Ref,
+    StringFilter,
+    enum_filter,
+)
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.orders.enums import OrderStatus
+from crm_graphql.domains.orders.models import Order, Product
+
+OrderStatusFilter = enum_filter(OrderStatus)
+
+
+@strawberry.input(description="Conditions on products; all given conditions must hold.")
+class ProductFilter(FilterInput):
+    sku: StringFilter | None = strawberry.field(default=UNSET, description="Stock-keeping unit.")
+    name: StringFilter | None = strawberry.field(default=UNSET, description="Product name.")
+    unit_price: DecimalFilter | None = strawberry.field(default=UNSET, description="List price.")
+    currency: StringFilter | None = strawberry.field(default=UNSET, description="Currency code.")
+    active: BooleanFilter | None = strawberry.field(default=UNSET, description="On sale.")
+    and_: list[ProductFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[ProductFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: ProductFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+@strawberry.input(description="Conditions on orders; all given conditions must hold.")
+class OrderFilter(FilterInput):
+    columns = {"customer": Ref("customer_id", "Customer")}
+
+    number: StringFilter | None = strawberry.field(default=UNSET, description="Order number.")
+    status: OrderStatusFilter | None = strawberry.field(default=UNSET, description="Status.")
+    currency: StringFilter | None = strawberry.field(default=UNSET, description="Currency code.")
+    total: DecimalFilter | None = strawberry.field(default=UNSET, description="Order total.")
+    placed_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When it was placed."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When it was created."
+    )
+    customer: IDFilter | None = strawberry.field(default=UNSET, description="The customer.")
+    and_: list[OrderFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[OrderFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: OrderFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+PRODUCT_LIST, ProductOrderBy = sortable(
+    "Product",
+    Product,
+    {
+        "NAME": ("name", "Product name."),
+        "SKU": ("sku", "Stock-keeping unit."),
+        "UNIT_PRICE": ("unit_price", "List price."),
+        "CREATED_AT": ("created_at", "Creation time."),
+    },
+    default=(SortKey("name", False),),
+)
+
+ORDER_LIST, OrderOrderBy = sortable(
+    "Order",
+    Order,
+    {
+        "CREATED_AT": ("created_at", "Creation time."),
+        "PLACED_AT": ("placed_at", "When it was placed (drafts have none)."),
+        "NUMBER": ("number", "Order number."),
+        "TOTAL": ("total", "Order total."),
+        "STATUS": ("status", "Status name."),
+    },
+    default=(SortKey("created_at", True),),
+)

@@ -1,0 +1,81 @@
+"""Products, orders and their line items."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from crm_graphql.db.models import MoneyField, TimestampedModel
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands between draft and delivery."""
+
+    DRAFT = "DRAFT"
+    PLACED = "PLACED"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+
+
+#: Statuses whose totals count towards a customer's lifetime value.
+REVENUE_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED)
+
+
+class Product(TimestampedModel):
+    """Something the organisation sells."""
+
+    id = fields.IntField(primary_key=True)
+    sku = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(null=True)
+    unit_price = MoneyField()
+    currency = fields.CharField(max_length=3)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "product"
+        indexes = (("name", "id"),)
+
+
+class Order(TimestampedModel):
+    """An order placed by a customer, with totals computed from its items."""
+
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=32, unique=True)
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="orders", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(OrderStatus, max_length=16, default=OrderStatus.DRAFT)
+    currency = fields.CharField(max_length=3)
+    subtotal = MoneyField(default=0)
+    tax_total = MoneyField(default=0)
+    total = MoneyField(default=0)
+    placed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "crm_order"
+        indexes = (
+            ("customer_id", "created_at"),
+            ("customer_id", "status"),
+            ("status", "placed_at"),
+            ("created_at", "id"),
+        )
+
+
+class OrderItem(TimestampedModel):
+    """One line of an order: a product, a quantity and the price agreed."""
+
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("models.Order", related_name="items", on_delete=fields.CASCADE)
+    product = fields.ForeignKeyField(
+        "models.Product", related_name="order_items", on_delete=fields.RESTRICT
+    )
+    quantity = fields.IntField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        table = "order_item"

@@ -1,0 +1,85 @@
+"""GraphQL types of products, orders and order items."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.node import Node, node_type
+from crm_graphql.domains.orders.enums import OrderStatus
+from crm_graphql.domains.orders.models import Order as OrderModel
+from crm_graphql.domains.orders.models import OrderItem as OrderItemModel
+from crm_graphql.domains.orders.models import Product as ProductModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.customers.types import Customer
+
+CustomerRef = Annotated["Customer", strawberry.lazy("crm_graphql.domains.customers.types")]
+
+
+@strawberry.type(description="Something the organisation sells.")
+@node_type(ProductModel)
+class Product(Node):
+    sku: str = strawberry.field(description="Stock-keeping unit, unique.")
+    name: str = strawberry.field(description="Product name.")
+    description: str | None = strawberry.field(description="Longer description.")
+    unit_price: Decimal = strawberry.field(description="List price per unit, in `currency`.")
+    currency: str = strawberry.field(description="ISO 4217 currency code of the price.")
+    active: bool = strawberry.field(description="False once the product is no longer sold.")
+    created_at: datetime = strawberry.field(description="When the product was created.")
+
+
+@strawberry.type(description="One line of an order: a product, a quantity and its price.")
+@node_type(OrderItemModel)
+class OrderItem(Node):
+    quantity: int = strawberry.field(description="Number of units.")
+    unit_price: Decimal = strawberry.field(
+        description="Price per unit agreed for this order, in the order's currency."
+    )
+    line_total: Decimal = strawberry.field(description="quantity x unitPrice.")
+
+    @strawberry.field(description="The product ordered.")
+    async def product(self, root: OrderItemModel, info: Info) -> Product:
+        return await load_by_id(info, ProductModel, root.product_id)
+
+
+async def load_order_items(info: Info, order_id: int) -> list[OrderItemModel]:
+    """All items of an order, batched over every order in the response."""
+
+    async def batch(order_ids: list[int]) -> list[list[OrderItemModel]]:
+        grouped: dict[int, list[OrderItemModel]] = defaultdict(list)
+        for item in await OrderItemModel.filter(order_id__in=order_ids).order_by("id"):
+            grouped[item.order_id].append(item)
+        return [grouped.get(order_id, []) for order_id in order_ids]
+
+    return await info.context.loader("order_items", batch).load(order_id)
+
+
+@strawberry.type(description="A customer's order. Totals are computed by the server from items.")
+@node_type(OrderModel)
+class Order(Node):
+    number: str = strawberry.field(description="Human-readable order number, unique.")
+    status: OrderStatus = strawberry.field(description="Where the order stands.")
+    currency: str = strawberry.field(description="ISO 4217 currency code of every amount.")
+    subtotal: Decimal = strawberry.field(description="Sum of the line totals.")
+    tax_total: Decimal = strawberry.field(description="Tax on the order.")
+    total: Decimal = strawberry.field(description="subtotal + taxTotal.")
+    placed_at: datetime | None = strawberry.field(description="When it was placed.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="The line items, in the order they were added.")
+    async def items(self, root: OrderModel, info: Info) -> list[OrderItem]:
+        return await load_order_items(info, root.id)
+
+    @strawberry.field(description="The customer who ordered.")
+    async def customer(self, root: OrderModel, info: Info) -> CustomerRef:
+        from crm_graphql.domains.customers.models import Customer as CustomerModel
+
+        return await load_by_id(info, CustomerModel, root.customer_id)

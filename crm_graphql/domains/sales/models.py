@@ -1,0 +1,73 @@
+"""Opportunities moving through the sales pipeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from crm_graphql.db.models import MoneyField, TimestampedModel
+
+
+class OpportunityStage(StrEnum):
+    """A step of the sales pipeline."""
+
+    PROSPECTING = "PROSPECTING"
+    QUALIFICATION = "QUALIFICATION"
+    PROPOSAL = "PROPOSAL"
+    NEGOTIATION = "NEGOTIATION"
+    CLOSED_WON = "CLOSED_WON"
+    CLOSED_LOST = "CLOSED_LOST"
+
+
+#: Stages of the open pipeline (not yet won or lost).
+OPEN_STAGES = (
+    OpportunityStage.PROSPECTING,
+    OpportunityStage.QUALIFICATION,
+    OpportunityStage.PROPOSAL,
+    OpportunityStage.NEGOTIATION,
+)
+
+#: Default win probability (percent) of each stage.
+STAGE_PROBABILITY = {
+    OpportunityStage.PROSPECTING: 10,
+    OpportunityStage.QUALIFICATION: 25,
+    OpportunityStage.PROPOSAL: 50,
+    OpportunityStage.NEGOTIATION: 75,
+    OpportunityStage.CLOSED_WON: 100,
+    OpportunityStage.CLOSED_LOST: 0,
+}
+
+
+class Opportunity(TimestampedModel):
+    """A possible sale to a customer (and its company)."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="opportunities", on_delete=fields.CASCADE
+    )
+    company = fields.ForeignKeyField(
+        "models.Company", related_name="opportunities", null=True, on_delete=fields.SET_NULL
+    )
+    owner = fields.ForeignKeyField(
+        "models.User", related_name="owned_opportunities", null=True, on_delete=fields.SET_NULL
+    )
+    name = fields.CharField(max_length=200)
+    amount = MoneyField()
+    currency = fields.CharField(max_length=3)
+    stage = fields.CharEnumField(
+        OpportunityStage, max_length=16, default=OpportunityStage.PROSPECTING
+    )
+    probability = fields.SmallIntField(default=10)
+    expected_close_date = fields.DateField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    lost_reason = fields.CharField(max_length=255, null=True)
+
+    class Meta:
+        table = "opportunity"
+        indexes = (
+            ("customer_id", "created_at"),
+            ("company_id", "created_at"),
+            ("stage", "expected_close_date"),
+            ("created_at", "id"),
+        )

@@ -1,0 +1,56 @@
+"""GraphQL types of opportunities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.node import Node, node_type
+from crm_graphql.domains.sales.enums import OpportunityStage
+from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
+from crm_graphql.domains.users.models import User as UserModel
+from crm_graphql.domains.users.types import User
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.customers.types import Company, Customer
+
+CustomerRef = Annotated["Customer", strawberry.lazy("crm_graphql.domains.customers.types")]
+CompanyRef = Annotated["Company", strawberry.lazy("crm_graphql.domains.customers.types")]
+
+
+@strawberry.type(description="A possible sale to a customer, moving through pipeline stages.")
+@node_type(OpportunityModel)
+class Opportunity(Node):
+    name: str = strawberry.field(description="Short name of the deal.")
+    amount: Decimal = strawberry.field(description="Expected value, in `currency`.")
+    currency: str = strawberry.field(description="ISO 4217 currency code of the amount.")
+    stage: OpportunityStage = strawberry.field(description="Pipeline stage.")
+    probability: int = strawberry.field(description="Chance of winning, in percent (0-100).")
+    expected_close_date: date | None = strawberry.field(
+        description="When the deal is expected to close."
+    )
+    closed_at: datetime | None = strawberry.field(description="When it was won or lost.")
+    lost_reason: str | None = strawberry.field(description="Why it was lost (CLOSED_LOST).")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="The customer the deal is with.")
+    async def customer(self, root: OpportunityModel, info: Info) -> CustomerRef:
+        from crm_graphql.domains.customers.models import Customer as CustomerModel
+
+        return await load_by_id(info, CustomerModel, root.customer_id)
+
+    @strawberry.field(description="The customer's company, if any.")
+    async def company(self, root: OpportunityModel, info: Info) -> CompanyRef | None:
+        from crm_graphql.domains.customers.models import Company as CompanyModel
+
+        return await load_by_id(info, CompanyModel, root.company_id)
+
+    @strawberry.field(description="The staff member responsible.")
+    async def owner(self, root: OpportunityModel, info: Info) -> User | None:
+        return await load_by_id(info, UserModel, root.owner_id)

@@ -1,0 +1,42 @@
+"""Filters and sort orders of user lists."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from crm_graphql.api.filters import BooleanFilter, FilterInput, StringFilter, enum_filter
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.users.enums import Role
+from crm_graphql.domains.users.models import User
+
+RoleFilter = enum_filter(Role)
+
+
+@strawberry.input(description="Conditions on users; all given conditions must hold.")
+class UserFilter(FilterInput):
+    name: StringFilter | None = strawberry.field(default=UNSET, description="Full name.")
+    email: StringFilter | None = strawberry.field(default=UNSET, description="E-mail address.")
+    role: RoleFilter | None = strawberry.field(default=UNSET, description="Role.")
+    is_active: BooleanFilter | None = strawberry.field(default=UNSET, description="Active flag.")
+    and_: list[UserFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[UserFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: UserFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+USER_LIST, UserOrderBy = sortable(
+    "User",
+    User,
+    {
+        "NAME": ("name", "Full name."),
+        "EMAIL": ("email", "E-mail address."),
+        "CREATED_AT": ("created_at", "Creation time."),
+    },
+    default=(SortKey("name", False),),
+)

@@ -1,0 +1,33 @@
+"""Staff members: the owners and authors of CRM records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from crm_graphql.db.models import TimestampedModel
+
+
+class Role(StrEnum):
+    """What a staff member does, and so what they may read and change."""
+
+    ADMIN = "ADMIN"
+    MANAGER = "MANAGER"
+    SALES = "SALES"
+    SUPPORT = "SUPPORT"
+    MARKETING = "MARKETING"
+    ANALYST = "ANALYST"
+
+
+class User(TimestampedModel):
+    """A staff member of the organisation running the CRM."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120)
+    email = fields.CharField(max_length=254, unique=True)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.SALES)
+    is_active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "crm_user"

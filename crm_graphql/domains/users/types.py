@@ -1,0 +1,21 @@
+"""GraphQL types of staff members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from crm_graphql.api.node import Node, node_type
+from crm_graphql.domains.users.enums import Role
+from crm_graphql.domains.users.models import User as UserModel
+
+
+@strawberry.type(description="A staff member: owner of records and author of interactions.")
+@node_type(UserModel)
+class User(Node):
+    name: str = strawberry.field(description="Full name.")
+    email: str = strawberry.field(description="Work e-mail address, unique.")
+    role: Role = strawberry.field(description="Role, which decides what the user may do.")
+    is_active: bool = strawberry.field(description="False once the user has been deactivated.")
+    created_at: datetime = strawberry.field(description="When the user was created.")

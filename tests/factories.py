@@ -1,0 +1,110 @@
+"""Small factories that build test rows through the ORM."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from crm_graphql.api.ids import to_global_id
+from crm_graphql.domains.customers.models import Company, Customer, LifecycleStage
+from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
+from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
+from crm_graphql.domains.sales.models import STAGE_PROBABILITY, Opportunity, OpportunityStage
+from crm_graphql.domains.users.models import Role, User
+
+_seq = itertools.count(1)
+BASE_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def gid(row: Any) -> str:
+    """The global ID of a row."""
+    return to_global_id(type(row).__name__, row.pk)
+
+
+async def make_user(role: Role = Role.SALES, **fields: Any) -> User:
+    n = next(_seq)
+    fields.setdefault("name", f"Staff {n}")
+    fields.setdefault("email", f"staff{n}@example.com")
+    return await User.create(role=role, **fields)
+
+
+async def make_company(**fields: Any) -> Company:
+    n = next(_seq)
+    fields.setdefault("name", f"Company {n}")
+    fields.setdefault("domain", f"company{n}.example")
+    return await Company.create(**fields)
+
+
+async def make_customer(**fields: Any) -> Customer:
+    n = next(_seq)
+    fields.setdefault("first_name", f"First{n}")
+    fields.setdefault("last_name", f"Last{n}")
+    fields.setdefault("email", f"person{n}@example.com")
+    fields.setdefault("lifecycle_stage", LifecycleStage.CUSTOMER)
+    return await Customer.create(**fields)
+
+
+async def make_interaction(customer: Customer, **fields: Any) -> Interaction:
+    n = next(_seq)
+    fields.setdefault("channel", Channel.EMAIL)
+    fields.setdefault("direction", Direction.OUTBOUND)
+    fields.setdefault("subject", f"Subject {n}")
+    fields.setdefault("body", f"Body {n}")
+    fields.setdefault("occurred_at", BASE_TIME + timedelta(minutes=n))
+    return await Interaction.create(customer=customer, **fields)
+
+
+async def make_product(**fields: Any) -> Product:
+    n = next(_seq)
+    fields.setdefault("sku", f"SKU-{n}")
+    fields.setdefault("name", f"Product {n}")
+    fields.setdefault("unit_price", Decimal("10.00"))
+    fields.setdefault("currency", "USD")
+    return await Product.create(**fields)
+
+
+async def make_order(
+    customer: Customer,
+    items: list[tuple[Product, int]] | None = None,
+    status: OrderStatus = OrderStatus.PAID,
+    currency: str = "USD",
+    **fields: Any,
+) -> Order:
+    n = next(_seq)
+    order = await Order.create(
+        customer=customer,
+        number=fields.pop("number", f"ORD-{n:06d}"),
+        status=status,
+        currency=currency,
+        placed_at=fields.pop("placed_at", BASE_TIME + timedelta(hours=n)),
+        **fields,
+    )
+    subtotal = Decimal("0.00")
+    for product, quantity in items or []:
+        line = product.unit_price * quantity
+        subtotal += line
+        await OrderItem.create(
+            order=order,
+            product=product,
+            quantity=quantity,
+            unit_price=product.unit_price,
+            line_total=line,
+        )
+    order.subtotal = order.total = subtotal
+    await order.save()
+    return order
+
+
+async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
+    n = next(_seq)
+    stage = fields.pop("stage", OpportunityStage.PROPOSAL)
+    fields.setdefault("name", f"Deal {n}")
+    fields.setdefault("amount", Decimal("1000.00"))
+    fields.setdefault("currency", "USD")
+    fields.setdefault("probability", STAGE_PROBABILITY[stage])
+    fields.setdefault("expected_close_date", date(2026, 6, 1))
+    return await Opportunity.create(
+        customer=customer, company_id=customer.company_id, stage=stage, **fields
+    )

@@ -1,0 +1,70 @@
+"""Test helpers: a small GraphQL client and an SQL statement counter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE")
+
+
+class GraphQLClient:
+    """Posts GraphQL documents to ``/graphql`` over HTTP."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """The whole response body (``data`` and ``errors``)."""
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code in (200, 400), response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of a response that must have no errors."""
+        body = await self.execute(query, variables)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The single error of a response that must fail."""
+        body = await self.execute(query, variables)
+        assert body.get("errors"), body
+        assert len(body["errors"]) == 1, body["errors"]
+        return body["errors"][0]
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.args:
+            return
+        sql = str(record.args[0]).lstrip()
+        if sql.upper().startswith(SQL_VERBS):
+            self.statements.append(sql)
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    """Collect every SQL statement the ORM sends while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+    handler = _Counter()
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
