@@ -12,11 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from crm_graphql.api.context import Context
-from crm_graphql.api.schema import build_schema
+from crm_graphql.api.schema import build_schema, error_code
 from crm_graphql.db.config import tortoise_config
 from crm_graphql.settings import Settings, load_settings
 
@@ -32,6 +34,14 @@ class CrmGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         return Context(settings=self.settings, request=request)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; every error, GraphQL's own included, carries a code."""
+        for error in result.errors or ():
+            error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+        return await super().process_result(request, result)
 
 
 async def health(request: Request) -> JSONResponse:

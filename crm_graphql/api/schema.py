@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.types import ExecutionContext
@@ -47,12 +47,13 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Hide the details of unexpected faults; keep expected errors as they are."""
+    """Hide the details of unexpected faults from clients; log them in full."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
         return GraphQLError(
             message=self.error_message,
             nodes=error.nodes,
@@ -63,15 +64,26 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+def error_code(error: GraphQLError) -> str:
+    """The ``extensions.code`` of an error; GraphQL's own errors get one here."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError):
+        return str(ErrorCode.GRAPHQL_PARSE_FAILED)
+    if "exceeds maximum operation depth" in error.message:
+        return str(ErrorCode.QUERY_TOO_COMPLEX)
+    return str(ErrorCode.GRAPHQL_VALIDATION_FAILED)
+
+
 class CrmSchema(strawberry.Schema):
-    """The schema; logs unexpected faults only (expected errors are the client's)."""
+    """The schema. Unexpected faults are logged where they are masked; expected errors
+    belong to the client and are not logged."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        for error in errors:
-            if is_unexpected(error):
-                logger.error("unexpected error", exc_info=error.original_error)
+        return None
 
 
 def build_schema(settings: Settings | None = None) -> CrmSchema:
