@@ -1,0 +1,75 @@
+"""Shared pieces of the benchmark scripts: timing an operation through the real app."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tortoise import Tortoise
+
+from crm_graphql.app import create_app
+from crm_graphql.db.config import tortoise_config
+from crm_graphql.settings import Settings
+
+
+@dataclass
+class Timing:
+    """Latencies of repeated runs of one operation, in milliseconds."""
+
+    label: str
+    samples: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    def line(self) -> str:
+        return f"{self.label:<44} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
+
+
+@asynccontextmanager
+async def http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app over HTTP (in-process ASGI transport) with the ORM open."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    try:
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            yield client
+    finally:
+        await Tortoise.close_connections()
+
+
+async def time_query(
+    client: httpx.AsyncClient,
+    label: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    runs: int = 20,
+    warmup: int = 3,
+    headers: dict[str, str] | None = None,
+) -> Timing:
+    """Run ``query`` ``warmup + runs`` times and keep the timings of the last ``runs``."""
+    samples = []
+    for index in range(warmup + runs):
+        started = time.perf_counter()
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        body = response.json()
+        if body.get("errors") and not body.get("data"):
+            raise SystemExit(f"{label}: {body['errors']}")
+        if index >= warmup:
+            samples.append(elapsed)
+    return Timing(label, samples)
