@@ -1,0 +1,196 @@
+"""The demo-data generator: proportions, consistent money, reproducibility, API readability."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, timedelta
+from decimal import Decimal
+
+from tortoise.contrib.test import truncate_all_models
+
+from crm_graphql.demo.generator import (
+    EXCHANGE_RATES,
+    REFERENCE_NOW,
+    SeedReport,
+    generate,
+    generate_if_empty,
+    price_point,
+)
+from crm_graphql.domains.customers.models import Company, Customer
+from crm_graphql.domains.interactions.models import Interaction
+from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
+from crm_graphql.domains.sales.models import (
+    STAGE_PROBABILITY,
+    Opportunity,
+    OpportunityStage,
+)
+from crm_graphql.domains.users.models import Role, User
+from tests.factories import make_customer
+
+CUSTOMERS = 200
+
+
+async def _seed(customers: int = CUSTOMERS, seed: int = 7) -> SeedReport:
+    return await generate(customers, seed, batch_size=500, progress=False)
+
+
+async def _first_emails(count: int) -> list[str | None]:
+    rows = await Customer.all().order_by("id").limit(count).values_list("email", flat=True)
+    return list(rows)
+
+
+async def test_row_counts_follow_the_configured_proportions(db):
+    report = await _seed()
+
+    counts = {
+        "crm_user": await User.all().count(),
+        "product": await Product.all().count(),
+        "company": await Company.all().count(),
+        "customer": await Customer.all().count(),
+        "opportunity": await Opportunity.all().count(),
+        "interaction": await Interaction.all().count(),
+        "crm_order": await Order.all().count(),
+        "order_item": await OrderItem.all().count(),
+    }
+    assert report.rows == counts
+    assert report.total_rows == sum(counts.values())
+    assert f"{report.total_rows:,} rows" in report.summary()
+    assert counts["customer"] == CUSTOMERS
+    assert counts["crm_user"] == 8  # at least 8, about one per 50 customers
+    assert counts["company"] == CUSTOMERS // 4
+    assert counts["product"] == 200
+    # Averages of 20, 5 and 2 per customer, drawn from skewed distributions.
+    assert 0.7 * 20 * CUSTOMERS <= counts["interaction"] <= 1.4 * 20 * CUSTOMERS
+    assert 0.7 * 5 * CUSTOMERS <= counts["crm_order"] <= 1.4 * 5 * CUSTOMERS
+    assert 0.7 * 2 * CUSTOMERS <= counts["opportunity"] <= 1.4 * 2 * CUSTOMERS
+    assert set(await User.all().values_list("role", flat=True)) == set(Role)
+
+
+async def test_history_is_skewed_like_real_data(db):
+    await _seed()
+
+    per_customer = Counter(await Interaction.all().values_list("customer_id", flat=True))
+    counts = sorted(
+        per_customer.get(c, 0) for c in await Customer.all().values_list("id", flat=True)
+    )
+    median = counts[len(counts) // 2]
+    mean = sum(counts) / len(counts)
+    # A long tail: the median customer has fewer records than the mean, the busiest far more.
+    assert median < mean
+    assert counts[-1] > 4 * mean
+    with_company = await Customer.filter(company_id__isnull=False).count()
+    assert 0.6 * CUSTOMERS <= with_company < CUSTOMERS
+
+
+async def test_order_totals_equal_the_sum_of_their_items(db):
+    await _seed()
+
+    products = {p.id: p for p in await Product.all()}
+    orders = await Order.all().prefetch_related("items")
+    assert orders
+    for order in orders:
+        items = list(order.items)
+        assert 1 <= len(items) <= 6
+        for item in items:
+            assert item.line_total == item.quantity * item.unit_price
+            # Items are priced in the order's currency from the product's list price.
+            product = products[item.product_id]
+            expected = product.unit_price
+            if order.currency != product.currency:
+                cents = int(product.unit_price * 100)
+                expected = Decimal(price_point(int(cents * EXCHANGE_RATES[order.currency]))) / 100
+            assert item.unit_price == expected, (order.currency, product.unit_price)
+        assert order.subtotal == sum(item.line_total for item in items)
+        assert order.total == order.subtotal + order.tax_total
+        assert Decimal(0) <= order.tax_total <= order.subtotal * Decimal("0.25")
+        assert (order.placed_at is None) == (order.status == OrderStatus.DRAFT)
+    currencies = Counter(order.currency for order in orders)
+    assert currencies["USD"] > 0.7 * len(orders)
+
+
+async def test_records_are_consistent_with_their_customer(db):
+    await _seed()
+
+    customers = {c.id: c for c in await Customer.all()}
+    for deal in await Opportunity.all():
+        customer = customers[deal.customer_id]
+        assert deal.company_id == customer.company_id
+        assert deal.probability == STAGE_PROBABILITY[deal.stage]
+        assert deal.created_at >= customer.created_at
+        closed = deal.stage in (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST)
+        assert (deal.closed_at is not None) == closed
+        assert (deal.lost_reason is not None) == (deal.stage == OpportunityStage.CLOSED_LOST)
+    for interaction in await Interaction.all():
+        assert interaction.occurred_at >= customers[interaction.customer_id].created_at
+        assert interaction.occurred_at <= REFERENCE_NOW
+    for customer in customers.values():
+        assert customer.phone is None or (
+            customer.phone.startswith("+") and customer.phone[1:].isdigit()
+        )
+        assert customer.created_at >= REFERENCE_NOW - timedelta(days=3 * 365 + 1)
+        assert customer.version == 1
+    emails = [c.email for c in customers.values() if c.email]
+    assert len(emails) == len(set(emails))
+
+
+async def test_datetimes_read_back_timezone_aware(db):
+    await _seed(20)
+
+    customer = await Customer.all().order_by("id").first()
+    order = await Order.exclude(placed_at=None).first()
+    assert customer is not None and order is not None
+    for value in (customer.created_at, customer.updated_at, order.placed_at):
+        assert value is not None
+        assert value.utcoffset() == timedelta(0)
+        assert value.astimezone(UTC) <= REFERENCE_NOW
+    # Filtering by a datetime compares like the ORM's own rows do.
+    assert await Customer.filter(created_at__gte=customer.created_at).count() == 20
+
+
+async def test_same_seed_gives_the_same_data(db):
+    await _seed(30, seed=11)
+    first = await _first_emails(20)
+    await truncate_all_models()
+    await _seed(30, seed=11)
+    assert await _first_emails(20) == first
+    await truncate_all_models()
+    await _seed(30, seed=12)
+    assert await _first_emails(20) != first
+
+
+async def test_seeding_adds_to_existing_rows(db):
+    existing = await make_customer(email="kept@example.com")
+    await _seed(10)
+    assert await Customer.all().count() == 11
+    assert (await Customer.get(id=existing.id)).email == "kept@example.com"
+    assert await Customer.filter(id__gt=existing.id).count() == 10
+
+
+# seed_if_empty() opens the ORM itself, which the session's open ORM does not allow; it only
+# wraps generate_if_empty() in open_database().
+async def test_seed_if_empty_leaves_a_database_with_customers_alone(db):
+    await make_customer()
+    assert await generate_if_empty(10, 1, progress=False) == 0
+    assert await Customer.all().count() == 1
+
+
+async def test_seed_if_empty_seeds_an_empty_database(db):
+    assert await generate_if_empty(10, 1, progress=False) == 10
+    assert await Customer.all().count() == 10
+
+
+async def test_api_reads_the_seeded_data(gql, db):
+    await _seed(40)
+
+    data = await gql.data(
+        "{ customers(first: 5) { totalCount nodes { lifetimeValue"
+        " orders(first: 3) { nodes { total items { quantity } } } } } }"
+    )
+    customers = data["customers"]
+    assert customers["totalCount"] == await Customer.filter(deleted_at=None).count()
+    assert len(customers["nodes"]) == 5
+    for node in customers["nodes"]:
+        assert Decimal(node["lifetimeValue"]) >= 0
+        for order in node["orders"]["nodes"]:
+            assert Decimal(order["total"]) > 0
+            assert all(item["quantity"] >= 1 for item in order["items"])
