@@ -15,8 +15,8 @@ import base64
 import binascii
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -33,6 +33,7 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.enums import SortDirection, graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
+from crm_graphql.api.loaders import Reference, attach_references, selected_fields
 
 NodeT = TypeVar("NodeT")
 
@@ -111,12 +112,21 @@ class SortKey:
 
 @dataclass(frozen=True)
 class ListSpec:
-    """How one kind of row is listed: its model, sortable columns and default order."""
+    """How one kind of row is listed: its model, sortable columns, default order, and
+    the reference fields whose rows a page attaches when they are selected."""
 
     model: type[Model]
     #: GraphQL order-field enum value name -> ORM column.
     order_columns: dict[str, str]
     default_order: tuple[SortKey, ...]
+    #: GraphQL field name -> the foreign key it follows.
+    references: Mapping[str, Reference] = field(default_factory=dict)
+
+    def wanted_references(self, info: Info) -> frozenset[str]:
+        """The reference fields the client selected on the nodes of this list."""
+        if not self.references:
+            return frozenset()
+        return frozenset(self.references.keys() & selected_fields(info, "nodes"))
 
     def sort_keys(self, order_by: Sequence[Any] | None) -> tuple[SortKey, ...]:
         """The ORDER BY of a request: the client's fields, then the primary key."""
@@ -313,7 +323,7 @@ def plan_page(
 # --------------------------------------------------------------------------- fetching
 
 
-async def paginate(plan: PagePlan, spec: ListSpec, where: Q) -> Connection[Any]:
+async def paginate(info: Info, plan: PagePlan, spec: ListSpec, where: Q) -> Connection[Any]:
     """One page of a root list: rows matching ``where``, in the plan's order."""
     query = (
         spec.model.filter(where)
@@ -322,6 +332,9 @@ async def paginate(plan: PagePlan, spec: ListSpec, where: Q) -> Connection[Any]:
         .limit(plan.limit + 1)
     )
     rows = await query
+    wanted = spec.wanted_references(info)
+    if wanted:
+        await attach_references(info, rows, spec.references, wanted)
 
     async def count() -> int:
         return await spec.model.filter(where).count()
@@ -345,7 +358,8 @@ async def paginate_children(
     ``where_key`` identifies ``where`` (filters are not hashable themselves).
     """
     context = info.context
-    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key)
+    wanted = spec.wanted_references(info)
+    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted)
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
         rows = await _fetch_windowed(
@@ -356,6 +370,8 @@ async def paginate_children(
             plan.query_keys,
             plan.limit + 1,
         )
+        if wanted:
+            await attach_references(info, rows, spec.references, wanted)
         grouped: dict[int, list[Model]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, parent_column)].append(row)
@@ -436,6 +452,7 @@ def sortable(
     model: type[Model],
     fields: dict[str, tuple[str, str]],
     default: tuple[SortKey, ...],
+    references: Mapping[str, Reference] | None = None,
 ) -> tuple[ListSpec, type]:
     """The list spec of a type and its ``<Type>OrderBy`` input.
 
@@ -463,6 +480,7 @@ def sortable(
         model=model,
         order_columns={name: column for name, (column, _) in fields.items()},
         default_order=default,
+        references=dict(references or {}),
     )
     return spec, order_input
 
@@ -497,7 +515,7 @@ async def list_page(
     plan = plan_page(
         info, spec, first=first, after=after, last=last, before=before, order_by=order_by
     )
-    return await paginate(plan, spec, where)
+    return await paginate(info, plan, spec, where)
 
 
 async def child_page(

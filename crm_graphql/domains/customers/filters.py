@@ -15,9 +15,11 @@ from crm_graphql.api.filters import (
     StringFilter,
     enum_filter,
 )
+from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
 from crm_graphql.domains.customers.models import Company, Customer
+from crm_graphql.domains.users.models import User
 
 LifecycleStageFilter = enum_filter(LifecycleStage)
 CustomerSourceFilter = enum_filter(CustomerSource)
@@ -93,6 +95,13 @@ class CompanyFilter(FilterInput):
     )
 
 
+#: Reference fields of Customer and Company and the foreign keys they follow.
+CUSTOMER_REFERENCES = {
+    "company": Reference(Company, "company_id"),
+    "owner": Reference(User, "owner_id"),
+}
+COMPANY_REFERENCES = {"owner": Reference(User, "owner_id")}
+
 CUSTOMER_LIST, CustomerOrderBy = sortable(
     "Customer",
     Customer,
@@ -105,6 +114,7 @@ CUSTOMER_LIST, CustomerOrderBy = sortable(
         "LIFECYCLE_STAGE": ("lifecycle_stage", "Lifecycle stage name."),
     },
     default=(SortKey("created_at", True),),
+    references=CUSTOMER_REFERENCES,
 )
 
 COMPANY_LIST, CompanyOrderBy = sortable(
@@ -116,4 +126,5 @@ COMPANY_LIST, CompanyOrderBy = sortable(
         "UPDATED_AT": ("updated_at", "Time of the last change."),
     },
     default=(SortKey("name", False),),
+    references=COMPANY_REFERENCES,
 )

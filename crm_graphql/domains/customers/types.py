@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import related
 from crm_graphql.api.money import MoneyAmount
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.api.pagination import (
@@ -26,7 +26,13 @@ from crm_graphql.api.pagination import (
 )
 from crm_graphql.domains.customers import loaders
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
-from crm_graphql.domains.customers.filters import CUSTOMER_LIST, CustomerFilter, CustomerOrderBy
+from crm_graphql.domains.customers.filters import (
+    COMPANY_REFERENCES,
+    CUSTOMER_LIST,
+    CUSTOMER_REFERENCES,
+    CustomerFilter,
+    CustomerOrderBy,
+)
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import (
@@ -43,7 +49,6 @@ from crm_graphql.domains.sales.filters import (
     OpportunityOrderBy,
 )
 from crm_graphql.domains.sales.types import Opportunity
-from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 #: Soft-deleted customers are left out of every list.
@@ -103,8 +108,8 @@ class Company(Node):
         return address_of(root)
 
     @strawberry.field(description="The staff member responsible for the account.")
-    async def owner(self, root: CompanyModel, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, root.owner_id)
+    def owner(self, root: CompanyModel, info: Info) -> User | None:
+        return related(info, root, "owner", COMPANY_REFERENCES["owner"])
 
     @strawberry.field(description="People who work at the company, newest first by default.")
     async def customers(
@@ -185,12 +190,12 @@ class Customer(Node):
         return address_of(root)
 
     @strawberry.field(description="The company the person works for, if known.")
-    async def company(self, root: CustomerModel, info: Info) -> Company | None:
-        return await load_by_id(info, CompanyModel, root.company_id)
+    def company(self, root: CustomerModel, info: Info) -> Company | None:
+        return related(info, root, "company", CUSTOMER_REFERENCES["company"])
 
     @strawberry.field(description="The staff member responsible for the customer.")
-    async def owner(self, root: CustomerModel, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, root.owner_id)
+    def owner(self, root: CustomerModel, info: Info) -> User | None:
+        return related(info, root, "owner", CUSTOMER_REFERENCES["owner"])
 
     @strawberry.field(
         description="Sum of the totals of PAID and SHIPPED orders in the base currency "

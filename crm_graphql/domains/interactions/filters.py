@@ -14,9 +14,13 @@ from crm_graphql.api.filters import (
     StringFilter,
     enum_filter,
 )
+from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction
+from crm_graphql.domains.sales.models import Opportunity
+from crm_graphql.domains.users.models import User
 
 ChannelFilter = enum_filter(Channel)
 DirectionFilter = enum_filter(Direction)
@@ -56,6 +60,13 @@ class InteractionFilter(FilterInput):
     )
 
 
+#: Reference fields of Interaction and the foreign keys they follow.
+INTERACTION_REFERENCES = {
+    "customer": Reference(Customer, "customer_id"),
+    "author": Reference(User, "author_id"),
+    "opportunity": Reference(Opportunity, "opportunity_id"),
+}
+
 INTERACTION_LIST, InteractionOrderBy = sortable(
     "Interaction",
     Interaction,
@@ -66,4 +77,5 @@ INTERACTION_LIST, InteractionOrderBy = sortable(
         "DURATION_SECONDS": ("duration_seconds", "Duration."),
     },
     default=(SortKey("occurred_at", True),),
+    references=INTERACTION_REFERENCES,
 )

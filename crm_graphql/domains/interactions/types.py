@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import related
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.domains.interactions.enums import Channel, Direction
+from crm_graphql.domains.interactions.filters import INTERACTION_REFERENCES
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
-from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 if TYPE_CHECKING:
@@ -38,17 +38,13 @@ class Interaction(Node):
     created_at: datetime = strawberry.field(description="When it was recorded.")
 
     @strawberry.field(description="The customer it was with.")
-    async def customer(self, root: InteractionModel, info: Info) -> CustomerRef:
-        from crm_graphql.domains.customers.models import Customer as CustomerModel
-
-        return await load_by_id(info, CustomerModel, root.customer_id)
+    def customer(self, root: InteractionModel, info: Info) -> CustomerRef:
+        return related(info, root, "customer", INTERACTION_REFERENCES["customer"])
 
     @strawberry.field(description="The staff member who recorded it.")
-    async def author(self, root: InteractionModel, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, root.author_id)
+    def author(self, root: InteractionModel, info: Info) -> User | None:
+        return related(info, root, "author", INTERACTION_REFERENCES["author"])
 
     @strawberry.field(description="The opportunity it belongs to, if any.")
-    async def opportunity(self, root: InteractionModel, info: Info) -> OpportunityRef | None:
-        from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
-
-        return await load_by_id(info, OpportunityModel, root.opportunity_id)
+    def opportunity(self, root: InteractionModel, info: Info) -> OpportunityRef | None:
+        return related(info, root, "opportunity", INTERACTION_REFERENCES["opportunity"])

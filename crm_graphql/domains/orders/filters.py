@@ -15,7 +15,9 @@ from crm_graphql.api.filters import (
     StringFilter,
     enum_filter,
 )
+from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.models import Order, Product
 
@@ -78,6 +80,10 @@ PRODUCT_LIST, ProductOrderBy = sortable(
     default=(SortKey("name", False),),
 )
 
+#: Reference fields of Order, OrderItem and the foreign keys they follow.
+ORDER_REFERENCES = {"customer": Reference(Customer, "customer_id")}
+ORDER_ITEM_REFERENCES = {"product": Reference(Product, "product_id")}
+
 ORDER_LIST, OrderOrderBy = sortable(
     "Order",
     Order,
@@ -89,4 +95,5 @@ ORDER_LIST, OrderOrderBy = sortable(
         "STATUS": ("status", "Status name."),
     },
     default=(SortKey("created_at", True),),
+    references=ORDER_REFERENCES,
 )

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import attach_references, related, selected_fields
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.domains.orders.enums import OrderStatus
+from crm_graphql.domains.orders.filters import ORDER_ITEM_REFERENCES, ORDER_REFERENCES
 from crm_graphql.domains.orders.models import Order as OrderModel
 from crm_graphql.domains.orders.models import OrderItem as OrderItemModel
 from crm_graphql.domains.orders.models import Product as ProductModel
@@ -45,20 +46,24 @@ class OrderItem(Node):
     line_total: Decimal = strawberry.field(description="quantity x unitPrice.")
 
     @strawberry.field(description="The product ordered.")
-    async def product(self, root: OrderItemModel, info: Info) -> Product:
-        return await load_by_id(info, ProductModel, root.product_id)
+    def product(self, root: OrderItemModel, info: Info) -> Product:
+        return related(info, root, "product", ORDER_ITEM_REFERENCES["product"])
 
 
 async def load_order_items(info: Info, order_id: int) -> list[OrderItemModel]:
     """All items of an order, batched over every order in the response."""
+    wanted = frozenset(ORDER_ITEM_REFERENCES.keys() & selected_fields(info))
 
     async def batch(order_ids: list[int]) -> list[list[OrderItemModel]]:
+        items = await OrderItemModel.filter(order_id__in=order_ids).order_by("id")
+        if wanted:
+            await attach_references(info, items, ORDER_ITEM_REFERENCES, wanted)
         grouped: dict[int, list[OrderItemModel]] = defaultdict(list)
-        for item in await OrderItemModel.filter(order_id__in=order_ids).order_by("id"):
+        for item in items:
             grouped[item.order_id].append(item)
         return [grouped.get(order_id, []) for order_id in order_ids]
 
-    return await info.context.loader("order_items", batch).load(order_id)
+    return await info.context.loader(("order_items", wanted), batch).load(order_id)
 
 
 @strawberry.type(description="A customer's order. Totals are computed by the server from items.")
@@ -79,7 +84,5 @@ class Order(Node):
         return await load_order_items(info, root.id)
 
     @strawberry.field(description="The customer who ordered.")
-    async def customer(self, root: OrderModel, info: Info) -> CustomerRef:
-        from crm_graphql.domains.customers.models import Customer as CustomerModel
-
-        return await load_by_id(info, CustomerModel, root.customer_id)
+    def customer(self, root: OrderModel, info: Info) -> CustomerRef:
+        return related(info, root, "customer", ORDER_REFERENCES["customer"])

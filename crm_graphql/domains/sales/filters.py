@@ -16,9 +16,12 @@ from crm_graphql.api.filters import (
     StringFilter,
     enum_filter,
 )
+from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
+from crm_graphql.domains.users.models import User
 
 OpportunityStageFilter = enum_filter(OpportunityStage)
 
@@ -61,6 +64,13 @@ class OpportunityFilter(FilterInput):
     )
 
 
+#: Reference fields of Opportunity and the foreign keys they follow.
+OPPORTUNITY_REFERENCES = {
+    "customer": Reference(Customer, "customer_id"),
+    "company": Reference(Company, "company_id"),
+    "owner": Reference(User, "owner_id"),
+}
+
 OPPORTUNITY_LIST, OpportunityOrderBy = sortable(
     "Opportunity",
     Opportunity,
@@ -72,4 +82,5 @@ OPPORTUNITY_LIST, OpportunityOrderBy = sortable(
         "NAME": ("name", "Name."),
     },
     default=(SortKey("created_at", True),),
+    references=OPPORTUNITY_REFERENCES,
 )

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import related
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.domains.sales.enums import OpportunityStage
+from crm_graphql.domains.sales.filters import OPPORTUNITY_REFERENCES
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
-from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 if TYPE_CHECKING:
@@ -40,17 +40,13 @@ class Opportunity(Node):
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @strawberry.field(description="The customer the deal is with.")
-    async def customer(self, root: OpportunityModel, info: Info) -> CustomerRef:
-        from crm_graphql.domains.customers.models import Customer as CustomerModel
-
-        return await load_by_id(info, CustomerModel, root.customer_id)
+    def customer(self, root: OpportunityModel, info: Info) -> CustomerRef:
+        return related(info, root, "customer", OPPORTUNITY_REFERENCES["customer"])
 
     @strawberry.field(description="The customer's company, if any.")
-    async def company(self, root: OpportunityModel, info: Info) -> CompanyRef | None:
-        from crm_graphql.domains.customers.models import Company as CompanyModel
-
-        return await load_by_id(info, CompanyModel, root.company_id)
+    def company(self, root: OpportunityModel, info: Info) -> CompanyRef | None:
+        return related(info, root, "company", OPPORTUNITY_REFERENCES["company"])
 
     @strawberry.field(description="The staff member responsible.")
-    async def owner(self, root: OpportunityModel, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, root.owner_id)
+    def owner(self, root: OpportunityModel, info: Info) -> User | None:
+        return related(info, root, "owner", OPPORTUNITY_REFERENCES["owner"])
