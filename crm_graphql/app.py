@@ -18,6 +18,7 @@ from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
 from crm_graphql.api.context import Context
+from crm_graphql.api.graphiql import graphiql_response, graphiql_routes
 from crm_graphql.api.schema import build_schema, error_code
 from crm_graphql.db.config import tortoise_config
 from crm_graphql.settings import Settings, load_settings
@@ -33,7 +34,13 @@ class CrmGraphQL(GraphQL[Context, None]):
         self.settings = settings
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        # No principal yet: the schema's Authentication extension sets it once the
+        # operation is known (login and refreshToken need none).
         return Context(settings=self.settings, request=request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from this server's own assets: Strawberry's page needs a public CDN."""
+        return graphiql_response(request)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -55,8 +62,13 @@ async def health(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the ASGI application: routes, the ORM lifespan, GraphQL and GraphiQL."""
+    """Build the ASGI application: routes, the ORM lifespan, GraphQL and GraphiQL.
+
+    Raises :class:`~crm_graphql.settings.SettingsError` for settings a server must not
+    run with (no ``CRM_JWT_SECRET``, or a short one).
+    """
     settings = settings or load_settings()
+    settings.validate_for_serving()
     graphql = CrmGraphQL(settings, graphql_ide="graphiql" if settings.graphiql else None)
 
     @asynccontextmanager
@@ -67,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
+        *graphiql_routes(settings),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

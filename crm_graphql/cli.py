@@ -1,9 +1,11 @@
-"""The ``crm-graphql`` command: serve, migrate, seed, export-schema."""
+"""The ``crm-graphql`` command: serve, migrate, seed, create-user, export-schema."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -33,7 +35,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [env CRM_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env CRM_PORT].")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [env CRM_WORKERS].")] = None,
-    demo: Annotated[bool, typer.Option(help="Fill an empty database with demo data.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Fill an empty database with demo data, add one user per role "
+            "(<role>@example.com, password demo-password) and, when CRM_JWT_SECRET is "
+            "not set, use a random one."
+        ),
+    ] = False,
     reload: Annotated[bool, typer.Option(help="Restart when the code changes.")] = False,
 ) -> None:
     """Run the HTTP server (GraphQL at /graphql).
@@ -43,6 +52,20 @@ def serve(
     import uvicorn
 
     settings = _settings(host=host, port=port, workers=workers)
+    if demo and not (settings.jwt_secret and settings.jwt_secret.get_secret_value()):
+        # A demo must start with nothing configured; its sessions end with the process.
+        settings = _settings(
+            host=host, port=port, workers=workers, jwt_secret=secrets.token_urlsafe(48)
+        )
+        console.print(
+            "demo: CRM_JWT_SECRET is not set, generated a random one for this run "
+            "(tokens stop working when the server restarts)"
+        )
+    try:
+        settings.validate_for_serving()
+    except SettingsError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     if settings.is_sqlite:
         from crm_graphql.db.setup import migrate_database
 
@@ -55,8 +78,11 @@ def serve(
             console.print(f"demo data: {created} customers created")
         else:
             console.print("demo data: database already has customers, reusing it")
+        asyncio.run(_demo_users(settings))
     # Workers and the reloader import the app afresh; they read the same variables.
     os.environ["CRM_DATABASE_URL"] = settings.database_url
+    if settings.jwt_secret is not None:
+        os.environ["CRM_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
     uvicorn.run(
         "crm_graphql.app:app_from_env",
         factory=True,
@@ -92,6 +118,74 @@ def seed(
     console.print(report.summary())
 
 
+async def _demo_users(settings: Settings) -> None:
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email, ensure_demo_users
+    from crm_graphql.domains.users.models import Role
+
+    async with open_database(settings):
+        created = await ensure_demo_users()
+    what = f"{created} created" if created else "already there"
+    console.print(
+        f"demo users ({what}): {', '.join(demo_email(role) for role in Role)}; "
+        f"password {DEMO_PASSWORD!r}"
+    )
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin or not sys.stdin.isatty():
+        # The whole first line, without its line break; blanks are part of a password.
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="E-mail address; the user signs in with it.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[
+        str, typer.Option(help="ADMIN, MANAGER, SALES, SUPPORT, MARKETING or ANALYST.")
+    ],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of stdin (also when stdin is not a "
+            "terminal); otherwise it is asked for twice.",
+        ),
+    ] = False,
+) -> None:
+    """Create a user who signs in with a password, e.g. the first ADMIN."""
+    from crm_graphql.api.errors import CrmError
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.auth import services
+    from crm_graphql.domains.users.models import Role
+
+    try:
+        chosen = Role(role.strip().upper())
+    except ValueError:
+        console.print(f"[red]error:[/red] unknown role {role!r}: use one of {', '.join(Role)}")
+        raise typer.Exit(2) from None
+    settings = _settings()
+    password = _read_password(password_stdin)
+
+    async def run() -> int:
+        if settings.is_sqlite:  # as `serve` does: the embedded database needs no setup
+            from crm_graphql.db.setup import migrate_database
+
+            await migrate_database(settings)
+        async with open_database(settings):
+            user = await services.create_user(email, name, chosen, password)
+            return user.pk
+
+    try:
+        user_id = asyncio.run(run())
+    except CrmError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    console.print(f"created {chosen.value} user {services.normalise_email(email)} (id {user_id})")
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
@@ -106,3 +200,7 @@ def export_schema(
 def main() -> None:
     """Entry point of the ``crm-graphql`` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CRM_"
+
+#: Shortest accepted ``CRM_JWT_SECRET``, in bytes (HS256 keys shorter than the hash
+#: output, 32 bytes, weaken it; RFC 7518 section 3.2).
+MIN_JWT_SECRET_BYTES = 32
 
 
 class SettingsError(ValueError):
@@ -41,6 +45,31 @@ class Settings(BaseSettings):
         pattern=r"^[A-Z]{3}$",
         description="ISO 4217 currency of single-currency totals such as lifetimeValue.",
     )
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 key of access tokens, at least 32 bytes; required to serve.",
+    )
+    jwt_issuer: str = Field(default="crm-graphql", min_length=1, description="`iss` claim.")
+    jwt_audience: str = Field(default="crm-graphql-api", min_length=1, description="`aud` claim.")
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock skew allowed when checking `exp`."
+    )
+    access_token_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="Lifetime of an access token."
+    )
+    refresh_token_days: int = Field(
+        default=30, ge=1, le=365, description="Lifetime of a refresh token (renewed on use)."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed logins per e-mail or address per window."
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="Window of the login throttle."
+    )
+    public_introspection: bool = Field(
+        default=True,
+        description="Answer introspection-only operations without credentials (GraphiQL).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +95,25 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True for the embedded SQLite database."""
         return self.database_url.startswith("sqlite://")
+
+    def validate_for_serving(self) -> None:
+        """Refuse settings a server must not run with (checked when the app is built).
+
+        Loading settings does not require a secret, so that commands such as
+        ``migrate`` work without one; serving does.
+        """
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret:
+            raise SettingsError(
+                f"{ENV_PREFIX}JWT_SECRET is not set: the server signs access tokens with it. "
+                f"Set it to a random value of at least {MIN_JWT_SECRET_BYTES} bytes, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+            raise SettingsError(
+                f"{ENV_PREFIX}JWT_SECRET is too short: at least {MIN_JWT_SECRET_BYTES} bytes "
+                "are required."
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

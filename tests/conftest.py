@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,10 +20,18 @@ from tortoise.contrib.test import truncate_all_models
 from crm_graphql.app import create_app
 from crm_graphql.db.config import tortoise_config
 from crm_graphql.db.setup import migrate_database
+from crm_graphql.domains.auth.services import issue_session
+from crm_graphql.domains.users.models import Role
 from crm_graphql.settings import Settings, load_settings
+from tests.factories import make_user
 from tests.helpers import GraphQLClient
 
 MYSQL_URL = os.environ.get("CRM_TEST_MYSQL_URL")
+
+#: The JWT secret of the test server (a fixed one: tests may mint tokens themselves).
+TEST_JWT_SECRET = "test-only-jwt-secret-0123456789-abcdefghijklmnop"
+#: The client address test requests come from, unless a test picks another.
+TEST_CLIENT_ADDRESS = "127.0.0.1"
 
 BACKENDS = [
     "sqlite",
@@ -80,7 +89,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIter
         dropped = f"crm_test_{uuid.uuid4().hex[:12]}"
         await _mysql_admin(MYSQL_URL, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
         url = mysql_database_url(dropped)
-    settings = load_settings(database_url=url, db_pool_max=10)
+    settings = load_settings(database_url=url, db_pool_max=10, jwt_secret=TEST_JWT_SECRET)
     # Tortoise caches INSERT statements per connection name: forget the other dialect's.
     EXECUTOR_CACHE.clear()
     await migrate_database(settings)
@@ -100,10 +109,66 @@ async def db(backend: Backend) -> AsyncIterator[Backend]:
     yield backend
 
 
+ClientFactory = Callable[..., Awaitable[GraphQLClient]]
+
+
 @pytest.fixture
-async def gql(db: Backend) -> AsyncIterator[GraphQLClient]:
-    """A GraphQL client talking HTTP to the real app (ASGI transport)."""
+async def client_factory(db: Backend) -> AsyncIterator[ClientFactory]:
+    """Makes GraphQL clients talking HTTP to one real app (ASGI transport).
+
+    ``await client_factory(headers={...}, client_address="10.0.0.7")``: a client that
+    sends ``headers`` with every request, from ``client_address``.
+    """
     app = create_app(db.settings)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
-        yield GraphQLClient(http)
+    async with AsyncExitStack() as stack:
+
+        async def make(
+            headers: dict[str, str] | None = None,
+            client_address: str = TEST_CLIENT_ADDRESS,
+            **attributes: object,
+        ) -> GraphQLClient:
+            transport = httpx.ASGITransport(app=app, client=(client_address, 50000))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=transport, base_url="http://crm.test", headers=headers or {}
+                )
+            )
+            return GraphQLClient(http, **attributes)  # type: ignore[arg-type]
+
+        yield make
+
+
+@pytest.fixture
+def anon(client_factory: ClientFactory) -> Callable[..., Awaitable[GraphQLClient]]:
+    """Makes clients without credentials: ``client = await anon()`` (or
+    ``await anon(client_address="10.0.0.7")``)."""
+    return client_factory
+
+
+@pytest.fixture
+def gql_as(db: Backend, client_factory: ClientFactory) -> Callable[..., Awaitable[GraphQLClient]]:
+    """Makes clients signed in as a new user of a role: ``client = await gql_as(Role.ANALYST)``.
+
+    The user is created in the test's database and signed in through the auth service
+    (the same session and access token ``login`` gives, without hashing a password);
+    ``client.user``, ``client.access_token`` and ``client.refresh_token`` are set.
+    """
+
+    async def make(role: Role = Role.ADMIN, **user_fields: object) -> GraphQLClient:
+        user_fields.setdefault("name", f"Test {role.value.title()}")
+        user = await make_user(role, **user_fields)
+        issued = await issue_session(db.settings, user, TEST_CLIENT_ADDRESS)
+        return await client_factory(
+            headers={"Authorization": f"Bearer {issued.access_token}"},
+            user=user,
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+        )
+
+    return make
+
+
+@pytest.fixture
+async def gql(gql_as: Callable[..., Awaitable[GraphQLClient]]) -> GraphQLClient:
+    """A GraphQL client signed in as an ADMIN (who may read everything)."""
+    return await gql_as(Role.ADMIN)

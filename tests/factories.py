@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from crm_graphql.api.ids import to_global_id
+from crm_graphql.domains.auth.models import ApiKey
+from crm_graphql.domains.auth.passwords import hash_password
+from crm_graphql.domains.auth.services import create_api_key
 from crm_graphql.domains.customers.models import Company, Customer, LifecycleStage
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
@@ -23,11 +26,19 @@ def gid(row: Any) -> str:
     return to_global_id(type(row).__name__, row.pk)
 
 
-async def make_user(role: Role = Role.SALES, **fields: Any) -> User:
+async def make_user(role: Role = Role.SALES, password: str | None = None, **fields: Any) -> User:
+    """A user; with ``password`` one who can sign in with it (argon2id, as in production)."""
     n = next(_seq)
     fields.setdefault("name", f"Staff {n}")
     fields.setdefault("email", f"staff{n}@example.com")
+    if password is not None:
+        fields["password_hash"] = hash_password(password)
     return await User.create(role=role, **fields)
+
+
+async def make_api_key(role: Role = Role.ANALYST, name: str | None = None) -> tuple[ApiKey, str]:
+    """An API key made by the auth service: its row and the key itself."""
+    return await create_api_key(name or f"Integration {next(_seq)}", role, created_by=None)
 
 
 async def make_company(**fields: Any) -> Company:

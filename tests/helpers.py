@@ -9,14 +9,31 @@ from typing import Any
 
 import httpx
 
+from crm_graphql.api.auth import authenticating
+
 SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE")
 
 
 class GraphQLClient:
-    """Posts GraphQL documents to ``/graphql`` over HTTP."""
+    """Posts GraphQL documents to ``/graphql`` over HTTP.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    The ``http`` client carries the credentials (default headers) of whoever the client
+    acts as; ``user``, ``access_token`` and ``refresh_token`` are set for clients
+    signed in as a user (see the ``gql_as`` fixture).
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        user: Any = None,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> None:
         self.http = http
+        self.user = user
+        self.access_token = access_token
+        self.refresh_token = refresh_token
 
     async def execute(
         self, query: str, variables: dict[str, Any] | None = None, **headers: str
@@ -43,12 +60,15 @@ class GraphQLClient:
 
 
 class _Counter(logging.Handler):
-    def __init__(self) -> None:
+    def __init__(self, include_authentication: bool) -> None:
         super().__init__(logging.DEBUG)
+        self.include_authentication = include_authentication
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if not record.args:
+            return
+        if authenticating.get() and not self.include_authentication:
             return
         sql = str(record.args[0]).lstrip()
         if sql.upper().startswith(SQL_VERBS):
@@ -56,10 +76,15 @@ class _Counter(logging.Handler):
 
 
 @contextmanager
-def count_statements() -> Iterator[list[str]]:
-    """Collect every SQL statement the ORM sends while the block runs."""
+def count_statements(*, include_authentication: bool = False) -> Iterator[list[str]]:
+    """Collect the SQL statements the ORM sends while the block runs.
+
+    The one statement per request that checks the credentials (see
+    ``crm_graphql.api.auth.authenticating``) is left out unless
+    ``include_authentication``: counts are about what an operation itself reads.
+    """
     logger = logging.getLogger("tortoise.db_client")
-    handler = _Counter()
+    handler = _Counter(include_authentication)
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from crm_graphql.api.auth import Principal
 from crm_graphql.settings import Settings
 
 BatchFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
@@ -17,11 +18,18 @@ BatchFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
 @dataclass
 class Context:
-    """Request, settings and the request's DataLoaders (built fresh for every request)."""
+    """Request, settings, caller and the request's DataLoaders (fresh for every request)."""
 
     settings: Settings
     request: Request | None = None
+    #: Who is asking; set by the ``Authentication`` extension before any resolver runs.
+    #: ``None`` only in public operations (``login``, ``refreshToken``, introspection).
+    principal: Principal | None = None
+    #: Per-request results worth computing once (e.g. a field's selection), by key.
+    memo: dict[Hashable, Any] = field(default_factory=dict)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
+    #: Values computed once per request (e.g. a field's selection, read by every row).
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
     def loader(self, key: Hashable, batch: BatchFn) -> DataLoader[Any, Any]:
         """The request's DataLoader for ``key``, made from ``batch`` on first use.
@@ -32,6 +40,13 @@ class Context:
         if found is None:
             found = self._loaders[key] = DataLoader(load_fn=batch)
         return found
+
+    @property
+    def client_address(self) -> str | None:
+        """The client's IP address (uvicorn resolves ``X-Forwarded-For`` from trusted
+        proxies, see ``FORWARDED_ALLOW_IPS``)."""
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else None
 
 
 Info = StrawberryInfo[Context, None]

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
+from tortoise.models import Model
 
+from crm_graphql.api.auth import Authentication
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.node import Node, resolve_node
 from crm_graphql.api.pagination import IdArg
+from crm_graphql.domains.auth.mutations import AuthMutations
+from crm_graphql.domains.auth.queries import AuthQueries
+from crm_graphql.domains.auth.services import authenticate
 from crm_graphql.domains.customers.queries import CustomerQueries
 from crm_graphql.domains.customers.types import Company, Customer
 from crm_graphql.domains.interactions.queries import InteractionQueries
@@ -34,10 +42,19 @@ NODE_TYPES = (Company, Customer, Interaction, Opportunity, Order, OrderItem, Pro
 
 
 @strawberry.type(description="Every read the CRM offers.")
-class Query(CustomerQueries, InteractionQueries, OrderQueries, SalesQueries, UserQueries):
+class Query(
+    CustomerQueries, InteractionQueries, OrderQueries, SalesQueries, UserQueries, AuthQueries
+):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
         return await resolve_node(info, id)
+
+
+@strawberry.type(
+    description="Every change the CRM offers. All but `login` and `refreshToken` need credentials."
+)
+class Mutation(AuthMutations):
+    pass
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -76,6 +93,31 @@ def error_code(error: GraphQLError) -> str:
     return str(ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
+_PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, tuple, dict, Decimal})
+
+
+def _rows_are_not_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if type(value) in _PLAIN_VALUES or isinstance(value, Model):
+            return False
+        return is_awaitable(value)
+
+    return check
+
+
+class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Execution that treats ORM rows as the plain values they are.
+
+    Tortoise models define ``__await__`` (awaiting one returns itself), so GraphQL
+    would schedule an asyncio task for every row of every list; treating them as
+    values resolves a list of rows without any task.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_awaitable = _rows_are_not_awaitable(self.is_awaitable)
+
+
 class CrmSchema(strawberry.Schema):
     """The schema. Unexpected faults are logged where they are masked; expected errors
     belong to the client and are not logged."""
@@ -93,14 +135,26 @@ def build_schema(settings: Settings | None = None) -> CrmSchema:
     once: a new rule class per request would make every validation-cache lookup miss.
     """
     max_depth = settings.max_query_depth if settings else 10
+    public_introspection = settings.public_introspection if settings else True
     depth_rule = create_validator(max_depth, None)
     extensions: list[Any] = [
         lambda: AddValidationRules([depth_rule]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         MaskUnexpectedErrors,
+        # Refuses, before any resolver runs, every operation that is not entirely
+        # public (login, refreshToken, introspection) and lacks valid credentials.
+        lambda: Authentication(
+            authenticate=authenticate, public_introspection=public_introspection
+        ),
     ]
-    return CrmSchema(query=Query, types=list(NODE_TYPES), extensions=extensions)
+    return CrmSchema(
+        query=Query,
+        mutation=Mutation,
+        types=list(NODE_TYPES),
+        extensions=extensions,
+        execution_context_class=CrmExecutionContext,
+    )
 
 
 def schema_sdl() -> str:

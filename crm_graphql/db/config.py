@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "crm_graphql.domains.interactions.models",
     "crm_graphql.domains.orders.models",
     "crm_graphql.domains.sales.models",
+    "crm_graphql.domains.auth.models",
 ]
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"
@@ -56,9 +57,9 @@ def tortoise_config(settings: Settings, database_url: str | None = None) -> dict
     }
 
 
-def _cli_config() -> dict[str, Any]:
-    # Used by Tortoise's own ``tortoise makemigrations`` command (see pyproject.toml).
-    return tortoise_config(load_settings())
-
-
-TORTOISE_ORM = _cli_config()
+def __getattr__(name: str) -> Any:
+    # ``TORTOISE_ORM`` is read by Tortoise's own ``tortoise makemigrations`` command (see
+    # pyproject.toml). Built on access, so importing this module never reads settings.
+    if name == "TORTOISE_ORM":
+        return tortoise_config(load_settings())
+    raise AttributeError(name)

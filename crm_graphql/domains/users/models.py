@@ -28,6 +28,9 @@ class User(TimestampedModel):
     email = fields.CharField(max_length=254, unique=True)
     role = fields.CharEnumField(Role, max_length=16, default=Role.SALES)
     is_active = fields.BooleanField(default=True)
+    # argon2id hash (PHC string); null for users who never sign in with a password.
+    # Never exposed by the API, never logged.
+    password_hash = fields.CharField(max_length=255, null=True)
 
     class Meta:
         table = "crm_user"

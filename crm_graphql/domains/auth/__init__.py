@@ -1,0 +1,1 @@
+"""The auth domain: sign-in with passwords and tokens, API keys, login throttling."""

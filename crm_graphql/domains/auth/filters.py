@@ -1,0 +1,17 @@
+"""Sort orders of the API key list."""
+
+from __future__ import annotations
+
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.auth.models import ApiKey
+
+API_KEY_LIST, ApiKeyOrderBy = sortable(
+    "ApiKey",
+    ApiKey,
+    {
+        "NAME": ("name", "Name."),
+        "CREATED_AT": ("created_at", "Creation time."),
+        "LAST_USED_AT": ("last_used_at", "Time of last use."),
+    },
+    default=(SortKey("created_at", True),),
+)

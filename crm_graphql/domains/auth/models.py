@@ -1,0 +1,96 @@
+"""Sessions, refresh tokens, API keys and failed logins.
+
+No secret is stored: refresh tokens and API keys are kept as SHA-256 digests (they are
+long random strings, so a fast hash is enough), passwords as argon2id hashes on
+:class:`~crm_graphql.domains.users.models.User`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from crm_graphql.db.models import TimestampedModel
+from crm_graphql.domains.users.models import Role
+
+
+class RevocationReason(StrEnum):
+    """Why a session ended before its refresh tokens expired."""
+
+    LOGOUT = "LOGOUT"
+    REUSE = "REUSE"
+
+
+class TokenFamily(Model):
+    """One login session: the chain of refresh tokens rotated from one ``login``.
+
+    Access tokens name their session (claim ``sid``), so revoking the session (logout,
+    refresh-token reuse) ends its access tokens at their next request too.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="token_families", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    client_address = fields.CharField(max_length=45, null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharEnumField(RevocationReason, max_length=16, null=True)
+
+    class Meta:
+        table = "auth_token_family"
+
+
+class RefreshToken(Model):
+    """One refresh token of a session: used once, then replaced by the next one."""
+
+    id = fields.IntField(primary_key=True)
+    family = fields.ForeignKeyField(
+        "models.TokenFamily", related_name="tokens", on_delete=fields.CASCADE
+    )
+    # Hex SHA-256 of the token.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    # Set when the token is exchanged; presenting it again revokes the family.
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_refresh_token"
+
+
+class ApiKey(TimestampedModel):
+    """A credential of an integration (marketing tool, shop, accounting), with a role."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120)
+    # The first characters of the key, shown to tell keys apart; not enough to use it.
+    prefix = fields.CharField(max_length=16)
+    # Hex SHA-256 of the whole key.
+    key_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharEnumField(Role, max_length=16)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="created_api_keys", null=True, on_delete=fields.SET_NULL
+    )
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_api_key"
+        indexes = (("created_at", "id"),)
+
+
+class LoginAttempt(Model):
+    """A failed login, kept while the login throttle counts it (per e-mail and address)."""
+
+    id = fields.BigIntField(primary_key=True)
+    # The e-mail as typed (normalised to lower case), whether or not a user has it.
+    email = fields.CharField(max_length=254)
+    client_address = fields.CharField(max_length=45, null=True)
+    attempted_at = fields.DatetimeField()
+
+    class Meta:
+        table = "auth_login_attempt"
+        indexes = (("email", "attempted_at"), ("client_address", "attempted_at"))

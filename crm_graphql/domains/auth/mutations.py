@@ -1,0 +1,119 @@
+"""Root mutation fields of the auth domain: sign in and out, API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from crm_graphql.api.auth import PUBLIC, allow_roles, authentication_error
+from crm_graphql.api.context import Info
+from crm_graphql.api.ids import decode_id
+from crm_graphql.domains.auth import services
+from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
+from crm_graphql.domains.users.enums import Role
+
+
+def _session(issued: services.IssuedSession) -> AuthSession:
+    return AuthSession(
+        access_token=issued.access_token,
+        token_type="Bearer",
+        expires_at=issued.access_token_expires_at,
+        refresh_token=issued.refresh_token,
+        refresh_token_expires_at=issued.refresh_token_expires_at,
+        user=issued.user,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation(
+        description=(
+            "Sign in with e-mail and password. Fails with `INVALID_CREDENTIALS` (the same "
+            "for an unknown e-mail and a wrong password) or, after too many failures for the "
+            "e-mail or from the client's address (by default 5 within 15 minutes), with "
+            "`TOO_MANY_ATTEMPTS` until older failures are out of that window. Needs no "
+            "credentials."
+        ),
+        metadata=PUBLIC,
+    )
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The user's e-mail address.")],
+        password: Annotated[str, strawberry.argument(description="The user's password.")],
+    ) -> AuthSession | None:
+        context = info.context
+        issued = await services.login(context.settings, email, password, context.client_address)
+        return _session(issued)
+
+    @strawberry.mutation(
+        description=(
+            "Exchange a refresh token for a new access token and a new refresh token. Each "
+            "refresh token works once: presenting a used one ends the whole session. Fails "
+            "with `UNAUTHENTICATED`. Needs no credentials."
+        ),
+        metadata=PUBLIC,
+    )
+    async def refresh_token(
+        self,
+        info: Info,
+        token: Annotated[
+            str,
+            strawberry.argument(description="The refresh token from `login` or the last refresh."),
+        ],
+    ) -> AuthSession | None:
+        context = info.context
+        issued = await services.refresh(context.settings, token, context.client_address)
+        return _session(issued)
+
+    @strawberry.mutation(
+        description=(
+            "Sign out: end the session of the access token used (its refresh token and its "
+            "access tokens stop working), or every session of the user with "
+            "`everywhere: true`."
+        )
+    )
+    async def logout(
+        self,
+        info: Info,
+        everywhere: Annotated[
+            bool,
+            strawberry.argument(description="End all of the user's sessions, on every device."),
+        ] = False,
+    ) -> LogoutResult | None:
+        principal = info.context.principal
+        if principal is None:
+            raise authentication_error()
+        ended = await services.logout(principal, everywhere=everywhere)
+        return LogoutResult(ended_sessions=ended)
+
+    @strawberry.mutation(
+        description="Create an API key for an integration; the answer is the only time the "
+        "key is shown. ADMIN only.",
+        extensions=allow_roles(Role.ADMIN),
+    )
+    async def create_api_key(
+        self,
+        info: Info,
+        name: Annotated[
+            str, strawberry.argument(description="What the key is for, e.g. `Shop sync`.")
+        ],
+        role: Annotated[
+            Role, strawberry.argument(description="The role requests with the key act with.")
+        ],
+    ) -> CreatedApiKey | None:
+        principal = info.context.principal
+        created_by = principal.user_id if principal is not None else None
+        key, secret = await services.create_api_key(name, role, created_by)
+        return CreatedApiKey(key=secret, api_key=key)  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="Revoke an API key: requests with it fail from now on. ADMIN only.",
+        extensions=allow_roles(Role.ADMIN),
+    )
+    async def revoke_api_key(
+        self,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the key.")],
+    ) -> ApiKey | None:
+        return await services.revoke_api_key(decode_id(id, "ApiKey"))  # type: ignore[return-value]

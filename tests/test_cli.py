@@ -1,0 +1,108 @@
+"""The command line: `serve --demo` on a bare directory, twice; export-schema; migrate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from crm_graphql.domains.auth.services import DEMO_PASSWORD
+from tests.auth.documents import LOGIN
+from tests.auth.test_serving import SERVER_START_SECONDS, _free_port, _serve
+
+CUSTOMERS = """{ customers(first: 3, orderBy: [{field: LAST_NAME}, {field: FIRST_NAME}]) {
+  totalCount nodes { firstName lastName email } } }"""
+
+
+def _run_demo_server(tmp_path: Path) -> dict:
+    port = _free_port()
+    process = _serve(tmp_path, "--demo", port=port)
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": LOGIN,
+                "variables": {"email": "analyst@example.com", "password": DEMO_PASSWORD},
+            },
+        ).json()
+        token = login["data"]["login"]["accessToken"]
+        body = httpx.post(
+            f"{base}/graphql",
+            json={"query": CUSTOMERS},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert "errors" not in body, body
+        return body["data"]["customers"]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_serve_demo_fills_a_new_database_once_and_reuses_it(tmp_path):
+    first = _run_demo_server(tmp_path)
+    # 300 customers are made; about 1% are soft-deleted, as in real data.
+    assert 280 <= first["totalCount"] <= 300
+    assert all(node["firstName"] and node["lastName"] for node in first["nodes"])
+    assert "300 customers created" in (tmp_path / "server.log").read_text()
+    second = _run_demo_server(tmp_path)
+    assert second == first
+    assert "reusing it" in (tmp_path / "server.log").read_text()
+
+
+def test_export_schema_writes_the_committed_schema(tmp_path):
+    target = tmp_path / "schema.graphql"
+    subprocess.run(
+        [sys.executable, "-m", "crm_graphql.cli", "export-schema", "--output", str(target)],
+        check=True,
+        capture_output=True,
+    )
+    committed = Path(__file__).resolve().parent.parent / "schema.graphql"
+    assert target.read_text() == committed.read_text()
+
+
+def test_migrate_applies_migrations_to_a_new_database_and_is_idempotent(tmp_path):
+    env = {"CRM_DATABASE_URL": f"sqlite://{tmp_path / 'new.sqlite3'}", "PATH": ""}
+    command = [sys.executable, "-m", "crm_graphql.cli", "migrate"]
+    for _ in range(2):
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    import sqlite3
+
+    tables = {
+        row[0]
+        for row in sqlite3.connect(tmp_path / "new.sqlite3").execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
+    }
+    assert {"customer", "company", "interaction", "crm_order", "order_item"} <= tables
+
+
+def test_wrong_setting_stops_the_command_naming_the_variable(tmp_path):
+    env = {"CRM_DATABASE_URL": f"sqlite://{tmp_path / 'x.sqlite3'}", "CRM_PORT": "eighty"}
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_graphql.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "CRM_PORT" in done.stderr
