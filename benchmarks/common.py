@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -14,7 +15,9 @@ from tortoise import Tortoise
 
 from crm_graphql.app import create_app
 from crm_graphql.db.config import tortoise_config
-from crm_graphql.settings import Settings
+from crm_graphql.domains.auth.services import issue_session
+from crm_graphql.domains.users.models import Role, User
+from crm_graphql.settings import Settings, load_settings
 
 
 @dataclass
@@ -37,13 +40,34 @@ class Timing:
         return f"{self.label:<44} median {self.median:8.2f} ms   p95 {self.p95:8.2f} ms"
 
 
+def bench_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a benchmark run (a random JWT secret unless one is set)."""
+    overrides.setdefault("jwt_secret", secrets.token_urlsafe(48))
+    return load_settings(database_url=database_url, **overrides)
+
+
 @asynccontextmanager
-async def http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app over HTTP (in-process ASGI transport) with the ORM open."""
+async def http_client(
+    settings: Settings, role: Role = Role.ADMIN
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app over HTTP (in-process ASGI transport) with the ORM open, signed in
+    as a benchmark user of ``role`` (created on first use)."""
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     try:
+        user = await User.get_or_none(email=f"bench-{role.value.lower()}@example.com")
+        if user is None:
+            user = await User.create(
+                name=f"Bench {role.value.title()}",
+                email=f"bench-{role.value.lower()}@example.com",
+                role=role,
+            )
+        session = await issue_session(settings, user)
         transport = httpx.ASGITransport(app=create_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://bench",
+            headers={"Authorization": f"Bearer {session.access_token}"},
+        ) as client:
             yield client
     finally:
         await Tortoise.close_connections()

@@ -14,8 +14,7 @@ import argparse
 import asyncio
 import logging
 
-from benchmarks.common import http_client, time_query
-from crm_graphql.settings import load_settings
+from benchmarks.common import bench_settings, http_client, time_query
 
 HEADLINE = """
 query Customer360($first: Int!) {
@@ -63,7 +62,7 @@ async def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    settings = load_settings(database_url=args.database_url)
+    settings = bench_settings(args.database_url)
     async with http_client(settings) as client:
         count = (
             await client.post("/graphql", json={"query": "{ customers(first: 0) { totalCount } }"})
