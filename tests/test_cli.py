@@ -37,7 +37,7 @@ def _run_demo_server(tmp_path: Path) -> dict:
             f"{base}/graphql",
             json={
                 "query": LOGIN,
-                "variables": {"email": "analyst@example.com", "password": DEMO_PASSWORD},
+                "variables": {"email": "sales@example.com", "password": DEMO_PASSWORD},
             },
         ).json()
         token = login["data"]["login"]["accessToken"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSyntaxError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -20,6 +20,7 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.node import Node, resolve_node
 from crm_graphql.api.pagination import IdArg
+from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
@@ -106,7 +107,8 @@ def _rows_are_not_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[An
 
 
 class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Execution that treats ORM rows as the plain values they are.
+    """Execution that applies the field-level read rules, and treats ORM rows as the
+    plain values they are.
 
     Tortoise models define ``__await__`` (awaiting one returns itself), so GraphQL
     would schedule an asyncio task for every row of every list; treating them as
@@ -116,6 +118,31 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = _rows_are_not_awaitable(self.is_awaitable)
+        self.gate = FieldGate(self.schema, self.context_value)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        """Field-level read rules: a denied field is null and is never resolved."""
+        guarded = self.gate.guarded(parent_type)
+        if guarded is not None:
+            field_name = field_details_list[0].node.name.value
+            if field_name in guarded:
+                denial = self.gate.denial(parent_type, field_name)
+                if denial is ALREADY_REPORTED:
+                    return None
+                if denial is not None:
+                    field_type = parent_type.fields[field_name].type
+                    self.handle_field_error(denial, field_type, field_details_list, path)
+                    return None
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
 
 
 class CrmSchema(strawberry.Schema):

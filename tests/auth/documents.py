@@ -6,7 +6,7 @@ SESSION_FIELDS = "accessToken tokenType expiresAt refreshToken refreshTokenExpir
 
 LOGIN = f"""
 mutation Login($email: String!, $password: String!) {{
-  login(email: $email, password: $password) {{ {SESSION_FIELDS} user {{ id name email role }} }}
+  login(email: $email, password: $password) {{ {SESSION_FIELDS} email role user {{ id name }} }}
 }}
 """
 

@@ -51,7 +51,7 @@ async def test_create_user_reads_the_password_from_stdin_and_the_user_can_log_in
     assert user.password_hash.startswith("$argon2id$")
     client = await anon()
     data = await client.data(LOGIN, {"email": "boss@example.com", "password": PASSWORD})
-    assert data["login"]["user"]["role"] == "ADMIN"
+    assert data["login"]["role"] == "ADMIN"
 
 
 async def test_create_user_reads_a_piped_password_without_the_flag(db):

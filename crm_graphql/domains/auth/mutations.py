@@ -22,6 +22,8 @@ def _session(issued: services.IssuedSession) -> AuthSession:
         refresh_token=issued.refresh_token,
         refresh_token_expires_at=issued.refresh_token_expires_at,
         user=issued.user,  # type: ignore[arg-type]
+        email=issued.user.email,
+        role=issued.user.role,
     )
 
 

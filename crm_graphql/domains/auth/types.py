@@ -37,6 +37,8 @@ class AuthSession:
         description="When the refresh token expires if it is not used before."
     )
     user: User = strawberry.field(description="The signed-in user.")
+    email: str = strawberry.field(description="The signed-in user's own e-mail address.")
+    role: Role = strawberry.field(description="The signed-in user's own role.")
 
 
 @strawberry.enum(description="What kind of credential a request was made with.")

@@ -24,6 +24,7 @@ from crm_graphql.api.pagination import (
     OrderByArg,
     child_page,
 )
+from crm_graphql.api.permissions import FINANCIAL, PERSONAL, guarded_field
 from crm_graphql.domains.customers import loaders
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
 from crm_graphql.domains.customers.filters import (
@@ -171,12 +172,12 @@ class Company(Node):
 class Customer(Node):
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")
-    email: str | None = strawberry.field(description="E-mail address.")
-    phone: str | None = strawberry.field(description="Phone number (E.164).")
+    email: str | None = guarded_field(PERSONAL, "E-mail address.", attr="email")
+    phone: str | None = guarded_field(PERSONAL, "Phone number (E.164).", attr="phone")
     job_title: str | None = strawberry.field(description="Role at the company.")
     lifecycle_stage: LifecycleStage = strawberry.field(description="Lifecycle stage.")
     source: CustomerSource = strawberry.field(description="How the person reached the CRM.")
-    birth_date: date | None = strawberry.field(description="Date of birth.")
+    birth_date: date | None = guarded_field(PERSONAL, "Date of birth.", attr="birth_date")
     marketing_consent: bool = strawberry.field(
         description="True when the person agreed to receive marketing."
     )
@@ -185,7 +186,7 @@ class Customer(Node):
     created_at: datetime = strawberry.field(description="When the customer was created.")
     updated_at: datetime = strawberry.field(description="When the customer last changed.")
 
-    @strawberry.field(description="Postal address; null when none is known.")
+    @guarded_field(PERSONAL, "Postal address; null when none is known.")
     def address(self, root: CustomerModel) -> Address | None:
         return address_of(root)
 
@@ -197,30 +198,34 @@ class Customer(Node):
     def owner(self, root: CustomerModel, info: Info) -> User | None:
         return related(info, root, "owner", CUSTOMER_REFERENCES["owner"])
 
-    @strawberry.field(
-        description="Sum of the totals of PAID and SHIPPED orders in the base currency "
-        "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`."
+    @guarded_field(
+        FINANCIAL,
+        "Sum of the totals of PAID and SHIPPED orders in the base currency "
+        "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`.",
     )
-    async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal:
+    async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_lifetime_values(info, root.id)
         return loaders.in_currency(amounts, info.context.settings.base_currency)
 
-    @strawberry.field(description="Lifetime value per currency, one entry per currency used.")
+    @guarded_field(FINANCIAL, "Lifetime value per currency, one entry per currency used.")
     async def lifetime_value_by_currency(
         self, root: CustomerModel, info: Info
-    ) -> list[MoneyAmount]:
+    ) -> list[MoneyAmount] | None:
         return await loaders.load_lifetime_values(info, root.id)
 
-    @strawberry.field(
-        description="Sum of the amounts of open opportunities (not won or lost) in the base "
-        "currency; other currencies are in `openPipelineByCurrency`."
+    @guarded_field(
+        FINANCIAL,
+        "Sum of the amounts of open opportunities (not won or lost) in the base "
+        "currency; other currencies are in `openPipelineByCurrency`.",
     )
-    async def open_pipeline_amount(self, root: CustomerModel, info: Info) -> Decimal:
+    async def open_pipeline_amount(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_open_pipeline(info, root.id)
         return loaders.in_currency(amounts, info.context.settings.base_currency)
 
-    @strawberry.field(description="Open pipeline per currency, one entry per currency used.")
-    async def open_pipeline_by_currency(self, root: CustomerModel, info: Info) -> list[MoneyAmount]:
+    @guarded_field(FINANCIAL, "Open pipeline per currency, one entry per currency used.")
+    async def open_pipeline_by_currency(
+        self, root: CustomerModel, info: Info
+    ) -> list[MoneyAmount] | None:
         return await loaders.load_open_pipeline(info, root.id)
 
     @strawberry.field(description="When the latest interaction happened; null if none.")

@@ -10,6 +10,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import related
 from crm_graphql.api.node import Node, node_type
+from crm_graphql.api.permissions import CONVERSATION, guarded_field
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.filters import INTERACTION_REFERENCES
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
@@ -29,7 +30,7 @@ class Interaction(Node):
     channel: Channel = strawberry.field(description="The medium.")
     direction: Direction = strawberry.field(description="Who started it.")
     subject: str = strawberry.field(description="Subject or one-line summary.")
-    body: str | None = strawberry.field(description="Full text: message body or notes.")
+    body: str | None = guarded_field(CONVERSATION, "Full text: message body or notes.", attr="body")
     occurred_at: datetime = strawberry.field(description="When it happened.")
     duration_seconds: int | None = strawberry.field(
         description="How long it lasted, for calls and meetings."

@@ -12,6 +12,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import attach_references, related, selected_fields
 from crm_graphql.api.node import Node, node_type
+from crm_graphql.api.permissions import FINANCIAL, guarded_field
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.filters import ORDER_ITEM_REFERENCES, ORDER_REFERENCES
 from crm_graphql.domains.orders.models import Order as OrderModel
@@ -40,10 +41,12 @@ class Product(Node):
 @node_type(OrderItemModel)
 class OrderItem(Node):
     quantity: int = strawberry.field(description="Number of units.")
-    unit_price: Decimal = strawberry.field(
-        description="Price per unit agreed for this order, in the order's currency."
+    unit_price: Decimal | None = guarded_field(
+        FINANCIAL, "Price per unit agreed for this order, in its currency.", attr="unit_price"
     )
-    line_total: Decimal = strawberry.field(description="quantity x unitPrice.")
+    line_total: Decimal | None = guarded_field(
+        FINANCIAL, "quantity x unitPrice.", attr="line_total"
+    )
 
     @strawberry.field(description="The product ordered.")
     def product(self, root: OrderItemModel, info: Info) -> Product:
@@ -72,9 +75,9 @@ class Order(Node):
     number: str = strawberry.field(description="Human-readable order number, unique.")
     status: OrderStatus = strawberry.field(description="Where the order stands.")
     currency: str = strawberry.field(description="ISO 4217 currency code of every amount.")
-    subtotal: Decimal = strawberry.field(description="Sum of the line totals.")
-    tax_total: Decimal = strawberry.field(description="Tax on the order.")
-    total: Decimal = strawberry.field(description="subtotal + taxTotal.")
+    subtotal: Decimal | None = guarded_field(FINANCIAL, "Sum of the line totals.", attr="subtotal")
+    tax_total: Decimal | None = guarded_field(FINANCIAL, "Tax on the order.", attr="tax_total")
+    total: Decimal | None = guarded_field(FINANCIAL, "subtotal + taxTotal.", attr="total")
     placed_at: datetime | None = strawberry.field(description="When it was placed.")
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")

@@ -11,6 +11,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import related
 from crm_graphql.api.node import Node, node_type
+from crm_graphql.api.permissions import FINANCIAL, guarded_field
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.filters import OPPORTUNITY_REFERENCES
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
@@ -27,7 +28,9 @@ CompanyRef = Annotated["Company", strawberry.lazy("crm_graphql.domains.customers
 @node_type(OpportunityModel)
 class Opportunity(Node):
     name: str = strawberry.field(description="Short name of the deal.")
-    amount: Decimal = strawberry.field(description="Expected value, in `currency`.")
+    amount: Decimal | None = guarded_field(
+        FINANCIAL, "Expected value, in `currency`.", attr="amount"
+    )
     currency: str = strawberry.field(description="ISO 4217 currency code of the amount.")
     stage: OpportunityStage = strawberry.field(description="Pipeline stage.")
     probability: int = strawberry.field(description="Chance of winning, in percent (0-100).")

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from crm_graphql.api.node import Node, node_type
+from crm_graphql.api.permissions import ADMIN_ONLY, guarded_field
 from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User as UserModel
 
@@ -15,7 +16,9 @@ from crm_graphql.domains.users.models import User as UserModel
 @node_type(UserModel)
 class User(Node):
     name: str = strawberry.field(description="Full name.")
-    email: str = strawberry.field(description="Work e-mail address, unique.")
-    role: Role = strawberry.field(description="Role, which decides what the user may do.")
+    email: str | None = guarded_field(ADMIN_ONLY, "Work e-mail address, unique.", attr="email")
+    role: Role | None = guarded_field(
+        ADMIN_ONLY, "Role, which decides what the user may do.", attr="role"
+    )
     is_active: bool = strawberry.field(description="False once the user has been deactivated.")
     created_at: datetime = strawberry.field(description="When the user was created.")

@@ -1,0 +1,152 @@
+"""Field-level read rules: declared once, on the field, and visible to clients.
+
+A guarded field carries the ``@requires(roles: [...])`` directive in the schema and a
+"Readable by ..." sentence in its description (introspection shows descriptions, not
+directives). For a role outside the rule the field resolves to ``null`` and the
+response gets one ``FORBIDDEN`` error for that field (at the path of its first
+occurrence); the rest of the response is served. A denied field never calls its
+resolver, so computed fields (``lifetimeValue``) run no SQL for it.
+
+The check lives in the execution context (``crm_graphql.api.schema``), in front of every
+resolver: the decision depends on the role and the field only, so it is made once per
+field and request and each further row reads the kept answer. Unguarded fields keep
+their plain resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema
+from strawberry.schema_directive import Location
+
+from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.domains.users.enums import Role
+
+ALL_ROLES = frozenset(Role)
+#: Contact details of people: everyone but analysts.
+PERSONAL = ALL_ROLES - {Role.ANALYST}
+#: Amounts of money: everyone but support and marketing.
+FINANCIAL = ALL_ROLES - {Role.SUPPORT, Role.MARKETING}
+#: The content of conversations.
+CONVERSATION = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT})
+#: Administration: users' e-mail and role, API keys, the audit log.
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    description="Only these roles may read the field; for others it is null and the "
+    "response has a FORBIDDEN error for it.",
+)
+class Requires:
+    roles: list[Role] = strawberry.field(description="The roles that may read the field.")
+
+
+def _sorted(roles: Iterable[Role]) -> list[Role]:
+    order = list(Role)
+    return sorted(roles, key=order.index)
+
+
+def _readable_by(roles: frozenset[Role]) -> str:
+    return "Readable by " + ", ".join(role.value for role in _sorted(roles)) + "."
+
+
+def guarded_field(
+    roles: frozenset[Role],
+    description: str,
+    *,
+    attr: str | None = None,
+) -> Any:
+    """Declare a field only ``roles`` may read.
+
+    With ``attr`` it is a plain column (``email: str | None = guarded_field(PERSONAL,
+    "...", attr="email")``); without, it decorates a resolver method. The field must be
+    nullable: a denied field is null.
+    """
+    full = f"{description} {_readable_by(roles)}"
+    directives = [Requires(roles=_sorted(roles))]
+    if attr is not None:
+        return strawberry.field(description=full, directives=directives)
+
+    def decorate(resolver: Callable[..., Any]) -> Any:
+        return strawberry.field(resolver=resolver, description=full, directives=directives)
+
+    return decorate
+
+
+def field_rules(schema: Any) -> dict[tuple[str, str], frozenset[Role]]:
+    """Every guarded field of a schema: (type name, field name) -> roles that may read."""
+    return _rules_of(schema._schema)
+
+
+def _rules_of(schema: GraphQLSchema) -> dict[tuple[str, str], frozenset[Role]]:
+    rules: dict[tuple[str, str], frozenset[Role]] = {}
+    for type_name, gtype in schema.type_map.items():
+        fields = getattr(gtype, "fields", None)
+        if type_name.startswith("__") or not isinstance(fields, dict):
+            continue
+        for field_name, field in fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            for directive in getattr(definition, "directives", ()) or ():
+                if isinstance(directive, Requires):
+                    rules[(type_name, field_name)] = frozenset(directive.roles)
+    return rules
+
+
+_RULES_BY_TYPE: dict[int, dict[GraphQLObjectType, dict[str, frozenset[Role]]]] = {}
+
+
+def rules_by_type(schema: GraphQLSchema) -> dict[GraphQLObjectType, dict[str, frozenset[Role]]]:
+    """The guarded fields of ``schema`` grouped by their type object (built once)."""
+    found = _RULES_BY_TYPE.get(id(schema))
+    if found is None:
+        found = {}
+        for (type_name, field_name), roles in _rules_of(schema).items():
+            found.setdefault(schema.type_map[type_name], {})[field_name] = roles
+        _RULES_BY_TYPE[id(schema)] = found
+    return found
+
+
+class FieldGate:
+    """The read decisions of one request: made once per guarded field, then reused.
+
+    Used by the execution context before a field resolves: a denied field is not
+    resolved at all (no resolver call, no SQL) and the first denial of each field adds
+    its ``FORBIDDEN`` error.
+    """
+
+    __slots__ = ("_decisions", "_rules", "context")
+
+    def __init__(self, schema: GraphQLSchema, context: Any) -> None:
+        self._rules = rules_by_type(schema)
+        self._decisions: dict[tuple[GraphQLObjectType, str], bool] = {}
+        self.context = context
+
+    def guarded(self, parent_type: GraphQLObjectType) -> dict[str, frozenset[Role]] | None:
+        """The rules of a type's fields, or None for a type without any."""
+        return self._rules.get(parent_type)
+
+    def denial(self, parent_type: GraphQLObjectType, field_name: str) -> CrmError | None:
+        """None when the field may be read; the error to report on its first denial;
+        otherwise raises nothing and returns ``_ALREADY_REPORTED``."""
+        key = (parent_type, field_name)
+        decided = self._decisions.get(key)
+        if decided is None:
+            roles = self._rules[parent_type][field_name]
+            principal = getattr(self.context, "principal", None)
+            allowed = principal is not None and principal.role in roles
+            self._decisions[key] = allowed
+            if not allowed:
+                coordinate = f"{parent_type.name}.{field_name}"
+                return CrmError(
+                    f"Your role may not read {coordinate}.", ErrorCode.FORBIDDEN, field=coordinate
+                )
+            return None
+        return None if decided else ALREADY_REPORTED
+
+
+#: Returned by :meth:`FieldGate.denial` for a denied field whose error is already out.
+ALREADY_REPORTED = CrmError("already reported", ErrorCode.FORBIDDEN)

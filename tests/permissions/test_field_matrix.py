@@ -1,0 +1,172 @@
+"""Field-level read rules: every cell of the role x field matrix through the real API."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from crm_graphql.api.permissions import field_rules
+from crm_graphql.api.schema import build_schema
+from crm_graphql.domains.users.models import Role
+from tests.factories import (
+    make_company,
+    make_customer,
+    make_interaction,
+    make_opportunity,
+    make_order,
+    make_product,
+)
+from tests.helpers import count_statements
+
+EVERYONE = set(Role)
+NOT_ANALYST = EVERYONE - {Role.ANALYST}
+NO_MONEY = EVERYONE - {Role.SUPPORT, Role.MARKETING}
+CONVERSATION = {Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT}
+
+#: The default matrix, written out: (type, field) -> roles that may read it.
+MATRIX = {
+    ("Customer", "email"): NOT_ANALYST,
+    ("Customer", "phone"): NOT_ANALYST,
+    ("Customer", "address"): NOT_ANALYST,
+    ("Customer", "birthDate"): NOT_ANALYST,
+    ("Customer", "lifetimeValue"): NO_MONEY,
+    ("Customer", "lifetimeValueByCurrency"): NO_MONEY,
+    ("Customer", "openPipelineAmount"): NO_MONEY,
+    ("Customer", "openPipelineByCurrency"): NO_MONEY,
+    ("Interaction", "body"): CONVERSATION,
+    ("Order", "subtotal"): NO_MONEY,
+    ("Order", "taxTotal"): NO_MONEY,
+    ("Order", "total"): NO_MONEY,
+    ("OrderItem", "unitPrice"): NO_MONEY,
+    ("OrderItem", "lineTotal"): NO_MONEY,
+    ("Opportunity", "amount"): NO_MONEY,
+    ("User", "email"): {Role.ADMIN},
+    ("User", "role"): {Role.ADMIN},
+}
+
+#: Where each guarded field sits in QUERY's response.
+PATHS = {
+    ("Customer", "email"): ("customer", "email"),
+    ("Customer", "phone"): ("customer", "phone"),
+    ("Customer", "address"): ("customer", "address"),
+    ("Customer", "birthDate"): ("customer", "birthDate"),
+    ("Customer", "lifetimeValue"): ("customer", "lifetimeValue"),
+    ("Customer", "lifetimeValueByCurrency"): ("customer", "lifetimeValueByCurrency"),
+    ("Customer", "openPipelineAmount"): ("customer", "openPipelineAmount"),
+    ("Customer", "openPipelineByCurrency"): ("customer", "openPipelineByCurrency"),
+    ("Interaction", "body"): ("interaction", "body"),
+    ("Order", "subtotal"): ("order", "subtotal"),
+    ("Order", "taxTotal"): ("order", "taxTotal"),
+    ("Order", "total"): ("order", "total"),
+    ("OrderItem", "unitPrice"): ("item", "unitPrice"),
+    ("OrderItem", "lineTotal"): ("item", "lineTotal"),
+    ("Opportunity", "amount"): ("opportunity", "amount"),
+    ("User", "email"): ("user", "email"),
+    ("User", "role"): ("user", "role"),
+}
+
+QUERY = """{
+  customers(first: 1) { nodes {
+    firstName email phone birthDate address { city }
+    lifetimeValue lifetimeValueByCurrency { amount } openPipelineAmount
+    openPipelineByCurrency { amount }
+    interactions(first: 1) { nodes { subject body author { name email role } } }
+    orders(first: 1) { nodes { number subtotal taxTotal total
+      items { quantity unitPrice lineTotal } } }
+    opportunities(first: 1) { nodes { name amount } } } } }"""
+
+
+def _pick(data: dict) -> dict[str, dict]:
+    customer = data["customers"]["nodes"][0]
+    order = customer["orders"]["nodes"][0]
+    interaction = customer["interactions"]["nodes"][0]
+    return {
+        "customer": customer,
+        "interaction": interaction,
+        "order": order,
+        "item": order["items"][0],
+        "opportunity": customer["opportunities"]["nodes"][0],
+        "user": interaction["author"],
+    }
+
+
+async def _world(author) -> None:
+    company = await make_company()
+    customer = await make_customer(
+        company=company, phone="+14155550100", birth_date=date(1990, 5, 17), city="Lyon"
+    )
+    await make_interaction(customer, author=author, body="Discussed renewal")
+    product = await make_product(unit_price=Decimal("20.00"))
+    await make_order(customer, [(product, 2)])
+    await make_opportunity(customer, amount=Decimal("500.00"))
+
+
+def test_every_guarded_field_has_the_documented_rule():
+    rules = {key: set(roles) for key, roles in field_rules(build_schema()).items()}
+    assert rules == MATRIX
+
+
+def test_guarded_fields_say_who_may_read_them_in_their_description():
+    schema = build_schema()._schema
+    for (type_name, field_name), roles in MATRIX.items():
+        description = schema.type_map[type_name].fields[field_name].description
+        for role in Role:
+            assert (role.value in description.split("Readable by ")[1]) is (role in roles)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_role_reads_exactly_the_fields_of_the_matrix(gql_as, db, role):
+    client = await gql_as(role)
+    await _world(client.user)
+    body = await client.execute(QUERY)
+    objects = _pick(body["data"])
+    forbidden = {
+        (*error["path"][-1:], error["extensions"]["field"]): error
+        for error in body.get("errors", [])
+        if error["extensions"]["code"] == "FORBIDDEN"
+    }
+    assert len(forbidden) == len(body.get("errors", [])), body["errors"]
+    denied_fields = {error["extensions"]["field"] for error in forbidden.values()}
+    for (type_name, field_name), roles in MATRIX.items():
+        holder, key = PATHS[(type_name, field_name)]
+        value = objects[holder][key]
+        coordinate = f"{type_name}.{field_name}"
+        if role in roles:
+            assert value not in (None, []), (role, coordinate)
+            assert coordinate not in denied_fields, (role, coordinate)
+        else:
+            assert value is None, (role, coordinate)
+            assert coordinate in denied_fields, (role, coordinate)
+    # Fields without a rule are served to every role.
+    assert objects["customer"]["firstName"]
+    assert objects["user"]["name"]
+
+
+async def test_denied_field_gives_one_error_for_the_whole_list(gql_as, db):
+    client = await gql_as(Role.ANALYST)
+    for _ in range(5):
+        await make_customer()
+    body = await client.execute("{ customers { nodes { firstName email } } }")
+    nodes = body["data"]["customers"]["nodes"]
+    assert len(nodes) == 5
+    assert all(node["email"] is None and node["firstName"] for node in nodes)
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN", "field": "Customer.email"}
+    assert error["path"] == ["customers", "nodes", 0, "email"]
+
+
+async def test_denied_computed_field_runs_no_sql(gql_as, db):
+    support = await gql_as(Role.SUPPORT)
+    manager = await gql_as(Role.MANAGER)
+    customer = await make_customer()
+    product = await make_product()
+    await make_order(customer, [(product, 1)])
+    query = "{ customers { nodes { firstName lifetimeValue openPipelineAmount } } }"
+    with count_statements() as allowed:
+        await manager.execute(query)
+    with count_statements() as denied:
+        await support.execute(query)
+    assert len(allowed) == 3  # customers, lifetime values, open pipeline
+    assert len(denied) == 1  # customers only
