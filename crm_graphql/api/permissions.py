@@ -16,6 +16,7 @@ their plain resolvers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -150,3 +151,72 @@ class FieldGate:
 
 #: Returned by :meth:`FieldGate.denial` for a denied field whose error is already out.
 ALREADY_REPORTED = CrmError("already reported", ErrorCode.FORBIDDEN)
+
+
+# --------------------------------------------------------------------------- changes
+
+#: Who may change which records. Row level: ``OWN`` rules apply to the records a user
+#: owns (customers, opportunities) or authored (interactions); ``FIELDS`` rules allow
+#: changing only the named fields. Every mutation asks :func:`may_change`.
+EVERYTHING = "*"
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    """What one role may change on one type of record."""
+
+    own_only: bool = False
+    fields: frozenset[str] | None = None  # None: every field
+
+
+WRITE_RULES: dict[Role, dict[str, WriteRule]] = {
+    Role.ADMIN: {EVERYTHING: WriteRule()},
+    Role.MANAGER: {
+        name: WriteRule()
+        for name in (
+            "Customer",
+            "Company",
+            "Interaction",
+            "Order",
+            "OrderItem",
+            "Product",
+            "Opportunity",
+        )
+    },
+    Role.SALES: {
+        "Customer": WriteRule(own_only=True),
+        "Opportunity": WriteRule(own_only=True),
+        "Interaction": WriteRule(own_only=True),
+    },
+    Role.SUPPORT: {"Interaction": WriteRule(own_only=True)},
+    Role.MARKETING: {
+        "Customer": WriteRule(fields=frozenset({"marketingConsent", "tags"})),
+    },
+    Role.ANALYST: {},
+}
+
+
+def write_rule(role: Role, type_name: str) -> WriteRule | None:
+    """The rule for ``role`` changing records of ``type_name``; None: no change allowed."""
+    rules = WRITE_RULES[role]
+    return rules.get(type_name) or rules.get(EVERYTHING)
+
+
+def may_change(
+    role: Role,
+    type_name: str,
+    fields: Iterable[str],
+    *,
+    is_owner: bool,
+) -> bool:
+    """Whether ``role`` may change ``fields`` of a ``type_name`` record."""
+    rule = write_rule(role, type_name)
+    if rule is None or (rule.own_only and not is_owner):
+        return False
+    return rule.fields is None or set(fields) <= rule.fields
+
+
+def may_write_field(role: Role, type_name: str, field_name: str) -> bool:
+    """Whether ``role`` may change ``field_name`` on some record of ``type_name``."""
+    rule = write_rule(role, type_name)
+    return rule is not None and (rule.fields is None or field_name in rule.fields)

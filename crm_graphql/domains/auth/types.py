@@ -10,6 +10,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.permissions import field_rules, may_write_field
 from crm_graphql.domains.auth.models import ApiKey as ApiKeyModel
 from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User as UserModel
@@ -47,6 +48,52 @@ class PrincipalKind(Enum):
     API_KEY = strawberry.enum_value("API_KEY", description="An integration with an API key.")
 
 
+@strawberry.type(description="What the viewer may do with one field of one type.")
+class FieldPermission:
+    type: str = strawberry.field(description="The GraphQL type, e.g. `Customer`.")
+    field: str = strawberry.field(description="The field, e.g. `email`.")
+    can_read: bool = strawberry.field(
+        description="False when the field is null for the viewer (FORBIDDEN)."
+    )
+    can_write: bool = strawberry.field(
+        description="True when the viewer may change the field on at least some records "
+        "(some roles only on records they own)."
+    )
+
+
+#: The record types ``me.permissions`` describes.
+PERMISSION_TYPES = (
+    "Customer",
+    "Company",
+    "Interaction",
+    "Order",
+    "OrderItem",
+    "Product",
+    "Opportunity",
+    "User",
+)
+
+
+def permissions_of(info: Info, role: Role) -> list[FieldPermission]:
+    """Every field of the CRM's record types with what ``role`` may do with it."""
+    schema = info.schema
+    rules = field_rules(schema)
+    answer = []
+    for type_name in PERMISSION_TYPES:
+        gtype = schema._schema.type_map[type_name]
+        for field_name in gtype.fields:  # type: ignore[attr-defined]
+            readers = rules.get((type_name, field_name))
+            answer.append(
+                FieldPermission(
+                    type=type_name,
+                    field=field_name,
+                    can_read=readers is None or role in readers,
+                    can_write=field_name != "id" and may_write_field(role, type_name, field_name),
+                )
+            )
+    return answer
+
+
 @strawberry.type(description="Who is asking: the signed-in user or the API key of the request.")
 class Viewer:
     id: strawberry.ID = strawberry.field(
@@ -60,6 +107,13 @@ class Viewer:
     @strawberry.field(description="The signed-in user; null for API keys.")
     async def user(self, info: Info) -> User | None:
         return await load_by_id(info, UserModel, self._user_id)
+
+    @strawberry.field(
+        description="Every field of the CRM's record types and whether the viewer may read "
+        "and change it, so that a screen can hide what the viewer may not see."
+    )
+    def permissions(self, info: Info) -> list[FieldPermission]:
+        return permissions_of(info, self.role)
 
 
 def _api_key_id(root: ApiKeyModel) -> strawberry.ID:
