@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from crm_graphql.api.context import Context
 from crm_graphql.api.graphiql import graphiql_response, graphiql_routes
+from crm_graphql.api.request_id import RequestIdMiddleware
 from crm_graphql.api.schema import build_schema, error_code
 from crm_graphql.db.config import tortoise_config
 from crm_graphql.settings import Settings, load_settings
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/health", health, methods=["GET"]),
         *graphiql_routes(settings),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=[Middleware(RequestIdMiddleware)], lifespan=lifespan)
     app.state.settings = settings
     return app
 

@@ -94,6 +94,9 @@ class Credentials:
 
     secret: str
     is_api_key: bool
+    #: Where the request came from, for the audit event of an API key's use.
+    client_address: str | None = None
+    request_id: str | None = None
 
 
 def credentials_from(request: Request | None) -> Credentials | None:
@@ -108,16 +111,18 @@ def credentials_from(request: Request | None) -> Credentials | None:
     api_key = request.headers.get("x-api-key")
     if authorization is not None and api_key is not None:
         return None
+    client = request.client.host if request.client is not None else None
+    request_id = getattr(request.state, "request_id", None)
     if api_key is not None:
         api_key = api_key.strip()
-        return Credentials(api_key, is_api_key=True) if api_key else None
+        return Credentials(api_key, True, client, request_id) if api_key else None
     if authorization is None:
         return None
     scheme, _, value = authorization.strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
         return None
-    return Credentials(value, is_api_key=value.startswith(API_KEY_PREFIX))
+    return Credentials(value, value.startswith(API_KEY_PREFIX), client, request_id)
 
 
 def authentication_error() -> CrmError:

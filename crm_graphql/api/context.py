@@ -25,8 +25,6 @@ class Context:
     #: Who is asking; set by the ``Authentication`` extension before any resolver runs.
     #: ``None`` only in public operations (``login``, ``refreshToken``, introspection).
     principal: Principal | None = None
-    #: Per-request results worth computing once (e.g. a field's selection), by key.
-    memo: dict[Hashable, Any] = field(default_factory=dict)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
     #: Values computed once per request (e.g. a field's selection, read by every row).
     memo: dict[Hashable, Any] = field(default_factory=dict)
@@ -40,6 +38,13 @@ class Context:
         if found is None:
             found = self._loaders[key] = DataLoader(load_fn=batch)
         return found
+
+    @property
+    def request_id(self) -> str | None:
+        """The request's ID (``X-Request-ID``), set by :class:`RequestIdMiddleware`."""
+        if self.request is None:
+            return None
+        return getattr(self.request.state, "request_id", None)
 
     @property
     def client_address(self) -> str | None:

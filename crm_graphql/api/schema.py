@@ -21,6 +21,7 @@ from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.node import Node, resolve_node
 from crm_graphql.api.pagination import IdArg
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
+from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
@@ -44,7 +45,13 @@ NODE_TYPES = (Company, Customer, Interaction, Opportunity, Order, OrderItem, Pro
 
 @strawberry.type(description="Every read the CRM offers.")
 class Query(
-    CustomerQueries, InteractionQueries, OrderQueries, SalesQueries, UserQueries, AuthQueries
+    CustomerQueries,
+    InteractionQueries,
+    OrderQueries,
+    SalesQueries,
+    UserQueries,
+    AuthQueries,
+    AuditQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "crm_graphql.domains.orders.models",
     "crm_graphql.domains.sales.models",
     "crm_graphql.domains.auth.models",
+    "crm_graphql.domains.audit.models",
 ]
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"

@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.transactions import in_transaction
 
 from crm_graphql.api.auth import PUBLIC, allow_roles, authentication_error
 from crm_graphql.api.context import Info
+from crm_graphql.api.errors import CrmError
 from crm_graphql.api.ids import decode_id
+from crm_graphql.domains.audit import services as audit
+from crm_graphql.domains.audit.services import meta_from
 from crm_graphql.domains.auth import services
 from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
 from crm_graphql.domains.users.enums import Role
+from crm_graphql.domains.users.models import User
 
 
 def _session(issued: services.IssuedSession) -> AuthSession:
@@ -46,7 +51,22 @@ class AuthMutations:
         password: Annotated[str, strawberry.argument(description="The user's password.")],
     ) -> AuthSession | None:
         context = info.context
-        issued = await services.login(context.settings, email, password, context.client_address)
+        meta = meta_from(context)
+        try:
+            issued = await services.login(
+                context.settings, email, password, context.client_address, meta
+            )
+        except CrmError as failure:
+            # Who was tried is recorded only as a user ID, when such a user exists.
+            target = await User.get_or_none(email=services.normalise_email(email)[:254])
+            await audit.record(
+                "auth.login_failed",
+                meta,
+                entity_type="User" if target else None,
+                entity_id=target.pk if target else None,
+                changes={"reason": str(failure.code)},
+            )
+            raise
         return _session(issued)
 
     @strawberry.mutation(
@@ -66,7 +86,9 @@ class AuthMutations:
         ],
     ) -> AuthSession | None:
         context = info.context
-        issued = await services.refresh(context.settings, token, context.client_address)
+        issued = await services.refresh(
+            context.settings, token, context.client_address, meta_from(context)
+        )
         return _session(issued)
 
     @strawberry.mutation(
@@ -87,7 +109,15 @@ class AuthMutations:
         principal = info.context.principal
         if principal is None:
             raise authentication_error()
-        ended = await services.logout(principal, everywhere=everywhere)
+        async with in_transaction():
+            ended = await services.logout(principal, everywhere=everywhere)
+            await audit.record(
+                "auth.logout",
+                meta_from(info.context),
+                entity_type="User",
+                entity_id=principal.user_id,
+                changes={"everywhere": everywhere, "ended_sessions": ended},
+            )
         return LogoutResult(ended_sessions=ended)
 
     @strawberry.mutation(
@@ -107,7 +137,15 @@ class AuthMutations:
     ) -> CreatedApiKey | None:
         principal = info.context.principal
         created_by = principal.user_id if principal is not None else None
-        key, secret = await services.create_api_key(name, role, created_by)
+        async with in_transaction():
+            key, secret = await services.create_api_key(name, role, created_by)
+            await audit.record(
+                "api_key.create",
+                meta_from(info.context),
+                entity_type="ApiKey",
+                entity_id=key.pk,
+                changes={"name": key.name, "role": str(role)},
+            )
         return CreatedApiKey(key=secret, api_key=key)  # type: ignore[arg-type]
 
     @strawberry.mutation(
@@ -116,6 +154,13 @@ class AuthMutations:
     )
     async def revoke_api_key(
         self,
+        info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the key.")],
     ) -> ApiKey | None:
-        return await services.revoke_api_key(decode_id(id, "ApiKey"))  # type: ignore[return-value]
+        key_id = decode_id(id, "ApiKey")
+        async with in_transaction():
+            key = await services.revoke_api_key(key_id)
+            await audit.record(
+                "api_key.revoke", meta_from(info.context), entity_type="ApiKey", entity_id=key_id
+            )
+        return key  # type: ignore[return-value]

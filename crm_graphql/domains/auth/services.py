@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -17,6 +17,8 @@ from tortoise.transactions import in_transaction
 
 from crm_graphql.api.auth import Credentials, Principal
 from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.domains.audit import services as audit
+from crm_graphql.domains.audit.services import AuditMeta
 from crm_graphql.domains.auth.models import (
     ApiKey,
     LoginAttempt,
@@ -80,16 +82,27 @@ class IssuedSession:
 
 
 async def issue_session(
-    settings: Settings, user: User, client_address: str | None = None
+    settings: Settings,
+    user: User,
+    client_address: str | None = None,
+    audit_meta: AuditMeta | None = None,
 ) -> IssuedSession:
     """Start a new login session for ``user``: its first refresh token and an access token.
 
     Callers have checked the credentials; tests use it to sign in without a password.
+    With ``audit_meta`` the sign-in is written to the audit log in the same transaction.
     """
     now = _now()
     async with in_transaction():
         family = await TokenFamily.create(id=uuid.uuid4(), user=user, client_address=client_address)
         refresh, refresh_expires = await _new_refresh_token(settings, family, now)
+        if audit_meta is not None:
+            await audit.record(
+                "auth.login",
+                replace(audit_meta, actor_user_id=user.pk, actor_label=user.name),
+                entity_type="User",
+                entity_id=user.pk,
+            )
     return _issued(settings, user, family, refresh, refresh_expires, now)
 
 
@@ -117,7 +130,11 @@ def _issued(
 
 
 async def login(
-    settings: Settings, email: str, password: str, client_address: str | None
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str | None,
+    audit_meta: AuditMeta | None = None,
 ) -> IssuedSession:
     """Check an e-mail and password and start a session.
 
@@ -151,7 +168,7 @@ async def login(
     if needs_rehash(password_hash):
         user.password_hash = await hash_password_async(password)
         await user.save(update_fields=["password_hash"])
-    return await issue_session(settings, user, address)
+    return await issue_session(settings, user, address, audit_meta)
 
 
 async def _too_many_failures(
@@ -169,7 +186,10 @@ async def _too_many_failures(
 
 
 async def refresh(
-    settings: Settings, token: str, client_address: str | None = None
+    settings: Settings,
+    token: str,
+    client_address: str | None = None,
+    audit_meta: AuditMeta | None = None,
 ) -> IssuedSession:
     """Exchange a refresh token for a new one and a new access token (rotation).
 
@@ -190,7 +210,7 @@ async def refresh(
     if family.revoked_at is not None:
         raise invalid
     if row.used_at is not None:
-        await _revoke_families(TokenFamily.filter(id=family.id), RevocationReason.REUSE)
+        await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     if row.expires_at <= now or not user.is_active:
         raise invalid
@@ -198,8 +218,15 @@ async def refresh(
         # Claim the token; a concurrent exchange of the same token loses the race here.
         claimed = await RefreshToken.filter(id=row.id, used_at__isnull=True).update(used_at=now)
         replacement = await _new_refresh_token(settings, family, now) if claimed else None
+        if replacement is not None and audit_meta is not None:
+            await audit.record(
+                "auth.refresh",
+                replace(audit_meta, actor_user_id=user.pk, actor_label=user.name),
+                entity_type="User",
+                entity_id=user.pk,
+            )
     if replacement is None:  # another request exchanged it a moment ago: reuse as well
-        await _revoke_families(TokenFamily.filter(id=family.id), RevocationReason.REUSE)
+        await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     new_token, expires = replacement
     return _issued(settings, user, family, new_token, expires, now)
@@ -222,6 +249,19 @@ async def logout(principal: Principal, *, everywhere: bool = False) -> int:
     return await _revoke_families(sessions, RevocationReason.LOGOUT)
 
 
+async def _revoke_for_reuse(family: TokenFamily, user: User, meta: AuditMeta | None) -> None:
+    async with in_transaction():
+        await _revoke_families(TokenFamily.filter(id=family.id), RevocationReason.REUSE)
+        if meta is not None:
+            await audit.record(
+                "auth.refresh_reuse",
+                replace(meta, actor_user_id=user.pk, actor_label=user.name),
+                entity_type="User",
+                entity_id=user.pk,
+                changes={"session": str(family.id)},
+            )
+
+
 async def _revoke_families(families: QuerySet[TokenFamily], reason: RevocationReason) -> int:
     return await families.filter(revoked_at__isnull=True).update(
         revoked_at=_now(), revoked_reason=reason
@@ -241,7 +281,7 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
     if len(secret) > MAX_SECRET_LENGTH:
         return None
     if credentials.is_api_key:
-        return await _authenticate_api_key(secret)
+        return await _authenticate_api_key(secret, credentials)
     claims = read_access_token(settings, secret)
     if claims is None:
         return None
@@ -266,20 +306,34 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
     )
 
 
-async def _authenticate_api_key(secret: str) -> Principal | None:
+async def _authenticate_api_key(secret: str, credentials: Credentials) -> Principal | None:
     key = await ApiKey.get_or_none(key_hash=digest(secret), revoked_at__isnull=True)
     if key is None:
         return None
     now = _now()
     if key.last_used_at is None or key.last_used_at <= now - API_KEY_USE_RESOLUTION:
-        # At most one write per key per minute, whatever the request rate.
-        await (
-            ApiKey.filter(id=key.pk)
-            .filter(
-                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - API_KEY_USE_RESOLUTION)
+        # At most one write per key per minute, whatever the request rate; the audit
+        # log records the use with the same resolution.
+        async with in_transaction():
+            updated = await (
+                ApiKey.filter(id=key.pk)
+                .filter(
+                    Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - API_KEY_USE_RESOLUTION)
+                )
+                .update(last_used_at=now)
             )
-            .update(last_used_at=now)
-        )
+            if updated:
+                await audit.record(
+                    "api_key.use",
+                    AuditMeta(
+                        actor_api_key_id=key.pk,
+                        actor_label=key.name,
+                        client_address=credentials.client_address,
+                        request_id=credentials.request_id,
+                    ),
+                    entity_type="ApiKey",
+                    entity_id=key.pk,
+                )
     return Principal(role=Role(key.role), name=key.name, api_key_id=key.pk)
 
 

@@ -1,0 +1,49 @@
+"""Filters and sort order of the audit log."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from crm_graphql.api.filters import DateTimeFilter, FilterInput, IntFilter, StringFilter
+from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.domains.audit.models import AuditEvent
+
+
+@strawberry.input(description="Conditions on audit events; all given conditions must hold.")
+class AuditEventFilter(FilterInput):
+    action: StringFilter | None = strawberry.field(
+        default=UNSET, description="Action, e.g. `auth.login_failed`."
+    )
+    entity_type: StringFilter | None = strawberry.field(
+        default=UNSET, description="Type of the record acted on, e.g. `Customer`."
+    )
+    entity_id: StringFilter | None = strawberry.field(
+        default=UNSET, description="Primary key of the record acted on."
+    )
+    actor_user_id: IntFilter | None = strawberry.field(
+        default=UNSET, description="Primary key of the acting user."
+    )
+    occurred_at: DateTimeFilter | None = strawberry.field(
+        default=UNSET, description="When it happened."
+    )
+    request_id: StringFilter | None = strawberry.field(
+        default=UNSET, description="The request's ID (X-Request-ID)."
+    )
+    and_: list[AuditEventFilter] | None = strawberry.field(
+        default=UNSET, name="and", description="All of these must hold."
+    )
+    or_: list[AuditEventFilter] | None = strawberry.field(
+        default=UNSET, name="or", description="At least one of these must hold."
+    )
+    not_: AuditEventFilter | None = strawberry.field(
+        default=UNSET, name="not", description="This must not hold."
+    )
+
+
+AUDIT_LIST, AuditEventOrderBy = sortable(
+    "AuditEvent",
+    AuditEvent,
+    {"OCCURRED_AT": ("occurred_at", "When it happened.")},
+    default=(SortKey("occurred_at", True),),
+)
