@@ -13,7 +13,10 @@ import strawberry
 from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
 
+from crm_graphql.api.context import Info
+from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.ids import decode_id
+from crm_graphql.domains.users.enums import Role
 
 #: Filter operator (Python attribute name) -> Tortoise lookup suffix.
 _LOOKUPS = {
@@ -141,22 +144,33 @@ class FilterInput:
     """
 
     columns: ClassVar[Mapping[str, str | Ref]] = {}
+    #: Input fields over guarded data -> the roles that may filter on them (the same
+    #: roles that may read the field: a filter must not reveal what a role cannot read).
+    guarded: ClassVar[Mapping[str, frozenset[Role]]] = {}
 
-    def to_q(self) -> Q:
-        """The whole filter as one ORM condition."""
+    def to_q(self, role: Role | None) -> Q:
+        """The whole filter as one ORM condition, for a caller with ``role``."""
         parts: list[Q] = []
         for field in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, field.name)
             if value is UNSET or value is None:
                 continue
+            allowed = self.guarded.get(field.name)
+            if allowed is not None and role not in allowed:
+                name = strawberry_name(field.name)
+                raise CrmError(
+                    f"Your role may not filter on {name}.",
+                    ErrorCode.FORBIDDEN,
+                    argument=f"filter.{name}",
+                )
             if field.name == "and_":
-                parts.extend(item.to_q() for item in value)
+                parts.extend(item.to_q(role) for item in value)
             elif field.name == "or_":
                 parts.append(
-                    Q(*(item.to_q() for item in value), join_type="OR") if value else _NOTHING
+                    Q(*(item.to_q(role) for item in value), join_type="OR") if value else _NOTHING
                 )
             elif field.name == "not_":
-                parts.append(~value.to_q())
+                parts.append(~value.to_q(role))
             else:
                 column = self.columns.get(field.name, field.name)
                 if isinstance(column, Ref):
@@ -185,9 +199,13 @@ def strawberry_name(python_name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def filter_q(value: FilterInput | None) -> Q:
-    """The condition of an optional ``filter:`` argument."""
-    return Q() if value is None or value is UNSET else value.to_q()
+def filter_q(value: FilterInput | None, info: Info) -> Q:
+    """The condition of an optional ``filter:`` argument, checked against the caller's
+    role (``FORBIDDEN`` for a guarded field the role may not read)."""
+    if value is None or value is UNSET:
+        return Q()
+    principal = info.context.principal
+    return value.to_q(principal.role if principal is not None else None)
 
 
 def search_q(text: str | None, columns: tuple[str, ...]) -> Q:

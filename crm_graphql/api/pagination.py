@@ -34,6 +34,7 @@ from crm_graphql.api.enums import SortDirection, graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.loaders import Reference, attach_references, selected_fields
+from crm_graphql.domains.users.enums import Role
 
 NodeT = TypeVar("NodeT")
 
@@ -121,6 +122,8 @@ class ListSpec:
     default_order: tuple[SortKey, ...]
     #: GraphQL field name -> the foreign key it follows.
     references: Mapping[str, Reference] = field(default_factory=dict)
+    #: Order fields over guarded data -> the roles that may sort by them.
+    guarded_order: Mapping[str, frozenset[Role]] = field(default_factory=dict)
 
     def wanted_references(self, info: Info) -> frozenset[str]:
         """The reference fields the client selected on the nodes of this list."""
@@ -128,8 +131,22 @@ class ListSpec:
             return frozenset()
         return frozenset(self.references.keys() & selected_fields(info, "nodes"))
 
-    def sort_keys(self, order_by: Sequence[Any] | None) -> tuple[SortKey, ...]:
-        """The ORDER BY of a request: the client's fields, then the primary key."""
+    def sort_keys(
+        self, order_by: Sequence[Any] | None, role: Role | None = None
+    ) -> tuple[SortKey, ...]:
+        """The ORDER BY of a request: the client's fields, then the primary key.
+
+        Sorting by a guarded field needs a role that may read it: the order (and the
+        cursors) would reveal the values.
+        """
+        for entry in order_by or ():
+            allowed = self.guarded_order.get(entry.field.name)
+            if allowed is not None and role not in allowed:
+                raise CrmError(
+                    f"Your role may not sort by {entry.field.name}.",
+                    ErrorCode.FORBIDDEN,
+                    argument="orderBy",
+                )
         if order_by:
             keys = [
                 SortKey(
@@ -310,7 +327,8 @@ def plan_page(
             ErrorCode.PAGINATION_LIMIT,
             maximum=settings.max_page_size,
         )
-    keys = spec.sort_keys(order_by)
+    principal = info.context.principal
+    keys = spec.sort_keys(order_by, principal.role if principal is not None else None)
     return PagePlan(
         keys=keys,
         limit=size,
@@ -453,6 +471,7 @@ def sortable(
     fields: dict[str, tuple[str, str]],
     default: tuple[SortKey, ...],
     references: Mapping[str, Reference] | None = None,
+    guarded: Mapping[str, frozenset[Role]] | None = None,
 ) -> tuple[ListSpec, type]:
     """The list spec of a type and its ``<Type>OrderBy`` input.
 
@@ -481,6 +500,7 @@ def sortable(
         order_columns={name: column for name, (column, _) in fields.items()},
         default_order=default,
         references=dict(references or {}),
+        guarded_order=dict(guarded or {}),
     )
     return spec, order_input
 
@@ -536,7 +556,7 @@ async def child_page(
     plan = plan_page(
         info, spec, first=first, after=after, last=last, before=before, order_by=order_by
     )
-    condition = filter_q(filter) if where is None else where & filter_q(filter)
+    condition = filter_q(filter, info) if where is None else where & filter_q(filter, info)
     return await paginate_children(
         info, plan, spec, parent_column, parent_id, condition, (repr(filter), repr(where))
     )

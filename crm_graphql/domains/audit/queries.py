@@ -42,7 +42,7 @@ class AuditQueries:
         return await list_page(
             info,
             AUDIT_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,

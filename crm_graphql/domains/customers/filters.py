@@ -17,6 +17,7 @@ from crm_graphql.api.filters import (
 )
 from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.permissions import PERSONAL
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
 from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.users.models import User
@@ -25,8 +26,10 @@ LifecycleStageFilter = enum_filter(LifecycleStage)
 CustomerSourceFilter = enum_filter(CustomerSource)
 SizeBandFilter = enum_filter(SizeBand)
 
-#: Columns matched by ``customers(search:)``: every word must match one of them.
+#: Columns matched by ``customers(search:)``: every word must match one of them. The
+#: e-mail address only for roles that may read it.
 CUSTOMER_SEARCH = ("first_name", "last_name", "email", "company__name")
+CUSTOMER_SEARCH_WITHOUT_EMAIL = ("first_name", "last_name", "company__name")
 #: Columns matched by ``companies(search:)``.
 COMPANY_SEARCH = ("name", "domain")
 
@@ -34,6 +37,7 @@ COMPANY_SEARCH = ("name", "domain")
 @strawberry.input(description="Conditions on customers; all given conditions must hold.")
 class CustomerFilter(FilterInput):
     columns = {"company": Ref("company_id", "Company"), "owner": Ref("owner_id", "User")}
+    guarded = {"email": PERSONAL, "country": PERSONAL, "birth_date": PERSONAL}
 
     first_name: StringFilter | None = strawberry.field(default=UNSET, description="First name.")
     last_name: StringFilter | None = strawberry.field(default=UNSET, description="Last name.")
@@ -115,6 +119,7 @@ CUSTOMER_LIST, CustomerOrderBy = sortable(
     },
     default=(SortKey("created_at", True),),
     references=CUSTOMER_REFERENCES,
+    guarded={"EMAIL": PERSONAL},
 )
 
 COMPANY_LIST, CompanyOrderBy = sortable(

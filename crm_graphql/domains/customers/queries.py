@@ -21,11 +21,13 @@ from crm_graphql.api.pagination import (
     OrderByArg,
     list_page,
 )
+from crm_graphql.api.permissions import PERSONAL
 from crm_graphql.domains.customers.filters import (
     COMPANY_LIST,
     COMPANY_SEARCH,
     CUSTOMER_LIST,
     CUSTOMER_SEARCH,
+    CUSTOMER_SEARCH_WITHOUT_EMAIL,
     CompanyFilter,
     CompanyOrderBy,
     CustomerFilter,
@@ -74,7 +76,13 @@ class CustomerQueries:
         order_by: OrderByArg[list[CustomerOrderBy] | None] = None,
         search: SearchArg = None,
     ) -> Connection[Customer]:
-        where = NOT_DELETED & filter_q(filter) & search_q(search, CUSTOMER_SEARCH)
+        principal = info.context.principal
+        columns = (
+            CUSTOMER_SEARCH
+            if principal is not None and principal.role in PERSONAL
+            else CUSTOMER_SEARCH_WITHOUT_EMAIL
+        )
+        where = NOT_DELETED & filter_q(filter, info) & search_q(search, columns)
         return await list_page(
             info,
             CUSTOMER_LIST,
@@ -102,7 +110,7 @@ class CustomerQueries:
         order_by: OrderByArg[list[CompanyOrderBy] | None] = None,
         search: CompanySearchArg = None,
     ) -> Connection[Company]:
-        where = filter_q(filter) & search_q(search, COMPANY_SEARCH)
+        where = filter_q(filter, info) & search_q(search, COMPANY_SEARCH)
         return await list_page(
             info,
             COMPANY_LIST,

@@ -48,7 +48,7 @@ class InteractionQueries:
         return await list_page(
             info,
             INTERACTION_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,

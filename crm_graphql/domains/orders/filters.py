@@ -17,6 +17,7 @@ from crm_graphql.api.filters import (
 )
 from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.permissions import FINANCIAL
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.models import Order, Product
@@ -45,6 +46,7 @@ class ProductFilter(FilterInput):
 @strawberry.input(description="Conditions on orders; all given conditions must hold.")
 class OrderFilter(FilterInput):
     columns = {"customer": Ref("customer_id", "Customer")}
+    guarded = {"total": FINANCIAL}
 
     number: StringFilter | None = strawberry.field(default=UNSET, description="Order number.")
     status: OrderStatusFilter | None = strawberry.field(default=UNSET, description="Status.")
@@ -96,4 +98,5 @@ ORDER_LIST, OrderOrderBy = sortable(
     },
     default=(SortKey("created_at", True),),
     references=ORDER_REFERENCES,
+    guarded={"TOTAL": FINANCIAL},
 )

@@ -52,7 +52,7 @@ class OrderQueries:
         return await list_page(
             info,
             PRODUCT_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,
@@ -78,7 +78,7 @@ class OrderQueries:
         return await list_page(
             info,
             ORDER_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,

@@ -18,6 +18,7 @@ from crm_graphql.api.filters import (
 )
 from crm_graphql.api.loaders import Reference
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.permissions import FINANCIAL
 from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
@@ -33,6 +34,7 @@ class OpportunityFilter(FilterInput):
         "company": Ref("company_id", "Company"),
         "owner": Ref("owner_id", "User"),
     }
+    guarded = {"amount": FINANCIAL}
 
     name: StringFilter | None = strawberry.field(default=UNSET, description="Name.")
     stage: OpportunityStageFilter | None = strawberry.field(default=UNSET, description="Stage.")
@@ -83,4 +85,5 @@ OPPORTUNITY_LIST, OpportunityOrderBy = sortable(
     },
     default=(SortKey("created_at", True),),
     references=OPPORTUNITY_REFERENCES,
+    guarded={"AMOUNT": FINANCIAL},
 )

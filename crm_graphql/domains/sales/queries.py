@@ -48,7 +48,7 @@ class SalesQueries:
         return await list_page(
             info,
             OPPORTUNITY_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,

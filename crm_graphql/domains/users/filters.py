@@ -7,6 +7,7 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import BooleanFilter, FilterInput, StringFilter, enum_filter
 from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.permissions import ADMIN_ONLY
 from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User
 
@@ -15,6 +16,8 @@ RoleFilter = enum_filter(Role)
 
 @strawberry.input(description="Conditions on users; all given conditions must hold.")
 class UserFilter(FilterInput):
+    guarded = {"email": ADMIN_ONLY, "role": ADMIN_ONLY}
+
     name: StringFilter | None = strawberry.field(default=UNSET, description="Full name.")
     email: StringFilter | None = strawberry.field(default=UNSET, description="E-mail address.")
     role: RoleFilter | None = strawberry.field(default=UNSET, description="Role.")
@@ -39,4 +42,5 @@ USER_LIST, UserOrderBy = sortable(
         "CREATED_AT": ("created_at", "Creation time."),
     },
     default=(SortKey("name", False),),
+    guarded={"EMAIL": ADMIN_ONLY},
 )

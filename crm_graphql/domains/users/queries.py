@@ -44,7 +44,7 @@ class UserQueries:
         return await list_page(
             info,
             USER_LIST,
-            filter_q(filter),
+            filter_q(filter, info),
             first=first,
             after=after,
             last=last,
