@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_query_depth: int = Field(default=10, ge=2, le=50)
     graphiql: bool = Field(default=True, description="Serve the GraphiQL explorer on GET.")
+    phone_region: str = Field(
+        default="US",
+        pattern=r"^[A-Z]{2}$",
+        description="Region (ISO 3166-1 alpha-2) of phone numbers given without +country.",
+    )
     base_currency: str = Field(
         default="USD",
         pattern=r"^[A-Z]{3}$",

@@ -25,6 +25,7 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.customers.mutations import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries
 from crm_graphql.domains.customers.types import Company, Customer
 from crm_graphql.domains.interactions.queries import InteractionQueries
@@ -61,7 +62,7 @@ class Query(
 @strawberry.type(
     description="Every change the CRM offers. All but `login` and `refreshToken` need credentials."
 )
-class Mutation(AuthMutations):
+class Mutation(AuthMutations, CustomerMutations):
     pass
 
 

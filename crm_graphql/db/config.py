@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "crm_graphql.domains.sales.models",
     "crm_graphql.domains.auth.models",
     "crm_graphql.domains.audit.models",
+    "crm_graphql.db.idempotency",
 ]
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"

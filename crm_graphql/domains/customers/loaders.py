@@ -94,3 +94,24 @@ def in_currency(amounts: list[MoneyAmount], currency: str) -> Decimal:
         if money.currency == currency:
             return money.amount
     return Decimal("0.00")
+
+
+async def load_lifecycle_history(info: Info, customer_id: int) -> list[Any]:
+    """The customer's lifecycle-stage changes, oldest first (batched over customers)."""
+    from crm_graphql.domains.customers.models import CustomerLifecycleChange
+    from crm_graphql.domains.customers.types import StageChange
+
+    async def batch(ids: list[int]) -> list[list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        rows = await CustomerLifecycleChange.filter(customer_id__in=ids).order_by(
+            "changed_at", "id"
+        )
+        for row in rows:
+            grouped[row.customer_id].append(
+                StageChange(
+                    stage=row.stage, changed_at=row.changed_at, _changed_by_id=row.changed_by_id
+                )
+            )
+        return [grouped.get(i, []) for i in ids]
+
+    return await info.context.loader("lifecycle_history", batch).load(customer_id)

@@ -100,3 +100,21 @@ class Customer(TimestampedModel, AddressMixin):
             ("last_name", "first_name"),
             ("company_id", "created_at"),
         )
+
+
+class CustomerLifecycleChange(TimestampedModel):
+    """One change of a customer lifecycle stage: the history behind the current stage."""
+
+    id = fields.IntField(primary_key=True)
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="lifecycle_changes", on_delete=fields.CASCADE
+    )
+    stage = fields.CharEnumField(LifecycleStage, max_length=16)
+    changed_at = fields.DatetimeField()
+    changed_by = fields.ForeignKeyField(
+        "models.User", related_name="customer_stage_changes", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "customer_lifecycle_change"
+        indexes = (("customer_id", "changed_at"),)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q, search_q
 from crm_graphql.api.ids import decode_id
 from crm_graphql.api.loaders import load_by_id
@@ -41,6 +43,7 @@ from crm_graphql.domains.customers.types import (
     Customer,
     is_visible_customer,
 )
+from crm_graphql.domains.users.enums import Role
 
 SearchArg = Annotated[
     str | None,
@@ -75,14 +78,25 @@ class CustomerQueries:
         filter: FilterArg[CustomerFilter | None] = None,
         order_by: OrderByArg[list[CustomerOrderBy] | None] = None,
         search: SearchArg = None,
+        include_deleted: Annotated[
+            bool,
+            strawberry.argument(description="Include soft-deleted customers (ADMIN only)."),
+        ] = False,
     ) -> Connection[Customer]:
         principal = info.context.principal
+        if include_deleted and (principal is None or principal.role != Role.ADMIN):
+            raise CrmError(
+                "Only ADMIN may list deleted customers.",
+                ErrorCode.FORBIDDEN,
+                argument="includeDeleted",
+            )
         columns = (
             CUSTOMER_SEARCH
             if principal is not None and principal.role in PERSONAL
             else CUSTOMER_SEARCH_WITHOUT_EMAIL
         )
-        where = NOT_DELETED & filter_q(filter, info) & search_q(search, columns)
+        visible = Q() if include_deleted else NOT_DELETED
+        where = visible & filter_q(filter, info) & search_q(search, columns)
         return await list_page(
             info,
             CUSTOMER_LIST,

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import related
+from crm_graphql.api.loaders import load_by_id, related
 from crm_graphql.api.money import MoneyAmount
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.api.pagination import (
@@ -50,6 +50,7 @@ from crm_graphql.domains.sales.filters import (
     OpportunityOrderBy,
 )
 from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 #: Soft-deleted customers are left out of every list.
@@ -59,6 +60,17 @@ NOT_DELETED = Q(deleted_at__isnull=True)
 def is_visible_customer(row: CustomerModel) -> bool:
     """False for soft-deleted customers."""
     return row.deleted_at is None
+
+
+@strawberry.type(description="One change of a stage: to what, when, by whom.")
+class StageChange:
+    stage: LifecycleStage = strawberry.field(description="The stage entered.")
+    changed_at: datetime = strawberry.field(description="When.")
+    _changed_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The staff member who made the change.")
+    async def changed_by(self, info: Info) -> User | None:
+        return await load_by_id(info, UserModel, self._changed_by_id)
 
 
 @strawberry.type(description="A postal address.")
@@ -185,6 +197,16 @@ class Customer(Node):
     custom_fields: JSON = strawberry.field(description="Organisation-defined extra fields.")
     created_at: datetime = strawberry.field(description="When the customer was created.")
     updated_at: datetime = strawberry.field(description="When the customer last changed.")
+    deleted_at: datetime | None = strawberry.field(
+        description="When the customer was deleted; null unless deleted (see includeDeleted)."
+    )
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with `updateCustomer`."
+    )
+
+    @strawberry.field(description="Every lifecycle-stage change, oldest first.")
+    async def lifecycle_history(self, root: CustomerModel, info: Info) -> list[StageChange]:
+        return await loaders.load_lifecycle_history(info, root.id)
 
     @guarded_field(PERSONAL, "Postal address; null when none is known.")
     def address(self, root: CustomerModel) -> Address | None:
