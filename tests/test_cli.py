@@ -4,35 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from crm_graphql.domains.auth.services import DEMO_PASSWORD
 from tests.auth.documents import LOGIN
-from tests.auth.test_serving import SERVER_START_SECONDS, _free_port, _serve
+from tests.server import running_server
 
 CUSTOMERS = """{ customers(first: 3, orderBy: [{field: LAST_NAME}, {field: FIRST_NAME}]) {
   totalCount nodes { firstName lastName email } } }"""
 
 
 def _run_demo_server(tmp_path: Path) -> dict:
-    port = _free_port()
-    process = _serve(tmp_path, "--demo", port=port)
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
+    with running_server(tmp_path, "--demo") as base:
         login = httpx.post(
             f"{base}/graphql",
             json={
@@ -48,13 +33,6 @@ def _run_demo_server(tmp_path: Path) -> dict:
         ).json()
         assert "errors" not in body, body
         return body["data"]["customers"]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_serve_demo_fills_a_new_database_once_and_reuses_it(tmp_path):

@@ -3,70 +3,28 @@ and signs in its demo users (one per role)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email, ensure_demo_users
 from crm_graphql.domains.users.models import Role, User
 from tests.auth.documents import LOGIN, ME
-
-SERVER_START_SECONDS = 90
-
-
-def _serve(tmp_path: Path, *args: str, port: int = 0, **env: str) -> subprocess.Popen[bytes]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if k != "CRM_JWT_SECRET"},
-        "CRM_DATABASE_URL": f"sqlite://{tmp_path / 'crm.sqlite3'}",
-        "CRM_HOST": "127.0.0.1",
-        "CRM_PORT": str(port or 1),
-        "CRM_LOG_LEVEL": "warning",
-        **env,
-    }
-    command = [sys.executable, "-c", "from crm_graphql.cli import main; main()", "serve", *args]
-    log = (tmp_path / "server.log").open("wb")
-    return subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+from tests.server import running_server, start_serve
 
 
 @pytest.mark.parametrize("secret", [None, "short"])
 def test_serve_refuses_to_start_without_a_strong_secret(secret, tmp_path):
     env = {"CRM_JWT_SECRET": secret} if secret else {}
-    process = _serve(tmp_path, **env)
+    process = start_serve(tmp_path, **env)
     assert process.wait(timeout=60) == 2
     output = (tmp_path / "server.log").read_text()
     assert "CRM_JWT_SECRET" in output
     assert "Traceback" not in output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_demo_makes_a_secret_shared_by_its_workers_and_demo_users(tmp_path):
-    port = _free_port()
-    process = _serve(tmp_path, "--demo", port=port, CRM_WORKERS="2")
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        output = log.read_text()
+    with running_server(tmp_path, "--demo", CRM_WORKERS="2") as base:
+        output = (tmp_path / "server.log").read_text()
         assert "generated a random one" in output
         assert "admin@example.com" in output
         for role in Role:
@@ -86,13 +44,6 @@ def test_serve_demo_makes_a_secret_shared_by_its_workers_and_demo_users(tmp_path
             with httpx.Client() as client:
                 body = client.post(f"{base}/graphql", json={"query": ME}, headers=headers).json()
             assert body["data"]["me"]["role"] == "ANALYST", body
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_demo_users_are_made_once_per_role(anon, db):
