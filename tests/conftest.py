@@ -15,7 +15,7 @@ import httpx
 import pytest
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.contrib.test import truncate_all_models
+from tortoise.transactions import in_transaction
 
 from crm_graphql.app import create_app
 from crm_graphql.db.config import tortoise_config
@@ -102,10 +102,26 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIter
             await _mysql_admin(MYSQL_URL, f"DROP DATABASE IF EXISTS {dropped}")
 
 
+async def _empty_all_tables(backend: Backend) -> None:
+    """Delete every row, on ONE connection: MySQL's FOREIGN_KEY_CHECKS is per session,
+    and switching it off on one pooled connection and on again on another would leave a
+    connection without foreign-key checks (and without ON DELETE actions)."""
+    tables = [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
+    async with in_transaction() as connection:
+        if backend.is_mysql:
+            await connection.execute_query("SET FOREIGN_KEY_CHECKS = 0")
+        else:
+            await connection.execute_query("PRAGMA defer_foreign_keys = ON")
+        for table in tables:
+            await connection.execute_query(f"DELETE FROM {table}")
+        if backend.is_mysql:
+            await connection.execute_query("SET FOREIGN_KEY_CHECKS = 1")
+
+
 @pytest.fixture
 async def db(backend: Backend) -> AsyncIterator[Backend]:
     """The session database, emptied before the test."""
-    await truncate_all_models()
+    await _empty_all_tables(backend)
     yield backend
 
 

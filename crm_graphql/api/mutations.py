@@ -16,18 +16,22 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
-from tortoise.exceptions import IntegrityError
+from strawberry.types.unset import UNSET
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api.context import Context, Info
 from crm_graphql.api.errors import CrmError
+from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.permissions import may_change
 
@@ -69,6 +73,11 @@ class UserErrorCode(Enum):
         "HAS_OPEN_ORDERS", description="The customer has orders that are not finished."
     )
     TOO_MANY = strawberry.enum_value("TOO_MANY", description="Too many items at once.")
+    IN_USE = strawberry.enum_value(
+        "IN_USE",
+        description="Other records still refer to this one (e.g. a product on orders); "
+        "deactivate it instead.",
+    )
 
 
 @strawberry.type(description="A problem with a mutation's input, to show next to the input.")
@@ -192,6 +201,7 @@ async def run_mutation(
         repeated = await _stored_outcome(key)
         if repeated is not None:
             return repeated
+        await _forget_expired()
     problems = Problems(info)
     try:
         async with in_transaction():
@@ -201,9 +211,10 @@ async def run_mutation(
                 await _store_outcome(key, rows)
     except Rejected as rejected:
         return Outcome(rows=[], errors=rejected.errors)
-    except IntegrityError:
+    except (IntegrityError, OperationalError):
         if key is not None:
-            # The same key committed by a concurrent request a moment ago.
+            # The same key committed by a concurrent request a moment ago (a duplicate
+            # key, or on MySQL possibly a deadlock between the two inserts).
             repeated = await _stored_outcome(key)
             if repeated is not None:
                 return repeated
@@ -250,12 +261,19 @@ async def _stored_outcome(key: str) -> Outcome | None:
 async def _store_outcome(key: str, rows: list[Any]) -> None:
     from crm_graphql.db.idempotency import IdempotencyRecord
 
-    await IdempotencyRecord.filter(created_at__lt=datetime.now(UTC) - IDEMPOTENCY_WINDOW).delete()
     result = {
         "model": type(rows[0]).__name__ if rows else None,
         "ids": [row.pk for row in rows],
     }
     await IdempotencyRecord.create(key=key, result=result)
+
+
+async def _forget_expired() -> None:
+    # Outside the mutation's transaction: a range delete there would hold gap locks
+    # that make concurrent requests with keys deadlock on MySQL.
+    from crm_graphql.db.idempotency import IdempotencyRecord
+
+    await IdempotencyRecord.filter(created_at__lt=datetime.now(UTC) - IDEMPOTENCY_WINDOW).delete()
 
 
 def _model_named(name: str) -> type[Model] | None:
@@ -265,3 +283,35 @@ def _model_named(name: str) -> type[Model] | None:
         if model.__name__ == name:
             return model
     return None
+
+
+# --------------------------------------------------------------------------- input helpers
+
+
+def given(value: Any) -> bool:
+    """True when an optional input field was sent (null counts as sent)."""
+    return value is not UNSET
+
+
+def changed_fields(data: Any) -> list[str]:
+    """GraphQL names of the input fields given (what the caller wants to change)."""
+    return [
+        strawberry_name(field.name)
+        for field in dataclass_fields(data)
+        if field.name != "version" and given(getattr(data, field.name))
+    ]
+
+
+def caller_id(problems: Problems) -> int | None:
+    """The signed-in user making the change (None for an API key)."""
+    principal = problems.info.context.principal
+    return principal.user_id if principal is not None else None
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly value for an audit diff."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.value if isinstance(value, Enum) else value

@@ -25,15 +25,20 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.customers.company_mutations import CompanyMutations
 from crm_graphql.domains.customers.mutations import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries
 from crm_graphql.domains.customers.types import Company, Customer
+from crm_graphql.domains.interactions.mutations import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
 from crm_graphql.domains.interactions.types import Interaction
+from crm_graphql.domains.orders.mutations import OrderMutations
 from crm_graphql.domains.orders.queries import OrderQueries
 from crm_graphql.domains.orders.types import Order, OrderItem, Product
+from crm_graphql.domains.sales.mutations import OpportunityMutations
 from crm_graphql.domains.sales.queries import SalesQueries
 from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.users.mutations import UserMutations
 from crm_graphql.domains.users.queries import UserQueries
 from crm_graphql.domains.users.types import User
 from crm_graphql.settings import Settings
@@ -62,7 +67,15 @@ class Query(
 @strawberry.type(
     description="Every change the CRM offers. All but `login` and `refreshToken` need credentials."
 )
-class Mutation(AuthMutations, CustomerMutations):
+class Mutation(
+    AuthMutations,
+    CustomerMutations,
+    CompanyMutations,
+    InteractionMutations,
+    OpportunityMutations,
+    OrderMutations,
+    UserMutations,
+):
     pass
 
 

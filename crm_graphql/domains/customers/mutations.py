@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -17,6 +16,10 @@ from crm_graphql.api.mutations import (
     Problems,
     UserError,
     UserErrorCode,
+    caller_id,
+    changed_fields,
+    given,
+    plain,
     run_mutation,
     update_versioned,
 )
@@ -130,10 +133,6 @@ class CustomersPayload:
     )
 
 
-def _given(value: Any) -> bool:
-    return value is not UNSET
-
-
 async def _clean(
     problems: Problems,
     data: CreateCustomerInput | UpdateCustomerInput,
@@ -144,20 +143,20 @@ async def _clean(
     out: dict[str, Any] = {}
     for name, limit in (("first_name", 100), ("last_name", 100), ("job_title", 120)):
         value = getattr(data, name)
-        if _given(value):
+        if given(value):
             must = name != "job_title"  # names cannot be cleared
             out[name] = validation.text(
                 problems, [*path, strawberry_name(name)], value, max_length=limit, required=must
             )
-    if _given(data.email):
+    if given(data.email):
         out["email"] = validation.email(problems, [*path, "email"], data.email)
-    if _given(data.phone):
+    if given(data.phone):
         out["phone"] = validation.phone(problems, [*path, "phone"], data.phone, region)
-    if _given(data.birth_date):
+    if given(data.birth_date):
         out["birth_date"] = validation.past_date(problems, [*path, "birthDate"], data.birth_date)
-    if _given(data.tags):
+    if given(data.tags):
         out["tags"] = validation.tags(problems, [*path, "tags"], data.tags) or []
-    if _given(data.custom_fields):
+    if given(data.custom_fields):
         custom = data.custom_fields if data.custom_fields is not None else {}
         if not isinstance(custom, dict) or len(str(custom)) > MAX_CUSTOM_FIELDS_BYTES:
             problems.add(
@@ -168,20 +167,20 @@ async def _clean(
         out["custom_fields"] = custom
     for name in ("lifecycle_stage", "source", "marketing_consent"):
         value = getattr(data, name)
-        if _given(value):
+        if given(value):
             if value is None:
                 problems.add(
                     [*path, strawberry_name(name)], "Must not be null.", UserErrorCode.REQUIRED
                 )
             out[name] = value
-    if _given(data.address):
+    if given(data.address):
         out.update(_address(problems, [*path, "address"], data.address))
     for name, model, type_name in (
         ("company", CompanyModel, "Company"),
         ("owner", UserModel, "User"),
     ):
         value = getattr(data, name)
-        if not _given(value):
+        if not given(value):
             continue
         if value is None:
             out[f"{name}_id"] = None
@@ -206,20 +205,6 @@ def _address(problems: Problems, path: list[str | int], value: AddressInput | No
     return out
 
 
-def _changed_fields(data: Any) -> list[str]:
-    """GraphQL names of the input fields given (what the caller wants to change)."""
-    return [
-        strawberry_name(field.name)
-        for field in dataclass_fields(data)
-        if field.name != "version" and _given(getattr(data, field.name))
-    ]
-
-
-def _caller_id(problems: Problems) -> int | None:
-    principal = problems.info.context.principal
-    return principal.user_id if principal is not None else None
-
-
 async def _record_stage(customer_id: int, stage: Any, user_id: int | None) -> None:
     await CustomerLifecycleChange.create(
         customer_id=customer_id, stage=stage, changed_at=datetime.now(UTC), changed_by_id=user_id
@@ -230,12 +215,12 @@ async def _create(
     problems: Problems, data: CreateCustomerInput, path: list[str | int]
 ) -> CustomerModel | None:
     values = await _clean(problems, data, path)
-    caller = _caller_id(problems)
+    caller = caller_id(problems)
     if values.get("owner_id") is None:
         values["owner_id"] = caller
     problems.require_change(
         "Customer",
-        [*_changed_fields(data), "firstName", "lastName"],
+        [*changed_fields(data), "firstName", "lastName"],
         is_owner=values["owner_id"] == caller and caller is not None,
         path=path,
     )
@@ -248,15 +233,9 @@ async def _create(
         meta_from(problems.info.context),
         entity_type="Customer",
         entity_id=customer.pk,
-        changes={k: _plain(v) for k, v in values.items()},
+        changes={k: plain(v) for k, v in values.items()},
     )
     return customer
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value.value if hasattr(value, "value") else value
 
 
 async def _customer(
@@ -321,10 +300,10 @@ class CustomerMutations:
     ) -> CustomerPayload:
         async def work(problems: Problems) -> CustomerModel:
             customer = await _customer(problems, id)
-            caller = _caller_id(problems)
+            caller = caller_id(problems)
             problems.require_change(
                 "Customer",
-                _changed_fields(input),
+                changed_fields(input),
                 is_owner=customer.owner_id is not None and customer.owner_id == caller,
                 path=["input"],
             )
@@ -339,7 +318,7 @@ class CustomerMutations:
                 meta_from(info.context),
                 entity_type="Customer",
                 entity_id=customer.pk,
-                changes={k: _plain(v) for k, v in values.items()},
+                changes={k: plain(v) for k, v in values.items()},
             )
             return await CustomerModel.get(pk=customer.pk)
 
@@ -363,7 +342,7 @@ class CustomerMutations:
 async def _set_deleted(info: Info, global_id: str, *, deleted: bool) -> CustomerPayload:
     async def work(problems: Problems) -> CustomerModel:
         customer = await _customer(problems, global_id, include_deleted=not deleted)
-        caller = _caller_id(problems)
+        caller = caller_id(problems)
         problems.require_change(
             "Customer",
             ["deletedAt"],

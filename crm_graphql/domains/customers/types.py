@@ -115,6 +115,9 @@ class Company(Node):
     phone: str | None = strawberry.field(description="Main phone number (E.164).")
     created_at: datetime = strawberry.field(description="When the company was created.")
     updated_at: datetime = strawberry.field(description="When the company last changed.")
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with `updateCompany`."
+    )
 
     @strawberry.field(description="Postal address; null when none is known.")
     def address(self, root: CompanyModel) -> Address | None:

@@ -37,6 +37,9 @@ class Interaction(Node):
     )
     outcome: str | None = strawberry.field(description="What came of it.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with `updateInteraction`."
+    )
 
     @strawberry.field(description="The customer it was with.")
     def customer(self, root: InteractionModel, info: Info) -> CustomerRef:

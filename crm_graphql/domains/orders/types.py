@@ -35,6 +35,9 @@ class Product(Node):
     currency: str = strawberry.field(description="ISO 4217 currency code of the price.")
     active: bool = strawberry.field(description="False once the product is no longer sold.")
     created_at: datetime = strawberry.field(description="When the product was created.")
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with `updateProduct`."
+    )
 
 
 @strawberry.type(description="One line of an order: a product, a quantity and its price.")
@@ -81,6 +84,10 @@ class Order(Node):
     placed_at: datetime | None = strawberry.field(description="When it was placed.")
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
+    version: int = strawberry.field(
+        description="Incremented by every change (items and status too); send it back with "
+        "`updateOrder` and `changeOrderStatus`."
+    )
 
     @strawberry.field(description="The line items, in the order they were added.")
     async def items(self, root: OrderModel, info: Info) -> list[OrderItem]:

@@ -71,3 +71,24 @@ class Opportunity(TimestampedModel):
             ("stage", "expected_close_date"),
             ("created_at", "id"),
         )
+
+
+class OpportunityStageChange(TimestampedModel):
+    """One change of an opportunity stage: the history behind the current stage."""
+
+    id = fields.IntField(primary_key=True)
+    opportunity = fields.ForeignKeyField(
+        "models.Opportunity", related_name="stage_changes", on_delete=fields.CASCADE
+    )
+    stage = fields.CharEnumField(OpportunityStage, max_length=16)
+    changed_at = fields.DatetimeField()
+    changed_by = fields.ForeignKeyField(
+        "models.User",
+        related_name="opportunity_stage_changes",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+
+    class Meta:
+        table = "opportunity_stage_change"
+        indexes = (("opportunity_id", "changed_at"),)

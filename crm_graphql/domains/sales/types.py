@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import related
+from crm_graphql.api.loaders import load_by_id, related
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.api.permissions import FINANCIAL, guarded_field
+from crm_graphql.domains.sales import loaders
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.filters import OPPORTUNITY_REFERENCES
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
+from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 if TYPE_CHECKING:
@@ -22,6 +24,17 @@ if TYPE_CHECKING:
 
 CustomerRef = Annotated["Customer", strawberry.lazy("crm_graphql.domains.customers.types")]
 CompanyRef = Annotated["Company", strawberry.lazy("crm_graphql.domains.customers.types")]
+
+
+@strawberry.type(description="One change of an opportunity's pipeline stage.")
+class OpportunityStageChange:
+    stage: OpportunityStage = strawberry.field(description="The stage entered.")
+    changed_at: datetime = strawberry.field(description="When.")
+    _changed_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The staff member who made the change.")
+    async def changed_by(self, info: Info) -> User | None:
+        return await load_by_id(info, UserModel, self._changed_by_id)
 
 
 @strawberry.type(description="A possible sale to a customer, moving through pipeline stages.")
@@ -39,6 +52,9 @@ class Opportunity(Node):
     )
     closed_at: datetime | None = strawberry.field(description="When it was won or lost.")
     lost_reason: str | None = strawberry.field(description="Why it was lost (CLOSED_LOST).")
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with updates."
+    )
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
@@ -53,3 +69,11 @@ class Opportunity(Node):
     @strawberry.field(description="The staff member responsible.")
     def owner(self, root: OpportunityModel, info: Info) -> User | None:
         return related(info, root, "owner", OPPORTUNITY_REFERENCES["owner"])
+
+    @strawberry.field(
+        description="Every stage the deal entered, oldest first, starting with its first stage."
+    )
+    async def stage_history(
+        self, root: OpportunityModel, info: Info
+    ) -> list[OpportunityStageChange]:
+        return await loaders.load_stage_history(info, root.id)

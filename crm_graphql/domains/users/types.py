@@ -22,3 +22,6 @@ class User(Node):
     )
     is_active: bool = strawberry.field(description="False once the user has been deactivated.")
     created_at: datetime = strawberry.field(description="When the user was created.")
+    version: int = strawberry.field(
+        description="Incremented by every change; send it back with `updateUser`."
+    )

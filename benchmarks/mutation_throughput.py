@@ -1,0 +1,128 @@
+"""Throughput of the write path: createCustomer and createOrder (5 items), 1 vs 8 clients.
+
+    python -m benchmarks.mutation_throughput \\
+        --database-url mysql://root:@127.0.0.1:3306/crm_mut_bench
+    python -m benchmarks.mutation_throughput --database-url sqlite://./mut-bench.sqlite3
+
+Recreates the database (drop/create on MySQL/MariaDB, a new file on SQLite), migrates
+it, then sends a fixed number of mutations per mode through the real app (in-process
+HTTP) as an ADMIN: once from one client, once split over 8 concurrent clients (asyncio
+tasks, each its own request loop). Prints mutations per second side by side with the
+ratios. Every response is checked: a userError or a GraphQL error stops the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from benchmarks.common import bench_settings, http_client
+from benchmarks.seed_throughput import recreate_mysql_database, remove_sqlite_file
+from crm_graphql.api.ids import to_global_id
+from crm_graphql.db.setup import migrate_database
+from crm_graphql.domains.customers.models import Customer
+from crm_graphql.domains.orders.models import Product
+
+DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_mut_bench"
+CONCURRENCY = 8
+
+CREATE_CUSTOMER = """mutation($input: CreateCustomerInput!) {
+  createCustomer(input: $input) { customer { id } userErrors { field code } } }"""
+CREATE_ORDER = """mutation($input: CreateOrderInput!) {
+  createOrder(input: $input) { order { id total } userErrors { field code } } }"""
+
+Variables = Callable[[int], dict[str, Any]]
+
+
+async def _send(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> None:
+    body = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+    payload = next(iter((body.get("data") or {}).values()), None)
+    if body.get("errors") or not payload or payload["userErrors"]:
+        raise SystemExit(f"mutation failed: {body}")
+
+
+async def _rate(
+    client: httpx.AsyncClient, query: str, variables: Variables, requests: int, clients: int
+) -> float:
+    """Mutations per second: ``requests`` split over ``clients`` concurrent loops."""
+    counter = iter(range(10**9))
+
+    async def loop(count: int) -> None:
+        for _ in range(count):
+            await _send(client, query, variables(next(counter)))
+
+    shares = [requests // clients + (1 if i < requests % clients else 0) for i in range(clients)]
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(share) for share in shares))
+    return requests / (time.perf_counter() - started)
+
+
+async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
+    """Recreate and migrate the database, then measure each mutation in both modes."""
+    settings = bench_settings(args.database_url, db_pool_max=max(10, 2 * CONCURRENCY))
+    if settings.is_sqlite:
+        remove_sqlite_file(args.database_url)
+    else:
+        await recreate_mysql_database(args.database_url)
+    await migrate_database(settings)
+    results = []
+    async with http_client(settings) as client:
+        customer = await Customer.create(first_name="Bench", last_name="Buyer")
+        products = [
+            await Product.create(
+                sku=f"BENCH-{n}",
+                name=f"Bench product {n}",
+                unit_price=Decimal("9.99"),
+                currency="USD",
+            )
+            for n in range(5)
+        ]
+        order_input = {
+            "customer": to_global_id("Customer", customer.pk),
+            "currency": "USD",
+            "items": [
+                {"product": to_global_id("Product", p.pk), "quantity": n + 1}
+                for n, p in enumerate(products)
+            ],
+        }
+        cases: list[tuple[str, str, Variables]] = [
+            (
+                "createCustomer",
+                CREATE_CUSTOMER,
+                lambda n: {"input": {"firstName": "Bench", "lastName": f"Customer {n}"}},
+            ),
+            ("createOrder (5 items)", CREATE_ORDER, lambda n: {"input": order_input}),
+        ]
+        for label, query, variables in cases:
+            await _rate(client, query, variables, args.warmup, 1)
+            single = await _rate(client, query, variables, args.requests, 1)
+            parallel = await _rate(client, query, variables, args.requests, CONCURRENCY)
+            results.append((label, single, parallel))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the arguments, run the benchmark, print the numbers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL, help=f"default {DEFAULT_URL}")
+    parser.add_argument("--requests", type=int, default=300, help="mutations per mode")
+    parser.add_argument("--warmup", type=int, default=20, help="mutations before timing")
+    args = parser.parse_args(argv)
+    results = asyncio.run(run(args))
+    print(f"backend: {args.database_url}   {args.requests} mutations per mode")
+    print(f"{'mutation':<24}{'1 client':>14}{f'{CONCURRENCY} clients':>14}{'ratio':>9}")
+    for label, single, parallel in results:
+        print(f"{label:<24}{single:>10.0f} /s{parallel:>10.0f} /s{parallel / single:>8.2f}x")
+    if len(results) == 2:
+        (_, c1, c8), (_, o1, o8) = results
+        print(f"createCustomer / createOrder: {c1 / o1:.2f}x (1 client), {c8 / o8:.2f}x (8)")
+
+
+if __name__ == "__main__":
+    main()

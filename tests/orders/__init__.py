@@ -1,0 +1,1 @@
+"""Tests of the orders domain: products, orders, items and their rules."""
