@@ -26,6 +26,7 @@ from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
 from crm_graphql.domains.customers.company_mutations import CompanyMutations
+from crm_graphql.domains.customers.custom_fields import CustomFieldMutations, CustomFieldQueries
 from crm_graphql.domains.customers.mutations import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries
 from crm_graphql.domains.customers.types import Company, Customer
@@ -58,6 +59,7 @@ class Query(
     UserQueries,
     AuthQueries,
     AuditQueries,
+    CustomFieldQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -75,6 +77,7 @@ class Mutation(
     OpportunityMutations,
     OrderMutations,
     UserMutations,
+    CustomFieldMutations,
 ):
     pass
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.domains.customers.models import CustomerSource, LifecycleStage, SizeBand
+from crm_graphql.domains.customers.models import (
+    CustomerSource,
+    CustomFieldType,
+    LifecycleStage,
+    SizeBand,
+)
 
 LifecycleStage = graphql_enum(
     LifecycleStage,
@@ -41,4 +46,15 @@ SizeBand = graphql_enum(
     },
 )
 
-__all__ = ["CustomerSource", "LifecycleStage", "SizeBand"]
+CustomFieldType = graphql_enum(
+    CustomFieldType,
+    "The type of the values of a custom field.",
+    {
+        "TEXT": "A string of at most 1000 characters.",
+        "NUMBER": "A number (integer or decimal).",
+        "BOOLEAN": "true or false.",
+        "DATE": "A calendar date, YYYY-MM-DD.",
+    },
+)
+
+__all__ = ["CustomFieldType", "CustomerSource", "LifecycleStage", "SizeBand"]

@@ -118,3 +118,24 @@ class CustomerLifecycleChange(TimestampedModel):
     class Meta:
         table = "customer_lifecycle_change"
         indexes = (("customer_id", "changed_at"),)
+
+
+class CustomFieldType(StrEnum):
+    """The type of the values of one custom field."""
+
+    TEXT = "TEXT"
+    NUMBER = "NUMBER"
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+
+
+class CustomFieldDefinition(TimestampedModel):
+    """An organisation-defined extra field of customers, with the type of its values."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    label = fields.CharField(max_length=120)
+    type = fields.CharEnumField(CustomFieldType, max_length=16)
+
+    class Meta:
+        table = "custom_field_definition"

@@ -25,6 +25,7 @@ from crm_graphql.api.mutations import (
 )
 from crm_graphql.domains.audit import services as audit
 from crm_graphql.domains.audit.services import meta_from
+from crm_graphql.domains.customers.custom_fields import check_custom_fields
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
@@ -37,7 +38,6 @@ from crm_graphql.domains.users.models import User as UserModel
 OPEN_ORDER_STATUSES = (OrderStatus.DRAFT, OrderStatus.PLACED, OrderStatus.PAID)
 #: At most this many customers in one ``createCustomers``.
 MAX_BULK = 100
-MAX_CUSTOM_FIELDS_BYTES = 16_384
 
 
 @strawberry.input(description="A postal address; omitted parts are empty.")
@@ -78,7 +78,9 @@ class CreateCustomerInput:
     )
     tags: list[str] | None = strawberry.field(default=None, description="Labels.")
     custom_fields: JSON | None = strawberry.field(
-        default=None, description="Extra fields: a JSON object."
+        default=None,
+        description="Extra fields: a JSON object whose keys are defined custom fields "
+        "(`customFieldDefinitions`) and whose values have the defined types.",
     )
 
 
@@ -157,14 +159,9 @@ async def _clean(
     if given(data.tags):
         out["tags"] = validation.tags(problems, [*path, "tags"], data.tags) or []
     if given(data.custom_fields):
-        custom = data.custom_fields if data.custom_fields is not None else {}
-        if not isinstance(custom, dict) or len(str(custom)) > MAX_CUSTOM_FIELDS_BYTES:
-            problems.add(
-                [*path, "customFields"],
-                "A JSON object of at most 16 KB.",
-                UserErrorCode.INVALID,
-            )
-        out["custom_fields"] = custom
+        out["custom_fields"] = await check_custom_fields(
+            problems, [*path, "customFields"], data.custom_fields
+        )
     for name in ("lifecycle_stage", "source", "marketing_consent"):
         value = getattr(data, name)
         if given(value):
