@@ -36,6 +36,7 @@ from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.permissions import may_change
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 #: How long a repeated ``Idempotency-Key`` returns the first result.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -143,6 +144,17 @@ class Problems:
             self.add(path, f"Expected the ID of a {type_name}.", UserErrorCode.INVALID_ID)
             return None
         return pk
+
+    async def record_of(
+        self, model: type[M], global_id: str, type_name: str, path: Sequence[str] = ("id",)
+    ) -> M:
+        """The record a mutation acts on, by global ID; stops with INVALID_ID or NOT_FOUND."""
+        pk = self.id_of(path, global_id, type_name)
+        self.check()
+        row = await model.get_or_none(pk=pk)
+        if row is None:
+            self.fail(path, f"No such {type_name}.", UserErrorCode.NOT_FOUND)
+        return row  # type: ignore[return-value]
 
     def require_change(
         self, type_name: str, fields: Sequence[str], *, is_owner: bool, path: Sequence[str]

@@ -133,12 +133,7 @@ async def _clean(problems: Problems, data: CreateCompanyInput | UpdateCompanyInp
 
 
 async def _company(problems: Problems, global_id: str) -> CompanyModel:
-    pk = problems.id_of(["id"], global_id, "Company")
-    problems.check()
-    company = await CompanyModel.get_or_none(pk=pk)
-    if company is None:
-        problems.fail(["id"], "No such company.", UserErrorCode.NOT_FOUND)
-    return company  # type: ignore[return-value]
+    return await problems.record_of(CompanyModel, global_id, "Company")
 
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the company.")]

@@ -238,12 +238,10 @@ async def _create(
 async def _customer(
     problems: Problems, global_id: str, *, include_deleted: bool = False
 ) -> CustomerModel:
-    pk = problems.id_of(["id"], global_id, "Customer")
-    problems.check()
-    customer = await CustomerModel.get_or_none(pk=pk)
-    if customer is None or (customer.deleted_at is not None and not include_deleted):
-        problems.fail(["id"], "No such customer.", UserErrorCode.NOT_FOUND)
-    return customer  # type: ignore[return-value]
+    customer = await problems.record_of(CustomerModel, global_id, "Customer")
+    if customer.deleted_at is not None and not include_deleted:
+        problems.fail(["id"], "No such Customer.", UserErrorCode.NOT_FOUND)
+    return customer
 
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the customer.")]

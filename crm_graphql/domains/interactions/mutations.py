@@ -191,12 +191,7 @@ async def _author_id(problems: Problems, global_id: str | None) -> int | None:
 
 
 async def _interaction(problems: Problems, global_id: str) -> InteractionModel:
-    pk = problems.id_of(["id"], global_id, "Interaction")
-    problems.check()
-    interaction = await InteractionModel.get_or_none(pk=pk)
-    if interaction is None:
-        problems.fail(["id"], "No such interaction.", UserErrorCode.NOT_FOUND)
-    return interaction  # type: ignore[return-value]
+    return await problems.record_of(InteractionModel, global_id, "Interaction")
 
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the interaction.")]

@@ -152,12 +152,7 @@ async def _customer(problems: Problems, global_id: str) -> CustomerModel | None:
 
 
 async def _opportunity(problems: Problems, global_id: str) -> OpportunityModel:
-    pk = problems.id_of(["id"], global_id, "Opportunity")
-    problems.check()
-    opportunity = await OpportunityModel.get_or_none(pk=pk)
-    if opportunity is None:
-        problems.fail(["id"], "No such opportunity.", UserErrorCode.NOT_FOUND)
-    return opportunity  # type: ignore[return-value]
+    return await problems.record_of(OpportunityModel, global_id, "Opportunity")
 
 
 def _lost_reason(

@@ -97,12 +97,7 @@ def _password(problems: Problems, value: str | None) -> str | None:
 
 
 async def _user(problems: Problems, global_id: str) -> UserModel:
-    pk = problems.id_of(["id"], global_id, "User")
-    problems.check()
-    user = await UserModel.get_or_none(pk=pk)
-    if user is None:
-        problems.fail(["id"], "No such user.", UserErrorCode.NOT_FOUND)
-    return user  # type: ignore[return-value]
+    return await problems.record_of(UserModel, global_id, "User")
 
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the user.")]
