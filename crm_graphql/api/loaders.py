@@ -47,6 +47,19 @@ async def load_by_id(info: Info, model: type[M], pk: int | None) -> M | None:
     return await _by_id_loader(info, model).load(pk)
 
 
+def attach(row: Model, field: str, value: Any) -> None:
+    """Give ``row`` the value of ``field``, for its resolver to return without an await."""
+    row.__dict__.setdefault(_ATTACHED, {})[field] = value
+
+
+def attached(root: Model, field: str) -> tuple[bool, Any]:
+    """``(True, value)`` when a page attached ``field`` to ``root``, else ``(False, None)``."""
+    values = root.__dict__.get(_ATTACHED)
+    if values is not None and field in values:
+        return True, values[field]
+    return False, None
+
+
 def related(info: Info, root: Model, field: str, reference: Reference) -> Any:
     """Resolve a reference field: the attached row, or an awaitable batched load."""
     attached = root.__dict__.get(_ATTACHED)
@@ -80,16 +93,15 @@ async def attach_references(
                 if loader.cache_map.get(target.pk) is None:
                     loader.prime(target.pk, target)
         for row in rows:
-            row.__dict__.setdefault(_ATTACHED, {})[field] = found.get(
-                getattr(row, reference.column)
-            )
+            attach(row, field, found.get(getattr(row, reference.column)))
 
 
 def selected_fields(info: Info, *path: str) -> frozenset[str]:
     """Names of the fields selected below ``path`` in the current field's selection.
 
-    With path ``("nodes",)`` on a connection field it gives the fields asked of each
-    node (through ``nodes`` and ``edges { node }``); fragments are followed.
+    A path starting with ``nodes`` on a connection field also follows
+    ``edges { node }``: ``("nodes",)`` gives the fields asked of each node, ``("nodes",
+    "items")`` those asked of each node's items. Fragments are followed.
     """
     # The same field resolves once per parent row: read its selection once per request.
     cache_key = ("selection", id(info._raw_info.field_nodes[0]), path)
@@ -99,8 +111,8 @@ def selected_fields(info: Info, *path: str) -> frozenset[str]:
     names: set[str] = set()
     for field in info.selected_fields:
         _collect(field.selections, list(path), names)
-        if path == ("nodes",):
-            _collect(field.selections, ["edges", "node"], names)
+        if path and path[0] == "nodes":
+            _collect(field.selections, ["edges", "node", *path[1:]], names)
     result = info.context.memo[cache_key] = frozenset(names)
     return result
 

@@ -20,6 +20,7 @@ from crm_graphql.api.pagination import SortKey, sortable
 from crm_graphql.api.permissions import FINANCIAL
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.orders.enums import OrderStatus
+from crm_graphql.domains.orders.loaders import attach_order_items
 from crm_graphql.domains.orders.models import Order, Product
 
 OrderStatusFilter = enum_filter(OrderStatus)
@@ -84,7 +85,6 @@ PRODUCT_LIST, ProductOrderBy = sortable(
 
 #: Reference fields of Order, OrderItem and the foreign keys they follow.
 ORDER_REFERENCES = {"customer": Reference(Customer, "customer_id")}
-ORDER_ITEM_REFERENCES = {"product": Reference(Product, "product_id")}
 
 ORDER_LIST, OrderOrderBy = sortable(
     "Order",
@@ -99,4 +99,5 @@ ORDER_LIST, OrderOrderBy = sortable(
     default=(SortKey("created_at", True),),
     references=ORDER_REFERENCES,
     guarded={"TOTAL": FINANCIAL},
+    children={"items": attach_order_items},
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -10,11 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import attach_references, related, selected_fields
+from crm_graphql.api.loaders import attached, related
 from crm_graphql.api.node import Node, node_type
 from crm_graphql.api.permissions import FINANCIAL, guarded_field
 from crm_graphql.domains.orders.enums import OrderStatus
-from crm_graphql.domains.orders.filters import ORDER_ITEM_REFERENCES, ORDER_REFERENCES
+from crm_graphql.domains.orders.filters import ORDER_REFERENCES
+from crm_graphql.domains.orders.loaders import ORDER_ITEM_REFERENCES, load_order_items
 from crm_graphql.domains.orders.models import Order as OrderModel
 from crm_graphql.domains.orders.models import OrderItem as OrderItemModel
 from crm_graphql.domains.orders.models import Product as ProductModel
@@ -56,22 +56,6 @@ class OrderItem(Node):
         return related(info, root, "product", ORDER_ITEM_REFERENCES["product"])
 
 
-async def load_order_items(info: Info, order_id: int) -> list[OrderItemModel]:
-    """All items of an order, batched over every order in the response."""
-    wanted = frozenset(ORDER_ITEM_REFERENCES.keys() & selected_fields(info))
-
-    async def batch(order_ids: list[int]) -> list[list[OrderItemModel]]:
-        items = await OrderItemModel.filter(order_id__in=order_ids).order_by("id")
-        if wanted:
-            await attach_references(info, items, ORDER_ITEM_REFERENCES, wanted)
-        grouped: dict[int, list[OrderItemModel]] = defaultdict(list)
-        for item in items:
-            grouped[item.order_id].append(item)
-        return [grouped.get(order_id, []) for order_id in order_ids]
-
-    return await info.context.loader(("order_items", wanted), batch).load(order_id)
-
-
 @strawberry.type(description="A customer's order. Totals are computed by the server from items.")
 @node_type(OrderModel)
 class Order(Node):
@@ -90,8 +74,9 @@ class Order(Node):
     )
 
     @strawberry.field(description="The line items, in the order they were added.")
-    async def items(self, root: OrderModel, info: Info) -> list[OrderItem]:
-        return await load_order_items(info, root.id)
+    def items(self, root: OrderModel, info: Info) -> list[OrderItem]:
+        found, items = attached(root, "items")
+        return items if found else load_order_items(info, root.id)
 
     @strawberry.field(description="The customer who ordered.")
     def customer(self, root: OrderModel, info: Info) -> CustomerRef:
