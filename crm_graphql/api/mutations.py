@@ -156,6 +156,12 @@ class Problems:
             self.fail(path, f"No such {type_name}.", UserErrorCode.NOT_FOUND)
         return row  # type: ignore[return-value]
 
+    def owns(self, user_id: int | None) -> bool:
+        """Whether the signed-in caller is ``user_id`` (owner or author of a record)."""
+        principal = self.info.context.principal
+        caller = principal.user_id if principal is not None else None
+        return caller is not None and user_id == caller
+
     def require_change(
         self, type_name: str, fields: Sequence[str], *, is_owner: bool, path: Sequence[str]
     ) -> None:
@@ -201,6 +207,11 @@ class Outcome:
 
     rows: list[Any]
     errors: list[UserError]
+
+    @property
+    def first(self) -> Any:
+        """The one row of a single-record mutation; None when it was refused."""
+        return self.rows[0] if self.rows else None
 
 
 async def run_mutation(

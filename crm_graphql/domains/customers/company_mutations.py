@@ -178,11 +178,10 @@ class CompanyMutations:
     ) -> CompanyPayload:
         async def work(problems: Problems) -> CompanyModel:
             company = await _company(problems, id)
-            caller = caller_id(problems)
             problems.require_change(
                 "Company",
                 changed_fields(input),
-                is_owner=caller is not None and company.owner_id == caller,
+                is_owner=problems.owns(company.owner_id),
                 path=["input"],
             )
             values = await _clean(problems, input)
@@ -207,11 +206,10 @@ class CompanyMutations:
     async def delete_company(self, info: Info, id: IdArg) -> CompanyPayload:
         async def work(problems: Problems) -> CompanyModel:
             company = await _company(problems, id)
-            caller = caller_id(problems)
             problems.require_change(
                 "Company",
                 ALL_FIELDS,
-                is_owner=caller is not None and company.owner_id == caller,
+                is_owner=problems.owns(company.owner_id),
                 path=["id"],
             )
             # The foreign keys are ON DELETE SET NULL too; done explicitly so that people

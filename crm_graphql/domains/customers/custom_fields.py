@@ -123,6 +123,6 @@ class CustomFieldMutations:
 
         outcome = await run_mutation(info, "defineCustomField", work)
         return CustomFieldPayload(
-            definition=outcome.rows[0] if outcome.rows else None,  # type: ignore[arg-type]
+            definition=outcome.first,  # type: ignore[arg-type]
             user_errors=outcome.errors,
         )

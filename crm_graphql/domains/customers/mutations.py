@@ -218,7 +218,7 @@ async def _create(
     problems.require_change(
         "Customer",
         [*changed_fields(data), "firstName", "lastName"],
-        is_owner=values["owner_id"] == caller and caller is not None,
+        is_owner=problems.owns(values["owner_id"]),
         path=path,
     )
     if problems.errors:
@@ -261,9 +261,7 @@ class CustomerMutations:
             return customer
 
         outcome = await run_mutation(info, "createCustomer", work)
-        return CustomerPayload(
-            customer=outcome.rows[0] if outcome.rows else None, user_errors=outcome.errors
-        )
+        return CustomerPayload(customer=outcome.first, user_errors=outcome.errors)
 
     @strawberry.mutation(description=f"Create up to {MAX_BULK} customers at once: all or none.")
     async def create_customers(
@@ -299,7 +297,7 @@ class CustomerMutations:
             problems.require_change(
                 "Customer",
                 changed_fields(input),
-                is_owner=customer.owner_id is not None and customer.owner_id == caller,
+                is_owner=problems.owns(customer.owner_id),
                 path=["input"],
             )
             values = await _clean(problems, input, ["input"])
@@ -318,9 +316,7 @@ class CustomerMutations:
             return await CustomerModel.get(pk=customer.pk)
 
         outcome = await run_mutation(info, "updateCustomer", work)
-        return CustomerPayload(
-            customer=outcome.rows[0] if outcome.rows else None, user_errors=outcome.errors
-        )
+        return CustomerPayload(customer=outcome.first, user_errors=outcome.errors)
 
     @strawberry.mutation(
         description="Delete a customer (soft: restorable by `restoreCustomer`). Refused with "
@@ -337,11 +333,10 @@ class CustomerMutations:
 async def _set_deleted(info: Info, global_id: str, *, deleted: bool) -> CustomerPayload:
     async def work(problems: Problems) -> CustomerModel:
         customer = await _customer(problems, global_id, include_deleted=not deleted)
-        caller = caller_id(problems)
         problems.require_change(
             "Customer",
             ["deletedAt"],
-            is_owner=customer.owner_id is not None and customer.owner_id == caller,
+            is_owner=problems.owns(customer.owner_id),
             path=["id"],
         )
         has_open_orders = await Order.filter(
@@ -362,6 +357,4 @@ async def _set_deleted(info: Info, global_id: str, *, deleted: bool) -> Customer
         return await CustomerModel.get(pk=customer.pk)
 
     outcome = await run_mutation(info, "deleteCustomer" if deleted else "restoreCustomer", work)
-    return CustomerPayload(
-        customer=outcome.rows[0] if outcome.rows else None, user_errors=outcome.errors
-    )
+    return CustomerPayload(customer=outcome.first, user_errors=outcome.errors)

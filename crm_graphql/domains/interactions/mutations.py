@@ -210,11 +210,10 @@ class InteractionMutations:
         async def work(problems: Problems) -> InteractionModel:
             customer_id = await _customer_id(problems, input.customer)
             author_id = await _author_id(problems, input.author)
-            caller = caller_id(problems)
             problems.require_change(
                 "Interaction",
                 changed_fields(input),
-                is_owner=caller is not None and author_id == caller,
+                is_owner=problems.owns(author_id),
                 path=["input"],
             )
             values = await _clean(problems, input, customer_id)
@@ -247,11 +246,10 @@ class InteractionMutations:
     ) -> InteractionPayload:
         async def work(problems: Problems) -> InteractionModel:
             interaction = await _interaction(problems, id)
-            caller = caller_id(problems)
             problems.require_change(
                 "Interaction",
                 changed_fields(input),
-                is_owner=caller is not None and interaction.author_id == caller,
+                is_owner=problems.owns(interaction.author_id),
                 path=["input"],
             )
             values = await _clean(problems, input, interaction.customer_id)
@@ -277,11 +275,10 @@ class InteractionMutations:
     async def delete_interaction(self, info: Info, id: IdArg) -> InteractionPayload:
         async def work(problems: Problems) -> InteractionModel:
             interaction = await _interaction(problems, id)
-            caller = caller_id(problems)
             problems.require_change(
                 "Interaction",
                 ALL_FIELDS,
-                is_owner=caller is not None and interaction.author_id == caller,
+                is_owner=problems.owns(interaction.author_id),
                 path=["id"],
             )
             await interaction.delete()

@@ -35,7 +35,6 @@ from crm_graphql.api.mutations import (
     Problems,
     UserError,
     UserErrorCode,
-    caller_id,
     changed_fields,
     given,
     plain,
@@ -177,12 +176,6 @@ async def _unique(problems: Problems, path: Sequence[str | int], message: str) -
         yield
     except IntegrityError:
         problems.fail(path, message, UserErrorCode.DUPLICATE)
-
-
-def _is_owner(problems: Problems, customer: CustomerModel | None) -> bool:
-    """Whether the caller owns the customer an order belongs to (row-level rule)."""
-    caller = caller_id(problems)
-    return customer is not None and caller is not None and customer.owner_id == caller
 
 
 # --------------------------------------------------------------------------- products
@@ -387,7 +380,12 @@ async def _create_order(problems: Problems, data: CreateOrderInput) -> OrderMode
     if customer_pk is not None and (customer is None or customer.deleted_at is not None):
         problems.add(["input", "customer"], "No such customer.", UserErrorCode.NOT_FOUND)
     fields = ["customer", "currency", "items", *(["number"] if data.number is not None else [])]
-    problems.require_change("Order", fields, is_owner=_is_owner(problems, customer), path=["input"])
+    problems.require_change(
+        "Order",
+        fields,
+        is_owner=problems.owns(customer.owner_id if customer else None),
+        path=["input"],
+    )
     currency = validation.currency(problems, ["input", "currency"], data.currency)
     number = None
     if data.number is not None:
@@ -455,13 +453,11 @@ OrderIdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID
 
 
 def _product_payload(outcome: Any) -> ProductPayload:
-    return ProductPayload(
-        product=outcome.rows[0] if outcome.rows else None, user_errors=outcome.errors
-    )
+    return ProductPayload(product=outcome.first, user_errors=outcome.errors)
 
 
 def _order_payload(outcome: Any) -> OrderPayload:
-    return OrderPayload(order=outcome.rows[0] if outcome.rows else None, user_errors=outcome.errors)
+    return OrderPayload(order=outcome.first, user_errors=outcome.errors)
 
 
 @strawberry.type
@@ -558,7 +554,7 @@ class OrderMutations:
             problems.require_change(
                 "Order",
                 changed_fields(input),
-                is_owner=_is_owner(problems, customer),
+                is_owner=problems.owns(customer.owner_id if customer else None),
                 path=["input"],
             )
             _require_draft(problems, order, ["id"], "change")
@@ -600,7 +596,10 @@ class OrderMutations:
         async def work(problems: Problems) -> OrderModel:
             order, customer = await _order(problems, id, ["id"])
             problems.require_change(
-                "Order", ["id"], is_owner=_is_owner(problems, customer), path=["id"]
+                "Order",
+                ["id"],
+                is_owner=problems.owns(customer.owner_id if customer else None),
+                path=["id"],
             )
             _require_draft(problems, order, ["id"], "are deleted")
             await OrderItemModel.filter(order_id=order.pk).delete()
@@ -631,7 +630,10 @@ class OrderMutations:
         async def work(problems: Problems) -> OrderModel:
             order, customer = await _order(problems, order_id, ["orderId"])
             problems.require_change(
-                "Order", ["items"], is_owner=_is_owner(problems, customer), path=["item"]
+                "Order",
+                ["items"],
+                is_owner=problems.owns(customer.owner_id if customer else None),
+                path=["item"],
             )
             _require_draft(problems, order, ["orderId"], "change items")
             count = await OrderItemModel.filter(order_id=order.pk).count()
@@ -675,7 +677,10 @@ class OrderMutations:
             assert found is not None  # the foreign key guarantees it
             order, customer = found
             problems.require_change(
-                "Order", ["items"], is_owner=_is_owner(problems, customer), path=["itemId"]
+                "Order",
+                ["items"],
+                is_owner=problems.owns(customer.owner_id if customer else None),
+                path=["itemId"],
             )
             _require_draft(problems, order, ["itemId"], "change items")
             if not await OrderItemModel.filter(pk=item.pk).delete():
@@ -715,7 +720,10 @@ class OrderMutations:
         async def work(problems: Problems) -> OrderModel:
             order, customer = await _order(problems, id, ["id"])
             problems.require_change(
-                "Order", ["status"], is_owner=_is_owner(problems, customer), path=["status"]
+                "Order",
+                ["status"],
+                is_owner=problems.owns(customer.owner_id if customer else None),
+                path=["status"],
             )
             target = Status(status.value if hasattr(status, "value") else status)
             count = (

@@ -175,11 +175,6 @@ async def _record_stage(opportunity_id: int, stage: Any, user_id: int | None) ->
     )
 
 
-def _is_owner(problems: Problems, owner_id: int | None) -> bool:
-    caller = caller_id(problems)
-    return caller is not None and owner_id == caller
-
-
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the opportunity.")]
 
 
@@ -200,7 +195,7 @@ class OpportunityMutations:
             problems.require_change(
                 "Opportunity",
                 changed_fields(input),
-                is_owner=_is_owner(problems, owner_id),
+                is_owner=problems.owns(owner_id),
                 path=["input"],
             )
             now = datetime.now(UTC)
@@ -255,7 +250,7 @@ class OpportunityMutations:
             problems.require_change(
                 "Opportunity",
                 changed_fields(input),
-                is_owner=_is_owner(problems, opportunity.owner_id),
+                is_owner=problems.owns(opportunity.owner_id),
                 path=["input"],
             )
             values: dict[str, Any] = {}
@@ -321,7 +316,7 @@ class OpportunityMutations:
             problems.require_change(
                 "Opportunity",
                 ["stage", "probability", "closedAt", "lostReason"],
-                is_owner=_is_owner(problems, opportunity.owner_id),
+                is_owner=problems.owns(opportunity.owner_id),
                 path=["id"],
             )
             new_stage = OpportunityStage(stage)
@@ -371,7 +366,7 @@ class OpportunityMutations:
             problems.require_change(
                 "Opportunity",
                 ALL_FIELDS,
-                is_owner=_is_owner(problems, opportunity.owner_id),
+                is_owner=problems.owns(opportunity.owner_id),
                 path=["id"],
             )
             # Explicit rather than left to ON DELETE CASCADE alone: the history goes
