@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Answer introspection-only operations without credentials (GraphiQL).",
     )
 
+    # -- dashboards and aggregates ------------------------------------------------------
+
+    # -- query limits, cost, rate limits, persisted queries --------------------------------
+
+    # -- operations: HTTP, CORS, metrics, logs ---------------------------------------------
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -1,0 +1,1 @@
+"""Dashboards: named aggregated views and the general aggregate API, computed in SQL."""
