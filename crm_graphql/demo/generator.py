@@ -65,10 +65,13 @@ REFERENCE_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 #: How far back the history goes.
 HISTORY_DAYS = 3 * 365
 
-#: Average number of records per customer (the draws are skewed; these are the means).
+#: Average number of records per customer by default (the draws are skewed; these are the
+#: means). :class:`History` changes them for one run.
 INTERACTIONS_PER_CUSTOMER = 20
 ORDERS_PER_CUSTOMER = 5
 OPPORTUNITIES_PER_CUSTOMER = 2
+#: Most records of each kind one customer gets at the default means.
+_CAPS = {"interactions": 600, "orders": 150, "opportunities": 40}
 #: Sizes of the reference tables relative to the number of customers.
 CUSTOMERS_PER_COMPANY = 4
 CUSTOMERS_PER_STAFF_MEMBER = 50
@@ -423,6 +426,42 @@ def _date(micros: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# How much history each customer gets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    """Mean number of interactions, orders and opportunities per customer.
+
+    Each customer's counts are drawn around these means from skewed distributions (most
+    customers quiet, a few very busy), so the totals come out near ``customers * mean``.
+    """
+
+    interactions: float = INTERACTIONS_PER_CUSTOMER
+    orders: float = ORDERS_PER_CUSTOMER
+    opportunities: float = OPPORTUNITIES_PER_CUSTOMER
+
+    def __post_init__(self) -> None:
+        for name in ("interactions", "orders", "opportunities"):
+            value = getattr(self, name)
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{name} per customer must be a number of at least 0")
+
+    def caps(self) -> dict[str, int]:
+        """Most interactions, orders and opportunities one customer may get.
+
+        The caps keep one outlier from dominating a small data set. They grow with a larger
+        mean (so that the mean is still reached) but never shrink below the default ones.
+        """
+        default = History()
+        return {
+            name: max(cap, round(cap * getattr(self, name) / getattr(default, name)))
+            for name, cap in _CAPS.items()
+        }
+
+
+# --------------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------------
 
@@ -564,8 +603,17 @@ class _Skeleton:
 class _Generator:
     """Builds rows as tuples; one instance per seeding run."""
 
-    def __init__(self, customers: int, seed: int, dialect: str, first_ids: dict[str, int]):
+    def __init__(
+        self,
+        customers: int,
+        seed: int,
+        dialect: str,
+        first_ids: dict[str, int],
+        history: History | None = None,
+    ):
         self.customer_count = customers
+        self.history = history or History()
+        self.caps = self.history.caps()
         self.rng = random.Random(seed)
         self.next_id = dict(first_ids)
         self.dt: Callable[[int], str] = _datetime_mysql if dialect == "mysql" else _datetime_sqlite
@@ -919,17 +967,21 @@ class _Generator:
         )  # fmt: skip
 
         activity = self.activity()
+        history = self.history
+        caps = self.caps
         deals = self.opportunities(
             customer_id, company_id, company, owner, first, last, country, created, end,
-            self.count(OPPORTUNITIES_PER_CUSTOMER * self.opportunity_factor[stage] * activity, 40),
+            self.count(history.opportunities * self.opportunity_factor[stage] * activity,
+                       caps["opportunities"]),
         )  # fmt: skip
         self.interactions(
             customer_id, owner, created, end, deals,
-            self.count(INTERACTIONS_PER_CUSTOMER * self.interaction_factor[stage] * activity, 600),
+            self.count(history.interactions * self.interaction_factor[stage] * activity,
+                       caps["interactions"]),
         )  # fmt: skip
         self.orders(
             customer_id, country, created, end,
-            self.count(ORDERS_PER_CUSTOMER * self.order_factor[stage] * activity, 150),
+            self.count(history.orders * self.order_factor[stage] * activity, caps["orders"]),
         )  # fmt: skip
 
     def opportunities(
@@ -1148,11 +1200,14 @@ async def generate(
     batch_size: int = 2000,
     progress: bool = True,
     connection_name: str = "default",
+    history: History | None = None,
 ) -> SeedReport:
     """Insert demo data through an ORM that is already open; returns what was written.
 
     ``customers`` sets the scale: staff, companies and history follow from it (see the
-    constants at the top of this module). ``batch_size`` is the number of rows per INSERT.
+    constants at the top of this module). ``history`` sets the mean number of interactions,
+    orders and opportunities per customer (default: :class:`History`). ``batch_size`` is the
+    number of rows per INSERT.
     """
     if customers < 1:
         raise ValueError("customers must be at least 1")
@@ -1164,7 +1219,7 @@ async def generate(
     connection = get_connection(connection_name)
     dialect = connection.capabilities.dialect
     _, existing = await connection.execute_query(f"SELECT email FROM {User._meta.db_table}")
-    generator = _Generator(customers, seed, dialect, await _first_ids(connection))
+    generator = _Generator(customers, seed, dialect, await _first_ids(connection), history)
     writer = _Writer(connection_name, dialect, batch_size)
 
     with _progress_bar(progress) as bar:
@@ -1211,14 +1266,17 @@ async def seed_database(
     *,
     batch_size: int = 2000,
     progress: bool = True,
+    history: History | None = None,
 ) -> SeedReport:
     """Open the (already migrated) database and add demo data for ``customers`` customers.
 
-    The same ``seed`` gives the same data. Existing rows are kept: new rows take ids after
-    the largest existing ones.
+    The same ``seed`` (and ``history``) gives the same data. Existing rows are kept: new rows
+    take ids after the largest existing ones.
     """
     async with open_database(settings):
-        return await generate(customers, seed, batch_size=batch_size, progress=progress)
+        return await generate(
+            customers, seed, batch_size=batch_size, progress=progress, history=history
+        )
 
 
 async def generate_if_empty(customers: int, seed: int, *, progress: bool = True) -> int:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from tortoise.contrib.test import truncate_all_models
 
 from crm_graphql.demo.generator import (
     EXCHANGE_RATES,
     REFERENCE_NOW,
+    History,
     SeedReport,
     generate,
     generate_if_empty,
@@ -30,8 +36,10 @@ from tests.factories import make_customer
 CUSTOMERS = 200
 
 
-async def _seed(customers: int = CUSTOMERS, seed: int = 7) -> SeedReport:
-    return await generate(customers, seed, batch_size=500, progress=False)
+async def _seed(
+    customers: int = CUSTOMERS, seed: int = 7, history: History | None = None
+) -> SeedReport:
+    return await generate(customers, seed, batch_size=500, progress=False, history=history)
 
 
 async def _first_emails(count: int) -> list[str | None]:
@@ -194,3 +202,90 @@ async def test_api_reads_the_seeded_data(gql, db):
         for order in node["orders"]["nodes"]:
             assert Decimal(order["total"]) > 0
             assert all(item["quantity"] >= 1 for item in order["items"])
+
+
+async def _history_counts() -> dict[str, int]:
+    return {
+        "interactions": await Interaction.all().count(),
+        "orders": await Order.all().count(),
+        "opportunities": await Opportunity.all().count(),
+    }
+
+
+async def test_history_means_set_the_records_per_customer(db):
+    history = History(interactions=10, orders=3, opportunities=2)
+    report = await _seed(400, history=history)
+
+    counts = await _history_counts()
+    assert report.rows["interaction"] == counts["interactions"]
+    for name, mean in (("interactions", 10), ("orders", 3), ("opportunities", 2)):
+        assert 0.7 * mean * 400 <= counts[name] <= 1.4 * mean * 400, (name, counts[name])
+    # The draws stay skewed: the busiest customer has several times the mean.
+    per_customer = Counter(await Interaction.all().values_list("customer_id", flat=True))
+    assert max(per_customer.values()) > 4 * 10
+
+
+async def test_a_large_mean_is_reached_rather_than_capped(db):
+    await _seed(200, history=History(interactions=0, orders=40, opportunities=0))
+
+    counts = await _history_counts()
+    assert counts["interactions"] == 0
+    assert counts["opportunities"] == 0
+    assert 0.7 * 40 * 200 <= counts["orders"] <= 1.4 * 40 * 200
+
+
+async def test_same_seed_and_history_give_the_same_data(db):
+    history = History(interactions=4, orders=1.5, opportunities=0.5)
+    await _seed(30, seed=11, history=history)
+    first = (await _first_emails(20), await _history_counts())
+    await truncate_all_models()
+    await _seed(30, seed=11, history=history)
+    assert (await _first_emails(20), await _history_counts()) == first
+    await truncate_all_models()
+    await _seed(30, seed=11, history=History(interactions=8, orders=1.5, opportunities=0.5))
+    assert await _history_counts() != first[1]
+
+
+@pytest.mark.parametrize("field", ["interactions", "orders", "opportunities"])
+@pytest.mark.parametrize("value", [-1, float("nan"), float("inf")])
+def test_history_refuses_a_mean_that_is_not_a_count(field, value):
+    with pytest.raises(ValueError, match=f"{field} per customer"):
+        History(**{field: value})
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"CRM_DATABASE_URL": f"sqlite://{tmp_path / 'seeded.sqlite3'}", "PATH": ""}
+    command = [sys.executable, "-m", "crm_graphql.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True)
+
+
+def _table_counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as connection:
+        return {
+            table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("customer", "interaction", "crm_order", "opportunity")
+        }
+
+
+def test_seed_command_takes_the_history_means(tmp_path):
+    assert _cli(tmp_path, "migrate").returncode == 0
+    done = _cli(
+        tmp_path, "seed", "--customers", "300", "--interactions-per-customer", "0",
+        "--orders-per-customer", "3", "--opportunities-per-customer", "0.5",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "seeded 300 customers" in done.stderr
+
+    counts = _table_counts(tmp_path / "seeded.sqlite3")
+    assert counts["customer"] == 300
+    assert counts["interaction"] == 0
+    assert 0.7 * 3 * 300 <= counts["crm_order"] <= 1.4 * 3 * 300
+    assert 0.6 * 0.5 * 300 <= counts["opportunity"] <= 1.5 * 0.5 * 300
+
+
+def test_seed_command_refuses_a_negative_mean_and_writes_nothing(tmp_path):
+    assert _cli(tmp_path, "migrate").returncode == 0
+    done = _cli(tmp_path, "seed", "--customers", "10", "--orders-per-customer", "-1")
+    assert done.returncode == 2
+    assert "--orders-per-customer" in done.stderr
+    assert _table_counts(tmp_path / "seeded.sqlite3")["customer"] == 0
