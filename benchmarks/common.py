@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import statistics
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,3 +98,48 @@ async def time_query(
         if index >= warmup:
             samples.append(elapsed)
     return Timing(label, samples)
+
+
+@dataclass
+class Statement:
+    """One SQL statement the ORM sent, with its parameters."""
+
+    sql: str
+    values: list[Any]
+    #: True for the statement that checks the caller's credentials.
+    authentication: bool
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[Statement] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from crm_graphql.api.auth import authenticating
+
+        # Tortoise logs "<sql>: <values>" with both as arguments (see its MySQL client).
+        if not record.args or len(record.args) != 2:
+            return
+        sql, values = record.args
+        if str(sql).lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE")):
+            self.statements.append(Statement(str(sql), list(values or []), authenticating.get()))
+
+
+@contextmanager
+def captured_statements() -> Iterator[list[Statement]]:
+    """The SQL statements (and parameters) the ORM sends while the block runs.
+
+    The ORM logs each statement at DEBUG; the logging costs time, so do not time the
+    block.
+    """
+    logger = logging.getLogger("tortoise.db_client")
+    recorder = _Recorder()
+    previous = logger.level
+    logger.addHandler(recorder)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield recorder.statements
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(previous)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "CRM_"
 
@@ -77,10 +78,124 @@ class Settings(BaseSettings):
     )
 
     # -- dashboards and aggregates ------------------------------------------------------
+    cache_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 to cache dashboard views for a few seconds; "
+        "unset: no cache.",
+    )
+    cache_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How long a cached dashboard view is reused."
+    )
+    cache_key_prefix: str = Field(
+        default="crm:",
+        max_length=100,
+        description="Prefix of the cache's Redis keys (to share one Redis between deployments).",
+    )
+    analytics_max_periods: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Periods one time series (revenue, new customers) may have.",
+    )
+    analytics_default_groups: int = Field(
+        default=100, ge=1, le=100_000, description="Groups an aggregate returns by default."
+    )
+    analytics_max_groups: int = Field(
+        default=1000, ge=1, le=100_000, description="Groups an aggregate may return at most."
+    )
+
+    @field_validator("cache_url", mode="before")
+    @classmethod
+    def _cache_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
 
     # -- query limits, cost, rate limits, persisted queries --------------------------------
+    # A limit set to 0 is off (the benchmark of the limits compares against that).
+    max_aliases: int = Field(default=30, ge=0, description="Aliases in one document.")
+    max_root_fields: int = Field(default=20, ge=0, description="Root fields of one operation.")
+    max_query_tokens: int = Field(
+        default=5000, ge=0, description="Tokens (names, punctuation) in one document."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body; more is HTTP 413."
+    )
+    max_batch_operations: int = Field(
+        default=0, ge=0, le=100, description="Operations in one batched request; 0 refuses batches."
+    )
+    max_query_cost: int = Field(
+        default=50_000, ge=0, description="Largest worst-case node count of one operation."
+    )
+    cost_list_size: int = Field(
+        default=10, ge=1, le=1000, description="Assumed length of a list without first/last."
+    )
+    rate_limit_cost_per_minute: int = Field(
+        default=1_000_000, ge=0, description="Query cost one user, API key or address may spend."
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:6379/0: rate budgets and persisted queries shared."
+    )
+    redis_key_prefix: str = Field(default="crm:", description="Prefix of every Redis key.")
+    request_timeout_seconds: float = Field(
+        default=10.0, ge=0, description="Longest execution of one operation (and SQL statement)."
+    )
+    introspection: bool = Field(default=True, description="Answer introspection at all.")
+    max_concurrent_operations: int = Field(
+        default=16,
+        ge=0,
+        le=10_000,
+        description="Operations one process executes at once; more wait their turn (0: no cap).",
+    )
+    persisted_queries: bool = Field(
+        default=True, description="Automatic persisted queries (Apollo's sha256Hash protocol)."
+    )
+    allowed_queries: str | None = Field(
+        default=None,
+        description="JSON file (hash to document) or folder of .graphql files: only these run.",
+    )
 
     # -- operations: HTTP, CORS, metrics, logs ---------------------------------------------
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines as one JSON object each (json) or as plain text (text).",
+    )
+    shutdown_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds in-flight requests get to finish after SIGTERM before they are cut.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (comma-separated); none by default.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for /metrics; unset: /metrics answers loopback clients only.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://crm.example.com")
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

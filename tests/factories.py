@@ -108,6 +108,28 @@ async def make_order(
     return order
 
 
+async def make_order_with_total(
+    customer: Customer,
+    total: str | Decimal,
+    status: OrderStatus = OrderStatus.PAID,
+    currency: str = "USD",
+    **fields: Any,
+) -> Order:
+    """An order without items whose totals are given (for sums over many orders)."""
+    n = next(_seq)
+    amount = Decimal(total)
+    fields.setdefault("placed_at", BASE_TIME + timedelta(hours=n))
+    return await Order.create(
+        customer=customer,
+        number=fields.pop("number", f"ORD-{n:06d}"),
+        status=status,
+        currency=currency,
+        subtotal=amount,
+        total=amount,
+        **fields,
+    )
+
+
 async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
     n = next(_seq)
     stage = fields.pop("stage", OpportunityStage.PROPOSAL)

@@ -34,6 +34,7 @@ from crm_graphql.api.errors import CrmError
 from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.permissions import may_change
+from crm_graphql.domains.analytics.cache import views_changed
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -242,6 +243,8 @@ async def run_mutation(
             if repeated is not None:
                 return repeated
         raise
+    # Committed: cached dashboard views must not hide the change.
+    await views_changed(context)
     return Outcome(rows=rows, errors=[])
 
 

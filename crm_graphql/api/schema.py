@@ -9,8 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSyntaxError
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
-from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
@@ -18,9 +17,13 @@ from tortoise.models import Model
 from crm_graphql.api.auth import Authentication
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import ErrorCode
+from crm_graphql.api.limits import Limits
+from crm_graphql.api.limits.timeouts import is_statement_timeout
 from crm_graphql.api.node import Node, resolve_node
+from crm_graphql.api.observability.extension import ObserveOperation
 from crm_graphql.api.pagination import IdArg
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
+from crm_graphql.domains.analytics.queries import AnalyticsQueries
 from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
@@ -60,6 +63,7 @@ class Query(
     AuthQueries,
     AuditQueries,
     CustomFieldQueries,
+    AnalyticsQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -95,14 +99,33 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        context = getattr(self.execution_context, "context", None)
+        request_id = getattr(context, "request_id", None)
+        message, code = self.error_message, ErrorCode.INTERNAL_SERVER_ERROR
+        if is_statement_timeout(error.original_error):
+            # The SQL server stopped a statement at its time limit: the request was too
+            # slow, which is no bug; no traceback needed.
+            logger.warning(
+                "statement time limit reached at %s (request %s)", error.path, request_id
+            )
+            message, code = "The request took too long and was stopped.", ErrorCode.TIMEOUT
+        else:
+            logger.error(
+                "unexpected error at %s (request %s)",
+                error.path,
+                request_id,
+                exc_info=error.original_error,
+            )
+        extensions = {"code": str(code)}
+        if request_id:
+            extensions["requestId"] = request_id
         return GraphQLError(
-            message=self.error_message,
+            message=message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": str(ErrorCode.INTERNAL_SERVER_ERROR)},
+            extensions=extensions,
         )
 
 
@@ -112,9 +135,10 @@ def error_code(error: GraphQLError) -> str:
     if code:
         return str(code)
     if isinstance(error, GraphQLSyntaxError):
+        # The parser stops at CRM_MAX_QUERY_TOKENS with a syntax error of its own.
+        if "Document contains more than" in error.message:
+            return str(ErrorCode.TOO_MANY_TOKENS)
         return str(ErrorCode.GRAPHQL_PARSE_FAILED)
-    if "exceeds maximum operation depth" in error.message:
-        return str(ErrorCode.QUERY_TOO_COMPLEX)
     return str(ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
@@ -179,25 +203,32 @@ class CrmSchema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings | None = None) -> CrmSchema:
-    """The schema with its limits.
+def build_schema(settings: Settings | None = None, limits: Limits | None = None) -> CrmSchema:
+    """The schema with its limits (see :mod:`crm_graphql.api.limits`).
 
-    Extensions are factories (one instance per request). The depth rule is built
+    Extensions are factories (one instance per request). Validation rules are built
     once: a new rule class per request would make every validation-cache lookup miss.
     """
-    max_depth = settings.max_query_depth if settings else 10
-    public_introspection = settings.public_introspection if settings else True
-    depth_rule = create_validator(max_depth, None)
+    settings = settings or Settings.model_construct()
+    limits = limits or Limits.from_settings(settings)
+    public_introspection = settings.public_introspection
     extensions: list[Any] = [
-        lambda: AddValidationRules([depth_rule]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        # Tokens, depth, aliases, root fields, introspection, cost: all before any
+        # credentials are checked, so a refused document costs no SQL at all. After
+        # ValidationCache: the cost is computed once the document is known to be valid.
+        *limits.before_authentication(),
         MaskUnexpectedErrors,
         # Refuses, before any resolver runs, every operation that is not entirely
         # public (login, refreshToken, introspection) and lacks valid credentials.
         lambda: Authentication(
             authenticate=authenticate, public_introspection=public_introspection
         ),
+        # Charges the caller's rate budget (needs to know who the caller is).
+        *limits.after_authentication(),
+        # Operation name, caller, outcome and cost into the request's metrics and log line.
+        ObserveOperation,
     ]
     return CrmSchema(
         query=Query,

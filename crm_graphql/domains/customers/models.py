@@ -99,6 +99,8 @@ class Customer(TimestampedModel, AddressMixin):
             ("created_at", "id"),
             ("last_name", "first_name"),
             ("company_id", "created_at"),
+            # Dashboards: counts by stage and source, new customers per period.
+            ("deleted_at", "lifecycle_stage", "source", "created_at"),
         )
 
 

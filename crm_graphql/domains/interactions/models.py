@@ -53,4 +53,11 @@ class Interaction(TimestampedModel):
 
     class Meta:
         table = "interaction"
-        indexes = (("customer_id", "occurred_at"), ("occurred_at", "id"))
+        indexes = (
+            ("customer_id", "occurred_at"),
+            ("occurred_at", "id"),
+            # Dashboards: interactions per period by channel, direction or author, and each
+            # count per author, read from an index alone.
+            ("occurred_at", "channel", "direction", "author_id", "duration_seconds"),
+            ("author_id", "occurred_at"),
+        )

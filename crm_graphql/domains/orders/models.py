@@ -62,6 +62,10 @@ class Order(TimestampedModel):
             ("customer_id", "status"),
             ("status", "placed_at"),
             ("created_at", "id"),
+            # Dashboards: revenue per period and lifetime value per customer in one
+            # currency, each read from an index alone.
+            ("status", "currency", "placed_at", "total"),
+            ("status", "currency", "customer_id", "total"),
         )
 
 

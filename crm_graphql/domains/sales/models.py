@@ -70,6 +70,9 @@ class Opportunity(TimestampedModel):
             ("company_id", "created_at"),
             ("stage", "expected_close_date"),
             ("created_at", "id"),
+            # Dashboards: the pipeline per stage, and each owner's won and open deals.
+            ("stage", "currency", "probability", "amount", "created_at", "closed_at"),
+            ("owner_id", "stage", "currency", "amount", "probability", "closed_at"),
         )
 
 

@@ -1,0 +1,278 @@
+"""The general aggregate API: ``<records>Aggregate(filter:, groupBy:)`` for any list.
+
+Each kind of record declares an :class:`AggregateSpec`: the fields it may be grouped by
+(enums, references, date buckets) and its numeric fields. From that come the GraphQL
+types (``<Type>GroupBy``, ``<Type>Numbers``, ``<Type>Averages``, ``<Type>Group``,
+``<Type>Aggregate``) and one resolver, :func:`resolve_aggregate`, which runs one
+statement through the aggregation core. Sums, averages, minimums and maximums are
+computed only for the numeric fields the client selected and its role may read: a
+money field is guarded like the field itself (``@requires``), and no SQL runs for it
+when the role may not read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry.types.unset import UNSET
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
+from crm_graphql.api.loaders import selected_fields
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain, role_of
+from crm_graphql.domains.analytics.cache import cached_view
+from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
+from crm_graphql.domains.analytics.enums import Granularity
+from crm_graphql.domains.analytics.periods import local_midnight, offset_shifts, time_zone
+from crm_graphql.domains.users.enums import Role
+
+FUNCTIONS = ("sum", "avg", "min", "max")
+
+
+@dataclass(frozen=True)
+class NumericField:
+    """A field that may be summed, averaged, and compared (min, max)."""
+
+    name: str
+    column: str
+    description: str
+    money: bool = False
+    #: The roles that may read the field (None: every role).
+    readable_by: frozenset[Role] | None = None
+
+
+@dataclass(frozen=True)
+class GroupField:
+    """A field records may be grouped by: a value, or the local period of a date."""
+
+    key: str  # attribute of the key type
+    column: str
+    kind: Literal["value", "datetime", "date"] = "value"
+    #: Turns the stored value into the key's value (an enum member, a bool).
+    convert: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """How one kind of record is aggregated."""
+
+    view: str
+    model: type[Model]
+    fields: Mapping[str, GroupField]  # group-field enum name -> field
+    numeric: tuple[NumericField, ...]
+    key_type: type
+    #: Records always left out (soft-deleted customers).
+    base: Q = dataclasses.field(default_factory=Q)
+
+
+def numbers_type(name: str, fields: tuple[NumericField, ...], *, average: bool) -> type:
+    """``<Type>Numbers`` (sums, minimums, maximums) or ``<Type>Averages``."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations}
+    for field in fields:
+        annotations[field.name] = (
+            Decimal | None if field.money else (float | None if average else int | None)
+        )
+        text = f"{field.description} Null for a group without values."
+        if field.money:
+            text += " In the group's currency."
+        if field.readable_by is not None:
+            namespace[field.name] = guarded_field(field.readable_by, text, attr=field.name)
+        else:
+            namespace[field.name] = strawberry.field(description=text)
+    what = "Averages" if average else "Values"
+    return strawberry.type(type(name, (), namespace), description=f"{what} of numeric fields.")
+
+
+def group_by_input(name: str, field_enum: type) -> type:
+    """``<Type>GroupBy``: one grouping field, with a period length for date fields."""
+    namespace: dict[str, Any] = {
+        "__annotations__": {"field": field_enum, "granularity": Granularity | None},
+        "field": strawberry.field(description="The field to group by."),
+        "granularity": strawberry.field(
+            default=None,
+            description="For a date field (required there): group by this period of it.",
+        ),
+    }
+    return strawberry.input(
+        type(name, (), namespace), description="One grouping key; groups combine all keys."
+    )
+
+
+@dataclass(frozen=True)
+class AggregateTypes:
+    """The GraphQL types of one kind of record's aggregates."""
+
+    result: type
+    group: type
+    numbers: type | None
+    averages: type | None
+
+
+def group_types(prefix: str, key_type: type, numeric: tuple[NumericField, ...]) -> AggregateTypes:
+    """``<prefix>Group``, its list type ``<prefix>Aggregate`` and the numbers types."""
+    annotations: dict[str, Any] = {"key": key_type, "count": int}
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "key": strawberry.field(description="What the records of the group have in common."),
+        "count": strawberry.field(description="Number of records in the group."),
+    }
+    numbers = averages = None
+    if numeric:
+        numbers = numbers_type(f"{prefix}Numbers", numeric, average=False)
+        averages = numbers_type(f"{prefix}Averages", numeric, average=True)
+        for function, kind, text in (
+            ("sum", numbers, "Sums"),
+            ("avg", averages, "Averages"),
+            ("min", numbers, "Smallest values"),
+            ("max", numbers, "Largest values"),
+        ):
+            annotations[function] = kind
+            namespace[function] = strawberry.field(description=f"{text} over the group.")
+    group = strawberry.type(
+        type(f"{prefix}Group", (), namespace), description=f"A group of {prefix} records."
+    )
+    result = {
+        "__annotations__": {"groups": list[group], "has_more": bool},  # type: ignore[valid-type]
+        "groups": strawberry.field(description="The groups, ordered by their keys."),
+        "has_more": strawberry.field(description="True when groups were left out (`first`)."),
+    }
+    aggregate_type = strawberry.type(
+        type(f"{prefix}Aggregate", (), result), description=f"{prefix} records in groups."
+    )
+    return AggregateTypes(aggregate_type, group, numbers, averages)
+
+
+def _dimensions(
+    spec: AggregateSpec, group_by: list[Any], filter: FilterInput | None, zone_name: str
+) -> list[Dimension]:
+    zone = time_zone(zone_name)
+    dimensions: list[Dimension] = []
+    for item in group_by:
+        field = spec.fields[item.field.name]
+        if any(d.alias == field.key for d in dimensions):
+            raise CrmError(
+                f"groupBy names {item.field.name} twice.",
+                ErrorCode.BAD_USER_INPUT,
+                argument="groupBy",
+            )
+        if field.kind == "value":
+            if item.granularity is not None:
+                raise CrmError(
+                    f"{item.field.name} is not a date: it takes no granularity.",
+                    ErrorCode.BAD_USER_INPUT,
+                    argument="groupBy",
+                )
+            dimensions.append(Dimension(field.key, field.column))
+            continue
+        if item.granularity is None:
+            raise CrmError(
+                f"{item.field.name} is a date: give a granularity.",
+                ErrorCode.BAD_USER_INPUT,
+                argument="groupBy",
+            )
+        shifts = (
+            tuple(offset_shifts(zone, *filter_bounds(filter, field.column)))
+            if field.kind == "datetime"
+            else ()
+        )
+        dimensions.append(Dimension(field.key, field.column, item.granularity, shifts))
+    return dimensions
+
+
+def _measures(info: Info, spec: AggregateSpec) -> list[Measure]:
+    """The sums, averages, minimums, maximums the client selected and may read."""
+    role = role_of(info)
+    measures = []
+    for function in FUNCTIONS:
+        wanted = selected_fields(info, "groups", function)
+        for field in spec.numeric:
+            if strawberry_name(field.name) not in wanted:
+                continue
+            if field.readable_by is not None and role not in field.readable_by:
+                continue  # reported FORBIDDEN on the field; no SQL for it
+            measures.append(
+                Measure(f"{function}_{field.name}", function, field.column, money=field.money)
+            )
+    return measures
+
+
+def _one_currency(filter: FilterInput | None) -> bool:
+    condition = getattr(filter, "currency", None) if filter is not None else None
+    if condition is None or condition is UNSET:
+        return False
+    listed = condition.in_ if condition.in_ not in (UNSET, None) else []
+    return condition.eq not in (UNSET, None) or len(listed) == 1
+
+
+def _key_value(field: GroupField, value: Any, zone: ZoneInfo) -> Any:
+    if value is None:
+        return None
+    if field.kind == "datetime":
+        return local_midnight(value, zone)
+    if field.convert is not None:
+        return field.convert(value)
+    return value
+
+
+async def resolve_aggregate(
+    info: Info,
+    spec: AggregateSpec,
+    types: AggregateTypes,
+    filter: FilterInput | None,
+    group_by: list[Any] | None,
+    zone_name: str,
+    first: int | None,
+) -> Any:
+    """Groups of ``spec``'s records matching ``filter``: one statement."""
+    dimensions = _dimensions(spec, group_by or [], filter, zone_name)
+    measures = _measures(info, spec)
+    grouped = {d.field for d in dimensions}
+    if any(m.money for m in measures) and "currency" not in grouped and not _one_currency(filter):
+        raise CrmError(
+            "Amounts in different currencies are not added up: group by CURRENCY or filter "
+            "on one currency.",
+            ErrorCode.BAD_USER_INPUT,
+            argument="groupBy",
+        )
+    where = spec.base & filter_q(filter, info)
+    limit = group_limit(info, first)
+
+    async def compute() -> list[dict[str, Any]]:
+        counted = [Measure("count", "count"), *measures]
+        return await aggregate(spec.model, where, dimensions, counted, limit=limit + 1)
+
+    arguments = {
+        "filter": plain(filter),
+        "groupBy": plain(group_by or []),
+        "timeZone": zone_name,
+        "first": limit,
+        "measures": [m.alias for m in measures],
+    }
+    rows = await cached_view(info, spec.view, arguments, compute)
+    zone = time_zone(zone_name)
+    by_key = {field.key: field for field in spec.fields.values()}
+    groups = []
+    for row in rows[:limit]:
+        key = spec.key_type(
+            **{d.alias: _key_value(by_key[d.alias], row[d.alias], zone) for d in dimensions}
+        )
+        values: dict[str, Any] = {"key": key, "count": row["count"]}
+        if types.numbers is not None and types.averages is not None:
+            for function in FUNCTIONS:
+                kind = types.averages if function == "avg" else types.numbers
+                values[function] = kind(
+                    **{f.name: row.get(f"{function}_{f.name}") for f in spec.numeric}
+                )
+        groups.append(types.group(**values))
+    return types.result(groups=groups, has_more=len(rows) > limit)

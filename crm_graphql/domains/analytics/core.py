@@ -1,0 +1,146 @@
+"""The aggregation core: one grouped SQL statement from whitelisted dimensions and measures.
+
+Every dashboard view and every ``...Aggregate`` field describes what it wants as
+:class:`Dimension` (a GROUP BY key: a column, or the local period of a date column) and
+:class:`Measure` (COUNT, SUM, AVG, MIN, MAX of a column, optionally only over rows
+matching a condition), and :func:`aggregate` turns that into one parameterised
+statement through the ORM: the WHERE comes from the same ``Q`` conditions as the lists,
+column names only from model fields named in code, values always as parameters. Only
+the grouped rows (a handful) come back to Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from tortoise.expressions import Expression, F, Q
+from tortoise.functions import Avg, Count, Max, Min, Sum
+from tortoise.models import Model
+
+from crm_graphql.domains.analytics.periods import Granularity, Shift, decode_period
+from crm_graphql.domains.analytics.sql import DaysBetween, LocalPeriod, MoneyValue
+
+CENT = Decimal("0.01")
+
+Function = Literal["count", "sum", "avg", "min", "max", "avg_days"]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A GROUP BY key: the value of ``field``, or the local period it falls in."""
+
+    alias: str
+    field: str
+    granularity: Granularity | None = None
+    #: UTC offsets of the client's zone over the range (``periods.offset_shifts``).
+    shifts: tuple[Shift, ...] = ()
+
+    def expression(self) -> Expression:
+        if self.granularity is None:
+            return F(self.field)
+        return LocalPeriod(self.field, self.granularity, list(self.shifts))
+
+    def decode(self, value: Any) -> Any:
+        if self.granularity is None:
+            return value
+        return decode_period(value, self.granularity)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregate of ``field`` (every row for a COUNT without field).
+
+    ``money`` fields are summed exactly (see ``sql.MoneyValue``); ``weight`` multiplies
+    each amount by an integer percentage column first (a weighted amount). ``where``
+    restricts the rows the measure looks at (``SUM(CASE WHEN ... END)``), so that
+    several measures share one statement. ``avg_days`` is the average number of days
+    from ``field`` to ``until``.
+    """
+
+    alias: str
+    function: Function
+    field: str | None = None
+    money: bool = False
+    weight: str | None = None
+    until: str | None = None
+    where: Q | None = dataclasses.field(default=None, compare=False)
+
+    def expression(self) -> Expression:
+        where = self.where
+        if self.function == "count":
+            return Count(self.field or "id", _filter=where)
+        assert self.field is not None
+        if self.function == "avg_days":
+            assert self.until is not None
+            return Avg(DaysBetween(self.field, self.until), _filter=where)
+        if self.function == "sum":
+            value = MoneyValue(self.field, self.weight) if self.money else self.field
+            return Sum(value, _filter=where)  # type: ignore[arg-type]
+        aggregate = {"avg": Avg, "min": Min, "max": Max}[self.function]
+        return aggregate(self.field, _filter=where)
+
+    def decode(self, value: Any, mysql: bool) -> Any:
+        if self.function == "count":
+            return int(value or 0)
+        if value is None:
+            return None
+        if self.function == "avg" and self.money:
+            return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+        if self.function in ("avg", "avg_days"):
+            return float(value)
+        if not self.money:
+            return int(value)
+        if self.function == "sum":
+            # MySQL: the exact DECIMAL sum; SQLite: whole cents. A weight adds a factor
+            # of 100 (it is a percentage).
+            scale = (Decimal(1) if mysql else Decimal(100)) * (100 if self.weight else 1)
+            amount = Decimal(value) if mysql else Decimal(round(value))
+            return (amount / scale).quantize(CENT, ROUND_HALF_UP)
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(CENT)
+
+
+def is_mysql(model: type[Model]) -> bool:
+    """True when ``model`` lives in MySQL/MariaDB (else SQLite)."""
+    return model._meta.db.capabilities.dialect == "mysql"
+
+
+async def aggregate(
+    model: type[Model],
+    where: Q,
+    dimensions: Sequence[Dimension],
+    measures: Sequence[Measure],
+    *,
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """One statement: ``measures`` per combination of ``dimensions`` over the rows of
+    ``model`` matching ``where``; each result row maps aliases to decoded values.
+
+    Groups are ordered by ``order_by`` (measure aliases, ``-alias`` for descending), then
+    by the dimensions. Without dimensions the result is one row over every matching row.
+    """
+    # SQL aliases get a prefix: a key named like a column ("placed_at") must not make
+    # GROUP BY pick the raw column instead of the period.
+    annotations: dict[str, Expression] = {f"d_{d.alias}": d.expression() for d in dimensions}
+    annotations.update({f"m_{m.alias}": m.expression() for m in measures})
+    query = model.filter(where).annotate(**annotations)
+    if dimensions:
+        keys = [f"d_{d.alias}" for d in dimensions]
+        query = query.group_by(*keys)
+        first = [f"-m_{name[1:]}" if name.startswith("-") else f"m_{name}" for name in order_by]
+        query = query.order_by(*first, *keys)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await query.values(*annotations)
+    mysql = is_mysql(model)
+    return [
+        {
+            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in dimensions},
+            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
+        }
+        for row in rows
+    ]
