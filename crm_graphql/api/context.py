@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from crm_graphql.api.auth import Principal
+from crm_graphql.api.limits.cost import QueryCost
 from crm_graphql.settings import Settings
 
 BatchFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
@@ -28,6 +29,9 @@ class Context:
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
     #: Values computed once per request (e.g. a field's selection, read by every row).
     memo: dict[Hashable, Any] = field(default_factory=dict)
+    #: The operation's cost: ``requested`` (worst case, before execution) and ``actual``
+    #: (nodes returned, after it); set by the query limits, read by metrics and logs.
+    cost: QueryCost = field(default_factory=QueryCost)
 
     def loader(self, key: Hashable, batch: BatchFn) -> DataLoader[Any, Any]:
         """The request's DataLoader for ``key``, made from ``batch`` on first use.

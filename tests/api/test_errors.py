@@ -38,10 +38,13 @@ async def test_unexpected_fault_is_masked_and_logged(gql, db, monkeypatch, caplo
     # A fault in the ORM call path, with a secret in its message.
     monkeypatch.setattr(Customer, "filter", classmethod(broken))
     with caplog.at_level(logging.ERROR, logger="crm_graphql.errors"):
-        body = await gql.execute("{ customers { nodes { id } } }")
+        body = await gql.execute(
+            "{ customers { nodes { id } } }", **{"X-Request-ID": "fault-report-1"}
+        )
     assert body["data"] is None
     (error,) = body["errors"]
     assert error["message"] == "Internal server error."
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    # The request ID lets an operator find the traceback in the log.
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "fault-report-1"}
     assert "hunter2" not in str(body)
     assert any("hunter2" in str(record.exc_info) for record in caplog.records)

@@ -1,0 +1,213 @@
+"""The GraphQL endpoint: Strawberry's ASGI view behind the query limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from crm_graphql.api.context import Context
+from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.graphiql import graphiql_response
+from crm_graphql.api.limits import Limits
+from crm_graphql.api.limits.http import (
+    ACCEPTED_CONTENT_TYPES,
+    JsonBodyLimit,
+    RequestRefused,
+    refusal_response,
+)
+from crm_graphql.api.limits.timeouts import limit_statement_time
+from crm_graphql.api.observability.record import note_outcome
+from crm_graphql.api.schema import build_schema, error_code
+from crm_graphql.settings import Settings
+
+logger = logging.getLogger("crm_graphql")
+
+
+class CrmGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint: a fresh context (and DataLoaders) per request, behind the
+    query limits of :mod:`crm_graphql.api.limits`."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        self.limits = Limits.from_settings(settings)
+        super().__init__(build_schema(settings, self.limits), **kwargs)
+        self.settings = settings
+        self._limited_http = JsonBodyLimit(self._serve_http, settings.max_body_bytes)
+        self._statement_limit_set = False
+        # Operations beyond the cap wait their turn: a few at a time finish sooner than
+        # hundreds sharing the CPU (each would take seconds and run into the time limit).
+        cap = settings.max_concurrent_operations
+        self._turns = asyncio.Semaphore(cap) if cap else contextlib.nullcontext()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._limited_http(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's HTTP handling, with every refusal answered as a GraphQL error."""
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except RequestRefused as refused:
+            note_outcome(str(refused.code))
+            response = refusal_response(refused, scope.get("state", {}).get("request_id"))
+        except HTTPException as exc:  # Strawberry's own: malformed JSON, no query, ...
+            refused = RequestRefused(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
+            note_outcome(str(refused.code))
+            response = refusal_response(refused, scope.get("state", {}).get("request_id"))
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        # No principal yet: the schema's Authentication extension sets it once the
+        # operation is known (login and refreshToken need none).
+        return Context(settings=self.settings, request=request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from this server's own assets: Strawberry's page needs a public CDN."""
+        return graphiql_response(request)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET; a GET with a persisted query's hash is an API call."""
+        if request.query_params.get("extensions") is not None:
+            return False
+        return super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Only JSON bodies (CSRF, see ``ACCEPTED_CONTENT_TYPES``) and limited batches."""
+        if request.method == "POST":
+            content_type = (request.content_type or "").partition(";")[0].strip().lower()
+            if content_type not in ACCEPTED_CONTENT_TYPES:
+                raise RequestRefused(
+                    415,
+                    ErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                    "POST a JSON body with Content-Type: application/json.",
+                )
+        return await super().parse_http_body(request)
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        limit = self.settings.max_batch_operations
+        if not limit:
+            raise RequestRefused(400, ErrorCode.BATCHING_NOT_ALLOWED, "Batched requests are off.")
+        if len(request_data) > limit:
+            raise RequestRefused(
+                400,
+                ErrorCode.BATCH_TOO_LARGE,
+                f"{len(request_data)} operations in one batch; at most {limit} are allowed.",
+            )
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Request, request_adapter: Any, request_data: Any, context: Context, **kw: Any
+    ) -> Any:
+        """Each operation of a batch gets its own context: its own caller check, cost
+        and rate charge."""
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request=request,
+                request_adapter=request_adapter,
+                request_data=request_data,
+                context=context,
+                **kw,
+            )
+        contexts = [context] + [
+            await self.get_context(request, kw["sub_response"]) for _ in request_data[1:]
+        ]
+        return await asyncio.gather(
+            *(
+                self.execute_single(
+                    request=request,
+                    request_adapter=request_adapter,
+                    context=own_context,
+                    request_data=data,
+                    **kw,
+                )
+                for data, own_context in zip(request_data, contexts, strict=True)
+            )
+        )
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        """One operation: its persisted document, mutations only over POST, and the time
+        limit around all of it."""
+        try:
+            query = await self.limits.persisted.document(
+                request_data.query, request_data.extensions
+            )
+        except CrmError as refused:
+            note_outcome(str(refused.code))
+            return ExecutionResult(data=None, errors=[refused])
+        allowed = OperationType.from_http(request_adapter.method)
+        timeout = self.settings.request_timeout_seconds or None
+        if timeout and not self._statement_limit_set:
+            await limit_statement_time(timeout)
+            self._statement_limit_set = True
+        try:
+            # The wait for a turn does not count against the operation's time limit.
+            async with self._turns, asyncio.timeout(timeout):
+                return await self.schema.execute(
+                    query,
+                    root_value=root_value,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    operation_name=request_data.operation_name,
+                    allowed_operation_types=allowed,
+                    operation_extensions=request_data.extensions,
+                )
+        except InvalidOperationTypeError as exc:
+            raise RequestRefused(
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
+                "Mutations are only accepted over POST.",
+                headers={"Allow": "POST"},
+            ) from exc
+        except (CannotGetOperationTypeError, MissingQueryError) as exc:
+            raise RequestRefused(400, ErrorCode.BAD_REQUEST, str(exc) or "No query.") from exc
+        except TimeoutError:
+            logger.warning("operation stopped after %ss", timeout)
+            note_outcome(str(ErrorCode.TIMEOUT))
+            error = CrmError("The request took too long and was stopped.", ErrorCode.TIMEOUT)
+            return ExecutionResult(
+                data=None, errors=[error], extensions={"cost": context.cost.as_extension()}
+            )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; every error, GraphQL's own included, carries a code."""
+        for error in result.errors or ():
+            error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+        return await super().process_result(request, result)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """The HTTP response; a throttled operation's says when to retry."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        waits = [
+            (error.get("extensions") or {}).get("retryAfter")
+            for result in results
+            for error in result.get("errors") or ()
+        ]
+        waits = [wait for wait in waits if isinstance(wait, int)]
+        if waits:
+            response.headers["Retry-After"] = str(max(waits))
+        return response

@@ -1,0 +1,114 @@
+"""Schema extensions that refuse an operation before it runs: too costly (right after
+validation, like a validation error), or over the caller's rate budget (once the
+caller is known). No resolver runs and no SQL is sent for a refused operation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import ExecutionResult, get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+from crm_graphql.api.auth import credentials_from
+from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.limits.budget import CostBudget
+from crm_graphql.api.limits.cost import CostAnalysis, QueryCost, Throttle, actual_cost
+
+
+class QueryCostLimit(SchemaExtension):
+    """Computes the operation's cost (``context.cost``), refuses it over the maximum,
+    and reports ``extensions.cost`` on every response."""
+
+    def __init__(self, *, analysis: CostAnalysis, max_cost: int) -> None:
+        self.analysis = analysis
+        self.max_cost = max_cost
+
+    def on_validate(self) -> Iterator[None]:
+        # Listed after ValidationCache, whose hook has validated the document by now:
+        # the cost is computed for valid documents only, and a refusal set here stops
+        # the operation before execution, before even the credentials are checked.
+        execution = self.execution_context
+        document = execution.graphql_document
+        valid = document is not None and not execution.pre_execution_errors
+        operation = get_operation_ast(document, execution.operation_name) if valid else None
+        cost: QueryCost = execution.context.cost
+        cost.limit = self.max_cost or None
+        if operation is not None and execution.query is not None:
+            cost.requested = self.analysis.cost(
+                execution.schema._schema,
+                execution.query,
+                document,  # type: ignore[arg-type]
+                operation,
+                execution.variables,
+            )
+            if self.max_cost and cost.requested > self.max_cost:
+                error = CrmError(
+                    f"The query costs {cost.requested}, more than the maximum of "
+                    f"{self.max_cost}: ask for smaller pages (first/last) or fewer nested "
+                    "lists.",
+                    ErrorCode.QUERY_TOO_COSTLY,
+                    cost=cost.requested,
+                    maximumCost=self.max_cost,
+                )
+                execution.pre_execution_errors = [error]
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        execution = self.execution_context
+        cost: QueryCost = execution.context.cost
+        result = execution.result
+        if not _shows_cost(execution):
+            return {}
+        if cost.actual is None and result is not None and result.data is not None:
+            cost.actual = actual_cost(result.data)
+        return {"cost": cost.as_extension()}
+
+
+def _shows_cost(execution: Any) -> bool:
+    """Costs are shown to signed-in callers and API keys, and for documents refused
+    before credentials are checked (too costly, invalid) to callers presenting some:
+    such a cost depends on the document alone. A caller without (valid) credentials
+    learns nothing but its error, or its login's answer."""
+    context = execution.context
+    if context.principal is not None:
+        return True
+    return execution.result is None and credentials_from(context.request) is not None
+
+
+def caller_key(context: Any) -> str:
+    """Whose budget pays: the user, the API key, or (signed out) the client address."""
+    principal = context.principal
+    if principal is not None and principal.api_key_id is not None:
+        return f"key:{principal.api_key_id}"
+    if principal is not None and principal.user_id is not None:
+        return f"user:{principal.user_id}"
+    return f"ip:{context.client_address or 'unknown'}"
+
+
+class CostRateLimit(SchemaExtension):
+    """Charges the operation's cost to its caller's budget; refuses it when the budget
+    of the current minute cannot pay (``THROTTLED``, with the seconds to wait).
+
+    Runs after authentication, so that the budget is the caller's and not the address's.
+    """
+
+    def __init__(self, *, budget: CostBudget) -> None:
+        self.budget = budget
+
+    async def on_execute(self) -> Any:
+        execution = self.execution_context
+        context = execution.context
+        if execution.result is None:
+            cost: QueryCost = context.cost
+            charge = await self.budget.charge(caller_key(context), max(1, cost.requested))
+            cost.throttle = Throttle(charge.limit, charge.remaining, charge.reset_in_seconds)
+            if not charge.allowed:
+                error = CrmError(
+                    f"Rate limit: this query costs {cost.requested} and {charge.remaining} of "
+                    f"{charge.limit} per minute is left; retry in {charge.reset_in_seconds} s.",
+                    ErrorCode.THROTTLED,
+                    retryAfter=charge.reset_in_seconds,
+                )
+                execution.result = ExecutionResult(data=None, errors=[error])
+        yield
