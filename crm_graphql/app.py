@@ -5,62 +5,34 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
-from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
-from crm_graphql.api.context import Context
-from crm_graphql.api.graphiql import graphiql_response, graphiql_routes
+from crm_graphql.api.endpoint import CrmGraphQL
+from crm_graphql.api.graphiql import graphiql_routes
+from crm_graphql.api.observability import metrics
+from crm_graphql.api.observability.health import healthz, readyz
+from crm_graphql.api.observability.middleware import ObservabilityMiddleware
+from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.request_id import RequestIdMiddleware
-from crm_graphql.api.schema import build_schema, error_code
 from crm_graphql.db.config import tortoise_config
+from crm_graphql.domains.analytics.cache import close_view_cache
 from crm_graphql.settings import Settings, load_settings
 
 logger = logging.getLogger("crm_graphql")
 
-
-class CrmGraphQL(GraphQL[Context, None]):
-    """The GraphQL endpoint: a fresh context (and DataLoaders) per request."""
-
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(build_schema(settings), **kwargs)
-        self.settings = settings
-
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        # No principal yet: the schema's Authentication extension sets it once the
-        # operation is known (login and refreshToken need none).
-        return Context(settings=self.settings, request=request)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        """GraphiQL from this server's own assets: Strawberry's page needs a public CDN."""
-        return graphiql_response(request)
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        """The response body; every error, GraphQL's own included, carries a code."""
-        for error in result.errors or ():
-            error.extensions = {**(error.extensions or {}), "code": error_code(error)}
-        return await super().process_result(request, result)
-
-
-async def health(request: Request) -> JSONResponse:
-    """Liveness and database reachability, for load balancers and orchestrators."""
-    try:
-        await get_connection("default").execute_query("SELECT 1")
-    except Exception:  # any failure means "not ready"; the reason goes to the log
-        logger.exception("health check: database unreachable")
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+#: Request headers a browser on an allowed origin may send (CRM_CORS_ORIGINS).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "X-API-Key",
+    "X-Request-ID",
+    "Idempotency-Key",
+]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -73,19 +45,53 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings.validate_for_serving()
     graphql = CrmGraphQL(settings, graphql_ide="graphiql" if settings.graphiql else None)
 
+    install_statement_counter()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # On shutdown uvicorn first lets in-flight requests finish (CRM_SHUTDOWN_TIMEOUT),
+        # then this closes the connection pool.
         async with RegisterTortoise(app, config=tortoise_config(settings)):
-            yield
+            try:
+                yield
+            finally:
+                await close_view_cache(app)
+                await graphql.limits.close()
+        logger.info("database connections closed")
+        metrics.process_exiting()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Route("/health", health, methods=["GET"]),
+        # The older name of the readiness probe.
+        Route("/health", readyz, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
         *graphiql_routes(settings),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(RequestIdMiddleware)], lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings
     return app
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    """The middleware, outermost first: request ID, then the request's record (metrics
+    and the access log), then CORS (so refused preflights are recorded too)."""
+    stack = [Middleware(RequestIdMiddleware), Middleware(ObservabilityMiddleware)]
+    if settings.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=["X-Request-ID"],
+                # Credentials travel in the Authorization header, never in cookies.
+                allow_credentials=False,
+                max_age=600,
+            )
+        )
+    return stack
 
 
 def app_from_env() -> Starlette:

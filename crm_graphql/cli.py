@@ -83,15 +83,28 @@ def serve(
     os.environ["CRM_DATABASE_URL"] = settings.database_url
     if settings.jwt_secret is not None:
         os.environ["CRM_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
-    uvicorn.run(
-        "crm_graphql.app:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=None if reload else settings.workers,
-        reload=reload,
-        log_level=settings.log_level,
-    )
+    from crm_graphql.api.observability.logs import logging_config
+    from crm_graphql.api.observability.workers import metrics_shared_by_workers
+
+    workers = 1 if reload else settings.workers
+    with metrics_shared_by_workers(workers) as metrics_folder:
+        if metrics_folder:
+            console.print(f"metrics of the {workers} workers are added up in {metrics_folder}")
+        uvicorn.run(
+            "crm_graphql.app:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=None if reload else workers,
+            reload=reload,
+            log_level=settings.log_level,
+            log_config=logging_config(settings),
+            # One line per request comes from the app, with more in it than uvicorn knows.
+            access_log=False,
+            # SIGTERM: stop accepting, let in-flight requests finish for this long, then
+            # run the lifespan's shutdown (which closes the connection pool).
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
 
 
 @app.command()
@@ -109,12 +122,33 @@ def seed(
     customers: Annotated[int, typer.Option(min=1, help="How many customers to create.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
     batch_size: Annotated[int, typer.Option(min=100, help="Rows per INSERT.")] = 2000,
+    interactions_per_customer: Annotated[
+        float | None,
+        typer.Option(min=0, help="Mean interactions per customer (default 20; skewed draws)."),
+    ] = None,
+    orders_per_customer: Annotated[
+        float | None,
+        typer.Option(min=0, help="Mean orders per customer (default 5; skewed draws)."),
+    ] = None,
+    opportunities_per_customer: Annotated[
+        float | None,
+        typer.Option(min=0, help="Mean opportunities per customer (default 2; skewed draws)."),
+    ] = None,
 ) -> None:
     """Fill the database with realistic demo data (companies, staff, products, history)."""
-    from crm_graphql.demo.generator import seed_database
+    from crm_graphql.demo.generator import History, seed_database
 
     settings = _settings()
-    report = asyncio.run(seed_database(settings, customers, seed, batch_size=batch_size))
+    # Options left out keep the generator's defaults (and so the data a seed gave before).
+    means = {
+        "interactions": interactions_per_customer,
+        "orders": orders_per_customer,
+        "opportunities": opportunities_per_customer,
+    }
+    history = History(**{name: value for name, value in means.items() if value is not None})
+    report = asyncio.run(
+        seed_database(settings, customers, seed, batch_size=batch_size, history=history)
+    )
     console.print(report.summary())
 
 

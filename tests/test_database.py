@@ -44,4 +44,4 @@ async def test_every_pooled_mysql_connection_uses_utc(db):
 async def test_health_reports_database_ok(gql, db):
     response = await gql.http.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["database"] == "ok"

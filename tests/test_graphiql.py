@@ -1,9 +1,12 @@
 """GraphiQL works without internet: its page and assets come from this server.
 
-The server is the real one (``crm-graphql serve`` in a subprocess, on a migrated
-SQLite file with one ADMIN user made by ``crm-graphql create-user``). The browser
-tests drive the system Chromium through Playwright and are skipped where either is
-missing; CI installs both.
+The server is the real one (``crm-graphql serve --demo`` in a subprocess, on a SQLite
+file, with its demo users). The browser tests drive the system Chromium through
+Playwright, with every request to another host than this server aborted, and are
+skipped where either is missing; CI installs both.
+
+``CRM_GRAPHIQL_SCREENSHOT=docs/graphiql.png pytest tests/test_graphiql.py`` also
+saves the screenshot shown in the README.
 """
 
 from __future__ import annotations
@@ -13,10 +16,6 @@ import hashlib
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +25,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from crm_graphql.app import create_app
-from crm_graphql.settings import load_settings
+from crm_graphql.api.graphiql import SCRIPTS, STYLESHEETS
+from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
+from crm_graphql.domains.users.models import Role
+from tests.server import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no first-run pages, no background traffic of the browser's own
@@ -42,108 +43,59 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_SECONDS = 60
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 UI_TIMEOUT_MS = 20_000
 USERS_QUERY = "{ users(first: 1) { totalCount } }"
+# Customer e-mail addresses are personal data, which ANALYST may not read.
+CUSTOMERS_QUERY = """{
+  customers(first: 2) {
+    nodes {
+      firstName
+      email
+    }
+  }
+}"""
 JWT_SECRET = "graphiql-test-only-jwt-secret-0123456789-abcdef"
-ADMIN_EMAIL = "graphiql-admin@example.com"
-ADMIN_PASSWORD = "graphiql-test-password-42"
+ANALYST_EMAIL = demo_email(Role.ANALYST)
 # Variables and headers editors share one pane; the tab shown is the one not hidden.
 HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
 
 ASSET_REF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]*)"[^>]*>')
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Server:
-    """A running ``crm-graphql serve`` and an ADMIN's access token for it."""
+    """A running ``crm-graphql serve --demo``."""
 
     url: str
-    access_token: str
 
-    @property
-    def authorization(self) -> dict[str, str]:
-        """The ``Authorization`` header of the ADMIN."""
-        return {"Authorization": f"Bearer {self.access_token}"}
+    def sign_in(self, role: Role) -> str:
+        """An access token of the demo user of ``role``, from ``login`` over HTTP."""
+        response = httpx.post(
+            f"{self.url}/graphql",
+            json={
+                "query": "mutation ($email: String!, $password: String!) {"
+                " login(email: $email, password: $password) { accessToken } }",
+                "variables": {"email": demo_email(role), "password": DEMO_PASSWORD},
+            },
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        return body["data"]["login"]["accessToken"]
 
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from crm_graphql.cli import main; main()", *args]
-
-
-def _sign_in(base_url: str) -> str:
-    response = httpx.post(
-        f"{base_url}/graphql",
-        json={
-            "query": "mutation ($email: String!, $password: String!) {"
-            " login(email: $email, password: $password) { accessToken } }",
-            "variables": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-        },
-    )
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]["login"]["accessToken"]
+    def query(self, query: str, token: str) -> dict[str, Any]:
+        """The response body of ``query`` sent with ``token``."""
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.post(f"{self.url}/graphql", json={"query": query}, headers=headers).json()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``crm-graphql serve`` on a free port of 127.0.0.1, with a signed-in ADMIN."""
+    """``crm-graphql serve --demo`` on a free port of 127.0.0.1: demo data and users."""
     workdir = tmp_path_factory.mktemp("graphiql-server")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CRM_DATABASE_URL": f"sqlite://{workdir / 'crm.sqlite3'}",
-        "CRM_HOST": "127.0.0.1",
-        "CRM_PORT": str(port),
-        "CRM_WORKERS": "1",
-        "CRM_GRAPHIQL": "true",
-        "CRM_PUBLIC_INTROSPECTION": "true",
-        "CRM_JWT_SECRET": JWT_SECRET,
-        "CRM_LOG_LEVEL": "warning",
-    }
-    # Migrates the SQLite file too, as `serve` would.
-    subprocess.run(
-        _cli(
-            "create-user",
-            *("--email", ADMIN_EMAIL, "--name", "GraphiQL Admin", "--role", "ADMIN"),
-            "--password-stdin",
-        ),
-        input=f"{ADMIN_PASSWORD}\n".encode(),
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(_cli("serve"), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited early:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /health:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield Server(base_url, _sign_in(base_url))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    env = {"CRM_WORKERS": "1", "CRM_GRAPHIQL": "true", "CRM_PUBLIC_INTROSPECTION": "true"}
+    with running_server(workdir, "--demo", CRM_JWT_SECRET=JWT_SECRET, **env) as base_url:
+        yield Server(base_url)
 
 
 def _sri(content: bytes) -> str:
@@ -154,12 +106,10 @@ def test_graphiql_page_loads_every_asset_from_this_server(server: Server) -> Non
     page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "http" not in page.headers["content-security-policy"]
 
-    tags = ASSET_REF.findall(page.text)
-    urls = [url for url in tags if not url.startswith("data:")]
-    assert len(urls) == 6, urls
+    urls = [url for url in ASSET_REF.findall(page.text) if not url.startswith("data:")]
+    assert len(urls) == len(SCRIPTS) + len(STYLESHEETS), urls
     assert all(url.startswith("/static/") for url in urls), urls
     assert "http://" not in page.text
     assert "https://" not in page.text
@@ -168,52 +118,27 @@ def test_graphiql_page_loads_every_asset_from_this_server(server: Server) -> Non
         src = re.search(r'\b(?:src|href)="(/static/[^"]*)"', tag.group(0))
         if not src:
             continue
-        asset = httpx.get(server.url + src.group(1))
-        assert asset.status_code == 200, src.group(1)
+        url = src.group(1).replace("&amp;", "&")
+        asset = httpx.get(server.url + url)
+        assert asset.status_code == 200, url
         expected = "javascript" if tag.group(1) == "script" else "text/css"
-        assert expected in asset.headers["content-type"], (src.group(1), asset.headers)
+        assert expected in asset.headers["content-type"], (url, asset.headers)
         # The page pins each file by hash; a browser would refuse one that differs.
         integrity = re.search(r'\bintegrity="([^"]*)"', tag.group(0))
         assert integrity, tag.group(0)
-        assert integrity.group(1) == _sri(asset.content), src.group(1)
+        assert integrity.group(1) == _sri(asset.content), url
 
 
 def test_graphql_get_with_a_query_parameter_runs_the_query(server: Server) -> None:
+    token = server.sign_in(Role.ADMIN)
     response = httpx.get(
         f"{server.url}/graphql",
         params={"query": USERS_QUERY},
-        headers={"Accept": "application/json", **server.authorization},
+        headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"data": {"users": {"totalCount": 1}}}
-
-
-async def test_graphiql_disabled_serves_neither_page_nor_assets(tmp_path: Path) -> None:
-    settings = load_settings(
-        database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}",
-        jwt_secret=JWT_SECRET,
-        graphiql=False,
-    )
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
-        page = await http.get("/graphql", headers={"Accept": "text/html"})
-        asset = await http.get("/static/graphiql/graphiql.min.js")
-    assert page.status_code == 404
-    assert asset.status_code == 404
-
-
-async def test_graphiql_asset_urls_follow_the_root_path_behind_a_proxy(tmp_path: Path) -> None:
-    settings = load_settings(
-        database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}", jwt_secret=JWT_SECRET
-    )
-    transport = httpx.ASGITransport(app=create_app(settings), root_path="/crm")
-    async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
-        page = await http.get("/crm/graphql", headers={"Accept": "text/html"})
-        urls = [url for url in ASSET_REF.findall(page.text) if not url.startswith("data:")]
-        assert urls
-        assert all(url.startswith("/crm/static/graphiql/") for url in urls), urls
-        for url in urls:
-            assert (await http.get(url)).status_code == 200, url
+    assert response.json()["data"] == server.query(USERS_QUERY, token)["data"]
+    assert response.json()["data"]["users"]["totalCount"] >= len(Role)
 
 
 # --- in a real browser ------------------------------------------------------------
@@ -221,15 +146,25 @@ async def test_graphiql_asset_urls_follow_the_root_path_behind_a_proxy(tmp_path:
 
 @dataclass
 class BrowserPage:
-    """A Playwright page, with every request and console error it produced."""
+    """A Playwright page, the requests it tried to send elsewhere, and its errors."""
 
     page: Any
-    requests: list[Any] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def record_request(self, request: Any) -> None:
-        """Playwright ``request`` and ``websocket`` handler."""
-        self.requests.append(request)
+    async def only_this_machine(self, route: Any) -> None:
+        """Playwright route handler: requests to another host are aborted and noted."""
+        host = urlsplit(route.request.url).hostname
+        if host in LOCAL_HOSTS:
+            await route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            await route.abort()
+
+    def record_websocket(self, websocket: Any) -> None:
+        """Playwright ``websocket`` handler (those are not routed): any is noted."""
+        if urlsplit(websocket.url).hostname not in LOCAL_HOSTS:
+            self.blocked.append(websocket.url)
 
     def record_console(self, message: Any) -> None:
         """Playwright ``console`` handler: errors include Content-Security-Policy refusals."""
@@ -241,14 +176,8 @@ class BrowserPage:
         self.errors.append(str(error))
 
     def assert_stayed_on_this_server(self) -> None:
-        """No request left for another host, and nothing (a CSP refusal, say) went wrong."""
-        remote = [
-            request.url
-            for request in self.requests
-            if urlsplit(request.url).scheme in ("http", "https", "ws", "wss")
-            and urlsplit(request.url).hostname != "127.0.0.1"
-        ]
-        assert remote == []
+        """Nothing tried to reach another host, and nothing (a CSP refusal, say) went wrong."""
+        assert self.blocked == []
         assert self.errors == []
 
 
@@ -262,8 +191,8 @@ def chromium() -> Path:
 
 
 @pytest.fixture
-async def browser_page(chromium: Path, server: Server) -> AsyncIterator[BrowserPage]:
-    """A fresh headless Chromium page showing GraphiQL, once it has rendered."""
+async def browser(chromium: Path) -> AsyncIterator[Any]:
+    """A headless Chromium."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -271,18 +200,30 @@ async def browser_page(chromium: Path, server: Server) -> AsyncIterator[BrowserP
             executable_path=str(chromium), args=CHROMIUM_ARGS
         )
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            recorded = BrowserPage(page)
-            page.on("request", recorded.record_request)
-            page.on("websocket", recorded.record_request)
-            page.on("console", recorded.record_console)
-            page.on("pageerror", recorded.record_page_error)
-            await page.goto(f"{server.url}/graphql")
-            await _wait_until_rendered(page)
-            yield recorded
+            yield browser
         finally:
             await browser.close()
+
+
+async def _open_graphiql(browser: Any, server: Server) -> BrowserPage:
+    """A new browser session (context) showing GraphiQL, once it has rendered."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 760})
+    page = await context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    recorded = BrowserPage(page)
+    await context.route("**/*", recorded.only_this_machine)
+    page.on("websocket", recorded.record_websocket)
+    page.on("console", recorded.record_console)
+    page.on("pageerror", recorded.record_page_error)
+    await page.goto(f"{server.url}/graphql")
+    await _wait_until_rendered(page)
+    return recorded
+
+
+@pytest.fixture
+async def browser_page(browser: Any, server: Server) -> BrowserPage:
+    """A fresh headless Chromium session showing GraphiQL."""
+    return await _open_graphiql(browser, server)
 
 
 async def _wait_until_rendered(page: Any) -> None:
@@ -297,32 +238,141 @@ async def _set_editor(page: Any, selector: str, text: str) -> None:
     )
 
 
-async def _run_users_query(page: Any) -> Any:
-    """Put ``USERS_QUERY`` in the editor, run it; the request sent and the result shown."""
-    await _set_editor(page, ".graphiql-query-editor", USERS_QUERY)
-    async with page.expect_request(
-        lambda request: request.method == "POST" and "totalCount" in (request.post_data or "")
-    ) as sent:
+async def _run_query(page: Any, query: str, shown: str) -> tuple[Any, str]:
+    """Put ``query`` in the editor and run it; the request sent and the result shown
+    (once it contains ``shown``)."""
+    await _set_editor(page, ".graphiql-query-editor", query)
+    async with page.expect_request(lambda request: _sends(request, query)) as sent:
         await page.click(".graphiql-execute-button")
-    await page.wait_for_function(
-        "() => document.querySelector('.graphiql-response').innerText.includes('totalCount')"
+    # The whole text: CodeMirror puts only the lines in view into the page.
+    response_text = (
+        "() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
     )
-    return await sent.value, await page.inner_text(".graphiql-response")
+    await page.wait_for_function(f"shown => ({response_text})().includes(shown)", arg=shown)
+    return await sent.value, await page.evaluate(response_text)
 
 
-async def _set_headers(page: Any, headers: dict[str, str]) -> None:
-    await page.get_by_role("button", name="Headers", exact=True).click()
-    await _set_editor(page, HEADERS_EDITOR, json.dumps(headers))
+def _sends(request: Any, query: str) -> bool:
+    if request.method != "POST" or not request.post_data:
+        return False
+    return json.loads(request.post_data).get("query") == query
 
 
-async def test_graphiql_runs_a_query_with_an_authorization_header_without_internet(
+async def _sign_in(page: Any, email: str, password: str) -> None:
+    await page.fill("#crm-email", email)
+    await page.fill("#crm-password", password)
+    await page.click("#crm-sign-in")
+
+
+async def _storage(page: Any, kind: str) -> str:
+    """Everything in the page's localStorage or sessionStorage, keys and values."""
+    return await page.evaluate(f"() => JSON.stringify(Object.entries({kind}))")
+
+
+async def test_analyst_signs_in_on_the_page_and_sees_which_fields_are_forbidden(
+    server: Server, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    page = browser_page.page
+    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    status = page.locator("#crm-session-status")
+    await status.filter(has_text=f"Signed in as {ANALYST_EMAIL} (ANALYST)").wait_for()
+    assert await page.input_value("#crm-password") == ""
+
+    request, result = await _run_query(page, CUSTOMERS_QUERY, "firstName")
+    token = (await request.all_headers()).get("authorization", "").removeprefix("Bearer ")
+    assert token
+    expected = server.query(CUSTOMERS_QUERY, token)
+    names = [customer["firstName"] for customer in expected["data"]["customers"]["nodes"]]
+    assert len(names) == 2
+    assert all(name in result for name in names), result
+    assert '"code": "FORBIDDEN"' in result
+    assert '"email": null' in result
+    assert "Customer.email" in result
+
+    # The token lives in this tab's session storage only, never in local storage.
+    assert token in await _storage(page, "sessionStorage")
+    local = await _storage(page, "localStorage")
+    assert token not in local
+    assert "Bearer" not in local
+    browser_page.assert_stayed_on_this_server()
+
+    await page.get_by_role("button", name="Show GraphiQL Explorer").click()
+    await page.locator(".graphiql-explorer-root").get_by_text("customers").first.wait_for()
+    screenshot = Path(os.environ.get("CRM_GRAPHIQL_SCREENSHOT") or tmp_path / "graphiql.png")
+    png = await page.screenshot(path=str(screenshot))
+    assert png.startswith(b"\x89PNG")
+
+
+async def test_wrong_password_on_the_page_shows_the_refusal_and_keeps_no_token(
+    browser_page: BrowserPage,
+) -> None:
+    page = browser_page.page
+    await _sign_in(page, ANALYST_EMAIL, "not-the-password")
+    await page.locator("#crm-session-status").filter(has_text="INVALID_CREDENTIALS").wait_for()
+    assert await page.is_visible("#crm-sign-in")
+    assert "accessToken" not in await _storage(page, "sessionStorage")
+    browser_page.assert_stayed_on_this_server()
+
+
+async def test_sign_in_lasts_for_the_tab_across_reloads_but_not_into_a_new_session(
+    server: Server, browser: Any, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    await page.locator("#crm-session-status").filter(has_text="Signed in as").wait_for()
+    await page.reload()
+    await _wait_until_rendered(page)
+    await page.locator("#crm-session-status").filter(has_text="Signed in as").wait_for()
+    request, result = await _run_query(page, "{ me { role } }", "role")
+    assert (await request.all_headers()).get("authorization", "").startswith("Bearer ")
+    assert '"role": "ANALYST"' in result
+    browser_page.assert_stayed_on_this_server()
+
+    other = await _open_graphiql(browser, server)
+    await other.page.locator("#crm-session-status").filter(has_text="Not signed in").wait_for()
+    request, result = await _run_query(other.page, "{ me { role } }", "UNAUTHENTICATED")
+    assert "authorization" not in await request.all_headers()
+    assert "UNAUTHENTICATED" in result
+    other.assert_stayed_on_this_server()
+
+
+async def test_sign_out_forgets_the_token_and_ends_the_session(
     server: Server, browser_page: BrowserPage
 ) -> None:
     page = browser_page.page
-    await _set_headers(page, server.authorization)
-    request, result = await _run_users_query(page)
-    assert (await request.all_headers()).get("authorization") == f"Bearer {server.access_token}"
-    assert '"totalCount": 1' in result
+    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    await page.locator("#crm-sign-out").wait_for()
+    token = json.loads(await page.evaluate("() => sessionStorage.getItem('crm-graphiql:session')"))[
+        "token"
+    ]
+    async with page.expect_response(
+        lambda response: "SignOut" in (response.request.post_data or "")
+    ):
+        await page.click("#crm-sign-out")
+    await page.locator("#crm-session-status").filter(has_text="Not signed in").wait_for()
+    assert token not in await _storage(page, "sessionStorage")
+    # The server ended the session too: the old token no longer works.
+    refused = server.query("{ me { role } }", token)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    browser_page.assert_stayed_on_this_server()
+
+
+async def test_graphiql_runs_a_query_with_an_authorization_header_typed_in(
+    server: Server, browser_page: BrowserPage
+) -> None:
+    page = browser_page.page
+    token = server.sign_in(Role.ADMIN)
+    await page.get_by_role("button", name="Headers", exact=True).click()
+    await _set_editor(page, HEADERS_EDITOR, json.dumps({"Authorization": f"Bearer {token}"}))
+    request, result = await _run_query(page, USERS_QUERY, "totalCount")
+    assert (await request.all_headers()).get("authorization") == f"Bearer {token}"
+    total = server.query(USERS_QUERY, token)["data"]["users"]["totalCount"]
+    assert f'"totalCount": {total}' in result
+    # GraphiQL's headers are kept with its other state, for the tab only.
+    await page.wait_for_function(
+        "() => (sessionStorage.getItem('graphiql:headers') || '').includes('Authorization')"
+    )
+    assert token not in await _storage(page, "localStorage")
     browser_page.assert_stayed_on_this_server()
 
 
@@ -330,8 +380,8 @@ async def test_graphiql_explorer_plugin_lists_the_root_fields(browser_page: Brow
     page = browser_page.page
     await page.get_by_role("button", name="Show GraphiQL Explorer").click()
     explorer = page.locator(".graphiql-explorer-root")
-    await explorer.get_by_text("customers", exact=True).wait_for()
-    await explorer.get_by_text("users", exact=True).wait_for()
+    await explorer.get_by_text("customers", exact=True).first.wait_for()
+    await explorer.get_by_text("users", exact=True).first.wait_for()
     browser_page.assert_stayed_on_this_server()
 
 
@@ -343,22 +393,4 @@ async def test_graphiql_doc_explorer_documents_the_query_type(browser_page: Brow
     await docs.locator(".graphiql-doc-explorer-title", has_text="Query").wait_for()
     await docs.get_by_text("Every read the CRM offers.").wait_for()
     await docs.get_by_text("users", exact=True).wait_for()
-    browser_page.assert_stayed_on_this_server()
-
-
-async def test_graphiql_keeps_the_authorization_header_across_reloads(
-    server: Server, browser_page: BrowserPage
-) -> None:
-    page = browser_page.page
-    await _set_headers(page, server.authorization)
-    # GraphiQL writes its editors to local storage after a short debounce.
-    await page.wait_for_function(
-        "() => (localStorage.getItem('graphiql:headers') || '').includes('Authorization')"
-    )
-    await page.reload()
-    await _wait_until_rendered(page)
-
-    request, result = await _run_users_query(page)
-    assert (await request.all_headers()).get("authorization") == f"Bearer {server.access_token}"
-    assert '"totalCount": 1' in result
     browser_page.assert_stayed_on_this_server()

@@ -1,25 +1,35 @@
-"""GraphiQL that works offline: the IDE page and the vendored browser assets it loads.
+"""GraphiQL that works offline: the IDE page and the browser assets it loads.
 
 Strawberry's own page pulls React, GraphiQL and the explorer plugin from a public
 CDN, so on a network without internet it never gets past "Loading...". This page
 loads the same builds from ``crm_graphql/static/graphiql/`` (see the README there
-for versions and licenses), served by the ``/static`` mount that :func:`graphiql_routes`
-returns.
+for versions and licenses), plus this project's own script (the sign-in form and
+GraphiQL's set-up) and stylesheet, served by the ``/static`` mount that
+:func:`graphiql_routes` returns.
+
+Asset URLs carry a version (``?v=`` and a hash of the file), so browsers may keep
+them for a year: a changed file gets a new URL.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import os
 from dataclasses import dataclass
+from functools import cache
 from html import escape
+from importlib.resources import files
+from os import PathLike
+from pathlib import Path
 from string import Template
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from crm_graphql.settings import Settings
 
@@ -28,17 +38,56 @@ STATIC_PATH = "/static"
 #: Folder of the GraphiQL assets, inside ``crm_graphql/static``.
 ASSET_FOLDER = "graphiql"
 
+#: Cache-Control of an asset requested with its current version: a changed file has
+#: another URL, so the old one may be kept "forever".
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: Cache-Control of an asset requested without it: ask again (the ETag makes that cheap).
+REVALIDATE = "no-cache"
+
 
 @dataclass(frozen=True)
 class Asset:
-    """A vendored file the page loads, with its Subresource Integrity hash."""
+    """A file the page loads, with its Subresource Integrity hash.
+
+    The vendored npm builds are pinned to the reviewed hash (the browser refuses a
+    file that differs); this project's own files get theirs computed from the file.
+    """
 
     file: str
-    integrity: str
+    integrity: str | None = None
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes, from the installed package."""
+        return _read(self.file)
+
+    @property
+    def sri(self) -> str:
+        """The ``integrity`` attribute of the page's tag."""
+        return (
+            self.integrity
+            or "sha384-" + base64.b64encode(hashlib.sha384(self.content).digest()).decode()
+        )
+
+    @property
+    def version(self) -> str:
+        """A short hash of the content, put in the URL."""
+        return asset_version(self.file)
 
 
-# Load order matters: the UMD builds find React, ReactDOM and GraphiQL as globals.
-# The hashes pin the reviewed npm builds; the browser refuses a file that differs.
+@cache
+def _read(file: str) -> bytes:
+    return files("crm_graphql").joinpath("static", ASSET_FOLDER, file).read_bytes()
+
+
+@cache
+def asset_version(file: str) -> str:
+    """The version of an asset of the GraphiQL folder: the start of its SHA-256."""
+    return hashlib.sha256(_read(file)).hexdigest()[:16]
+
+
+# Load order matters: the UMD builds find React, ReactDOM and GraphiQL as globals,
+# and the page's own script uses all of them.
 SCRIPTS = (
     Asset(
         "react.production.min.js",
@@ -56,6 +105,7 @@ SCRIPTS = (
         "plugin-explorer.umd.js",
         "sha384-2oonKe47vfHIZnmB6ZZ10vl7T0Y+qrHQF2cmNTaFDuPshpKqpUMGMc9jgj9MLDZ9",
     ),
+    Asset("crm-graphiql.js"),
 )
 STYLESHEETS = (
     Asset(
@@ -66,84 +116,10 @@ STYLESHEETS = (
         "plugin-explorer.css",
         "sha384-5DFJlDPW2tSATRbM8kzoP1j194jexLswuNmClWoRr2Q0x7R68JIQzPHZ02Faktwi",
     ),
+    Asset("crm-graphiql.css"),
 )
 
-_DEFAULT_QUERY = """\
-# The CRM's GraphQL API.
-#
-# Build a query with the Explorer (left bar),
-# or type one here: Ctrl-Space completes names.
-# Run it with Ctrl-Enter or the play button.
-# Docs (left bar) describes every type and field.
-#
-# Credentials go in the Headers tab below, e.g.
-#   {"Authorization": "Bearer <token>"}
-# This browser keeps them across reloads.
-
-{
-  users(first: 5) {
-    totalCount
-  }
-}
-"""
-
-# Fixed text, so that its hash can allow it in the Content-Security-Policy without
-# allowing inline scripts in general. Nothing request-specific goes in here.
-_BOOT_SCRIPT = (
-    """
-(function () {
-  "use strict";
-  var DEFAULT_QUERY = """
-    + json.dumps(_DEFAULT_QUERY)
-    + """;
-  var params = new URLSearchParams(window.location.search);
-
-  // The query and variables are kept in the address so that a link can be shared
-  // (the welcome text is not worth a long URL). Headers are not: they may carry
-  // credentials, which do not belong in URLs, browser history or proxy logs.
-  function remember(name, value) {
-    var next = new URLSearchParams(window.location.search);
-    if (value && value !== DEFAULT_QUERY) {
-      next.set(name, value);
-    } else {
-      next.delete(name);
-    }
-    var search = next.toString();
-    history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
-  }
-
-  // Relative to the page, so it keeps working behind a proxy that adds a path prefix.
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
-  var explorer = GraphiQLPluginExplorer.explorerPlugin();
-
-  function CrmGraphiQL() {
-    return React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      plugins: [explorer],
-      defaultQuery: DEFAULT_QUERY,
-      query: params.get("q") || undefined,
-      variables: params.get("variables") || undefined,
-      onEditQuery: function (value) { remember("q", value); },
-      onEditVariables: function (value) { remember("variables", value); },
-      defaultEditorToolsVisibility: true,
-      inputValueDeprecation: true,
-      isHeadersEditorEnabled: true,
-      shouldPersistHeaders: true
-    });
-  }
-
-  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
-  root.render(React.createElement(CrmGraphiQL));
-})();
-"""
-)
-
-_STYLE = """
-body { margin: 0; }
-#graphiql { height: 100vh; display: flex; }
-.graphiql-explorer-actions select { margin-left: 4px; }
-"""
-
+# No inline script or style: everything the page runs is a file of this server.
 _PAGE = Template(
     """<!doctype html>
 <html lang="en">
@@ -152,33 +128,37 @@ _PAGE = Template(
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>CRM GraphQL - GraphiQL</title>
     <link rel="icon" href="data:,">
-    <style>$style</style>
 $stylesheets
   </head>
   <body>
+    <form id="crm-session" class="crm-session" autocomplete="on">
+      <span class="crm-session-title">CRM GraphQL</span>
+      <span id="crm-session-fields">
+        <label>E-mail <input id="crm-email" name="email" type="email"
+          autocomplete="username" required></label>
+        <label>Password <input id="crm-password" name="password" type="password"
+          autocomplete="current-password" required></label>
+        <button id="crm-sign-in" type="submit">Sign in</button>
+      </span>
+      <span id="crm-session-status" class="crm-session-status" role="status"></span>
+      <button id="crm-sign-out" type="button" hidden>Sign out</button>
+    </form>
     <div id="graphiql">Loading...</div>
 $scripts
-    <script>$boot</script>
   </body>
 </html>
 """
 )
 
-
-def _csp_hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode()).digest()
-    return "'sha256-" + base64.b64encode(digest).decode() + "'"
-
-
-#: Everything the page may load comes from this server. Inline styles are allowed
-#: because GraphiQL's dialogs (Radix UI, through react-remove-scroll) add a <style>
-#: element with computed content at run time and no nonce; a hash cannot cover it.
-#: Inline scripts are not allowed, except the page's own by its hash. Fonts and the
-#: icon are data: URLs inside the stylesheet and the page.
+#: Everything the page may load comes from this server, and no inline script runs.
+#: Inline styles are allowed because GraphiQL's dialogs (Radix UI, through
+#: react-remove-scroll) add a <style> element with computed content at run time and
+#: no nonce; a hash cannot cover it. Fonts and the icon are data: URLs. The sign-in
+#: form is sent by the script, never by the browser (form-action 'none').
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
-        f"script-src 'self' {_csp_hash(_BOOT_SCRIPT)}",
+        "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "connect-src 'self'",
         "img-src 'self' data:",
@@ -189,19 +169,30 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+#: Headers of the page besides the policy.
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # Frames: frame-ancestors for current browsers, X-Frame-Options for older ones.
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # The page is small and names the current asset versions: always fetch it anew.
+    "Cache-Control": "no-cache",
+}
+
 
 def asset_url(root_path: str, asset: Asset) -> str:
-    """The URL path of a vendored asset, under the application's root path."""
-    return f"{root_path}{STATIC_PATH}/{ASSET_FOLDER}/{asset.file}"
+    """The URL of an asset, under the application's root path, with its version."""
+    return f"{root_path}{STATIC_PATH}/{ASSET_FOLDER}/{asset.file}?v={asset.version}"
 
 
 def graphiql_html(root_path: str = "") -> str:
     """The GraphiQL page; ``root_path`` is the prefix the app is served under, if any."""
 
     def tag(template: str, asset: Asset) -> str:
-        return template.format(
-            url=escape(asset_url(root_path, asset)), integrity=escape(asset.integrity)
-        )
+        return template.format(url=escape(asset_url(root_path, asset)), integrity=asset.sri)
 
     stylesheets = "\n".join(
         tag('    <link rel="stylesheet" href="{url}" integrity="{integrity}">', asset)
@@ -210,21 +201,39 @@ def graphiql_html(root_path: str = "") -> str:
     scripts = "\n".join(
         tag('    <script src="{url}" integrity="{integrity}"></script>', asset) for asset in SCRIPTS
     )
-    return _PAGE.substitute(
-        style=_STYLE, stylesheets=stylesheets, scripts=scripts, boot=_BOOT_SCRIPT
-    )
+    return _PAGE.substitute(stylesheets=stylesheets, scripts=scripts)
 
 
 def graphiql_response(request: Request) -> HTMLResponse:
     """The GraphiQL page as a response, with a Content-Security-Policy that keeps it offline."""
     root_path = request.scope.get("root_path", "").rstrip("/")
-    return HTMLResponse(
-        graphiql_html(root_path),
-        headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return HTMLResponse(graphiql_html(root_path), headers=PAGE_HEADERS)
+
+
+class VersionedStaticFiles(StaticFiles):
+    """Static files with cache headers: long-lived when the URL names the file's
+    current version, revalidated (ETag, Last-Modified) otherwise."""
+
+    def file_response(
+        self,
+        full_path: PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        """Starlette's file response (or 304), plus Cache-Control and nosniff."""
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [""])[0]
+        current = _file_version(str(full_path), stat_result.st_mtime_ns, stat_result.st_size)
+        response.headers["Cache-Control"] = IMMUTABLE if asked == current else REVALIDATE
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+@cache
+def _file_version(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed by modification time and size too: a replaced file is hashed again.
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def graphiql_routes(settings: Settings) -> list[BaseRoute]:
@@ -235,5 +244,5 @@ def graphiql_routes(settings: Settings) -> list[BaseRoute]:
     """
     if not settings.graphiql:
         return []
-    static = StaticFiles(packages=[("crm_graphql", "static")])
+    static = VersionedStaticFiles(packages=[("crm_graphql", "static")])
     return [Mount(STATIC_PATH, app=static, name="static")]
