@@ -7,14 +7,16 @@ line in the field enum, one in the spec and one on the key type.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import loaded
 from crm_graphql.api.permissions import FINANCIAL
 from crm_graphql.domains.analytics.aggregates import (
     AggregateSpec,
@@ -45,8 +47,16 @@ def _field_enum(type_name: str, values: dict[str, str]) -> type:
     return graphql_enum(enum, f"Fields {type_name} records can be grouped by.", values)
 
 
-async def _customer(info: Info, pk: int | None) -> CustomerModel | None:
-    row = await load_by_id(info, CustomerModel, pk)
+def _customer(info: Info, pk: int | None) -> Any:
+    """The customer ``pk`` unless deleted: the row when loaded already, else an awaitable."""
+    row = loaded(info, CustomerModel, pk)
+    if row is None or isinstance(row, CustomerModel):
+        return row if row is not None and is_visible_customer(row) else None
+    return _visible_customer(row)
+
+
+async def _visible_customer(pending: Awaitable[CustomerModel | None]) -> CustomerModel | None:
+    row = await pending
     return row if row is not None and is_visible_customer(row) else None
 
 
@@ -81,12 +91,12 @@ class CustomerGroupKey:
     _owner_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The company.")
-    async def company(self, info: Info) -> Company | None:
-        return await load_by_id(info, CompanyModel, self._company_id)
+    def company(self, info: Info) -> Company | None:
+        return loaded(info, CompanyModel, self._company_id)
 
     @strawberry.field(description="The owner.")
-    async def owner(self, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, self._owner_id)
+    def owner(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._owner_id)
 
 
 CUSTOMERS = AggregateSpec(
@@ -95,8 +105,8 @@ CUSTOMERS = AggregateSpec(
     fields={
         "LIFECYCLE_STAGE": GroupField("lifecycle_stage", "lifecycle_stage", convert=LifecycleStage),
         "SOURCE": GroupField("source", "source", convert=CustomerSource),
-        "COMPANY": GroupField("_company_id", "company_id"),
-        "OWNER": GroupField("_owner_id", "owner_id"),
+        "COMPANY": GroupField("_company_id", "company_id", model=CompanyModel),
+        "OWNER": GroupField("_owner_id", "owner_id", model=UserModel),
         "MARKETING_CONSENT": GroupField("marketing_consent", "marketing_consent", convert=bool),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
     },
@@ -132,8 +142,8 @@ class OrderGroupKey:
     _customer_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self._customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return _customer(info, self._customer_id)
 
 
 ORDERS = AggregateSpec(
@@ -142,7 +152,7 @@ ORDERS = AggregateSpec(
     fields={
         "STATUS": GroupField("status", "status", convert=OrderStatus),
         "CURRENCY": GroupField("currency", "currency"),
-        "CUSTOMER": GroupField("_customer_id", "customer_id"),
+        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
         "PLACED_AT": GroupField("placed_at", "placed_at", "datetime"),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
     },
@@ -191,16 +201,16 @@ class OpportunityGroupKey:
     _owner_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self._customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return _customer(info, self._customer_id)
 
     @strawberry.field(description="The company.")
-    async def company(self, info: Info) -> Company | None:
-        return await load_by_id(info, CompanyModel, self._company_id)
+    def company(self, info: Info) -> Company | None:
+        return loaded(info, CompanyModel, self._company_id)
 
     @strawberry.field(description="The owner.")
-    async def owner(self, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, self._owner_id)
+    def owner(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._owner_id)
 
 
 OPPORTUNITIES = AggregateSpec(
@@ -209,9 +219,9 @@ OPPORTUNITIES = AggregateSpec(
     fields={
         "STAGE": GroupField("stage", "stage", convert=OpportunityStage),
         "CURRENCY": GroupField("currency", "currency"),
-        "CUSTOMER": GroupField("_customer_id", "customer_id"),
-        "COMPANY": GroupField("_company_id", "company_id"),
-        "OWNER": GroupField("_owner_id", "owner_id"),
+        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
+        "COMPANY": GroupField("_company_id", "company_id", model=CompanyModel),
+        "OWNER": GroupField("_owner_id", "owner_id", model=UserModel),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
         "CLOSED_AT": GroupField("closed_at", "closed_at", "datetime"),
         "EXPECTED_CLOSE_DATE": GroupField("expected_close_date", "expected_close_date", "date"),
@@ -254,16 +264,16 @@ class InteractionGroupKey:
     _opportunity_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await _customer(info, self._customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return _customer(info, self._customer_id)
 
     @strawberry.field(description="The staff author.")
-    async def author(self, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, self._author_id)
+    def author(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._author_id)
 
     @strawberry.field(description="The linked opportunity.")
-    async def opportunity(self, info: Info) -> Opportunity | None:
-        return await load_by_id(info, OpportunityModel, self._opportunity_id)
+    def opportunity(self, info: Info) -> Opportunity | None:
+        return loaded(info, OpportunityModel, self._opportunity_id)
 
 
 INTERACTIONS = AggregateSpec(
@@ -272,9 +282,9 @@ INTERACTIONS = AggregateSpec(
     fields={
         "CHANNEL": GroupField("channel", "channel", convert=Channel),
         "DIRECTION": GroupField("direction", "direction", convert=Direction),
-        "CUSTOMER": GroupField("_customer_id", "customer_id"),
-        "AUTHOR": GroupField("_author_id", "author_id"),
-        "OPPORTUNITY": GroupField("_opportunity_id", "opportunity_id"),
+        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
+        "AUTHOR": GroupField("_author_id", "author_id", model=UserModel),
+        "OPPORTUNITY": GroupField("_opportunity_id", "opportunity_id", model=OpportunityModel),
         "OCCURRED_AT": GroupField("occurred_at", "occurred_at", "datetime"),
     },
     numeric=(NumericField("duration_seconds", "duration_seconds", "Duration in seconds."),),

@@ -27,7 +27,7 @@ from tortoise.models import Model
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
-from crm_graphql.api.loaders import selected_fields
+from crm_graphql.api.loaders import preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain, role_of
 from crm_graphql.domains.analytics.cache import cached_view
@@ -60,6 +60,8 @@ class GroupField:
     kind: Literal["value", "datetime", "date"] = "value"
     #: Turns the stored value into the key's value (an enum member, a bool).
     convert: Callable[[Any], Any] | None = None
+    #: The model a reference key (``_owner_id``) points to; its field is ``owner``.
+    model: type[Model] | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,13 @@ async def resolve_aggregate(
     rows = await cached_view(info, spec.view, arguments, compute)
     zone = time_zone(zone_name)
     by_key = {field.key: field for field in spec.fields.values()}
+    # The records behind reference keys: one statement each, so that every group's key
+    # resolves them without an await.
+    selected = selected_fields(info, "groups", "key")
+    for dimension in dimensions:
+        model = by_key[dimension.alias].model
+        if model is not None and dimension.alias[1:-3] in selected:
+            await preload(info, model, (row[dimension.alias] for row in rows[:limit]))
     groups = []
     for row in rows[:limit]:
         key = spec.key_type(

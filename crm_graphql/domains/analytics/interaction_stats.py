@@ -10,7 +10,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import loaded, preload, selected_fields
 from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
@@ -52,8 +52,8 @@ class InteractionStatsRow:
         description="The staff member who recorded them (grouped by AUTHOR); null for "
         "interactions without an author."
     )
-    async def author(self, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, self._author_id)
+    def author(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._author_id)
 
 
 @strawberry.type(description="Interaction statistics per group.")
@@ -112,6 +112,8 @@ async def interaction_stats(
         "first": limit,
     }
     rows = await cached_view(info, "interactionStats", arguments, compute)
+    if "author" in selected_fields(info, "groups"):
+        await preload(info, UserModel, (row.get("author") for row in rows[:limit]))
     zone = time_zone(zone_name)
     groups = [
         InteractionStatsRow(

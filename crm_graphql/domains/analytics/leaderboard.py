@@ -10,7 +10,7 @@ import strawberry
 from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import loaded, preload, selected_fields
 from crm_graphql.api.permissions import FINANCIAL, guarded_field
 from crm_graphql.domains.analytics.arguments import (
     currency_code,
@@ -60,8 +60,8 @@ class LeaderboardEntry:
     _owner_id: strawberry.Private[int]
 
     @strawberry.field(description="The staff member.")
-    async def owner(self, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, self._owner_id)
+    def owner(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._owner_id)
 
 
 async def _results(span_start: Any, span_end: Any, code: str, money: bool) -> dict[str, Any]:
@@ -120,6 +120,8 @@ async def sales_leaderboard(
     for row in (*result["deals"], *result["logged"]):
         people.setdefault(row["user"], {}).update(row)
     ranked = sorted(people.items(), key=lambda item: (-(item[1].get(_SORT_KEY[by]) or 0), item[0]))
+    if "owner" in selected_fields(info):
+        await preload(info, UserModel, (user_id for user_id, _ in ranked[:limit]))
     return [
         LeaderboardEntry(
             rank=rank,

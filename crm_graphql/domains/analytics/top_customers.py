@@ -10,7 +10,7 @@ from tortoise.expressions import Q, Subquery
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import loaded, preload, selected_fields
 from crm_graphql.api.permissions import FINANCIAL, guarded_field
 from crm_graphql.domains.analytics.arguments import currency_code, require_role
 from crm_graphql.domains.analytics.cache import cached_view
@@ -49,8 +49,8 @@ class TopCustomer:
     _customer_id: strawberry.Private[int]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_by_id(info, CustomerModel, self._customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return loaded(info, CustomerModel, self._customer_id)
 
 
 async def _ranking(by: TopCustomersBy, currency: str, limit: int) -> list[dict[str, Any]]:
@@ -104,6 +104,8 @@ async def top_customers(
 
     arguments = {"by": by.name, "first": first, "currency": code}
     rows = await cached_view(info, "topCustomers", arguments, compute)
+    if "customer" in selected_fields(info):
+        await preload(info, CustomerModel, (row["customer"] for row in rows))
     return [
         TopCustomer(
             rank=rank,
