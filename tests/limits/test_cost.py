@@ -9,18 +9,8 @@ from crm_graphql.api.auth import Principal
 from crm_graphql.api.context import Context
 from crm_graphql.api.schema import build_schema
 from crm_graphql.domains.users.models import Role
+from tests.customers.test_customer_360 import HEADLINE
 from tests.factories import make_customer, make_interaction
-
-HEADLINE = """
-query Customer360($first: Int!) {
-  customers(first: $first, orderBy: [{field: CREATED_AT, direction: DESC}]) {
-    totalCount
-    nodes { id firstName lastName email company { name } lifetimeValue
-      interactions(first: 10) { nodes { channel subject occurredAt author { name } } }
-      orders(first: 10) {
-        nodes { number status total currency items { quantity product { name } } } }
-      opportunities(first: 5) { nodes { name stage amount } } } } }
-"""
 
 
 @pytest.mark.parametrize(
