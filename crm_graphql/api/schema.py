@@ -37,6 +37,7 @@ from crm_graphql.domains.interactions.mutations import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
 from crm_graphql.domains.interactions.types import Interaction
 from crm_graphql.domains.orders.mutations import OrderMutations
+from crm_graphql.domains.orders.product_mutations import ProductMutations
 from crm_graphql.domains.orders.queries import OrderQueries
 from crm_graphql.domains.orders.types import Order, OrderItem, Product
 from crm_graphql.domains.sales.mutations import OpportunityMutations
@@ -79,6 +80,7 @@ class Mutation(
     CompanyMutations,
     InteractionMutations,
     OpportunityMutations,
+    ProductMutations,
     OrderMutations,
     UserMutations,
     CustomFieldMutations,

@@ -187,12 +187,12 @@ async def test_an_invalid_last_item_writes_no_order_and_no_items(gql, db):
 
 
 async def test_a_failure_after_the_items_are_written_rolls_everything_back(gql, db, monkeypatch):
-    from crm_graphql.domains.orders import mutations
+    from crm_graphql.domains.audit import services as audit
 
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     customer = await make_customer()
     product = await make_product()
     body = await gql.execute(

@@ -97,7 +97,7 @@ async def test_duplicate_sku_is_a_user_error_on_create_and_update(gql, db):
 
 async def test_race_on_the_sku_becomes_duplicate(gql, db, monkeypatch):
     """The lookup misses a SKU a concurrent transaction commits: the unique key answers."""
-    from crm_graphql.domains.orders import mutations
+    from crm_graphql.domains.orders import product_mutations as mutations
 
     await make_product(sku="RACE")
     original = mutations._clean_product
