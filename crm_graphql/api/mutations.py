@@ -319,6 +319,11 @@ def given(value: Any) -> bool:
     return value is not UNSET
 
 
+def input_field_names(input_type: type) -> list[str]:
+    """The GraphQL names of every field of ``input_type`` (what a deletion changes)."""
+    return [strawberry_name(field.name) for field in dataclass_fields(input_type)]  # type: ignore[arg-type]
+
+
 def changed_fields(data: Any) -> list[str]:
     """GraphQL names of the input fields given (what the caller wants to change)."""
     return [

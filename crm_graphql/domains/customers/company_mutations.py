@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields as dataclass_fields
 from typing import Annotated, Any
 
 import strawberry
@@ -11,7 +10,6 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api import validation
 from crm_graphql.api.context import Info
-from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.mutations import (
     Problems,
     UserError,
@@ -19,6 +17,7 @@ from crm_graphql.api.mutations import (
     caller_id,
     changed_fields,
     given,
+    input_field_names,
     plain,
     run_mutation,
     update_versioned,
@@ -85,10 +84,7 @@ class CompanyPayload:
 
 
 #: Deleting a company changes every one of its fields.
-ALL_FIELDS = [
-    strawberry_name(field.name)
-    for field in dataclass_fields(CreateCompanyInput)  # type: ignore[arg-type]
-]
+ALL_FIELDS = input_field_names(CreateCompanyInput)
 
 
 def _domain(problems: Problems, value: str | None) -> str | None:

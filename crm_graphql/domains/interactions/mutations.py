@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from crm_graphql.api.mutations import (
     caller_id,
     changed_fields,
     given,
+    input_field_names,
     plain,
     run_mutation,
     update_versioned,
@@ -98,10 +98,7 @@ class InteractionPayload:
 
 
 #: Deleting an interaction changes every one of its fields.
-ALL_FIELDS = [
-    strawberry_name(field.name)
-    for field in dataclass_fields(CreateInteractionInput)  # type: ignore[arg-type]
-]
+ALL_FIELDS = input_field_names(CreateInteractionInput)
 
 
 async def _clean(

@@ -7,7 +7,6 @@ probability follow it in one place.
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -17,7 +16,6 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api import validation
 from crm_graphql.api.context import Info
-from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.mutations import (
     Problems,
     UserError,
@@ -25,6 +23,7 @@ from crm_graphql.api.mutations import (
     caller_id,
     changed_fields,
     given,
+    input_field_names,
     plain,
     run_mutation,
     update_versioned,
@@ -105,10 +104,7 @@ class OpportunityPayload:
 
 
 #: Deleting an opportunity changes every one of its fields.
-ALL_FIELDS = [
-    strawberry_name(field.name)
-    for field in dataclass_fields(CreateOpportunityInput)  # type: ignore[arg-type]
-]
+ALL_FIELDS = input_field_names(CreateOpportunityInput)
 
 
 def _probability(problems: Problems, value: int | None, *, required: bool) -> int | None:
