@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 from tortoise import Tortoise
 
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
-from crm_graphql.db.config import tortoise_config
 from crm_graphql.domains.auth.services import issue_session
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
+from crm_graphql.modules import database_config
 from crm_graphql.settings import Settings, load_settings
 
 
@@ -53,7 +54,7 @@ async def http_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app over HTTP (in-process ASGI transport) with the ORM open, signed in
     as a benchmark user of ``role`` (created on first use)."""
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await Tortoise.init(config=database_config(settings), _enable_global_fallback=True)
     try:
         user = await User.get_or_none(email=f"bench-{role.value.lower()}@example.com")
         if user is None:

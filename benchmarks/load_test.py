@@ -121,25 +121,27 @@ async def db_connections(settings: Settings) -> int | None:
 
 async def prepare(settings: Settings, customers: int) -> str:
     """Create, migrate and seed the database as needed; an access token of a bench ADMIN."""
+    from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import migrate_database, open_database
     from crm_graphql.demo.generator import seed_database
     from crm_graphql.domains.auth.services import issue_session
     from crm_graphql.domains.customers.models import Customer
-    from crm_graphql.domains.users.models import Role, User
+    from crm_graphql.domains.users.models import User
+    from crm_graphql.modules import database_config
 
     if not settings.is_sqlite:
         name = urlparse(settings.database_url).path.lstrip("/")
         await _mysql(
             settings.database_url, f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4"
         )
-    await migrate_database(settings)
-    async with open_database(settings):
+    await migrate_database(database_config(settings))
+    async with open_database(database_config(settings)):
         have = await Customer.all().count()
     if have < customers:
         print(f"seeding {customers - have} customers ...", flush=True)
         report = await seed_database(settings, customers - have, 42)
         print(report.summary(), flush=True)
-    async with open_database(settings):
+    async with open_database(database_config(settings)):
         user, _ = await User.get_or_create(
             email="load-bench@example.com", defaults={"name": "Load Bench", "role": Role.ADMIN}
         )

@@ -28,6 +28,7 @@ from crm_graphql.api.ids import to_global_id
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.orders.models import Product
+from crm_graphql.modules import database_config
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_mut_bench"
 CONCURRENCY = 8
@@ -70,7 +71,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
         remove_sqlite_file(args.database_url)
     else:
         await recreate_mysql_database(args.database_url)
-    await migrate_database(settings)
+    await migrate_database(database_config(settings))
     results = []
     async with http_client(settings) as client:
         customer = await Customer.create(first_name="Bench", last_name="Buyer")

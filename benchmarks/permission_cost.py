@@ -33,7 +33,7 @@ def _checks_off() -> None:
 
 
 async def _measure(database_url: str, runs: int, role_name: str) -> dict[str, float]:
-    from crm_graphql.domains.users.models import Role
+    from crm_graphql.api.roles import Role
 
     settings = bench_settings(database_url)
     async with http_client(settings, Role(role_name)) as client:
@@ -52,7 +52,7 @@ async def main() -> None:
         print(json.dumps(await _measure(args.database_url, args.runs, "ADMIN")))
         return
 
-    from crm_graphql.domains.users.models import Role
+    from crm_graphql.api.roles import Role
 
     off = json.loads(
         subprocess.run(  # noqa: ASYNC221 - nothing else runs while it measures

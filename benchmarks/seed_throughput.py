@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.demo.generator import SeedReport, seed_database
+from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_bench"
@@ -76,7 +77,7 @@ async def run(args: argparse.Namespace) -> SeedReport:
         remove_sqlite_file(args.database_url)
     else:
         await recreate_mysql_database(args.database_url)
-    await migrate_database(settings)
+    await migrate_database(database_config(settings))
     return await seed_database(
         settings,
         args.customers,

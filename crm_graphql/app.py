@@ -19,8 +19,9 @@ from crm_graphql.api.observability.health import healthz, readyz
 from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.request_id import RequestIdMiddleware
-from crm_graphql.db.config import tortoise_config
 from crm_graphql.domains.analytics.cache import close_view_cache
+from crm_graphql.modules import database_config
+from crm_graphql.schema import build_schema
 from crm_graphql.settings import Settings, load_settings
 
 logger = logging.getLogger("crm_graphql")
@@ -43,7 +44,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """
     settings = settings or load_settings()
     settings.validate_for_serving()
-    graphql = CrmGraphQL(settings, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = CrmGraphQL(
+        settings, build_schema, graphql_ide="graphiql" if settings.graphiql else None
+    )
 
     install_statement_counter()
 
@@ -51,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # On shutdown uvicorn first lets in-flight requests finish (CRM_SHUTDOWN_TIMEOUT),
         # then this closes the connection pool.
-        async with RegisterTortoise(app, config=tortoise_config(settings)):
+        async with RegisterTortoise(app, config=database_config(settings)):
             try:
                 yield
             finally:

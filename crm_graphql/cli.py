@@ -68,8 +68,9 @@ def serve(
         raise typer.Exit(2) from None
     if settings.is_sqlite:
         from crm_graphql.db.setup import migrate_database
+        from crm_graphql.modules import database_config
 
-        asyncio.run(migrate_database(settings))
+        asyncio.run(migrate_database(database_config(settings)))
     if demo:
         from crm_graphql.demo.generator import seed_if_empty
 
@@ -111,9 +112,10 @@ def serve(
 def migrate() -> None:
     """Apply the database migrations that have not been applied yet."""
     from crm_graphql.db.setup import migrate_database
+    from crm_graphql.modules import database_config
 
     settings = _settings()
-    asyncio.run(migrate_database(settings))
+    asyncio.run(migrate_database(database_config(settings)))
     console.print("migrations applied")
 
 
@@ -153,11 +155,12 @@ def seed(
 
 
 async def _demo_users(settings: Settings) -> None:
+    from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import open_database
     from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email, ensure_demo_users
-    from crm_graphql.domains.users.models import Role
+    from crm_graphql.modules import database_config
 
-    async with open_database(settings):
+    async with open_database(database_config(settings)):
         created = await ensure_demo_users()
     what = f"{created} created" if created else "already there"
     console.print(
@@ -191,9 +194,10 @@ def create_user(
 ) -> None:
     """Create a user who signs in with a password, e.g. the first ADMIN."""
     from crm_graphql.api.errors import CrmError
+    from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import open_database
     from crm_graphql.domains.auth import services
-    from crm_graphql.domains.users.models import Role
+    from crm_graphql.modules import database_config
 
     try:
         chosen = Role(role.strip().upper())
@@ -207,8 +211,8 @@ def create_user(
         if settings.is_sqlite:  # as `serve` does: the embedded database needs no setup
             from crm_graphql.db.setup import migrate_database
 
-            await migrate_database(settings)
-        async with open_database(settings):
+            await migrate_database(database_config(settings))
+        async with open_database(database_config(settings)):
             user = await services.create_user(email, name, chosen, password)
             return user.pk
 
@@ -225,7 +229,7 @@ def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
 ) -> None:
     """Write the GraphQL schema (SDL) generated from the code."""
-    from crm_graphql.api.schema import schema_sdl
+    from crm_graphql.schema import schema_sdl
 
     output.write_text(schema_sdl())
     console.print(f"wrote {output}")

@@ -17,11 +17,11 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
-from crm_graphql.db.config import tortoise_config
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.auth.services import issue_session
-from crm_graphql.domains.users.models import Role
+from crm_graphql.modules import database_config
 from crm_graphql.settings import Settings, load_settings
 from tests.factories import make_user
 from tests.helpers import GraphQLClient
@@ -92,8 +92,8 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIter
     settings = load_settings(database_url=url, db_pool_max=10, jwt_secret=TEST_JWT_SECRET)
     # Tortoise caches INSERT statements per connection name: forget the other dialect's.
     EXECUTOR_CACHE.clear()
-    await migrate_database(settings)
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await migrate_database(database_config(settings))
+    await Tortoise.init(config=database_config(settings), _enable_global_fallback=True)
     try:
         yield Backend(name, settings)
     finally:

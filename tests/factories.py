@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm_graphql.api.ids import to_global_id
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey
 from crm_graphql.domains.auth.passwords import hash_password
 from crm_graphql.domains.auth.services import create_api_key
@@ -15,7 +16,7 @@ from crm_graphql.domains.customers.models import Company, Customer, LifecycleSta
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
 from crm_graphql.domains.sales.models import STAGE_PROBABILITY, Opportunity, OpportunityStage
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 
 _seq = itertools.count(1)
 BASE_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -26,8 +26,8 @@ import httpx
 import pytest
 
 from crm_graphql.api.graphiql import SCRIPTS, STYLESHEETS
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
-from crm_graphql.domains.users.models import Role
 from tests.server import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ from graphql import (
     GraphQLObjectType,
 )
 
-from crm_graphql.api.schema import build_schema, schema_sdl
+from crm_graphql.schema import build_schema, schema_sdl
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -42,7 +42,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from crm_graphql.api.errors import CrmError, ErrorCode
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 
 if TYPE_CHECKING:
     from crm_graphql.settings import Settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
@@ -14,12 +15,13 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from crm_graphql.api.context import Context
-from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.errors import CrmError, ErrorCode, error_code
 from crm_graphql.api.graphiql import graphiql_response
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.http import (
@@ -30,7 +32,6 @@ from crm_graphql.api.limits.http import (
 )
 from crm_graphql.api.limits.timeouts import limit_statement_time
 from crm_graphql.api.observability.record import note_outcome
-from crm_graphql.api.schema import build_schema, error_code
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql")
@@ -40,7 +41,12 @@ class CrmGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint: a fresh context (and DataLoaders) per request, behind the
     query limits of :mod:`crm_graphql.api.limits`."""
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        build_schema: Callable[[Settings, Limits], BaseSchema],
+        **kwargs: Any,
+    ) -> None:
         self.limits = Limits.from_settings(settings)
         super().__init__(build_schema(settings, self.limits), **kwargs)
         self.settings = settings

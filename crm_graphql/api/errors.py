@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 
 
 class ErrorCode(StrEnum):
@@ -52,3 +52,16 @@ class CrmError(GraphQLError):
     def __init__(self, message: str, code: ErrorCode, **extensions: Any) -> None:
         super().__init__(message, extensions={"code": str(code), **extensions})
         self.code = code
+
+
+def error_code(error: GraphQLError) -> str:
+    """The ``extensions.code`` of an error; GraphQL's own errors get one here."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError):
+        # The parser stops at CRM_MAX_QUERY_TOKENS with a syntax error of its own.
+        if "Document contains more than" in error.message:
+            return str(ErrorCode.TOO_MANY_TOKENS)
+        return str(ErrorCode.GRAPHQL_PARSE_FAILED)
+    return str(ErrorCode.GRAPHQL_VALIDATION_FAILED)

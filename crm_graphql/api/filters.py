@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 import strawberry
 from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
+from tortoise.models import Model
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.ids import decode_id
-from crm_graphql.domains.users.enums import Role
+from crm_graphql.api.references import foreign_key, referenced_type_name
+from crm_graphql.api.roles import Role
 
 #: Filter operator (Python attribute name) -> Tortoise lookup suffix.
 _LOOKUPS = {
@@ -127,23 +129,18 @@ def enum_filter(py_enum: type[Enum]) -> type:
     return strawberry.input(cls, description=f"Conditions on a {py_enum.__name__} value.")
 
 
-@dataclasses.dataclass(frozen=True)
-class Ref:
-    """A filter field that compares a foreign key with global IDs of ``type_name``."""
-
-    column: str
-    type_name: str
-
-
 class FilterInput:
     """Base of the per-type filter inputs (``CustomerFilter``, ...).
 
-    ``columns`` maps an input field to its ORM column when the names differ, or to a
-    :class:`Ref` for references given as global IDs. The ``and_``/``or_``/``not_``
-    fields of the subclass combine nested filters of the same type.
+    ``model`` is the ORM model filtered. An :class:`IDFilter` field compares the
+    model's foreign key of the same name with global IDs of the record it points to;
+    ``columns`` maps other input fields to their ORM column when the names differ.
+    The ``and_``/``or_``/``not_`` fields of the subclass combine nested filters of the
+    same type.
     """
 
-    columns: ClassVar[Mapping[str, str | Ref]] = {}
+    model: ClassVar[type[Model]]
+    columns: ClassVar[Mapping[str, str]] = {}
     #: Input fields over guarded data -> the roles that may filter on them (the same
     #: roles that may read the field: a filter must not reveal what a role cannot read).
     guarded: ClassVar[Mapping[str, frozenset[Role]]] = {}
@@ -171,25 +168,26 @@ class FilterInput:
                 )
             elif field.name == "not_":
                 parts.append(~value.to_q(role))
+            elif isinstance(value, IDFilter):
+                parts.append(_reference_q(value, self.model, field.name))
             else:
-                column = self.columns.get(field.name, field.name)
-                if isinstance(column, Ref):
-                    parts.append(_ref_q(value, column, field.name))
-                else:
-                    parts.append(value.to_q(column))
+                parts.append(value.to_q(self.columns.get(field.name, field.name)))
         return Q(*parts) if parts else Q()
 
 
-def _ref_q(value: IDFilter, ref: Ref, field_name: str) -> Q:
+def _reference_q(value: IDFilter, model: type[Model], field_name: str) -> Q:
+    """An ``IDFilter`` on the foreign key ``field_name`` of ``model``."""
+    column = foreign_key(model, field_name).column
+    type_name = referenced_type_name(model, field_name)
     parts = []
     argument = f"filter.{strawberry_name(field_name)}"
     if value.eq not in (UNSET, None):
-        parts.append(Q(**{ref.column: decode_id(value.eq, ref.type_name, argument)}))
+        parts.append(Q(**{column: decode_id(value.eq, type_name, argument)}))
     if value.in_ not in (UNSET, None):
-        ids = [decode_id(item, ref.type_name, argument) for item in value.in_]
-        parts.append(Q(**{f"{ref.column}__in": ids}) if ids else _NOTHING)
+        ids = [decode_id(item, type_name, argument) for item in value.in_]
+        parts.append(Q(**{f"{column}__in": ids}) if ids else _NOTHING)
     if value.is_null not in (UNSET, None):
-        parts.append(Q(**{f"{ref.column}__isnull": value.is_null}))
+        parts.append(Q(**{f"{column}__isnull": value.is_null}))
     return Q(*parts) if parts else Q()
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
+
+import strawberry
 
 from crm_graphql.api.errors import CrmError, ErrorCode
+
+#: ``id:`` argument of a single-record field.
+IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the record.")]
 
 
 def to_global_id(type_name: str, pk: int) -> str:

@@ -34,13 +34,22 @@ from crm_graphql.api.errors import CrmError
 from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.permissions import may_change
-from crm_graphql.domains.analytics.cache import views_changed
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
 #: How long a repeated ``Idempotency-Key`` returns the first result.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+#: Called after every mutation that committed a change (e.g. to make cached views fresh).
+AfterCommit = Callable[[Context], Awaitable[None]]
+_AFTER_COMMIT: list[AfterCommit] = []
+
+
+def after_commit(hook: AfterCommit) -> AfterCommit:
+    """Register ``hook`` to run after every committed mutation (a domain's decorator)."""
+    _AFTER_COMMIT.append(hook)
+    return hook
 
 
 @strawberry.enum(description="Why a mutation refused its input.")
@@ -243,8 +252,8 @@ async def run_mutation(
             if repeated is not None:
                 return repeated
         raise
-    # Committed: cached dashboard views must not hide the change.
-    await views_changed(context)
+    for hook in _AFTER_COMMIT:
+        await hook(context)
     return Outcome(rows=rows, errors=[])
 
 

@@ -7,7 +7,7 @@ response gets one ``FORBIDDEN`` error for that field (at the path of its first
 occurrence); the rest of the response is served. A denied field never calls its
 resolver, so computed fields (``lifetimeValue``) run no SQL for it.
 
-The check lives in the execution context (``crm_graphql.api.schema``), in front of every
+The check lives in the execution context (``crm_graphql.api.execution``), in front of every
 resolver: the decision depends on the role and the field only, so it is made once per
 field and request and each further row reads the kept answer. Unguarded fields keep
 their plain resolvers.
@@ -16,25 +16,15 @@ their plain resolvers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.schema_directive import Location
 
+from crm_graphql.api.entities import ANY_ROW, WriteRule, entity_named
 from crm_graphql.api.errors import CrmError, ErrorCode
-from crm_graphql.domains.users.enums import Role
-
-ALL_ROLES = frozenset(Role)
-#: Contact details of people: everyone but analysts.
-PERSONAL = ALL_ROLES - {Role.ANALYST}
-#: Amounts of money: everyone but support and marketing.
-FINANCIAL = ALL_ROLES - {Role.SUPPORT, Role.MARKETING}
-#: The content of conversations.
-CONVERSATION = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT})
-#: Administration: users' e-mail and role, API keys, the audit log.
-ADMIN_ONLY = frozenset({Role.ADMIN})
+from crm_graphql.api.roles import Role
 
 
 @strawberry.schema_directive(
@@ -155,51 +145,18 @@ ALREADY_REPORTED = CrmError("already reported", ErrorCode.FORBIDDEN)
 
 # --------------------------------------------------------------------------- changes
 
-#: Who may change which records. Row level: ``OWN`` rules apply to the records a user
-#: owns (customers, opportunities) or authored (interactions); ``FIELDS`` rules allow
-#: changing only the named fields. Every mutation asks :func:`may_change`.
-EVERYTHING = "*"
-
-
-@dataclass(frozen=True)
-class WriteRule:
-    """What one role may change on one type of record."""
-
-    own_only: bool = False
-    fields: frozenset[str] | None = None  # None: every field
-
-
-WRITE_RULES: dict[Role, dict[str, WriteRule]] = {
-    Role.ADMIN: {EVERYTHING: WriteRule()},
-    Role.MANAGER: {
-        name: WriteRule()
-        for name in (
-            "Customer",
-            "Company",
-            "Interaction",
-            "Order",
-            "OrderItem",
-            "Product",
-            "Opportunity",
-        )
-    },
-    Role.SALES: {
-        "Customer": WriteRule(own_only=True),
-        "Opportunity": WriteRule(own_only=True),
-        "Interaction": WriteRule(own_only=True),
-    },
-    Role.SUPPORT: {"Interaction": WriteRule(own_only=True)},
-    Role.MARKETING: {
-        "Customer": WriteRule(fields=frozenset({"marketingConsent", "tags"})),
-    },
-    Role.ANALYST: {},
-}
+#: Who may change which records: ADMIN everything; every other role what the entity
+#: declares (``@entity(writers=...)``). Row level: ``own_only`` rules apply to the
+#: records a user owns (the entity's ``owner``); ``fields`` rules allow changing only
+#: the named fields. Every mutation asks :func:`may_change`.
 
 
 def write_rule(role: Role, type_name: str) -> WriteRule | None:
     """The rule for ``role`` changing records of ``type_name``; None: no change allowed."""
-    rules = WRITE_RULES[role]
-    return rules.get(type_name) or rules.get(EVERYTHING)
+    if role == Role.ADMIN:
+        return ANY_ROW
+    registered = entity_named(type_name)
+    return registered.writers.get(role) if registered is not None else None
 
 
 def may_change(

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 
-from crm_graphql.settings import Settings, load_settings
+from crm_graphql.settings import Settings
 
-#: Every module that declares models; a new domain adds its ``models`` module here.
-MODEL_MODULES = [
-    "crm_graphql.domains.users.models",
-    "crm_graphql.domains.customers.models",
-    "crm_graphql.domains.interactions.models",
-    "crm_graphql.domains.orders.models",
-    "crm_graphql.domains.sales.models",
-    "crm_graphql.domains.auth.models",
-    "crm_graphql.domains.audit.models",
-    "crm_graphql.db.idempotency",
-]
+#: Modules of the kernel's own models (the composition root adds the domains').
+KERNEL_MODEL_MODULES = ("crm_graphql.db.idempotency",)
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"
 
@@ -41,15 +33,18 @@ def connection_config(database_url: str, settings: Settings | None = None) -> di
     return config
 
 
-def tortoise_config(settings: Settings, database_url: str | None = None) -> dict[str, Any]:
-    """The whole Tortoise configuration: one connection, one app with every model."""
+def tortoise_config(
+    settings: Settings, model_modules: Sequence[str], database_url: str | None = None
+) -> dict[str, Any]:
+    """The whole Tortoise configuration: one connection, one app with every model
+    (``model_modules``: see ``crm_graphql.modules.database_config``)."""
     return {
         "connections": {
             "default": connection_config(database_url or settings.database_url, settings)
         },
         "apps": {
             "models": {
-                "models": MODEL_MODULES,
+                "models": list(model_modules),
                 "default_connection": "default",
                 "migrations": MIGRATIONS_MODULE,
             }
@@ -57,11 +52,3 @@ def tortoise_config(settings: Settings, database_url: str | None = None) -> dict
         "use_tz": True,
         "timezone": "UTC",
     }
-
-
-def __getattr__(name: str) -> Any:
-    # ``TORTOISE_ORM`` is read by Tortoise's own ``tortoise makemigrations`` command (see
-    # pyproject.toml). Built on access, so importing this module never reads settings.
-    if name == "TORTOISE_ORM":
-        return tortoise_config(load_settings())
-    raise AttributeError(name)

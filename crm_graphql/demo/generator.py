@@ -44,6 +44,7 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api.roles import Role
 from crm_graphql.db.setup import open_database
 from crm_graphql.domains.customers.models import (
     Company,
@@ -55,7 +56,8 @@ from crm_graphql.domains.customers.models import (
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
 from crm_graphql.domains.sales.models import STAGE_PROBABILITY, Opportunity, OpportunityStage
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
+from crm_graphql.modules import database_config
 from crm_graphql.settings import Settings
 
 T = TypeVar("T")
@@ -1273,7 +1275,7 @@ async def seed_database(
     The same ``seed`` (and ``history``) gives the same data. Existing rows are kept: new rows
     take ids after the largest existing ones.
     """
-    async with open_database(settings):
+    async with open_database(database_config(settings)):
         return await generate(
             customers, seed, batch_size=batch_size, progress=progress, history=history
         )
@@ -1298,5 +1300,5 @@ async def seed_if_empty(
     ``serve --demo`` uses it so that restarting the server reuses the data it made instead of
     adding a second copy.
     """
-    async with open_database(settings):
+    async with open_database(database_config(settings)):
         return await generate_if_empty(customers, seed, progress=progress)

@@ -6,10 +6,10 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.interactions.models import Channel, Direction
 from crm_graphql.domains.orders.models import OrderStatus
 from crm_graphql.domains.sales.models import OpportunityStage
-from crm_graphql.domains.users.models import Role
 from tests.analytics.documents import (
     CUSTOMERS_AGGREGATE,
     INTERACTIONS_AGGREGATE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.interactions.models import Channel, Direction
-from crm_graphql.domains.users.models import Role
 from tests.analytics.documents import INTERACTION_STATS
 from tests.factories import gid, make_customer, make_interaction, make_user
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from crm_graphql.api.permissions import FINANCIAL, field_rules
-from crm_graphql.api.schema import build_schema
+from crm_graphql.api.permissions import field_rules
+from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.sales.models import OpportunityStage
-from crm_graphql.domains.users.models import Role
+from crm_graphql.schema import build_schema
 from tests.analytics.documents import (
     LEADERBOARD,
     ORDERS_AGGREGATE,

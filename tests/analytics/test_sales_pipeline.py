@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage
-from crm_graphql.domains.users.models import Role
 from tests.analytics.documents import PIPELINE
 from tests.factories import gid, make_customer, make_opportunity, make_user
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.orders.models import OrderStatus
 from crm_graphql.domains.sales.models import OpportunityStage
-from crm_graphql.domains.users.models import Role
 from tests.analytics.documents import (
     CUSTOMER_STATS,
     INTERACTION_STATS,

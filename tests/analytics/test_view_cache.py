@@ -18,10 +18,10 @@ import pytest
 import redis
 from redis import asyncio as aioredis
 
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.analytics.cache import close_view_cache, decode, encode
 from crm_graphql.domains.auth.services import issue_session
-from crm_graphql.domains.users.models import Role
 from crm_graphql.settings import SettingsError, load_settings
 from tests.conftest import TEST_CLIENT_ADDRESS, Backend
 from tests.factories import gid, make_customer, make_opportunity, make_user

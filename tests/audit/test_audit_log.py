@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit import services as audit
 from crm_graphql.domains.audit.models import AuditEvent, AuditEventImmutable
 from crm_graphql.domains.audit.services import AuditMeta, redact
 from crm_graphql.domains.auth import mutations as auth_mutations
 from crm_graphql.domains.auth.models import ApiKey
-from crm_graphql.domains.users.models import Role
 from tests.auth.documents import CREATE_API_KEY, LOGIN, LOGOUT, REVOKE_API_KEY
 from tests.factories import make_api_key, make_user
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm_graphql.api.ids import to_global_id
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey
-from crm_graphql.domains.users.models import Role
 from tests.auth.documents import API_KEYS, CREATE_API_KEY, ME, REVOKE_API_KEY, UNAUTHENTICATED
 from tests.factories import make_api_key
 from tests.helpers import count_statements

@@ -6,7 +6,8 @@ import asyncio
 import os
 import sys
 
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.api.roles import Role
+from crm_graphql.domains.users.models import User
 from tests.auth.documents import LOGIN
 
 PASSWORD = "first-admin-password"

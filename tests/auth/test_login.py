@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import LoginAttempt
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from tests.auth.documents import LOGIN, ME
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories import gid, make_user

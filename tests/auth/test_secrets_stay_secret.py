@@ -6,8 +6,9 @@ import logging
 
 from graphql import GraphQLObjectType
 
-from crm_graphql.api.schema import build_schema
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.api.roles import Role
+from crm_graphql.domains.users.models import User
+from crm_graphql.schema import build_schema
 from tests.auth.documents import LOGIN, REFRESH
 from tests.factories import gid, make_user
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email, ensure_demo_users
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from tests.auth.documents import LOGIN, ME
 from tests.server import running_server, start_serve
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import RefreshToken, RevocationReason, TokenFamily
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from tests.auth.documents import LOGIN, LOGOUT, ME, REFRESH, UNAUTHENTICATED
 from tests.factories import make_api_key, make_user
 

@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.auth.models import ApiKey, LoginAttempt
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from crm_graphql.settings import SettingsError
 from tests.auth.documents import CREATE_API_KEY, LOGIN, ME, UNAUTHENTICATED, USERS
 from tests.conftest import TEST_JWT_SECRET

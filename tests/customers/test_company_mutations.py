@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.customers import company_mutations
 from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.sales.models import Opportunity
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_company, make_customer, make_opportunity
 
 FIELDS = "id name domain industry sizeBand phone version address { city country }"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.customers.models import Customer
-from crm_graphql.domains.users.models import Role
 
 DEFINE = """mutation($input: DefineCustomFieldInput!) { defineCustomField(input: $input) {
   definition { key label type } userErrors { field code } } }"""

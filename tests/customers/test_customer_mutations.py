@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.customers import mutations as customer_mutations
 from crm_graphql.domains.customers.models import Customer, CustomerLifecycleChange
 from crm_graphql.domains.orders.models import OrderStatus
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_company, make_customer, make_order, make_product
 from tests.helpers import count_statements
 

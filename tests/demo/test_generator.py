@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from tortoise.contrib.test import truncate_all_models
 
+from crm_graphql.api.roles import Role
 from crm_graphql.demo.generator import (
     EXCHANGE_RATES,
     REFERENCE_NOW,
@@ -30,7 +31,7 @@ from crm_graphql.domains.sales.models import (
     Opportunity,
     OpportunityStage,
 )
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from tests.factories import make_customer
 
 CUSTOMERS = 200

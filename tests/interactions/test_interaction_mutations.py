@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.interactions import mutations as interaction_mutations
 from crm_graphql.domains.interactions.models import Interaction
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_customer, make_interaction, make_opportunity, make_user
 
 FIELDS = "id subject body channel direction durationSeconds outcome occurredAt version"

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.auth.services import issue_session
-from crm_graphql.domains.users.models import Role
 from tests.conftest import TEST_CLIENT_ADDRESS, Backend
 from tests.factories import make_user
 from tests.helpers import GraphQLClient

@@ -7,8 +7,8 @@ import pytest
 
 from crm_graphql.api.auth import Principal
 from crm_graphql.api.context import Context
-from crm_graphql.api.schema import build_schema
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
+from crm_graphql.schema import build_schema
 from tests.customers.test_customer_360 import HEADLINE
 from tests.factories import make_customer, make_interaction
 

@@ -10,7 +10,7 @@ import pytest
 from tortoise import connections
 
 from crm_graphql.api.limits.timeouts import limit_statement_time, statement_limit_command
-from crm_graphql.domains.customers import queries as customer_queries
+from crm_graphql.api.pagination import fields as list_fields
 from tests.factories import make_customer
 
 QUERY = "{ customers { nodes { firstName } } }"
@@ -26,14 +26,14 @@ def _slow_sql(db) -> str:
 
 
 def _run_first(monkeypatch, sql: str) -> None:
-    """Make the customers list run ``sql`` on the real database before its own query."""
-    original = customer_queries.list_page
+    """Make every root list run ``sql`` on the real database before its own query."""
+    original = list_fields.paginate
 
     async def with_statement_first(*args, **kwargs):
         await connections.get("default").execute_query(sql)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(customer_queries, "list_page", with_statement_first)
+    monkeypatch.setattr(list_fields, "paginate", with_statement_first)
 
 
 @pytest.fixture
@@ -141,10 +141,10 @@ async def test_operations_over_the_concurrency_cap_wait_their_turn_outside_the_t
 ):
     await make_customer(first_name="Ada")
     client = await limited(max_concurrent_operations=1, request_timeout_seconds=1.0)
-    original = customer_queries.list_page
+    original = list_fields.paginate
     running, most = 0, 0
 
-    async def slow_list_page(*args, **kwargs):
+    async def slow_paginate(*args, **kwargs):
         nonlocal running, most
         running += 1
         most = max(most, running)
@@ -154,7 +154,7 @@ async def test_operations_over_the_concurrency_cap_wait_their_turn_outside_the_t
         finally:
             running -= 1
 
-    monkeypatch.setattr(customer_queries, "list_page", slow_list_page)
+    monkeypatch.setattr(list_fields, "paginate", slow_paginate)
     started = time.perf_counter()
     results = await asyncio.gather(*(client.execute(QUERY) for _ in range(3)))
     elapsed = time.perf_counter() - started

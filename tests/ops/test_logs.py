@@ -16,7 +16,7 @@ from crm_graphql.api.observability.logs import (
     RequestContextFilter,
     TextFormatter,
 )
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 from tests.factories import make_user
 
 PASSWORD = "log-check-password-Zq81"

@@ -10,10 +10,10 @@ from pydantic import SecretStr
 
 from crm_graphql.api.limits.timeouts import limit_statement_time
 from crm_graphql.api.observability import metrics
+from crm_graphql.api.pagination import fields as list_fields
+from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.auth.services import issue_session
-from crm_graphql.domains.customers import queries as customer_queries
-from crm_graphql.domains.users.models import Role
 from tests.factories import make_user
 from tests.helpers import count_statements
 from tests.ops.support import metric
@@ -117,9 +117,9 @@ def test_operation_names_beyond_the_label_limit_count_as_other(monkeypatch):
 
 
 async def test_an_operation_stopped_by_the_time_limit_is_counted_as_not_ok(db, monkeypatch):
-    original = customer_queries.list_page
+    original = list_fields.paginate
 
-    async def slow_list_page(*args, **kwargs):
+    async def slow_paginate(*args, **kwargs):
         await asyncio.sleep(3)
         return await original(*args, **kwargs)
 
@@ -131,7 +131,7 @@ async def test_an_operation_stopped_by_the_time_limit_is_counted_as_not_ok(db, m
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
             before = (await http.get("/metrics")).text
-            monkeypatch.setattr(customer_queries, "list_page", slow_list_page)
+            monkeypatch.setattr(list_fields, "paginate", slow_paginate)
             body = (await http.post("/graphql", json={"query": COUNT}, headers=headers)).json()
             monkeypatch.undo()
             after = (await http.get("/metrics")).text

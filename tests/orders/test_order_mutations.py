@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.orders import services
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_customer, make_order, make_product
 from tests.helpers import count_statements
 

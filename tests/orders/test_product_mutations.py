@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.orders.models import Product
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_customer, make_order, make_product
 
 FIELDS = "id sku name description unitPrice currency active version"

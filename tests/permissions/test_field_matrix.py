@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from crm_graphql.api.permissions import field_rules
-from crm_graphql.api.schema import build_schema
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
+from crm_graphql.schema import build_schema
 from tests.analytics.test_money_permissions import DASHBOARD_TYPES
 from tests.factories import (
     make_company,

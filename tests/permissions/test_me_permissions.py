@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_graphql.api.permissions import may_change
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 
 QUERY = "{ me { role permissions { type field canRead canWrite } } }"
 

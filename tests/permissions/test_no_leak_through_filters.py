@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 from tests.factories import make_company, make_customer
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.sales import mutations as sales_mutations
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage, OpportunityStageChange
-from crm_graphql.domains.users.models import Role
 from tests.factories import gid, make_company, make_customer, make_opportunity, make_user
 from tests.helpers import count_statements
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit.models import AuditEvent
 from crm_graphql.domains.auth.passwords import verify_password
 from crm_graphql.domains.users import mutations as user_mutations
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from tests.factories import gid, make_customer, make_user
 
 FIELDS = "id name email role isActive version"

@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from crm_graphql.api.errors import error_code
 from crm_graphql.api.observability.record import RequestRecord, current_request
 
 
@@ -66,7 +67,4 @@ def _number(value: object) -> float | None:
 
 
 def _code(error: GraphQLError) -> str:
-    # Imported here: the schema module imports this extension.
-    from crm_graphql.api.schema import error_code
-
     return error_code(error)

@@ -6,7 +6,7 @@ from crm_graphql.domains.customers.models import CustomerSource, LifecycleStage,
 from crm_graphql.domains.interactions.models import Channel, Direction
 from crm_graphql.domains.orders.models import OrderStatus
 from crm_graphql.domains.sales.models import OpportunityStage
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from crm_graphql.domains.auth.models import RevocationReason
-from crm_graphql.domains.users.models import Role
+from crm_graphql.api.roles import Role
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields

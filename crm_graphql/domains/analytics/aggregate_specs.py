@@ -7,37 +7,30 @@ line in the field enum, one in the spec and one on the key type.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 
-from crm_graphql.api.context import Info
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.api.loaders import loaded
-from crm_graphql.api.permissions import FINANCIAL
+from crm_graphql.api.references import key_reference
+from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.analytics.aggregates import (
     AggregateSpec,
     GroupField,
     NumericField,
+    by_reference,
     group_by_input,
     group_types,
 )
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage
-from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
-from crm_graphql.domains.customers.types import NOT_DELETED, Company, Customer, is_visible_customer
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.models import Order as OrderModel
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
-from crm_graphql.domains.sales.types import Opportunity
-from crm_graphql.domains.users.models import User as UserModel
-from crm_graphql.domains.users.types import User
 
 _PERIOD = "The local start of the period (grouped by this date with a granularity)."
 
@@ -45,19 +38,6 @@ _PERIOD = "The local start of the period (grouped by this date with a granularit
 def _field_enum(type_name: str, values: dict[str, str]) -> type:
     enum = Enum(f"{type_name}GroupField", {name: name for name in values})  # type: ignore[misc]
     return graphql_enum(enum, f"Fields {type_name} records can be grouped by.", values)
-
-
-def _customer(info: Info, pk: int | None) -> Any:
-    """The customer ``pk`` unless deleted: the row when loaded already, else an awaitable."""
-    row = loaded(info, CustomerModel, pk)
-    if row is None or isinstance(row, CustomerModel):
-        return row if row is not None and is_visible_customer(row) else None
-    return _visible_customer(row)
-
-
-async def _visible_customer(pending: Awaitable[CustomerModel | None]) -> CustomerModel | None:
-    row = await pending
-    return row if row is not None and is_visible_customer(row) else None
 
 
 # --------------------------------------------------------------------------- customers
@@ -90,13 +70,8 @@ class CustomerGroupKey:
     _company_id: strawberry.Private[int | None] = None
     _owner_id: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The company.")
-    def company(self, info: Info) -> Company | None:
-        return loaded(info, CompanyModel, self._company_id)
-
-    @strawberry.field(description="The owner.")
-    def owner(self, info: Info) -> User | None:
-        return loaded(info, UserModel, self._owner_id)
+    company = key_reference(CustomerModel, "company", "The company.")
+    owner = key_reference(CustomerModel, "owner", "The owner.")
 
 
 CUSTOMERS = AggregateSpec(
@@ -105,14 +80,13 @@ CUSTOMERS = AggregateSpec(
     fields={
         "LIFECYCLE_STAGE": GroupField("lifecycle_stage", "lifecycle_stage", convert=LifecycleStage),
         "SOURCE": GroupField("source", "source", convert=CustomerSource),
-        "COMPANY": GroupField("_company_id", "company_id", model=CompanyModel),
-        "OWNER": GroupField("_owner_id", "owner_id", model=UserModel),
+        "COMPANY": by_reference("company"),
+        "OWNER": by_reference("owner"),
         "MARKETING_CONSENT": GroupField("marketing_consent", "marketing_consent", convert=bool),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
     },
     numeric=(),
     key_type=CustomerGroupKey,
-    base=NOT_DELETED,
 )
 CUSTOMER_TYPES = group_types("Customer", CustomerGroupKey, CUSTOMERS.numeric)
 
@@ -141,9 +115,7 @@ class OrderGroupKey:
     created_at: datetime | None = strawberry.field(default=None, description=_PERIOD)
     _customer_id: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The customer.")
-    def customer(self, info: Info) -> Customer | None:
-        return _customer(info, self._customer_id)
+    customer = key_reference(OrderModel, "customer", "The customer.")
 
 
 ORDERS = AggregateSpec(
@@ -152,7 +124,7 @@ ORDERS = AggregateSpec(
     fields={
         "STATUS": GroupField("status", "status", convert=OrderStatus),
         "CURRENCY": GroupField("currency", "currency"),
-        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
+        "CUSTOMER": by_reference("customer"),
         "PLACED_AT": GroupField("placed_at", "placed_at", "datetime"),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
     },
@@ -200,17 +172,9 @@ class OpportunityGroupKey:
     _company_id: strawberry.Private[int | None] = None
     _owner_id: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The customer.")
-    def customer(self, info: Info) -> Customer | None:
-        return _customer(info, self._customer_id)
-
-    @strawberry.field(description="The company.")
-    def company(self, info: Info) -> Company | None:
-        return loaded(info, CompanyModel, self._company_id)
-
-    @strawberry.field(description="The owner.")
-    def owner(self, info: Info) -> User | None:
-        return loaded(info, UserModel, self._owner_id)
+    customer = key_reference(OpportunityModel, "customer", "The customer.")
+    company = key_reference(OpportunityModel, "company", "The company.")
+    owner = key_reference(OpportunityModel, "owner", "The owner.")
 
 
 OPPORTUNITIES = AggregateSpec(
@@ -219,9 +183,9 @@ OPPORTUNITIES = AggregateSpec(
     fields={
         "STAGE": GroupField("stage", "stage", convert=OpportunityStage),
         "CURRENCY": GroupField("currency", "currency"),
-        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
-        "COMPANY": GroupField("_company_id", "company_id", model=CompanyModel),
-        "OWNER": GroupField("_owner_id", "owner_id", model=UserModel),
+        "CUSTOMER": by_reference("customer"),
+        "COMPANY": by_reference("company"),
+        "OWNER": by_reference("owner"),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
         "CLOSED_AT": GroupField("closed_at", "closed_at", "datetime"),
         "EXPECTED_CLOSE_DATE": GroupField("expected_close_date", "expected_close_date", "date"),
@@ -263,17 +227,9 @@ class InteractionGroupKey:
     _author_id: strawberry.Private[int | None] = None
     _opportunity_id: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The customer.")
-    def customer(self, info: Info) -> Customer | None:
-        return _customer(info, self._customer_id)
-
-    @strawberry.field(description="The staff author.")
-    def author(self, info: Info) -> User | None:
-        return loaded(info, UserModel, self._author_id)
-
-    @strawberry.field(description="The linked opportunity.")
-    def opportunity(self, info: Info) -> Opportunity | None:
-        return loaded(info, OpportunityModel, self._opportunity_id)
+    customer = key_reference(InteractionModel, "customer", "The customer.")
+    author = key_reference(InteractionModel, "author", "The staff author.")
+    opportunity = key_reference(InteractionModel, "opportunity", "The linked opportunity.")
 
 
 INTERACTIONS = AggregateSpec(
@@ -282,9 +238,9 @@ INTERACTIONS = AggregateSpec(
     fields={
         "CHANNEL": GroupField("channel", "channel", convert=Channel),
         "DIRECTION": GroupField("direction", "direction", convert=Direction),
-        "CUSTOMER": GroupField("_customer_id", "customer_id", model=CustomerModel),
-        "AUTHOR": GroupField("_author_id", "author_id", model=UserModel),
-        "OPPORTUNITY": GroupField("_opportunity_id", "opportunity_id", model=OpportunityModel),
+        "CUSTOMER": by_reference("customer"),
+        "AUTHOR": by_reference("author"),
+        "OPPORTUNITY": by_reference("opportunity"),
         "OCCURRED_AT": GroupField("occurred_at", "occurred_at", "datetime"),
     },
     numeric=(NumericField("duration_seconds", "duration_seconds", "Duration in seconds."),),

@@ -12,7 +12,6 @@ when the role may not read it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,16 +24,18 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.entities import entity_of
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
 from crm_graphql.api.loaders import preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.references import foreign_key
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain, role_of
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity
 from crm_graphql.domains.analytics.periods import local_midnight, offset_shifts, time_zone
-from crm_graphql.domains.users.enums import Role
 
 FUNCTIONS = ("sum", "avg", "min", "max")
 
@@ -60,8 +61,15 @@ class GroupField:
     kind: Literal["value", "datetime", "date"] = "value"
     #: Turns the stored value into the key's value (an enum member, a bool).
     convert: Callable[[Any], Any] | None = None
-    #: The model a reference key (``_owner_id``) points to; its field is ``owner``.
-    model: type[Model] | None = None
+    #: For a reference key: the name of the model's foreign key (``owner``); the key
+    #: type holds its value in ``_owner_id`` and has a field ``owner``
+    #: (:func:`crm_graphql.api.references.key_reference`).
+    reference: str | None = None
+
+
+def by_reference(name: str) -> GroupField:
+    """Grouping by the foreign key ``name`` of the aggregated model."""
+    return GroupField(f"_{name}_id", f"{name}_id", reference=name)
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,12 @@ class AggregateSpec:
     fields: Mapping[str, GroupField]  # group-field enum name -> field
     numeric: tuple[NumericField, ...]
     key_type: type
-    #: Records always left out (soft-deleted customers).
-    base: Q = dataclasses.field(default_factory=Q)
+
+    @property
+    def base(self) -> Q:
+        """The records every aggregate leaves out: those the entity hides (soft-deleted)."""
+        registered = entity_of(self.model)
+        return registered.visible_q if registered is not None else Q()
 
 
 def numbers_type(name: str, fields: tuple[NumericField, ...], *, average: bool) -> type:
@@ -268,9 +280,10 @@ async def resolve_aggregate(
     # resolves them without an await.
     selected = selected_fields(info, "groups", "key")
     for dimension in dimensions:
-        model = by_key[dimension.alias].model
-        if model is not None and dimension.alias[1:-3] in selected:
-            await preload(info, model, (row[dimension.alias] for row in rows[:limit]))
+        name = by_key[dimension.alias].reference
+        if name is not None and name in selected:
+            target = foreign_key(spec.model, name).model
+            await preload(info, target, (row[dimension.alias] for row in rows[:limit]))
     groups = []
     for row in rows[:limit]:
         key = spec.key_type(

@@ -17,8 +17,8 @@ from strawberry.types.unset import UNSET
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.analytics.periods import local_midnight, time_zone
-from crm_graphql.domains.users.enums import Role
 
 TimeZoneArg = Annotated[
     str,

@@ -33,6 +33,7 @@ from starlette.applications import Starlette
 from strawberry.types.unset import UnsetType
 
 from crm_graphql.api.context import Context, Info
+from crm_graphql.api.mutations import after_commit
 from crm_graphql.settings import Settings
 
 T = TypeVar("T")
@@ -177,8 +178,9 @@ async def cached_view(
     return value
 
 
+@after_commit
 async def views_changed(context: Context) -> None:
-    """Make later reads of every view fresh: call after a write has committed."""
+    """Make later reads of every view fresh: runs after every committed mutation."""
     cache = view_cache(context)
     if cache is None or not cache.available():
         return

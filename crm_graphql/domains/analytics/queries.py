@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.pagination import FilterArg
+from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.domains.analytics import aggregate_specs as specs
 from crm_graphql.domains.analytics.aggregates import resolve_aggregate
 from crm_graphql.domains.analytics.arguments import CurrencyArg, GroupsFirstArg, TimeZoneArg

@@ -6,12 +6,15 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import DateTimeFilter, FilterInput, IntFilter, StringFilter
-from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.domains.audit.models import AuditEvent
 
 
 @strawberry.input(description="Conditions on audit events; all given conditions must hold.")
 class AuditEventFilter(FilterInput):
+    model = AuditEvent
+
     action: StringFilter | None = strawberry.field(
         default=UNSET, description="Action, e.g. `auth.login_failed`."
     )
@@ -41,9 +44,10 @@ class AuditEventFilter(FilterInput):
     )
 
 
-AUDIT_LIST, AuditEventOrderBy = sortable(
+AUDIT_LIST = sortable(
     "AuditEvent",
     AuditEvent,
     {"OCCURRED_AT": ("occurred_at", "When it happened.")},
     default=(SortKey("occurred_at", True),),
+    filter=AuditEventFilter,
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from crm_graphql.api.pagination import SortKey, sortable
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.domains.auth.models import ApiKey
 
-API_KEY_LIST, ApiKeyOrderBy = sortable(
+API_KEY_LIST = sortable(
     "ApiKey",
     ApiKey,
     {

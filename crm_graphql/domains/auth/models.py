@@ -12,8 +12,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from crm_graphql.api.roles import Role
 from crm_graphql.db.models import TimestampedModel
-from crm_graphql.domains.users.models import Role
 
 
 class RevocationReason(StrEnum):

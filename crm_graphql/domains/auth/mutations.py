@@ -11,11 +11,11 @@ from crm_graphql.api.auth import PUBLIC, allow_roles, authentication_error
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError
 from crm_graphql.api.ids import decode_id
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit import services as audit
 from crm_graphql.domains.audit.services import meta_from
 from crm_graphql.domains.auth import services
 from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
-from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User
 
 

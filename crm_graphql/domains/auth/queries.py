@@ -10,18 +10,10 @@ from tortoise.expressions import Q
 from crm_graphql.api.auth import allow_roles, authentication_error
 from crm_graphql.api.context import Info
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.api.pagination import (
-    After,
-    Before,
-    Connection,
-    First,
-    Last,
-    OrderByArg,
-    list_page,
-)
-from crm_graphql.domains.auth.filters import API_KEY_LIST, ApiKeyOrderBy
+from crm_graphql.api.pagination.fields import connection
+from crm_graphql.api.roles import Role
+from crm_graphql.domains.auth.filters import API_KEY_LIST
 from crm_graphql.domains.auth.types import ApiKey, PrincipalKind, Viewer
-from crm_graphql.domains.users.models import Role
 
 IncludeRevoked = Annotated[
     bool, strawberry.argument(description="Also list revoked keys (default: only working ones).")
@@ -52,28 +44,12 @@ class AuthQueries:
             _user_id=principal.user_id,
         )
 
-    @strawberry.field(
+    @connection(
+        API_KEY_LIST,
+        node=ApiKey,
+        nullable=True,
         description="API keys of integrations, without the keys themselves. ADMIN only.",
         extensions=allow_roles(Role.ADMIN),
     )
-    async def api_keys(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: OrderByArg[list[ApiKeyOrderBy] | None] = None,
-        include_revoked: IncludeRevoked = False,
-    ) -> Connection[ApiKey] | None:
-        where = Q() if include_revoked else Q(revoked_at__isnull=True)
-        return await list_page(
-            info,
-            API_KEY_LIST,
-            where,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
+    def api_keys(self, include_revoked: IncludeRevoked = False) -> Q:
+        return Q() if include_revoked else Q(revoked_at__isnull=True)

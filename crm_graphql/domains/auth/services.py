@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from crm_graphql.api.auth import Credentials, Principal
 from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit import services as audit
 from crm_graphql.domains.audit.services import AuditMeta
 from crm_graphql.domains.auth.models import (
@@ -41,7 +42,7 @@ from crm_graphql.domains.auth.tokens import (
     new_refresh_token,
     read_access_token,
 )
-from crm_graphql.domains.users.models import Role, User
+from crm_graphql.domains.users.models import User
 from crm_graphql.settings import Settings
 
 #: ``lastUsedAt`` of an API key is written at most this often (not on every request).

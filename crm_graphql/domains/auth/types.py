@@ -11,8 +11,8 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.permissions import field_rules, may_write_field
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey as ApiKeyModel
-from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 

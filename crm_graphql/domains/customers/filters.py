@@ -11,16 +11,14 @@ from crm_graphql.api.filters import (
     DateTimeFilter,
     FilterInput,
     IDFilter,
-    Ref,
     StringFilter,
     enum_filter,
 )
-from crm_graphql.api.loaders import Reference
-from crm_graphql.api.pagination import SortKey, sortable
-from crm_graphql.api.permissions import PERSONAL
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
+from crm_graphql.api.roles import PERSONAL
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
 from crm_graphql.domains.customers.models import Company, Customer
-from crm_graphql.domains.users.models import User
 
 LifecycleStageFilter = enum_filter(LifecycleStage)
 CustomerSourceFilter = enum_filter(CustomerSource)
@@ -36,7 +34,7 @@ COMPANY_SEARCH = ("name", "domain")
 
 @strawberry.input(description="Conditions on customers; all given conditions must hold.")
 class CustomerFilter(FilterInput):
-    columns = {"company": Ref("company_id", "Company"), "owner": Ref("owner_id", "User")}
+    model = Customer
     guarded = {"email": PERSONAL, "country": PERSONAL, "birth_date": PERSONAL}
 
     first_name: StringFilter | None = strawberry.field(default=UNSET, description="First name.")
@@ -75,7 +73,7 @@ class CustomerFilter(FilterInput):
 
 @strawberry.input(description="Conditions on companies; all given conditions must hold.")
 class CompanyFilter(FilterInput):
-    columns = {"owner": Ref("owner_id", "User")}
+    model = Company
 
     name: StringFilter | None = strawberry.field(default=UNSET, description="Name.")
     domain: StringFilter | None = strawberry.field(default=UNSET, description="Web domain.")
@@ -99,14 +97,7 @@ class CompanyFilter(FilterInput):
     )
 
 
-#: Reference fields of Customer and Company and the foreign keys they follow.
-CUSTOMER_REFERENCES = {
-    "company": Reference(Company, "company_id"),
-    "owner": Reference(User, "owner_id"),
-}
-COMPANY_REFERENCES = {"owner": Reference(User, "owner_id")}
-
-CUSTOMER_LIST, CustomerOrderBy = sortable(
+CUSTOMER_LIST = sortable(
     "Customer",
     Customer,
     {
@@ -118,11 +109,11 @@ CUSTOMER_LIST, CustomerOrderBy = sortable(
         "LIFECYCLE_STAGE": ("lifecycle_stage", "Lifecycle stage name."),
     },
     default=(SortKey("created_at", True),),
-    references=CUSTOMER_REFERENCES,
+    filter=CustomerFilter,
     guarded={"EMAIL": PERSONAL},
 )
 
-COMPANY_LIST, CompanyOrderBy = sortable(
+COMPANY_LIST = sortable(
     "Company",
     Company,
     {
@@ -131,5 +122,5 @@ COMPANY_LIST, CompanyOrderBy = sortable(
         "UPDATED_AT": ("updated_at", "Time of the last change."),
     },
     default=(SortKey("name", False),),
-    references=COMPANY_REFERENCES,
+    filter=CompanyFilter,
 )

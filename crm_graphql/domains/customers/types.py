@@ -8,58 +8,26 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id, related
+from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity, only_fields
+from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.money import MoneyAmount
-from crm_graphql.api.node import Node, node_type
-from crm_graphql.api.pagination import (
-    After,
-    Before,
-    Connection,
-    FilterArg,
-    First,
-    Last,
-    OrderByArg,
-    child_page,
-)
-from crm_graphql.api.permissions import FINANCIAL, PERSONAL, guarded_field
+from crm_graphql.api.node import Node
+from crm_graphql.api.pagination.fields import connection
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.references import reference
+from crm_graphql.api.roles import FINANCIAL, PERSONAL, Role
 from crm_graphql.domains.customers import loaders
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
-from crm_graphql.domains.customers.filters import (
-    COMPANY_REFERENCES,
-    CUSTOMER_LIST,
-    CUSTOMER_REFERENCES,
-    CustomerFilter,
-    CustomerOrderBy,
-)
+from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
-from crm_graphql.domains.interactions.filters import (
-    INTERACTION_LIST,
-    InteractionFilter,
-    InteractionOrderBy,
-)
-from crm_graphql.domains.interactions.types import Interaction
-from crm_graphql.domains.orders.filters import ORDER_LIST, OrderFilter, OrderOrderBy
-from crm_graphql.domains.orders.types import Order
-from crm_graphql.domains.sales.filters import (
-    OPPORTUNITY_LIST,
-    OpportunityFilter,
-    OpportunityOrderBy,
-)
-from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.orders.filters import ORDER_LIST
+from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
-
-#: Soft-deleted customers are left out of every list.
-NOT_DELETED = Q(deleted_at__isnull=True)
-
-
-def is_visible_customer(row: CustomerModel) -> bool:
-    """False for soft-deleted customers."""
-    return row.deleted_at is None
 
 
 @strawberry.type(description="One change of a stage: to what, when, by whom.")
@@ -106,7 +74,7 @@ def address_of(row: Any) -> Address | None:
 
 
 @strawberry.type(description="An organisation that customers belong to.")
-@node_type(CompanyModel)
+@entity(CompanyModel, owner="owner_id", writers={Role.MANAGER: ANY_ROW})
 class Company(Node):
     name: str = strawberry.field(description="Name.")
     domain: str | None = strawberry.field(description="Web domain, e.g. example.com.")
@@ -123,67 +91,33 @@ class Company(Node):
     def address(self, root: CompanyModel) -> Address | None:
         return address_of(root)
 
-    @strawberry.field(description="The staff member responsible for the account.")
-    def owner(self, root: CompanyModel, info: Info) -> User | None:
-        return related(info, root, "owner", COMPANY_REFERENCES["owner"])
-
-    @strawberry.field(description="People who work at the company, newest first by default.")
-    async def customers(
-        self,
-        root: CompanyModel,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: FilterArg[CustomerFilter | None] = None,
-        order_by: OrderByArg[list[CustomerOrderBy] | None] = None,
-    ) -> Connection[Customer]:
-        return await child_page(
-            info,
-            CUSTOMER_LIST,
-            "company_id",
-            root.id,
-            filter=filter,
-            where=NOT_DELETED,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
-
-    @strawberry.field(description="Opportunities with the company, newest first by default.")
-    async def opportunities(
-        self,
-        root: CompanyModel,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: FilterArg[OpportunityFilter | None] = None,
-        order_by: OrderByArg[list[OpportunityOrderBy] | None] = None,
-    ) -> Connection[Opportunity]:
-        return await child_page(
-            info,
-            OPPORTUNITY_LIST,
-            "company_id",
-            root.id,
-            filter=filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
+    owner = reference("The staff member responsible for the account.")
+    customers = connection(
+        CUSTOMER_LIST,
+        parent="company",
+        description="People who work at the company, newest first by default.",
+    )
+    opportunities = connection(
+        OPPORTUNITY_LIST,
+        parent="company",
+        description="Opportunities with the company, newest first by default.",
+    )
 
 
 @strawberry.type(
     description="A person the organisation knows, with the full history of their "
     "interactions, orders and opportunities."
 )
-@node_type(CustomerModel, visible=is_visible_customer)
+@entity(
+    CustomerModel,
+    owner="owner_id",
+    writers={
+        Role.MANAGER: ANY_ROW,
+        Role.SALES: OWN_ROWS,
+        Role.MARKETING: only_fields("marketingConsent", "tags"),
+    },
+    deleted_flag="deleted_at",
+)
 class Customer(Node):
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")
@@ -215,13 +149,8 @@ class Customer(Node):
     def address(self, root: CustomerModel) -> Address | None:
         return address_of(root)
 
-    @strawberry.field(description="The company the person works for, if known.")
-    def company(self, root: CustomerModel, info: Info) -> Company | None:
-        return related(info, root, "company", CUSTOMER_REFERENCES["company"])
-
-    @strawberry.field(description="The staff member responsible for the customer.")
-    def owner(self, root: CustomerModel, info: Info) -> User | None:
-        return related(info, root, "owner", CUSTOMER_REFERENCES["owner"])
+    company = reference("The company the person works for, if known.")
+    owner = reference("The staff member responsible for the customer.")
 
     @guarded_field(
         FINANCIAL,
@@ -257,77 +186,16 @@ class Customer(Node):
     async def last_interaction_at(self, root: CustomerModel, info: Info) -> datetime | None:
         return await loaders.load_last_interaction_at(info, root.id)
 
-    @strawberry.field(description="The customer's interactions, newest first by default.")
-    async def interactions(
-        self,
-        root: CustomerModel,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: FilterArg[InteractionFilter | None] = None,
-        order_by: OrderByArg[list[InteractionOrderBy] | None] = None,
-    ) -> Connection[Interaction]:
-        return await child_page(
-            info,
-            INTERACTION_LIST,
-            "customer_id",
-            root.id,
-            filter=filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
-
-    @strawberry.field(description="The customer's orders, newest first by default.")
-    async def orders(
-        self,
-        root: CustomerModel,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: FilterArg[OrderFilter | None] = None,
-        order_by: OrderByArg[list[OrderOrderBy] | None] = None,
-    ) -> Connection[Order]:
-        return await child_page(
-            info,
-            ORDER_LIST,
-            "customer_id",
-            root.id,
-            filter=filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
-
-    @strawberry.field(description="The customer's opportunities, newest first by default.")
-    async def opportunities(
-        self,
-        root: CustomerModel,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        filter: FilterArg[OpportunityFilter | None] = None,
-        order_by: OrderByArg[list[OpportunityOrderBy] | None] = None,
-    ) -> Connection[Opportunity]:
-        return await child_page(
-            info,
-            OPPORTUNITY_LIST,
-            "customer_id",
-            root.id,
-            filter=filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order_by=order_by,
-        )
+    interactions = connection(
+        INTERACTION_LIST,
+        parent="customer",
+        description="The customer's interactions, newest first by default.",
+    )
+    orders = connection(
+        ORDER_LIST, parent="customer", description="The customer's orders, newest first by default."
+    )
+    opportunities = connection(
+        OPPORTUNITY_LIST,
+        parent="customer",
+        description="The customer's opportunities, newest first by default.",
+    )

@@ -10,17 +10,13 @@ from crm_graphql.api.filters import (
     FilterInput,
     IDFilter,
     IntFilter,
-    Ref,
     StringFilter,
     enum_filter,
 )
-from crm_graphql.api.loaders import Reference
-from crm_graphql.api.pagination import SortKey, sortable
-from crm_graphql.domains.customers.models import Customer
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction
-from crm_graphql.domains.sales.models import Opportunity
-from crm_graphql.domains.users.models import User
 
 ChannelFilter = enum_filter(Channel)
 DirectionFilter = enum_filter(Direction)
@@ -28,11 +24,7 @@ DirectionFilter = enum_filter(Direction)
 
 @strawberry.input(description="Conditions on interactions; all given conditions must hold.")
 class InteractionFilter(FilterInput):
-    columns = {
-        "customer": Ref("customer_id", "Customer"),
-        "author": Ref("author_id", "User"),
-        "opportunity": Ref("opportunity_id", "Opportunity"),
-    }
+    model = Interaction
 
     channel: ChannelFilter | None = strawberry.field(default=UNSET, description="Channel.")
     direction: DirectionFilter | None = strawberry.field(default=UNSET, description="Direction.")
@@ -60,14 +52,7 @@ class InteractionFilter(FilterInput):
     )
 
 
-#: Reference fields of Interaction and the foreign keys they follow.
-INTERACTION_REFERENCES = {
-    "customer": Reference(Customer, "customer_id"),
-    "author": Reference(User, "author_id"),
-    "opportunity": Reference(Opportunity, "opportunity_id"),
-}
-
-INTERACTION_LIST, InteractionOrderBy = sortable(
+INTERACTION_LIST = sortable(
     "Interaction",
     Interaction,
     {
@@ -77,5 +62,5 @@ INTERACTION_LIST, InteractionOrderBy = sortable(
         "DURATION_SECONDS": ("duration_seconds", "Duration."),
     },
     default=(SortKey("occurred_at", True),),
-    references=INTERACTION_REFERENCES,
+    filter=InteractionFilter,
 )

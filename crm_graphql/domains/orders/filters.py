@@ -11,14 +11,12 @@ from crm_graphql.api.filters import (
     DecimalFilter,
     FilterInput,
     IDFilter,
-    Ref,
     StringFilter,
     enum_filter,
 )
-from crm_graphql.api.loaders import Reference
-from crm_graphql.api.pagination import SortKey, sortable
-from crm_graphql.api.permissions import FINANCIAL
-from crm_graphql.domains.customers.models import Customer
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
+from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.loaders import attach_order_items
 from crm_graphql.domains.orders.models import Order, Product
@@ -28,6 +26,8 @@ OrderStatusFilter = enum_filter(OrderStatus)
 
 @strawberry.input(description="Conditions on products; all given conditions must hold.")
 class ProductFilter(FilterInput):
+    model = Product
+
     sku: StringFilter | None = strawberry.field(default=UNSET, description="Stock-keeping unit.")
     name: StringFilter | None = strawberry.field(default=UNSET, description="Product name.")
     unit_price: DecimalFilter | None = strawberry.field(default=UNSET, description="List price.")
@@ -46,7 +46,7 @@ class ProductFilter(FilterInput):
 
 @strawberry.input(description="Conditions on orders; all given conditions must hold.")
 class OrderFilter(FilterInput):
-    columns = {"customer": Ref("customer_id", "Customer")}
+    model = Order
     guarded = {"total": FINANCIAL}
 
     number: StringFilter | None = strawberry.field(default=UNSET, description="Order number.")
@@ -71,7 +71,7 @@ class OrderFilter(FilterInput):
     )
 
 
-PRODUCT_LIST, ProductOrderBy = sortable(
+PRODUCT_LIST = sortable(
     "Product",
     Product,
     {
@@ -81,12 +81,10 @@ PRODUCT_LIST, ProductOrderBy = sortable(
         "CREATED_AT": ("created_at", "Creation time."),
     },
     default=(SortKey("name", False),),
+    filter=ProductFilter,
 )
 
-#: Reference fields of Order, OrderItem and the foreign keys they follow.
-ORDER_REFERENCES = {"customer": Reference(Customer, "customer_id")}
-
-ORDER_LIST, OrderOrderBy = sortable(
+ORDER_LIST = sortable(
     "Order",
     Order,
     {
@@ -97,7 +95,7 @@ ORDER_LIST, OrderOrderBy = sortable(
         "STATUS": ("status", "Status name."),
     },
     default=(SortKey("created_at", True),),
-    references=ORDER_REFERENCES,
+    filter=OrderFilter,
     guarded={"TOTAL": FINANCIAL},
     children={"items": attach_order_items},
 )

@@ -6,17 +6,15 @@ from collections import defaultdict
 from typing import Any
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import Reference, attach, attach_references, selected_fields
-from crm_graphql.domains.orders.models import OrderItem, Product
-
-#: Reference fields of OrderItem and the foreign keys they follow.
-ORDER_ITEM_REFERENCES = {"product": Reference(Product, "product_id")}
+from crm_graphql.api.loaders import attach, attach_references, selected_fields
+from crm_graphql.api.references import foreign_keys
+from crm_graphql.domains.orders.models import OrderItem
 
 
 async def _items_of(info: Info, order_ids: list[int], wanted: frozenset[str]) -> dict[int, list]:
     items = await OrderItem.filter(order_id__in=order_ids).order_by("id")
     if wanted:
-        await attach_references(info, items, ORDER_ITEM_REFERENCES, wanted)
+        await attach_references(info, items, foreign_keys(OrderItem), wanted)
     grouped: dict[int, list[OrderItem]] = defaultdict(list)
     for item in items:
         grouped[item.order_id].append(item)
@@ -25,7 +23,7 @@ async def _items_of(info: Info, order_ids: list[int], wanted: frozenset[str]) ->
 
 async def load_order_items(info: Info, order_id: int) -> list[OrderItem]:
     """All items of one order, batched over every order in the response."""
-    wanted = frozenset(ORDER_ITEM_REFERENCES.keys() & selected_fields(info))
+    wanted = frozenset(foreign_keys(OrderItem).keys() & selected_fields(info))
 
     async def batch(order_ids: list[int]) -> list[list[OrderItem]]:
         grouped = await _items_of(info, order_ids, wanted)
@@ -37,7 +35,7 @@ async def load_order_items(info: Info, order_id: int) -> list[OrderItem]:
 async def attach_order_items(info: Info, orders: list[Any]) -> None:
     """Attach ``items`` to every order of a page: one statement for the whole page
     (plus one for the products when the items' ``product`` is selected)."""
-    wanted = frozenset(ORDER_ITEM_REFERENCES.keys() & selected_fields(info, "nodes", "items"))
+    wanted = frozenset(foreign_keys(OrderItem).keys() & selected_fields(info, "nodes", "items"))
     grouped = await _items_of(info, [order.pk for order in orders], wanted)
     for order in orders:
         attach(order, "items", grouped.get(order.pk, []))

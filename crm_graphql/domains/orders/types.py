@@ -4,29 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import attached, related
-from crm_graphql.api.node import Node, node_type
-from crm_graphql.api.permissions import FINANCIAL, guarded_field
+from crm_graphql.api.entities import ANY_ROW, entity
+from crm_graphql.api.loaders import attached
+from crm_graphql.api.node import Node
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.references import reference
+from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.orders.enums import OrderStatus
-from crm_graphql.domains.orders.filters import ORDER_REFERENCES
-from crm_graphql.domains.orders.loaders import ORDER_ITEM_REFERENCES, load_order_items
+from crm_graphql.domains.orders.loaders import load_order_items
 from crm_graphql.domains.orders.models import Order as OrderModel
 from crm_graphql.domains.orders.models import OrderItem as OrderItemModel
 from crm_graphql.domains.orders.models import Product as ProductModel
 
-if TYPE_CHECKING:
-    from crm_graphql.domains.customers.types import Customer
-
-CustomerRef = Annotated["Customer", strawberry.lazy("crm_graphql.domains.customers.types")]
+#: Orders, their items and the catalogue are changed by managers (and ADMIN).
+MANAGERS = {Role.MANAGER: ANY_ROW}
 
 
 @strawberry.type(description="Something the organisation sells.")
-@node_type(ProductModel)
+@entity(ProductModel, writers=MANAGERS)
 class Product(Node):
     sku: str = strawberry.field(description="Stock-keeping unit, unique.")
     name: str = strawberry.field(description="Product name.")
@@ -41,7 +40,7 @@ class Product(Node):
 
 
 @strawberry.type(description="One line of an order: a product, a quantity and its price.")
-@node_type(OrderItemModel)
+@entity(OrderItemModel, writers=MANAGERS)
 class OrderItem(Node):
     quantity: int = strawberry.field(description="Number of units.")
     unit_price: Decimal | None = guarded_field(
@@ -51,13 +50,11 @@ class OrderItem(Node):
         FINANCIAL, "quantity x unitPrice.", attr="line_total"
     )
 
-    @strawberry.field(description="The product ordered.")
-    def product(self, root: OrderItemModel, info: Info) -> Product:
-        return related(info, root, "product", ORDER_ITEM_REFERENCES["product"])
+    product = reference("The product ordered.")
 
 
 @strawberry.type(description="A customer's order. Totals are computed by the server from items.")
-@node_type(OrderModel)
+@entity(OrderModel, writers=MANAGERS)
 class Order(Node):
     number: str = strawberry.field(description="Human-readable order number, unique.")
     status: OrderStatus = strawberry.field(description="Where the order stands.")
@@ -78,6 +75,4 @@ class Order(Node):
         found, items = attached(root, "items")
         return items if found else load_order_items(info, root.id)
 
-    @strawberry.field(description="The customer who ordered.")
-    def customer(self, root: OrderModel, info: Info) -> CustomerRef:
-        return related(info, root, "customer", ORDER_REFERENCES["customer"])
+    customer = reference("The customer who ordered.")

@@ -12,28 +12,21 @@ from crm_graphql.api.filters import (
     FilterInput,
     IDFilter,
     IntFilter,
-    Ref,
     StringFilter,
     enum_filter,
 )
-from crm_graphql.api.loaders import Reference
-from crm_graphql.api.pagination import SortKey, sortable
-from crm_graphql.api.permissions import FINANCIAL
-from crm_graphql.domains.customers.models import Company, Customer
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
+from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
-from crm_graphql.domains.users.models import User
 
 OpportunityStageFilter = enum_filter(OpportunityStage)
 
 
 @strawberry.input(description="Conditions on opportunities; all given conditions must hold.")
 class OpportunityFilter(FilterInput):
-    columns = {
-        "customer": Ref("customer_id", "Customer"),
-        "company": Ref("company_id", "Company"),
-        "owner": Ref("owner_id", "User"),
-    }
+    model = Opportunity
     guarded = {"amount": FINANCIAL}
 
     name: StringFilter | None = strawberry.field(default=UNSET, description="Name.")
@@ -66,14 +59,7 @@ class OpportunityFilter(FilterInput):
     )
 
 
-#: Reference fields of Opportunity and the foreign keys they follow.
-OPPORTUNITY_REFERENCES = {
-    "customer": Reference(Customer, "customer_id"),
-    "company": Reference(Company, "company_id"),
-    "owner": Reference(User, "owner_id"),
-}
-
-OPPORTUNITY_LIST, OpportunityOrderBy = sortable(
+OPPORTUNITY_LIST = sortable(
     "Opportunity",
     Opportunity,
     {
@@ -84,6 +70,6 @@ OPPORTUNITY_LIST, OpportunityOrderBy = sortable(
         "NAME": ("name", "Name."),
     },
     default=(SortKey("created_at", True),),
-    references=OPPORTUNITY_REFERENCES,
+    filter=OpportunityFilter,
     guarded={"AMOUNT": FINANCIAL},
 )

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import load_by_id, related
-from crm_graphql.api.node import Node, node_type
-from crm_graphql.api.permissions import FINANCIAL, guarded_field
+from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
+from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.node import Node
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.references import reference
+from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.sales import loaders
 from crm_graphql.domains.sales.enums import OpportunityStage
-from crm_graphql.domains.sales.filters import OPPORTUNITY_REFERENCES
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
-
-if TYPE_CHECKING:
-    from crm_graphql.domains.customers.types import Company, Customer
-
-CustomerRef = Annotated["Customer", strawberry.lazy("crm_graphql.domains.customers.types")]
-CompanyRef = Annotated["Company", strawberry.lazy("crm_graphql.domains.customers.types")]
 
 
 @strawberry.type(description="One change of an opportunity's pipeline stage.")
@@ -38,7 +33,11 @@ class OpportunityStageChange:
 
 
 @strawberry.type(description="A possible sale to a customer, moving through pipeline stages.")
-@node_type(OpportunityModel)
+@entity(
+    OpportunityModel,
+    owner="owner_id",
+    writers={Role.MANAGER: ANY_ROW, Role.SALES: OWN_ROWS},
+)
 class Opportunity(Node):
     name: str = strawberry.field(description="Short name of the deal.")
     amount: Decimal | None = guarded_field(
@@ -58,17 +57,9 @@ class Opportunity(Node):
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
-    @strawberry.field(description="The customer the deal is with.")
-    def customer(self, root: OpportunityModel, info: Info) -> CustomerRef:
-        return related(info, root, "customer", OPPORTUNITY_REFERENCES["customer"])
-
-    @strawberry.field(description="The customer's company, if any.")
-    def company(self, root: OpportunityModel, info: Info) -> CompanyRef | None:
-        return related(info, root, "company", OPPORTUNITY_REFERENCES["company"])
-
-    @strawberry.field(description="The staff member responsible.")
-    def owner(self, root: OpportunityModel, info: Info) -> User | None:
-        return related(info, root, "owner", OPPORTUNITY_REFERENCES["owner"])
+    customer = reference("The customer the deal is with.")
+    company = reference("The customer's company, if any.")
+    owner = reference("The staff member responsible.")
 
     @strawberry.field(
         description="Every stage the deal entered, oldest first, starting with its first stage."

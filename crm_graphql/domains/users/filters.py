@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import BooleanFilter, FilterInput, StringFilter, enum_filter
-from crm_graphql.api.pagination import SortKey, sortable
-from crm_graphql.api.permissions import ADMIN_ONLY
-from crm_graphql.domains.users.enums import Role
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import sortable
+from crm_graphql.api.roles import ADMIN_ONLY, Role
 from crm_graphql.domains.users.models import User
 
 RoleFilter = enum_filter(Role)
@@ -16,6 +16,7 @@ RoleFilter = enum_filter(Role)
 
 @strawberry.input(description="Conditions on users; all given conditions must hold.")
 class UserFilter(FilterInput):
+    model = User
     guarded = {"email": ADMIN_ONLY, "role": ADMIN_ONLY}
 
     name: StringFilter | None = strawberry.field(default=UNSET, description="Full name.")
@@ -33,7 +34,7 @@ class UserFilter(FilterInput):
     )
 
 
-USER_LIST, UserOrderBy = sortable(
+USER_LIST = sortable(
     "User",
     User,
     {
@@ -42,5 +43,6 @@ USER_LIST, UserOrderBy = sortable(
         "CREATED_AT": ("created_at", "Creation time."),
     },
     default=(SortKey("name", False),),
+    filter=UserFilter,
     guarded={"EMAIL": ADMIN_ONLY},
 )

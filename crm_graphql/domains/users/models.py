@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 
+from crm_graphql.api.roles import Role
 from crm_graphql.db.models import TimestampedModel
-
-
-class Role(StrEnum):
-    """What a staff member does, and so what they may read and change."""
-
-    ADMIN = "ADMIN"
-    MANAGER = "MANAGER"
-    SALES = "SALES"
-    SUPPORT = "SUPPORT"
-    MARKETING = "MARKETING"
-    ANALYST = "ANALYST"
 
 
 class User(TimestampedModel):

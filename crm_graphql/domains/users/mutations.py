@@ -24,6 +24,7 @@ from crm_graphql.api.mutations import (
     run_mutation,
     update_versioned,
 )
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.audit import services as audit
 from crm_graphql.domains.audit.services import meta_from
 from crm_graphql.domains.auth.passwords import (
@@ -32,7 +33,6 @@ from crm_graphql.domains.auth.passwords import (
     hash_password_async,
 )
 from crm_graphql.domains.auth.services import normalise_email
-from crm_graphql.domains.users.enums import Role
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 

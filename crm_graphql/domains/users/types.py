@@ -6,14 +6,15 @@ from datetime import datetime
 
 import strawberry
 
-from crm_graphql.api.node import Node, node_type
-from crm_graphql.api.permissions import ADMIN_ONLY, guarded_field
-from crm_graphql.domains.users.enums import Role
+from crm_graphql.api.entities import entity
+from crm_graphql.api.node import Node
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.roles import ADMIN_ONLY, Role
 from crm_graphql.domains.users.models import User as UserModel
 
 
 @strawberry.type(description="A staff member: owner of records and author of interactions.")
-@node_type(UserModel)
+@entity(UserModel, owner="id")
 class User(Node):
     name: str = strawberry.field(description="Full name.")
     email: str | None = guarded_field(ADMIN_ONLY, "Work e-mail address, unique.", attr="email")

@@ -1,4 +1,9 @@
-"""Assembly of the GraphQL schema from every domain's root fields."""
+"""How the schema executes: error masking, the field-level read rules in front of every
+resolver, and the extensions every operation passes through.
+
+The composition root (``crm_graphql.schema``) builds the schema of the CRM's domains
+with :func:`schema_extensions` and :class:`CrmExecutionContext`.
+"""
 
 from __future__ import annotations
 
@@ -8,84 +13,21 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLObjectType, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
 
-from crm_graphql.api.auth import Authentication
-from crm_graphql.api.context import Info
+from crm_graphql.api.auth import Authentication, Authenticator
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
-from crm_graphql.api.node import Node, resolve_node
 from crm_graphql.api.observability.extension import ObserveOperation
-from crm_graphql.api.pagination import IdArg
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
-from crm_graphql.domains.analytics.queries import AnalyticsQueries
-from crm_graphql.domains.audit.queries import AuditQueries
-from crm_graphql.domains.auth.mutations import AuthMutations
-from crm_graphql.domains.auth.queries import AuthQueries
-from crm_graphql.domains.auth.services import authenticate
-from crm_graphql.domains.customers.company_mutations import CompanyMutations
-from crm_graphql.domains.customers.custom_fields import CustomFieldMutations, CustomFieldQueries
-from crm_graphql.domains.customers.mutations import CustomerMutations
-from crm_graphql.domains.customers.queries import CustomerQueries
-from crm_graphql.domains.customers.types import Company, Customer
-from crm_graphql.domains.interactions.mutations import InteractionMutations
-from crm_graphql.domains.interactions.queries import InteractionQueries
-from crm_graphql.domains.interactions.types import Interaction
-from crm_graphql.domains.orders.mutations import OrderMutations
-from crm_graphql.domains.orders.product_mutations import ProductMutations
-from crm_graphql.domains.orders.queries import OrderQueries
-from crm_graphql.domains.orders.types import Order, OrderItem, Product
-from crm_graphql.domains.sales.mutations import OpportunityMutations
-from crm_graphql.domains.sales.queries import SalesQueries
-from crm_graphql.domains.sales.types import Opportunity
-from crm_graphql.domains.users.mutations import UserMutations
-from crm_graphql.domains.users.queries import UserQueries
-from crm_graphql.domains.users.types import User
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql.errors")
-
-#: Every type that implements ``Node``.
-NODE_TYPES = (Company, Customer, Interaction, Opportunity, Order, OrderItem, Product, User)
-
-
-@strawberry.type(description="Every read the CRM offers.")
-class Query(
-    CustomerQueries,
-    InteractionQueries,
-    OrderQueries,
-    SalesQueries,
-    UserQueries,
-    AuthQueries,
-    AuditQueries,
-    CustomFieldQueries,
-    AnalyticsQueries,
-):
-    @strawberry.field(description="Any record by its global ID; null when there is none.")
-    async def node(self, info: Info, id: IdArg) -> Node | None:
-        return await resolve_node(info, id)
-
-
-@strawberry.type(
-    description="Every change the CRM offers. All but `login` and `refreshToken` need credentials."
-)
-class Mutation(
-    AuthMutations,
-    CustomerMutations,
-    CompanyMutations,
-    InteractionMutations,
-    OpportunityMutations,
-    ProductMutations,
-    OrderMutations,
-    UserMutations,
-    CustomFieldMutations,
-):
-    pass
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -129,19 +71,6 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions=extensions,
         )
-
-
-def error_code(error: GraphQLError) -> str:
-    """The ``extensions.code`` of an error; GraphQL's own errors get one here."""
-    code = (error.extensions or {}).get("code")
-    if code:
-        return str(code)
-    if isinstance(error, GraphQLSyntaxError):
-        # The parser stops at CRM_MAX_QUERY_TOKENS with a syntax error of its own.
-        if "Document contains more than" in error.message:
-            return str(ErrorCode.TOO_MANY_TOKENS)
-        return str(ErrorCode.GRAPHQL_PARSE_FAILED)
-    return str(ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, tuple, dict, Decimal})
@@ -205,16 +134,14 @@ class CrmSchema(strawberry.Schema):
         return None
 
 
-def build_schema(settings: Settings | None = None, limits: Limits | None = None) -> CrmSchema:
-    """The schema with its limits (see :mod:`crm_graphql.api.limits`).
+def schema_extensions(settings: Settings, limits: Limits, authenticate: Authenticator) -> list[Any]:
+    """The extensions of the schema, in the order every operation passes them.
 
     Extensions are factories (one instance per request). Validation rules are built
     once: a new rule class per request would make every validation-cache lookup miss.
     """
-    settings = settings or Settings.model_construct()
-    limits = limits or Limits.from_settings(settings)
     public_introspection = settings.public_introspection
-    extensions: list[Any] = [
+    return [
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         # Tokens, depth, aliases, root fields, introspection, cost: all before any
@@ -232,15 +159,3 @@ def build_schema(settings: Settings | None = None, limits: Limits | None = None)
         # Operation name, caller, outcome and cost into the request's metrics and log line.
         ObserveOperation,
     ]
-    return CrmSchema(
-        query=Query,
-        mutation=Mutation,
-        types=list(NODE_TYPES),
-        extensions=extensions,
-        execution_context_class=CrmExecutionContext,
-    )
-
-
-def schema_sdl() -> str:
-    """The schema in SDL, as committed in ``schema.graphql``."""
-    return build_schema().as_str() + "\n"

@@ -1,0 +1,175 @@
+"""The entity registry: each kind of CRM record is declared once, on its GraphQL type.
+
+``@entity(model, ...)`` on a node type states everything the kernel needs to know about
+a kind of record: the ORM model behind it, who may change it and how rows are owned,
+which rows are visible, and how it is listed. Every list that used to be kept in step
+by hand (the node types of the schema, the types ``me.permissions`` describes, the
+write rules, the ``node(id:)`` lookup) is derived from this registry.
+
+References between records are declared once, as the model's foreign keys: the
+reference field of the GraphQL type (:func:`crm_graphql.api.references.reference`),
+the ``IDFilter`` of a filter input and the group key of an aggregate all follow the
+model's foreign key of the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from crm_graphql.api.ids import to_global_id
+from crm_graphql.api.roles import Role
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    """What one role may change on one kind of record."""
+
+    #: Only records the caller owns (see :attr:`Entity.owner`).
+    own_only: bool = False
+    #: Only these GraphQL fields; None: every field.
+    fields: frozenset[str] | None = None
+
+
+#: Any record, every field.
+ANY_ROW = WriteRule()
+#: Records the caller owns, every field.
+OWN_ROWS = WriteRule(own_only=True)
+
+
+def only_fields(*names: str) -> WriteRule:
+    """Any record, but only the named GraphQL fields."""
+    return WriteRule(fields=frozenset(names))
+
+
+#: How a mutation finds the user who owns a row: a column of the row, or a function
+#: (for records owned through another, e.g. an order through its customer).
+Owner = str | Callable[[Any], Awaitable[int | None]]
+
+
+@dataclass
+class Entity:
+    """One kind of CRM record, as the kernel knows it."""
+
+    #: GraphQL type name, e.g. ``Opportunity``; also the type part of its global IDs.
+    name: str
+    model: type[Model]
+    #: The Strawberry type.
+    node: type
+    #: Who owns a row, for ``own_only`` write rules; None: rows have no owner.
+    owner: Owner | None = None
+    #: Roles other than ADMIN (who may change everything) and what they may change.
+    writers: Mapping[Role, WriteRule] = field(default_factory=dict)
+    #: Column that marks a row as deleted (soft delete); such rows are hidden from
+    #: everyone on every path (lists, references, ``node``), except where a list says
+    #: otherwise for ADMIN.
+    deleted_flag: str | None = None
+    #: Whether ``me.permissions`` describes the type's fields.
+    in_permissions: bool = True
+
+    @property
+    def visible_q(self) -> Q:
+        """The condition of the rows anyone may see (not soft-deleted)."""
+        if self.deleted_flag is None:
+            return Q()
+        return Q(**{f"{self.deleted_flag}__isnull": True})
+
+    def is_visible(self, row: Any) -> bool:
+        """False for a soft-deleted row."""
+        return self.deleted_flag is None or getattr(row, self.deleted_flag) is None
+
+    async def owner_of(self, row: Any) -> int | None:
+        """The user who owns ``row`` (None when rows have no owner)."""
+        if self.owner is None:
+            return None
+        if isinstance(self.owner, str):
+            return getattr(row, self.owner)
+        return await self.owner(row)
+
+
+_BY_NAME: dict[str, Entity] = {}
+_BY_MODEL: dict[type[Model], Entity] = {}
+
+
+def entity(
+    model: type[Model],
+    *,
+    owner: Owner | None = None,
+    writers: Mapping[Role, WriteRule] | None = None,
+    deleted_flag: str | None = None,
+    in_permissions: bool = True,
+) -> Callable[[type[T]], type[T]]:
+    """Class decorator of the GraphQL type of a kind of record: registers the entity.
+
+    Gives the type its global ``id`` field and lets ``node(id:)`` find its rows. Put it
+    below ``@strawberry.type``.
+    """
+
+    def decorate(cls: type[T]) -> type[T]:
+        name = cls.__name__
+        if name in _BY_NAME:
+            raise ValueError(f"entity {name} is registered twice")
+
+        def resolve_id(root: Any) -> strawberry.ID:
+            return strawberry.ID(to_global_id(name, root.pk))
+
+        cls.id = strawberry.field(  # type: ignore[attr-defined]
+            resolve_id, description=f"Opaque global ID of this {name}."
+        )
+        cls.is_type_of = classmethod(  # type: ignore[attr-defined]
+            lambda _cls, obj, _info: isinstance(obj, model)
+        )
+        registered = Entity(
+            name=name,
+            model=model,
+            node=cls,
+            owner=owner,
+            writers=dict(writers or {}),
+            deleted_flag=deleted_flag,
+            in_permissions=in_permissions,
+        )
+        _BY_NAME[name] = registered
+        _BY_MODEL[model] = registered
+        return cls
+
+    return decorate
+
+
+def entities() -> Iterator[Entity]:
+    """Every registered entity, in the order the domains declared them."""
+    return iter(_BY_NAME.values())
+
+
+def entity_count() -> int:
+    """How many entities are registered (grows while the domains are imported)."""
+    return len(_BY_NAME)
+
+
+def entity_named(name: str) -> Entity | None:
+    """The entity of a GraphQL type name (None when there is none)."""
+    return _BY_NAME.get(name)
+
+
+def entity_of(model: type[Model]) -> Entity | None:
+    """The entity whose rows are of ``model`` (None for models that are no entity)."""
+    return _BY_MODEL.get(model)
+
+
+def entity_of_type(node: type) -> Entity:
+    """The entity of a GraphQL type; a programming error when it is none."""
+    for registered in _BY_NAME.values():
+        if registered.node is node:
+            return registered
+    raise LookupError(f"{node.__name__} is not declared with @entity")
+
+
+def node_types() -> list[type]:
+    """The GraphQL type of every entity: the types that implement ``Node``."""
+    return [registered.node for registered in _BY_NAME.values()]

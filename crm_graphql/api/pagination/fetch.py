@@ -1,0 +1,125 @@
+"""Reading pages: one statement for a root list, one for a nested list of every parent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+
+from pypika_tortoise.analytics import RowNumber
+from pypika_tortoise.enums import Order as SqlOrder
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.models import Model
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.listing import ListSpec
+from crm_graphql.api.pagination.pages import PagePlan
+from crm_graphql.api.pagination.types import Connection
+
+
+async def paginate(info: Info, plan: PagePlan, spec: ListSpec, where: Q) -> Connection[object]:
+    """One page of a root list: rows matching ``where``, in the plan's order."""
+    query = (
+        spec.model.filter(where)
+        .filter(plan.cursor_q())
+        .order_by(*(key.ordering for key in plan.query_keys))
+        .limit(plan.limit + 1)
+    )
+    rows = await query
+    wanted = spec.wanted_references(info)
+    if wanted:
+        await spec.attach(info, rows, wanted)
+
+    async def count() -> int:
+        return await spec.model.filter(where).count()
+
+    return plan.page(list(rows), count)
+
+
+async def paginate_children(
+    info: Info,
+    plan: PagePlan,
+    spec: ListSpec,
+    parent_column: str,
+    parent_id: int,
+    where: Q,
+    where_key: Hashable,
+) -> Connection[object]:
+    """One page of a nested list (e.g. a customer's orders), batched over all parents.
+
+    Every parent in the response that asks for the same page shares one statement:
+    ``ROW_NUMBER() OVER (PARTITION BY parent_column ...)`` cuts each parent's page.
+    ``where_key`` identifies ``where`` (filters are not hashable themselves).
+    """
+    context = info.context
+    wanted = spec.wanted_references(info)
+    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted)
+
+    async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
+        rows = await fetch_windowed(
+            spec.model,
+            where & plan.cursor_q(),
+            parent_column,
+            parent_ids,
+            plan.query_keys,
+            plan.limit + 1,
+        )
+        if wanted:
+            await spec.attach(info, rows, wanted)
+        grouped: dict[int, list[Model]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, parent_column)].append(row)
+        return [grouped.get(parent, []) for parent in parent_ids]
+
+    count_key = ("count", spec.model.__name__, parent_column, where_key)
+
+    async def load_counts(parent_ids: list[int]) -> list[int]:
+        counted = (
+            await spec.model.filter(where, **{f"{parent_column}__in": parent_ids})
+            .annotate(row_count=Count("id"))
+            .group_by(parent_column)
+            .values_list(parent_column, "row_count")
+        )
+        totals = dict(counted)
+        return [totals.get(parent, 0) for parent in parent_ids]
+
+    rows = await context.loader(key, load_pages).load(parent_id)
+
+    async def count() -> int:
+        return await context.loader(count_key, load_counts).load(parent_id)
+
+    return plan.page(list(rows), count)
+
+
+async def fetch_windowed(
+    model: type[Model],
+    where: Q,
+    parent_column: str,
+    parent_ids: list[int],
+    keys: tuple[SortKey, ...],
+    per_parent: int,
+) -> list[Model]:
+    """The first ``per_parent`` rows of each parent, in the order of ``keys``."""
+    table = model._meta.basetable
+    columns = model._meta.fields_db_projection
+    window = RowNumber().over(table[columns[parent_column]])
+    for key in keys:
+        window = window.orderby(
+            table[columns[key.column]], order=SqlOrder.desc if key.descending else SqlOrder.asc
+        )
+    inner = model.filter(where, **{f"{parent_column}__in": parent_ids}).annotate(_rn=window)
+    inner._choose_db_if_not_chosen()
+    inner._make_query()
+    db = inner._db
+    ranked = inner.query.as_("ranked")
+    outer = (
+        db.query_class.from_(ranked)
+        .select(ranked.star)
+        .where(ranked._rn <= per_parent)
+        .orderby(ranked[columns[parent_column]])
+        .orderby(ranked._rn)
+    )
+    sql, params = outer.get_parameterized_sql()
+    executor = db.executor_class(model=model, db=db)
+    return await executor.execute_select(sql, params, custom_fields=["_rn"])

@@ -1,0 +1,199 @@
+"""``connection()``: a list field in one declaration.
+
+Like Strawberry's relay ``ConnectionExtension``, a field extension adds the paging
+arguments (``first after last before filter orderBy``) to the field and reads the page
+itself, so that a list is one line on its type::
+
+    opportunities = connection(
+        OPPORTUNITY_LIST, parent="customer", description="The customer's deals."
+    )
+
+Its GraphQL type (``Connection[Opportunity]``, named ``OpportunityConnection``) comes from
+the entity registry. A root list with arguments of its own decorates a small resolver
+that takes only those arguments and returns their extra condition (a ``Q``, or a
+:class:`ListCondition`)::
+
+    @connection(CUSTOMER_LIST, description="Customers, newest first by default.")
+    def customers(self, info: Info, search: SearchArg = None) -> Q:
+        return search_q(search, CUSTOMER_SEARCH)
+
+Every list shows only the rows its entity makes visible (soft-deleted rows are left
+out); a resolver may return ``ListCondition(where, include_deleted=True)`` for callers
+allowed to see them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.field import StrawberryField
+from tortoise.expressions import Q
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.entities import entity_of
+from crm_graphql.api.filters import filter_q
+from crm_graphql.api.pagination.fetch import paginate, paginate_children
+from crm_graphql.api.pagination.listing import ListSpec
+from crm_graphql.api.pagination.pages import plan_page
+from crm_graphql.api.pagination.types import Connection
+from crm_graphql.api.references import foreign_key
+
+FIRST_DESCRIPTION = (
+    "Page forwards: at most this many rows after `after` "
+    "(default 20, at most 100 unless the server is configured otherwise)."
+)
+AFTER_DESCRIPTION = "Cursor: start after this row."
+LAST_DESCRIPTION = "Page backwards: at most this many rows before `before`."
+BEFORE_DESCRIPTION = "Cursor: end before this row."
+FILTER_DESCRIPTION = "Only rows matching all conditions."
+ORDER_BY_DESCRIPTION = "Sort keys, most significant first; the ID breaks remaining ties."
+
+First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+Last = Annotated[int | None, strawberry.argument(description=LAST_DESCRIPTION)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE_DESCRIPTION)]
+T = TypeVar("T")
+#: ``filter:`` argument of a field that is no list (e.g. an aggregate over a list's rows).
+FilterArg = Annotated[T, strawberry.argument(description=FILTER_DESCRIPTION)]
+
+
+@dataclass(frozen=True)
+class ListCondition:
+    """What a root list's own resolver adds to the page: a condition, and whether the
+    rows the entity hides (soft-deleted) are included."""
+
+    where: Q
+    include_deleted: bool = False
+
+
+def _argument(name: str, annotation: Any, description: str) -> StrawberryArgument:
+    return StrawberryArgument(
+        python_name=name,
+        graphql_name=None,
+        type_annotation=StrawberryAnnotation(annotation),
+        description=description,
+        default=None,
+    )
+
+
+class ConnectionExtension(FieldExtension):
+    """Adds the paging arguments to a field and reads its page (see the module doc)."""
+
+    def __init__(
+        self, spec: ListSpec, *, parent: str | None, node: type | None, nullable: bool
+    ) -> None:
+        self.spec = spec
+        self.parent = parent
+        self.node = node
+        self.nullable = nullable
+        self.takes_condition = False
+
+    def apply(self, field: StrawberryField) -> None:
+        spec = self.spec
+        resolver = field.base_resolver
+        self.takes_condition = resolver is not None and resolver.wrapped_func is not _no_condition
+        if self.parent is not None and self.takes_condition:
+            raise TypeError(f"{field.python_name}: a nested list takes no resolver")
+        own = list(field.arguments)
+        arguments = [
+            _argument("first", int | None, FIRST_DESCRIPTION),
+            _argument("after", str | None, AFTER_DESCRIPTION),
+            _argument("last", int | None, LAST_DESCRIPTION),
+            _argument("before", str | None, BEFORE_DESCRIPTION),
+        ]
+        if spec.filter_input is not None:
+            arguments.append(_argument("filter", spec.filter_input | None, FILTER_DESCRIPTION))
+        arguments.append(
+            _argument("order_by", list[spec.order_input] | None, ORDER_BY_DESCRIPTION)  # type: ignore[name-defined]
+        )
+        field.arguments = arguments + own
+        node = self.node or _registered_node(spec)
+        connection = Connection[node]  # type: ignore[valid-type]
+        field.type_annotation = StrawberryAnnotation(
+            connection | None if self.nullable else connection
+        )
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return self._page(next_, source, info, kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return await self._page(next_, source, info, kwargs)
+
+    async def _page(
+        self, next_: Callable[..., Any], source: Any, info: Info, kwargs: dict[str, Any]
+    ) -> Connection[Any]:
+        spec = self.spec
+        first = kwargs.pop("first", None)
+        after = kwargs.pop("after", None)
+        last = kwargs.pop("last", None)
+        before = kwargs.pop("before", None)
+        filter_value = kwargs.pop("filter", None)
+        order_by: Sequence[Any] | None = kwargs.pop("order_by", None)
+        condition = ListCondition(Q())
+        if self.takes_condition:
+            result = next_(source, info, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            condition = result if isinstance(result, ListCondition) else ListCondition(result)
+        where = condition.where & filter_q(filter_value, info)
+        if not condition.include_deleted:
+            where = spec.visible_q & where
+        plan = plan_page(
+            info, spec, first=first, after=after, last=last, before=before, order_by=order_by
+        )
+        if self.parent is None:
+            return await paginate(info, plan, spec, where)
+        # Nested lists have no condition of their own: the filter identifies the page.
+        column = foreign_key(spec.model, self.parent).column
+        return await paginate_children(
+            info, plan, spec, column, source.pk, where, repr(filter_value)
+        )
+
+
+def _no_condition() -> Q:
+    """The resolver of a list field without arguments of its own."""
+    return Q()
+
+
+def _registered_node(spec: ListSpec) -> type:
+    registered = entity_of(spec.model)
+    if registered is None:
+        raise LookupError(f"{spec.model.__name__} is no entity: pass connection(node=...)")
+    return registered.node
+
+
+def connection(
+    spec: ListSpec,
+    *,
+    description: str,
+    parent: str | None = None,
+    node: type | None = None,
+    nullable: bool = False,
+    extensions: Sequence[FieldExtension] = (),
+) -> Any:
+    """A list field (see the module doc).
+
+    ``parent``: for a nested list, the child's foreign key that points to the parent
+    row (``customer`` for a customer's orders). ``node`` and ``nullable`` give the
+    GraphQL type of a decorated root list whose rows are no entity (``ApiKey``) or
+    that is null for some callers; ``extensions`` run before the page is read (e.g. a
+    role check).
+    """
+    return strawberry.field(
+        resolver=_no_condition,
+        description=description,
+        # Strawberry calls the last extension first: the role check runs before the page.
+        extensions=[
+            ConnectionExtension(spec, parent=parent, node=node, nullable=nullable),
+            *extensions,
+        ],
+    )

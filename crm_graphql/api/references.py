@@ -1,0 +1,149 @@
+"""References between records, declared once: as the model's foreign key.
+
+A GraphQL field ``customer`` on ``Opportunity`` follows the foreign key ``customer`` of
+the ``Opportunity`` model; so does the ``customer`` field of its filter input and the
+``CUSTOMER`` group key of its aggregate. Nothing else needs to name the column or the
+target: both come from the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types.field import StrawberryField
+from tortoise.fields.relational import ForeignKeyFieldInstance
+from tortoise.models import Model
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.entities import entities, entity_count, entity_of, entity_of_type
+from crm_graphql.api.loaders import Reference, loaded, related
+
+
+def foreign_keys(model: type[Model]) -> dict[str, Reference]:
+    """Every foreign key of ``model`` whose target is an entity: name -> reference."""
+    # Kept per model and number of registered entities: a key to an entity that is
+    # registered later (while the domains are imported) appears then.
+    cache_key = (model, entity_count())
+    found = _FOREIGN_KEYS.get(cache_key)
+    if found is not None:
+        return found
+    found = {}
+    for name, field in model._meta.fields_map.items():
+        if isinstance(field, ForeignKeyFieldInstance):
+            target = _entity_model(field.model_name.rpartition(".")[2])
+            if target is not None:
+                found[name] = Reference(target, field.source_field or f"{name}_id")
+    _FOREIGN_KEYS[cache_key] = found
+    return found
+
+
+_FOREIGN_KEYS: dict[tuple[type[Model], int], dict[str, Reference]] = {}
+
+
+def foreign_key(model: type[Model], name: str) -> Reference:
+    """The foreign key ``name`` of ``model``; a programming error when there is none."""
+    try:
+        return foreign_keys(model)[name]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no foreign key {name!r} to an entity") from None
+
+
+def referenced_type_name(model: type[Model], name: str) -> str:
+    """The GraphQL type name of the record the foreign key ``name`` of ``model`` points to."""
+    target = foreign_key(model, name).model
+    for registered in entities():
+        if registered.model is target:
+            return registered.name
+    raise LookupError(target.__name__)
+
+
+def _entity_model(model_name: str) -> type[Model] | None:
+    for registered in entities():
+        if registered.model.__name__ == model_name:
+            return registered.model
+    return None
+
+
+def _resolve_reference(root: Any, info: Info) -> Any:
+    name = info.python_name
+    return related(info, root, name, foreign_key(type(root), name))
+
+
+class _ReferenceType(FieldExtension):
+    """Gives a reference field its GraphQL type when the schema is built: the target
+    entity's type, nullable when the foreign key is."""
+
+    def apply(self, field: StrawberryField) -> None:
+        owner = field.origin
+        registered = entity_of_type(owner)
+        name = field.python_name
+        fk = registered.model._meta.fields_map[name]
+        target = entity_of(foreign_key(registered.model, name).model)
+        if target is None:
+            raise LookupError(f"{registered.name}.{name} points to no entity")
+        field.type_annotation = StrawberryAnnotation(
+            target.node | None if fk.null else target.node  # type: ignore[operator]
+        )
+
+
+def reference(description: str) -> Any:
+    """A field that returns the record the model's foreign key of the same name points
+    to: ``customer = reference("The customer the deal is with.")``. Its type is the
+    target entity's type, nullable when the foreign key is.
+
+    Rows of a page come with their references attached (one statement per reference
+    for the whole page); other rows load them through the request's batched loader.
+    """
+    return strawberry.field(
+        resolver=_resolve_reference, description=description, extensions=[_ReferenceType()]
+    )
+
+
+def visible_row(info: Info, model: type[Model], pk: int | None) -> Any:
+    """The row ``pk`` of ``model`` unless its entity hides it (soft-deleted): the row
+    itself when this request has loaded it already, else an awaitable batched load."""
+    row = loaded(info, model, pk)
+    registered = entity_of(model)
+    if registered is None or registered.deleted_flag is None:
+        return row
+    if row is None or isinstance(row, model):
+        return row if row is not None and registered.is_visible(row) else None
+    return _visible(row, registered.is_visible)
+
+
+async def _visible(pending: Awaitable[Any], is_visible: Callable[[Any], bool]) -> Any:
+    row = await pending
+    return row if row is not None and is_visible(row) else None
+
+
+class _KeyReferenceType(FieldExtension):
+    def __init__(self, model: type[Model], name: str) -> None:
+        self.model = model
+        self.name = name
+
+    def apply(self, field: StrawberryField) -> None:
+        target = entity_of(foreign_key(self.model, self.name).model)
+        if target is None:
+            raise LookupError(f"{self.model.__name__}.{self.name} points to no entity")
+        field.type_annotation = StrawberryAnnotation(target.node | None)  # type: ignore[operator]
+
+
+def key_reference(model: type[Model], name: str, description: str) -> Any:
+    """A field of an object that holds the foreign key ``name`` of a ``model`` row in
+    ``_<name>_id`` (a group key of an aggregate): the record it points to, or null.
+
+    Resolves without an await when the records were preloaded (see
+    :func:`crm_graphql.api.loaders.preload`).
+    """
+    attribute = f"_{name}_id"
+
+    def resolve(root: Any, info: Info) -> Any:
+        return visible_row(info, foreign_key(model, name).model, getattr(root, attribute))
+
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[_KeyReferenceType(model, name)]
+    )

@@ -1,0 +1,87 @@
+"""The composition root of the GraphQL schema: every domain's root fields, merged.
+
+The kernel (``crm_graphql.api``) never imports a domain; this module does, and it is
+the one place a new domain's queries and mutations are added.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from crm_graphql.api.context import Info
+from crm_graphql.api.entities import node_types
+from crm_graphql.api.execution import CrmExecutionContext, CrmSchema, schema_extensions
+from crm_graphql.api.ids import IdArg
+from crm_graphql.api.limits import Limits
+from crm_graphql.api.node import Node, resolve_node
+from crm_graphql.domains.analytics.queries import AnalyticsQueries
+from crm_graphql.domains.audit.queries import AuditQueries
+from crm_graphql.domains.auth.mutations import AuthMutations
+from crm_graphql.domains.auth.queries import AuthQueries
+from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.customers.company_mutations import CompanyMutations
+from crm_graphql.domains.customers.custom_fields import CustomFieldMutations, CustomFieldQueries
+from crm_graphql.domains.customers.mutations import CustomerMutations
+from crm_graphql.domains.customers.queries import CustomerQueries
+from crm_graphql.domains.interactions.mutations import InteractionMutations
+from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.orders.mutations import OrderMutations
+from crm_graphql.domains.orders.product_mutations import ProductMutations
+from crm_graphql.domains.orders.queries import OrderQueries
+from crm_graphql.domains.sales.mutations import OpportunityMutations
+from crm_graphql.domains.sales.queries import SalesQueries
+from crm_graphql.domains.users.mutations import UserMutations
+from crm_graphql.domains.users.queries import UserQueries
+from crm_graphql.settings import Settings
+
+
+@strawberry.type(description="Every read the CRM offers.")
+class Query(
+    CustomerQueries,
+    InteractionQueries,
+    OrderQueries,
+    SalesQueries,
+    UserQueries,
+    AuthQueries,
+    AuditQueries,
+    CustomFieldQueries,
+    AnalyticsQueries,
+):
+    @strawberry.field(description="Any record by its global ID; null when there is none.")
+    async def node(self, info: Info, id: IdArg) -> Node | None:
+        return await resolve_node(info, id)
+
+
+@strawberry.type(
+    description="Every change the CRM offers. All but `login` and `refreshToken` need credentials."
+)
+class Mutation(
+    AuthMutations,
+    CustomerMutations,
+    CompanyMutations,
+    InteractionMutations,
+    OpportunityMutations,
+    ProductMutations,
+    OrderMutations,
+    UserMutations,
+    CustomFieldMutations,
+):
+    pass
+
+
+def build_schema(settings: Settings | None = None, limits: Limits | None = None) -> CrmSchema:
+    """The schema with its limits (see :mod:`crm_graphql.api.limits`)."""
+    settings = settings or Settings.model_construct()
+    limits = limits or Limits.from_settings(settings)
+    return CrmSchema(
+        query=Query,
+        mutation=Mutation,
+        types=node_types(),
+        extensions=schema_extensions(settings, limits, authenticate),
+        execution_context_class=CrmExecutionContext,
+    )
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"
