@@ -123,7 +123,7 @@ async def prepare(settings: Settings, customers: int) -> str:
     """Create, migrate and seed the database as needed; an access token of a bench ADMIN."""
     from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import migrate_database, open_database
-    from crm_graphql.demo.generator import seed_database
+    from crm_graphql.demo.seed import seed_database
     from crm_graphql.domains.auth.services import issue_session
     from crm_graphql.domains.customers.models import Customer
     from crm_graphql.domains.users.models import User

@@ -18,7 +18,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from crm_graphql.db.setup import migrate_database
-from crm_graphql.demo.generator import SeedReport, seed_database
+from crm_graphql.demo.history import SeedReport
+from crm_graphql.demo.seed import seed_database
 from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 

@@ -72,7 +72,7 @@ def serve(
 
         asyncio.run(migrate_database(database_config(settings)))
     if demo:
-        from crm_graphql.demo.generator import seed_if_empty
+        from crm_graphql.demo.seed import seed_if_empty
 
         created = asyncio.run(seed_if_empty(settings, DEMO_CUSTOMERS, DEMO_SEED))
         if created:
@@ -138,7 +138,8 @@ def seed(
     ] = None,
 ) -> None:
     """Fill the database with realistic demo data (companies, staff, products, history)."""
-    from crm_graphql.demo.generator import History, seed_database
+    from crm_graphql.demo.history import History
+    from crm_graphql.demo.seed import seed_database
 
     settings = _settings()
     # Options left out keep the generator's defaults (and so the data a seed gave before).
@@ -196,7 +197,7 @@ def create_user(
     from crm_graphql.api.errors import CrmError
     from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import open_database
-    from crm_graphql.domains.auth import services
+    from crm_graphql.domains.users import services
     from crm_graphql.modules import database_config
 
     try:

@@ -19,18 +19,18 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
-from crm_graphql.domains.customers.company_mutations import CompanyMutations
-from crm_graphql.domains.customers.custom_fields import CustomFieldMutations, CustomFieldQueries
-from crm_graphql.domains.customers.mutations import CustomerMutations
-from crm_graphql.domains.customers.queries import CustomerQueries
-from crm_graphql.domains.interactions.mutations import InteractionMutations
+from crm_graphql.domains.customers.mutations.companies import CompanyMutations
+from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
+from crm_graphql.domains.customers.mutations.customers import CustomerMutations
+from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQueries
+from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
-from crm_graphql.domains.orders.mutations import OrderMutations
-from crm_graphql.domains.orders.product_mutations import ProductMutations
+from crm_graphql.domains.orders.mutations.orders import OrderMutations
+from crm_graphql.domains.orders.mutations.products import ProductMutations
 from crm_graphql.domains.orders.queries import OrderQueries
-from crm_graphql.domains.sales.mutations import OpportunityMutations
+from crm_graphql.domains.sales.mutations.opportunities import OpportunityMutations
 from crm_graphql.domains.sales.queries import SalesQueries
-from crm_graphql.domains.users.mutations import UserMutations
+from crm_graphql.domains.users.mutations.users import UserMutations
 from crm_graphql.domains.users.queries import UserQueries
 from crm_graphql.settings import Settings
 

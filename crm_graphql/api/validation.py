@@ -11,7 +11,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from crm_graphql.api.mutations import Problems, UserErrorCode
+from crm_graphql.api.mutations.problems import Problems, UserErrorCode
 
 Path = Sequence[str | int]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api import audit
+from crm_graphql.api.audit import AuditMeta, redact
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit import services as audit
-from crm_graphql.domains.audit.models import AuditEvent, AuditEventImmutable
-from crm_graphql.domains.audit.services import AuditMeta, redact
+from crm_graphql.db.audit import AuditEvent, AuditEventImmutable
 from crm_graphql.domains.auth import mutations as auth_mutations
 from crm_graphql.domains.auth.models import ApiKey
 from tests.auth.documents import CREATE_API_KEY, LOGIN, LOGOUT, REVOKE_API_KEY

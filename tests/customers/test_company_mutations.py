@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api import audit
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
-from crm_graphql.domains.customers import company_mutations
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.sales.models import Opportunity
 from tests.factories import gid, make_company, make_customer, make_opportunity
@@ -122,7 +122,7 @@ async def test_failure_in_the_last_step_rolls_everything_back(gql, db, monkeypat
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(company_mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     body = await gql.execute(DELETE, {"id": gid(company)})
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert await Company.filter(pk=company.pk).count() == 1

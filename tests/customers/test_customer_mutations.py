@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from crm_graphql.api import audit
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
-from crm_graphql.domains.customers import mutations as customer_mutations
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.customers.models import Customer, CustomerLifecycleChange
 from crm_graphql.domains.orders.models import OrderStatus
 from tests.factories import gid, make_company, make_customer, make_order, make_product
@@ -218,7 +218,7 @@ async def test_failure_in_the_last_step_rolls_everything_back(gql, db, monkeypat
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(customer_mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     body = await gql.execute(CREATE, {"input": {"firstName": "Half", "lastName": "Written"}})
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert await Customer.all().count() == 0

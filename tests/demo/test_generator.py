@@ -14,15 +14,10 @@ import pytest
 from tortoise.contrib.test import truncate_all_models
 
 from crm_graphql.api.roles import Role
-from crm_graphql.demo.generator import (
-    EXCHANGE_RATES,
-    REFERENCE_NOW,
-    History,
-    SeedReport,
-    generate,
-    generate_if_empty,
-    price_point,
-)
+from crm_graphql.demo.history import History, SeedReport
+from crm_graphql.demo.reference import EXCHANGE_RATES, REFERENCE_NOW
+from crm_graphql.demo.sampling import price_point
+from crm_graphql.demo.seed import generate, generate_if_empty
 from crm_graphql.domains.customers.models import Company, Customer
 from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crm_graphql.api import audit
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
-from crm_graphql.domains.interactions import mutations as interaction_mutations
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.interactions.models import Interaction
 from tests.factories import gid, make_customer, make_interaction, make_opportunity, make_user
 
@@ -170,7 +170,7 @@ async def test_failure_in_the_last_step_rolls_everything_back(gql, db, monkeypat
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(interaction_mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     body = await gql.execute(CREATE, {"input": _input(await make_customer())})
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert await Interaction.all().count() == 0

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.orders import services
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus
 from tests.factories import gid, make_customer, make_order, make_product
@@ -187,7 +187,7 @@ async def test_an_invalid_last_item_writes_no_order_and_no_items(gql, db):
 
 
 async def test_a_failure_after_the_items_are_written_rolls_everything_back(gql, db, monkeypatch):
-    from crm_graphql.domains.audit import services as audit
+    from crm_graphql.api import audit
 
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")

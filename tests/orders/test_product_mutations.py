@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.orders.models import Product
 from tests.factories import gid, make_customer, make_order, make_product
 
@@ -97,17 +97,17 @@ async def test_duplicate_sku_is_a_user_error_on_create_and_update(gql, db):
 
 async def test_race_on_the_sku_becomes_duplicate(gql, db, monkeypatch):
     """The lookup misses a SKU a concurrent transaction commits: the unique key answers."""
-    from crm_graphql.domains.orders import product_mutations as mutations
+    from crm_graphql.domains.orders import services
 
     await make_product(sku="RACE")
-    original = mutations._clean_product
+    original = services.product_fields
 
-    async def blind(problems, data, own_pk):
-        values = await original(problems, data, own_pk)
-        problems.errors.clear()  # as if the other transaction had not committed yet
+    async def blind(change):
+        values = await original(change)
+        change.problems.errors.clear()  # as if the other transaction had not committed yet
         return values
 
-    monkeypatch.setattr(mutations, "_clean_product", blind)
+    monkeypatch.setattr(services, "product_fields", blind)
     payload = (
         await gql.data(
             CREATE, {"input": {"sku": "RACE", "name": "N", "unitPrice": "1", "currency": "USD"}}

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm_graphql.api import audit
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
-from crm_graphql.domains.sales import mutations as sales_mutations
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage, OpportunityStageChange
 from tests.factories import gid, make_company, make_customer, make_opportunity, make_user
 from tests.helpers import count_statements
@@ -259,7 +259,7 @@ async def test_failure_in_the_last_step_rolls_everything_back(gql, db, monkeypat
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(sales_mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     body = await gql.execute(CREATE, {"input": _input(await make_customer())})
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     moved = await gql.execute(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from crm_graphql.api import audit
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit.models import AuditEvent
+from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.auth.passwords import verify_password
-from crm_graphql.domains.users import mutations as user_mutations
 from crm_graphql.domains.users.models import User
 from tests.factories import gid, make_customer, make_user
 
@@ -128,7 +128,7 @@ async def test_failure_in_the_last_step_rolls_everything_back(gql, db, monkeypat
     async def fail_after_writing(*args, **kwargs):
         raise RuntimeError("audit storage unavailable")
 
-    monkeypatch.setattr(user_mutations.audit, "record", fail_after_writing)
+    monkeypatch.setattr(audit, "record", fail_after_writing)
     body = await gql.execute(
         CREATE, {"input": {"email": "half@example.com", "name": "Half", "role": "SALES"}}
     )

@@ -27,11 +27,12 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
+from crm_graphql.api.json import plain
 from crm_graphql.api.loaders import preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain, role_of
+from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, role_of
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity

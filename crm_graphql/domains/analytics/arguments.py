@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import pycountry
@@ -134,25 +132,3 @@ def filter_bounds(value: FilterInput | None, field: str) -> tuple[datetime | Non
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def plain(value: Any) -> Any:
-    """Arguments as plain JSON-like data (the cache key of a view): inputs become dicts
-    of the fields given, enums their names, dates ISO text."""
-    if value is None or value is UNSET:
-        return None
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not UNSET
-        }
-    return value

@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from strawberry.types.unset import UnsetType
 
 from crm_graphql.api.context import Context, Info
-from crm_graphql.api.mutations import after_commit
+from crm_graphql.api.mutations.transaction import after_commit
 from crm_graphql.settings import Settings
 
 T = TypeVar("T")

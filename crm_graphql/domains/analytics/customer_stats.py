@@ -10,7 +10,8 @@ from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.filters import filter_q
-from crm_graphql.domains.analytics.arguments import local_range, plain
+from crm_graphql.api.json import plain
+from crm_graphql.domains.analytics.arguments import local_range
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity

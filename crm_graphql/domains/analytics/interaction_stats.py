@@ -10,8 +10,9 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
+from crm_graphql.api.json import plain
 from crm_graphql.api.loaders import loaded, preload, selected_fields
-from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, plain
+from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity, InteractionStatsGroup

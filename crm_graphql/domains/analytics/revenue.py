@@ -11,9 +11,10 @@ from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.filters import filter_q
+from crm_graphql.api.json import plain
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import FINANCIAL
-from crm_graphql.domains.analytics.arguments import currency_code, local_range, may_read, plain
+from crm_graphql.domains.analytics.arguments import currency_code, local_range, may_read
 from crm_graphql.domains.analytics.cache import cached_view
 from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity

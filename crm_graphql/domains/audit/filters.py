@@ -8,7 +8,7 @@ from strawberry.types.unset import UNSET
 from crm_graphql.api.filters import DateTimeFilter, FilterInput, IntFilter, StringFilter
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
-from crm_graphql.domains.audit.models import AuditEvent
+from crm_graphql.db.audit import AuditEvent
 
 
 @strawberry.input(description="Conditions on audit events; all given conditions must hold.")

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.domains.audit.models import AuditEvent as AuditEventModel
+from crm_graphql.db.audit import AuditEvent as AuditEventModel
 
 
 def _id(root: AuditEventModel) -> strawberry.ID:

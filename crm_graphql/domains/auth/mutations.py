@@ -7,16 +7,17 @@ from typing import Annotated
 import strawberry
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api import audit
+from crm_graphql.api.audit import meta_from
 from crm_graphql.api.auth import PUBLIC, allow_roles, authentication_error
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError
 from crm_graphql.api.ids import decode_id
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit import services as audit
-from crm_graphql.domains.audit.services import meta_from
 from crm_graphql.domains.auth import services
 from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
 from crm_graphql.domains.users.models import User
+from crm_graphql.domains.users.services import normalise_email
 
 
 def _session(issued: services.IssuedSession) -> AuthSession:
@@ -58,7 +59,7 @@ class AuthMutations:
             )
         except CrmError as failure:
             # Who was tried is recorded only as a user ID, when such a user exists.
-            target = await User.get_or_none(email=services.normalise_email(email)[:254])
+            target = await User.get_or_none(email=normalise_email(email)[:254])
             await audit.record(
                 "auth.login_failed",
                 meta,

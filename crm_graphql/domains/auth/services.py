@@ -5,21 +5,19 @@ the per-request authentication and the command line alike.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api import audit
+from crm_graphql.api.audit import AuditMeta
 from crm_graphql.api.auth import Credentials, Principal
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.audit import services as audit
-from crm_graphql.domains.audit.services import AuditMeta
 from crm_graphql.domains.auth.models import (
     ApiKey,
     LoginAttempt,
@@ -43,6 +41,7 @@ from crm_graphql.domains.auth.tokens import (
     read_access_token,
 )
 from crm_graphql.domains.users.models import User
+from crm_graphql.domains.users.services import create_user, normalise_email
 from crm_graphql.settings import Settings
 
 #: ``lastUsedAt`` of an API key is written at most this often (not on every request).
@@ -56,16 +55,9 @@ INVALID_CREDENTIALS = "Invalid e-mail or password."
 TOO_MANY_ATTEMPTS = "Too many failed login attempts. Try again later."
 INVALID_REFRESH_TOKEN = "Invalid refresh token."
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def normalise_email(email: str) -> str:
-    """E-mail addresses are compared in lower case, without surrounding blanks."""
-    return email.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -380,29 +372,6 @@ def _check_password(password: str) -> None:
             ErrorCode.BAD_USER_INPUT,
             field="password",
         )
-
-
-async def create_user(email: str, name: str, role: Role, password: str | None) -> User:
-    """A new user who signs in with ``password`` (``None``: a user who cannot sign in).
-
-    Refuses an e-mail that another user already has (compared in lower case).
-    """
-    email = normalise_email(email)
-    name = name.strip()
-    if not _EMAIL.match(email) or len(email) > 254:
-        raise CrmError(f"{email!r} is not an e-mail address.", ErrorCode.BAD_USER_INPUT)
-    if not name or len(name) > 120:
-        raise CrmError("The name must have 1 to 120 characters.", ErrorCode.BAD_USER_INPUT)
-    if password is not None:
-        _check_password(password)
-    duplicate = CrmError(f"A user with e-mail {email} already exists.", ErrorCode.BAD_USER_INPUT)
-    if await User.filter(email=email).exists():
-        raise duplicate
-    password_hash = await hash_password_async(password) if password is not None else None
-    try:
-        return await User.create(email=email, name=name, role=role, password_hash=password_hash)
-    except IntegrityError:
-        raise duplicate from None
 
 
 async def set_password(user: User, password: str) -> None:

@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.entities import entities
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.permissions import field_rules, may_write_field
@@ -61,25 +62,16 @@ class FieldPermission:
     )
 
 
-#: The record types ``me.permissions`` describes.
-PERMISSION_TYPES = (
-    "Customer",
-    "Company",
-    "Interaction",
-    "Order",
-    "OrderItem",
-    "Product",
-    "Opportunity",
-    "User",
-)
-
-
 def permissions_of(info: Info, role: Role) -> list[FieldPermission]:
-    """Every field of the CRM's record types with what ``role`` may do with it."""
+    """Every field of the CRM's record types (the registered entities) with what
+    ``role`` may do with it."""
     schema = info.schema
     rules = field_rules(schema)
     answer = []
-    for type_name in PERMISSION_TYPES:
+    for registered in entities():
+        if not registered.in_permissions:
+            continue
+        type_name = registered.name
         gtype = schema._schema.type_map[type_name]
         for field_name in gtype.fields:  # type: ignore[attr-defined]
             readers = rules.get((type_name, field_name))

@@ -20,7 +20,10 @@ from crm_graphql.domains.customers.filters import (
     CUSTOMER_SEARCH,
     CUSTOMER_SEARCH_WITHOUT_EMAIL,
 )
-from crm_graphql.domains.customers.types import Company, Customer
+from crm_graphql.domains.customers.models import (
+    CustomFieldDefinition as CustomFieldDefinitionModel,
+)
+from crm_graphql.domains.customers.types import Company, Customer, CustomFieldDefinition
 
 SearchArg = Annotated[
     str | None,
@@ -72,3 +75,10 @@ class CustomerQueries:
     @connection(COMPANY_LIST, description="Companies, by name by default.")
     def companies(self, search: CompanySearchArg = None) -> ListCondition:
         return ListCondition(search_q(search, COMPANY_SEARCH))
+
+
+@strawberry.type
+class CustomFieldQueries:
+    @strawberry.field(description="The custom fields customers may have, by key.")
+    async def custom_field_definitions(self) -> list[CustomFieldDefinition]:
+        return await CustomFieldDefinitionModel.all().order_by("key")  # type: ignore[return-value]

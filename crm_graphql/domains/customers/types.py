@@ -19,7 +19,12 @@ from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, PERSONAL, Role
 from crm_graphql.domains.customers import loaders
-from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
+from crm_graphql.domains.customers.enums import (
+    CustomerSource,
+    CustomFieldType,
+    LifecycleStage,
+    SizeBand,
+)
 from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
@@ -199,3 +204,10 @@ class Customer(Node):
         parent="customer",
         description="The customer's opportunities, newest first by default.",
     )
+
+
+@strawberry.type(description="An organisation-defined extra field of customers.")
+class CustomFieldDefinition:
+    key: str = strawberry.field(description="The key in `customFields`, e.g. `shoe_size`.")
+    label: str = strawberry.field(description="The name shown to people.")
+    type: CustomFieldType = strawberry.field(description="The type every value must have.")

@@ -14,6 +14,7 @@ from crm_graphql.api.node import Node
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, Role
+from crm_graphql.domains.orders import services
 from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.loaders import load_order_items
 from crm_graphql.domains.orders.models import Order as OrderModel
@@ -54,7 +55,7 @@ class OrderItem(Node):
 
 
 @strawberry.type(description="A customer's order. Totals are computed by the server from items.")
-@entity(OrderModel, writers=MANAGERS)
+@entity(OrderModel, owner=services.customer_owner, writers=MANAGERS)
 class Order(Node):
     number: str = strawberry.field(description="Human-readable order number, unique.")
     status: OrderStatus = strawberry.field(description="Where the order stands.")

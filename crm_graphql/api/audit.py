@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_graphql.api.context import Context
-from crm_graphql.domains.audit.models import AuditEvent
+from crm_graphql.db.audit import AuditEvent
 
 #: Fields whose values are personal data: an audit diff says they changed, not to what.
 PERSONAL_FIELDS = frozenset(

@@ -1,0 +1,1 @@
+"""Mutations of the customers domain, one module per kind of record."""

@@ -1,0 +1,1 @@
+"""Mutations of the interactions domain, one module per kind of record."""

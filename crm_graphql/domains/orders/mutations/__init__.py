@@ -1,0 +1,1 @@
+"""Mutations of the orders domain, one module per kind of record."""

@@ -1,0 +1,1 @@
+"""Mutations of the sales domain, one module per kind of record."""

@@ -1,0 +1,1 @@
+"""Mutations of the users domain, one module per kind of record."""
