@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
+from crm_graphql.api.aggregation.cache import close_view_cache
 from crm_graphql.api.endpoint import CrmGraphQL
 from crm_graphql.api.graphiql import graphiql_routes
 from crm_graphql.api.observability import metrics
@@ -19,7 +20,6 @@ from crm_graphql.api.observability.health import healthz, readyz
 from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.request_id import RequestIdMiddleware
-from crm_graphql.domains.analytics.cache import close_view_cache
 from crm_graphql.modules import database_config
 from crm_graphql.schema import build_schema
 from crm_graphql.settings import Settings, load_settings

@@ -19,15 +19,19 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.customers.aggregates import CustomerAggregateQueries
 from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
 from crm_graphql.domains.customers.mutations.customers import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQueries
+from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
 from crm_graphql.domains.orders.mutations.orders import OrderMutations
 from crm_graphql.domains.orders.mutations.products import ProductMutations
 from crm_graphql.domains.orders.queries import OrderQueries
+from crm_graphql.domains.sales.aggregates import OpportunityAggregateQueries
 from crm_graphql.domains.sales.mutations.opportunities import OpportunityMutations
 from crm_graphql.domains.sales.queries import SalesQueries
 from crm_graphql.domains.users.mutations.users import UserMutations
@@ -46,6 +50,10 @@ class Query(
     AuditQueries,
     CustomFieldQueries,
     AnalyticsQueries,
+    CustomerAggregateQueries,
+    OrderAggregateQueries,
+    OpportunityAggregateQueries,
+    InteractionAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:

@@ -18,9 +18,9 @@ import pytest
 import redis
 from redis import asyncio as aioredis
 
+from crm_graphql.api.aggregation.cache import close_view_cache, decode, encode
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
-from crm_graphql.domains.analytics.cache import close_view_cache, decode, encode
 from crm_graphql.domains.auth.services import issue_session
 from crm_graphql.settings import SettingsError, load_settings
 from tests.conftest import TEST_CLIENT_ADDRESS, Backend

@@ -8,14 +8,11 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q
 
-from crm_graphql.api.context import Info
-from crm_graphql.api.filters import filter_q
-from crm_graphql.api.json import plain
-from crm_graphql.domains.analytics.arguments import local_range
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
-from crm_graphql.domains.analytics.enums import Granularity
-from crm_graphql.domains.analytics.periods import (
+from crm_graphql.api.aggregation.arguments import local_range
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.periods import (
+    Granularity,
     local_midnight,
     offset_shifts,
     period_label,
@@ -23,6 +20,9 @@ from crm_graphql.domains.analytics.periods import (
     period_starts,
     time_zone,
 )
+from crm_graphql.api.context import Info
+from crm_graphql.api.filters import filter_q
+from crm_graphql.api.json import plain
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage
 from crm_graphql.domains.customers.filters import CustomerFilter
 from crm_graphql.domains.customers.models import Customer as CustomerModel

@@ -5,19 +5,6 @@ from __future__ import annotations
 from enum import Enum
 
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.domains.analytics import periods
-
-Granularity = graphql_enum(
-    periods.Granularity,
-    "The length of the periods of a time series or a date group.",
-    {
-        "DAY": "Calendar days.",
-        "WEEK": "Weeks from Monday to Sunday (ISO 8601).",
-        "MONTH": "Calendar months.",
-        "QUARTER": "Quarters: January-March, April-June, July-September, October-December.",
-        "YEAR": "Calendar years.",
-    },
-)
 
 
 class TopCustomersBy(Enum):
@@ -85,4 +72,4 @@ LeaderboardBy = graphql_enum(
     },
 )
 
-__all__ = ["Granularity", "InteractionStatsGroup", "LeaderboardBy", "TopCustomersBy"]
+__all__ = ["InteractionStatsGroup", "LeaderboardBy", "TopCustomersBy"]

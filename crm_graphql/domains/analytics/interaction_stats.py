@@ -7,16 +7,21 @@ from typing import Any
 
 import strawberry
 
+from crm_graphql.api.aggregation.arguments import filter_bounds, group_limit
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.periods import (
+    Granularity,
+    local_midnight,
+    offset_shifts,
+    time_zone,
+)
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.json import plain
 from crm_graphql.api.loaders import loaded, preload, selected_fields
-from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
-from crm_graphql.domains.analytics.enums import Granularity, InteractionStatsGroup
-from crm_graphql.domains.analytics.periods import local_midnight, offset_shifts, time_zone
+from crm_graphql.domains.analytics.enums import InteractionStatsGroup
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.filters import InteractionFilter
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel

@@ -9,19 +9,19 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q
 
-from crm_graphql.api.context import Info
-from crm_graphql.api.loaders import loaded, preload, selected_fields
-from crm_graphql.api.permissions import guarded_field
-from crm_graphql.api.roles import FINANCIAL
-from crm_graphql.domains.analytics.arguments import (
+from crm_graphql.api.aggregation.arguments import (
     currency_code,
     group_limit,
     local_range,
     may_read,
     require_role,
 )
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.context import Info
+from crm_graphql.api.loaders import loaded, preload, selected_fields
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.analytics.enums import LeaderboardBy
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
 from crm_graphql.domains.sales.models import OPEN_STAGES, OpportunityStage

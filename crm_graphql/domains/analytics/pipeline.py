@@ -8,14 +8,14 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q
 
+from crm_graphql.api.aggregation.arguments import currency_code, may_read
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
 from crm_graphql.api.context import Info
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.json import plain
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import FINANCIAL
-from crm_graphql.domains.analytics.arguments import currency_code, may_read
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.filters import OpportunityFilter
 from crm_graphql.domains.sales.models import OPEN_STAGES

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
+from crm_graphql.api.aggregation.aggregates import group_by_argument
+from crm_graphql.api.aggregation.arguments import CurrencyArg, GroupsFirstArg, TimeZoneArg
+from crm_graphql.api.aggregation.periods import Granularity
 from crm_graphql.api.context import Info
 from crm_graphql.api.pagination.fields import FilterArg
-from crm_graphql.domains.analytics import aggregate_specs as specs
-from crm_graphql.domains.analytics.aggregates import resolve_aggregate
-from crm_graphql.domains.analytics.arguments import CurrencyArg, GroupsFirstArg, TimeZoneArg
 from crm_graphql.domains.analytics.customer_stats import CustomerStats, customer_stats
 from crm_graphql.domains.analytics.enums import (
-    Granularity,
     InteractionStatsGroup,
     LeaderboardBy,
     TopCustomersBy,
@@ -42,22 +41,6 @@ FromArg = Annotated[
 ToArg = Annotated[
     date, strawberry.argument(description="The last local day of the range (included).")
 ]
-
-# The generated types under plain names, for the annotations below.
-CustomerGroupBy = specs.CustomerGroupBy
-OrderGroupBy = specs.OrderGroupBy
-OpportunityGroupBy = specs.OpportunityGroupBy
-InteractionGroupBy = specs.InteractionGroupBy
-CustomerAggregate = specs.CUSTOMER_TYPES.result
-OrderAggregate = specs.ORDER_TYPES.result
-OpportunityAggregate = specs.OPPORTUNITY_TYPES.result
-InteractionAggregate = specs.INTERACTION_TYPES.result
-
-
-def _group_by() -> Any:
-    return strawberry.argument(
-        name="groupBy", description="Group by these keys; none: one group of all records."
-    )
 
 
 @strawberry.type
@@ -94,7 +77,7 @@ class AnalyticsQueries:
     async def interaction_stats(
         self,
         info: Info,
-        group_by: Annotated[list[InteractionStatsGroup], _group_by()],
+        group_by: Annotated[list[InteractionStatsGroup], group_by_argument()],
         filter: FilterArg[InteractionFilter | None] = None,
         time_zone: TimeZoneArg = "UTC",
         first: GroupsFirstArg = None,
@@ -153,55 +136,3 @@ class AnalyticsQueries:
         first: GroupsFirstArg = None,
     ) -> list[LeaderboardEntry]:
         return await sales_leaderboard(info, period, time_zone, currency, by, first)
-
-    @strawberry.field(description="Customers (not deleted) in groups, with their counts.")
-    async def customers_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[CustomerFilter | None] = None,
-        group_by: Annotated[list[CustomerGroupBy] | None, _group_by()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> CustomerAggregate:
-        return await resolve_aggregate(
-            info, specs.CUSTOMERS, specs.CUSTOMER_TYPES, filter, group_by, time_zone, first
-        )
-
-    @strawberry.field(description="Orders in groups: counts, sums, averages, extremes.")
-    async def orders_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[OrderFilter | None] = None,
-        group_by: Annotated[list[OrderGroupBy] | None, _group_by()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> OrderAggregate:
-        return await resolve_aggregate(
-            info, specs.ORDERS, specs.ORDER_TYPES, filter, group_by, time_zone, first
-        )
-
-    @strawberry.field(description="Opportunities in groups: counts, sums, averages, extremes.")
-    async def opportunities_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[OpportunityFilter | None] = None,
-        group_by: Annotated[list[OpportunityGroupBy] | None, _group_by()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> OpportunityAggregate:
-        return await resolve_aggregate(
-            info, specs.OPPORTUNITIES, specs.OPPORTUNITY_TYPES, filter, group_by, time_zone, first
-        )
-
-    @strawberry.field(description="Interactions in groups: counts, sums, averages, extremes.")
-    async def interactions_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[InteractionFilter | None] = None,
-        group_by: Annotated[list[InteractionGroupBy] | None, _group_by()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> InteractionAggregate:
-        return await resolve_aggregate(
-            info, specs.INTERACTIONS, specs.INTERACTION_TYPES, filter, group_by, time_zone, first
-        )

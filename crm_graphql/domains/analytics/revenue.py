@@ -9,22 +9,22 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q
 
-from crm_graphql.api.context import Info
-from crm_graphql.api.filters import filter_q
-from crm_graphql.api.json import plain
-from crm_graphql.api.permissions import guarded_field
-from crm_graphql.api.roles import FINANCIAL
-from crm_graphql.domains.analytics.arguments import currency_code, local_range, may_read
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
-from crm_graphql.domains.analytics.enums import Granularity
-from crm_graphql.domains.analytics.periods import (
+from crm_graphql.api.aggregation.arguments import currency_code, local_range, may_read
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.periods import (
+    Granularity,
     local_midnight,
     next_period,
     offset_shifts,
     period_label,
     period_starts,
 )
+from crm_graphql.api.context import Info
+from crm_graphql.api.filters import filter_q
+from crm_graphql.api.json import plain
+from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.orders.filters import OrderFilter
 from crm_graphql.domains.orders.models import REVENUE_STATUSES
 from crm_graphql.domains.orders.models import Order as OrderModel

@@ -8,14 +8,14 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q, Subquery
 
+from crm_graphql.api.aggregation.arguments import currency_code, require_role
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.loaders import loaded, preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import FINANCIAL
-from crm_graphql.domains.analytics.arguments import currency_code, require_role
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
 from crm_graphql.domains.analytics.enums import TopCustomersBy
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.customers.types import Customer

@@ -12,11 +12,11 @@ import pycountry
 import strawberry
 from strawberry.types.unset import UNSET
 
+from crm_graphql.api.aggregation.periods import local_midnight, time_zone
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.analytics.periods import local_midnight, time_zone
 
 TimeZoneArg = Annotated[
     str,

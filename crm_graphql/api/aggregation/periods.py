@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crm_graphql.api.enums import graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
 
 #: Offsets are looked up between these years when a range has no bound.
@@ -31,6 +32,19 @@ class Granularity(Enum):
     MONTH = "MONTH"
     QUARTER = "QUARTER"
     YEAR = "YEAR"
+
+
+graphql_enum(
+    Granularity,
+    "The length of the periods of a time series or a date group.",
+    {
+        "DAY": "Calendar days.",
+        "WEEK": "Weeks from Monday to Sunday (ISO 8601).",
+        "MONTH": "Calendar months.",
+        "QUARTER": "Quarters: January-March, April-June, July-September, October-December.",
+        "YEAR": "Calendar years.",
+    },
+)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from tortoise.expressions import Expression, F, Q
 from tortoise.functions import Avg, Count, Max, Min, Sum
 from tortoise.models import Model
 
-from crm_graphql.domains.analytics.periods import Granularity, Shift, decode_period
-from crm_graphql.domains.analytics.sql import DaysBetween, LocalPeriod, MoneyValue
+from crm_graphql.api.aggregation.periods import Granularity, Shift, decode_period
+from crm_graphql.api.aggregation.sql import DaysBetween, LocalPeriod, MoneyValue
 
 CENT = Decimal("0.01")
 

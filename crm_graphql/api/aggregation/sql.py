@@ -16,7 +16,7 @@ from pypika_tortoise.terms import LiteralValue, Term, ValueWrapper
 from pypika_tortoise.utils import format_alias_sql
 from tortoise.expressions import Expression, ResolveContext, ResolveResult
 
-from crm_graphql.domains.analytics.periods import Granularity, Shift
+from crm_graphql.api.aggregation.periods import Granularity, Shift
 
 #: Up to this many offset intervals are tested oldest first with one bound each.
 FEW_SHIFTS = 8
@@ -84,7 +84,7 @@ def _offset_case(column: Term, shifts: list[Shift], value: Any) -> Term:
 
 class LocalPeriod(Expression):
     """The local period a timestamp (or date) column falls in, as a sortable key that
-    :func:`~crm_graphql.domains.analytics.periods.decode_period` turns into its first day.
+    :func:`~crm_graphql.api.aggregation.periods.decode_period` turns into its first day.
 
     ``shifts`` are the zone's UTC offsets (see ``periods.offset_shifts``); none for a
     DATE column, which has no time zone.

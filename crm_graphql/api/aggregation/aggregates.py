@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -23,8 +24,18 @@ from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from crm_graphql.api.aggregation.arguments import filter_bounds, group_limit, role_of
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.periods import (
+    Granularity,
+    local_midnight,
+    offset_shifts,
+    time_zone,
+)
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import entity_of
+from crm_graphql.api.enums import graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
 from crm_graphql.api.json import plain
@@ -32,13 +43,24 @@ from crm_graphql.api.loaders import preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, role_of
-from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
-from crm_graphql.domains.analytics.enums import Granularity
-from crm_graphql.domains.analytics.periods import local_midnight, offset_shifts, time_zone
 
 FUNCTIONS = ("sum", "avg", "min", "max")
+
+#: The description of a date key of a group.
+PERIOD_KEY = "The local start of the period (grouped by this date with a granularity)."
+
+
+def group_field_enum(type_name: str, values: dict[str, str]) -> type:
+    """``<Type>GroupField``: the fields records of ``type_name`` can be grouped by."""
+    enum = Enum(f"{type_name}GroupField", {name: name for name in values})  # type: ignore[misc]
+    return graphql_enum(enum, f"Fields {type_name} records can be grouped by.", values)
+
+
+def group_by_argument() -> Any:
+    """The ``groupBy:`` argument of an aggregate."""
+    return strawberry.argument(
+        name="groupBy", description="Group by these keys; none: one group of all records."
+    )
 
 
 @dataclass(frozen=True)

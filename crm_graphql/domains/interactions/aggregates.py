@@ -1,0 +1,93 @@
+"""Interaction records in groups: ``interactionsAggregate``, counts, sums, averages, extremes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from crm_graphql.api.aggregation.aggregates import (
+    PERIOD_KEY,
+    AggregateSpec,
+    GroupField,
+    NumericField,
+    by_reference,
+    group_by_argument,
+    group_by_input,
+    group_field_enum,
+    group_types,
+    resolve_aggregate,
+)
+from crm_graphql.api.aggregation.arguments import GroupsFirstArg, TimeZoneArg
+from crm_graphql.api.context import Info
+from crm_graphql.api.pagination.fields import FilterArg
+from crm_graphql.api.references import key_reference
+from crm_graphql.domains.interactions.enums import Channel, Direction
+from crm_graphql.domains.interactions.filters import InteractionFilter
+from crm_graphql.domains.interactions.models import Interaction as InteractionModel
+
+InteractionGroupField = group_field_enum(
+    "Interaction",
+    {
+        "CHANNEL": "Channel.",
+        "DIRECTION": "Direction.",
+        "CUSTOMER": "Customer.",
+        "AUTHOR": "The staff author.",
+        "OPPORTUNITY": "The linked opportunity.",
+        "OCCURRED_AT": "When it happened (with a granularity).",
+    },
+)
+InteractionGroupBy = group_by_input("InteractionGroupBy", InteractionGroupField)
+
+
+@strawberry.type(
+    description="What the interactions of a group share; keys not grouped by are null."
+)
+class InteractionGroupKey:
+    channel: Channel | None = strawberry.field(default=None, description="Channel.")
+    direction: Direction | None = strawberry.field(default=None, description="Direction.")
+    occurred_at: datetime | None = strawberry.field(default=None, description=PERIOD_KEY)
+    _customer_id: strawberry.Private[int | None] = None
+    _author_id: strawberry.Private[int | None] = None
+    _opportunity_id: strawberry.Private[int | None] = None
+
+    customer = key_reference(InteractionModel, "customer", "The customer.")
+    author = key_reference(InteractionModel, "author", "The staff author.")
+    opportunity = key_reference(InteractionModel, "opportunity", "The linked opportunity.")
+
+
+INTERACTIONS = AggregateSpec(
+    view="interactionsAggregate",
+    model=InteractionModel,
+    fields={
+        "CHANNEL": GroupField("channel", "channel", convert=Channel),
+        "DIRECTION": GroupField("direction", "direction", convert=Direction),
+        "CUSTOMER": by_reference("customer"),
+        "AUTHOR": by_reference("author"),
+        "OPPORTUNITY": by_reference("opportunity"),
+        "OCCURRED_AT": GroupField("occurred_at", "occurred_at", "datetime"),
+    },
+    numeric=(NumericField("duration_seconds", "duration_seconds", "Duration in seconds."),),
+    key_type=InteractionGroupKey,
+)
+INTERACTION_TYPES = group_types("Interaction", InteractionGroupKey, INTERACTIONS.numeric)
+
+#: The GraphQL type of the aggregate.
+InteractionAggregate = INTERACTION_TYPES.result
+
+
+@strawberry.type
+class InteractionAggregateQueries:
+    @strawberry.field(description="Interactions in groups: counts, sums, averages, extremes.")
+    async def interactions_aggregate(
+        self,
+        info: Info,
+        filter: FilterArg[InteractionFilter | None] = None,
+        group_by: Annotated[list[InteractionGroupBy] | None, group_by_argument()] = None,
+        time_zone: TimeZoneArg = "UTC",
+        first: GroupsFirstArg = None,
+    ) -> InteractionAggregate:
+        return await resolve_aggregate(
+            info, INTERACTIONS, INTERACTION_TYPES, filter, group_by, time_zone, first
+        )
