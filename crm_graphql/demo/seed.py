@@ -18,11 +18,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api.roles import Role
 from crm_graphql.db.setup import open_database
 from crm_graphql.demo.generator import Generator
 from crm_graphql.demo.history import History, SeedReport
 from crm_graphql.demo.reference import CHUNK_CUSTOMERS
-from crm_graphql.demo.tables import COMPANIES, PRODUCTS, TABLES, USERS
+from crm_graphql.demo.steps import STEPS, DemoRun
+from crm_graphql.demo.tables import COMPANIES, CUSTOMERS, PRODUCTS, TABLES, USERS
 from crm_graphql.domains.customers.models import (
     Customer,
 )
@@ -109,7 +111,8 @@ async def generate(
     connection = get_connection(connection_name)
     dialect = connection.capabilities.dialect
     _, existing = await connection.execute_query(f"SELECT email FROM {User._meta.db_table}")
-    generator = Generator(customers, seed, dialect, await _first_ids(connection), history)
+    first_ids = await _first_ids(connection)
+    generator = Generator(customers, seed, dialect, first_ids, history)
     writer = _Writer(connection_name, dialect, batch_size)
 
     with _progress_bar(progress) as bar:
@@ -146,7 +149,26 @@ async def generate(
                 await asyncio.gather(pending, return_exceptions=True)
         bar.update(task, completed=customers, rows=sum(writer.rows.values()))
 
-    return SeedReport(rows=dict(writer.rows), elapsed=time.perf_counter() - started)
+    rows = dict(writer.rows)
+    if STEPS:
+        run = await _module_run(first_ids[CUSTOMERS.name], seed, batch_size)
+        for step in STEPS:
+            for table, count in (await step(run)).items():
+                rows[table] = rows.get(table, 0) + count
+    return SeedReport(rows=rows, elapsed=time.perf_counter() - started)
+
+
+async def _module_run(last_before: int, seed: int, batch_size: int) -> DemoRun:
+    """What the modules' demo steps get: the customers (made after ``last_before``) and
+    staff of this run."""
+    first = last_before
+    customer_ids = list(
+        await Customer.filter(id__gt=first).order_by("id").values_list("id", flat=True)
+    )
+    staff: dict[Role, list[int]] = {}
+    for user_id, role in await User.filter(is_active=True).order_by("id").values_list("id", "role"):
+        staff.setdefault(Role(role), []).append(user_id)
+    return DemoRun(seed=seed, customer_ids=customer_ids, staff=staff, batch_size=batch_size)
 
 
 async def seed_database(
