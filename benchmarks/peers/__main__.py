@@ -48,7 +48,7 @@ from benchmarks.headline_latency import HEADLINE
 from benchmarks.load_test import _free_port, prepare, start_server
 from benchmarks.peers import postgraphile
 from benchmarks.peers.contenders import Contender, wait_until_answers
-from benchmarks.peers.postgres import copy_to_postgres, postgres_url
+from benchmarks.peers.postgres import Psql, copy_to_postgres, postgres_url
 from benchmarks.peers.shape import first_difference
 from crm_graphql.settings import load_settings
 
@@ -301,8 +301,14 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def _server_versions(args: argparse.Namespace) -> str:
-    parts = [f"Python {platform.python_version()}"]
+async def _versions(args: argparse.Namespace) -> str:
+    """The versions of the databases and of the Python stack."""
+    from benchmarks.load_test import _mysql
+
+    parts = [f"MySQL server {(await _mysql(args.database_url, 'SELECT VERSION()'))[0][0]}"]
+    if {"pg4", "pg5"} & set(args.only):
+        parts.append(f"PostgreSQL {Psql(args.postgres_url).run('SHOW server_version').strip()}")
+    parts.append(f"Python {platform.python_version()}")
     for package in ("strawberry-graphql", "tortoise-orm", "asyncmy", "starlette", "uvicorn"):
         parts.append(f"{package} {version(package)}")
     return ", ".join(parts)
@@ -362,8 +368,7 @@ async def main() -> None:
     finally:
         for contender in contenders:
             contender.stop()
-        if args.npm_dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     load_after = _uptime()
 
     tables = [table(contenders, size, results, args.clients) for size in sizes]
@@ -388,7 +393,7 @@ async def main() -> None:
             "the requests served; the databases' CPU is not included.",
             "",
             *[part for t in tables for part in (t, "")],
-            f"Versions: {_server_versions(args)}.",
+            f"Versions: {await _versions(args)}.",
             "",
         ]
     )

@@ -75,10 +75,8 @@ export default {
 """
 
 
-def install(folder: Path) -> str:
-    """Install both versions under ``folder`` (``v4/``, ``v5/``) unless there already;
-    returns the installed versions."""
-    versions = []
+def install(folder: Path) -> None:
+    """Install both versions under ``folder`` (``v4/``, ``v5/``) unless there already."""
     for version, packages in PACKAGES.items():
         target = folder / f"v{version}"
         target.mkdir(parents=True, exist_ok=True)
@@ -92,12 +90,7 @@ def install(folder: Path) -> str:
                 cwd=target,
                 check=True,
             )
-        installed = json.loads(
-            (target / "node_modules" / "postgraphile" / "package.json").read_text()
-        )["version"]
-        versions.append(installed)
     (folder / "v5" / "graphile.config.mjs").write_text(_CONFIG_V5)
-    return ", ".join(versions)
 
 
 def node_binary(folder: Path) -> Path:
