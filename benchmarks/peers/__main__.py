@@ -104,10 +104,10 @@ async def start_contenders(args: argparse.Namespace, work: Path) -> list[Contend
     )
     token = await prepare(settings, args.customers)
     pg_url = postgres_url(args.postgres_url, args.database_url)
+    npm = args.npm_dir or work / "npm"
     if {"pg4", "pg5"} & set(args.only):
         print(await copy_to_postgres(args.database_url, pg_url), flush=True)
-        postgraphile.install(args.npm_dir or work / "npm")
-    npm = args.npm_dir or work / "npm"
+        postgraphile.install(npm)
 
     contenders = []
     for key in KEYS:
