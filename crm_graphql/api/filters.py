@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import strawberry
 from strawberry.types.unset import UNSET
@@ -32,6 +32,8 @@ _LOOKUPS = {
     "lte": "__lte",
     "is_null": "__isnull",
 }
+
+F = TypeVar("F", bound="FilterInput")
 
 _NOTHING = Q(pk__in=[0])  # no row has primary key 0: an always-false condition
 
@@ -173,6 +175,38 @@ class FilterInput:
             else:
                 parts.append(value.to_q(self.columns.get(field.name, field.name)))
         return Q(*parts) if parts else Q()
+
+
+def filter_input(what: str) -> Callable[[type[F]], type[F]]:
+    """Class decorator of a ``FilterInput``: a GraphQL input "Conditions on ``what``",
+    with the ``and``/``or``/``not`` fields that combine nested filters of the same type.
+
+    ``@filter_input("opportunities")`` above ``class OpportunityFilter(FilterInput)``.
+    """
+
+    def decorate(cls: type[F]) -> type[F]:
+        name = cls.__name__
+        cls.__annotations__.update(
+            {
+                "and_": f"list[{name}] | None",
+                "or_": f"list[{name}] | None",
+                "not_": f"{name} | None",
+            }
+        )
+        cls.and_ = strawberry.field(  # type: ignore[attr-defined]
+            default=UNSET, name="and", description="All of these must hold."
+        )
+        cls.or_ = strawberry.field(  # type: ignore[attr-defined]
+            default=UNSET, name="or", description="At least one of these must hold."
+        )
+        cls.not_ = strawberry.field(  # type: ignore[attr-defined]
+            default=UNSET, name="not", description="This must not hold."
+        )
+        return strawberry.input(
+            cls, description=f"Conditions on {what}; all given conditions must hold."
+        )
+
+    return decorate
 
 
 def _reference_q(value: IDFilter, model: type[Model], field_name: str) -> Q:

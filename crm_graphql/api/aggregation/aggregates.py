@@ -20,11 +20,21 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.aggregation.arguments import filter_bounds, group_limit, role_of
+from crm_graphql.api.aggregation.arguments import (
+    GROUPS_FIRST_DESCRIPTION,
+    TIME_ZONE_DESCRIPTION,
+    filter_bounds,
+    group_limit,
+    role_of,
+)
 from crm_graphql.api.aggregation.cache import cached_view
 from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
 from crm_graphql.api.aggregation.periods import (
@@ -40,6 +50,7 @@ from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
 from crm_graphql.api.json import plain
 from crm_graphql.api.loaders import preload, selected_fields
+from crm_graphql.api.pagination.fields import FILTER_DESCRIPTION
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
@@ -104,6 +115,8 @@ class AggregateSpec:
     fields: Mapping[str, GroupField]  # group-field enum name -> field
     numeric: tuple[NumericField, ...]
     key_type: type
+    #: The filter input of the kind of record (the ``filter:`` argument).
+    filter_input: type | None = None
 
     @property
     def base(self) -> Q:
@@ -321,3 +334,74 @@ async def resolve_aggregate(
                 )
         groups.append(types.group(**values))
     return types.result(groups=groups, has_more=len(rows) > limit)
+
+
+# --------------------------------------------------------------------------- the root field
+
+GROUP_BY_DESCRIPTION = "Group by these keys; none: one group of all records."
+
+
+class _Aggregate(FieldExtension):
+    """Gives an aggregate field its arguments and type, and resolves it."""
+
+    def __init__(self, spec: AggregateSpec, types: AggregateTypes, group_by: type) -> None:
+        self.spec = spec
+        self.types = types
+        self.group_by = group_by
+
+    def apply(self, field: StrawberryField) -> None:
+        def argument(name: str, annotation: Any, description: str, default: Any) -> Any:
+            return StrawberryArgument(
+                python_name=name,
+                graphql_name=None,
+                type_annotation=StrawberryAnnotation(annotation),
+                description=description,
+                default=default,
+            )
+
+        arguments = []
+        if self.spec.filter_input is not None:
+            arguments.append(
+                argument("filter", self.spec.filter_input | None, FILTER_DESCRIPTION, None)
+            )
+        arguments += [
+            argument("group_by", list[self.group_by] | None, GROUP_BY_DESCRIPTION, None),  # type: ignore[name-defined]
+            argument("time_zone", str, TIME_ZONE_DESCRIPTION, "UTC"),
+            argument("first", int | None, GROUPS_FIRST_DESCRIPTION, None),
+        ]
+        field.arguments = arguments
+        field.type_annotation = StrawberryAnnotation(self.types.result)
+
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return await resolve_aggregate(
+            info,
+            self.spec,
+            self.types,
+            kwargs.get("filter"),
+            kwargs.get("group_by"),
+            kwargs.get("time_zone", "UTC"),
+            kwargs.get("first"),
+        )
+
+
+async def _no_arguments() -> None:
+    """The resolver of an aggregate field: the extension reads the groups."""
+
+
+def aggregate_field(
+    spec: AggregateSpec, types: AggregateTypes, group_by: type, *, description: str
+) -> Any:
+    """The root field ``<records>Aggregate(filter:, groupBy:, timeZone:, first:)`` of a
+    kind of record, in one declaration::
+
+        opportunities_aggregate = aggregate_field(
+            OPPORTUNITIES, OPPORTUNITY_TYPES, OpportunityGroupBy, description="..."
+        )
+    """
+    return strawberry.field(
+        resolver=_no_arguments,
+        description=description,
+        extensions=[_Aggregate(spec, types, group_by)],
+    )

@@ -18,13 +18,12 @@ from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput
 from crm_graphql.api.roles import Role
 
+TIME_ZONE_DESCRIPTION = (
+    "IANA time zone (e.g. Europe/Berlin) in which days, weeks, months, "
+    "quarters and years begin; dates of the range are days in this zone."
+)
 TimeZoneArg = Annotated[
-    str,
-    strawberry.argument(
-        name="timeZone",
-        description="IANA time zone (e.g. Europe/Berlin) in which days, weeks, months, "
-        "quarters and years begin; dates of the range are days in this zone.",
-    ),
+    str, strawberry.argument(name="timeZone", description=TIME_ZONE_DESCRIPTION)
 ]
 CurrencyArg = Annotated[
     str | None,
@@ -33,13 +32,11 @@ CurrencyArg = Annotated[
         "added in); the base currency (CRM_BASE_CURRENCY) when omitted."
     ),
 ]
-GroupsFirstArg = Annotated[
-    int | None,
-    strawberry.argument(
-        description="At most this many groups (default 100, at most 1000 unless the server "
-        "is configured otherwise); `hasMore` tells whether groups were left out."
-    ),
-]
+GROUPS_FIRST_DESCRIPTION = (
+    "At most this many groups (default 100, at most 1000 unless the server "
+    "is configured otherwise); `hasMore` tells whether groups were left out."
+)
+GroupsFirstArg = Annotated[int | None, strawberry.argument(description=GROUPS_FIRST_DESCRIPTION)]
 
 
 def role_of(info: Info) -> Role | None:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import strawberry
 from strawberry.types.unset import UNSET
 
-from crm_graphql.api.filters import DateTimeFilter, FilterInput, IntFilter, StringFilter
+from crm_graphql.api.filters import (
+    DateTimeFilter,
+    FilterInput,
+    IntFilter,
+    StringFilter,
+    filter_input,
+)
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.db.audit import AuditEvent
 
 
-@strawberry.input(description="Conditions on audit events; all given conditions must hold.")
+@filter_input("audit events")
 class AuditEventFilter(FilterInput):
     model = AuditEvent
 
@@ -32,15 +38,6 @@ class AuditEventFilter(FilterInput):
     )
     request_id: StringFilter | None = strawberry.field(
         default=UNSET, description="The request's ID (X-Request-ID)."
-    )
-    and_: list[AuditEventFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[AuditEventFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: AuditEventFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
@@ -11,16 +10,12 @@ from crm_graphql.api.aggregation.aggregates import (
     PERIOD_KEY,
     AggregateSpec,
     GroupField,
+    aggregate_field,
     by_reference,
-    group_by_argument,
     group_by_input,
     group_field_enum,
     group_types,
-    resolve_aggregate,
 )
-from crm_graphql.api.aggregation.arguments import GroupsFirstArg, TimeZoneArg
-from crm_graphql.api.context import Info
-from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.api.references import key_reference
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage
 from crm_graphql.domains.customers.filters import CustomerFilter
@@ -70,24 +65,16 @@ CUSTOMERS = AggregateSpec(
     },
     numeric=(),
     key_type=CustomerGroupKey,
+    filter_input=CustomerFilter,
 )
 CUSTOMER_TYPES = group_types("Customer", CustomerGroupKey, CUSTOMERS.numeric)
-
-#: The GraphQL type of the aggregate.
-CustomerAggregate = CUSTOMER_TYPES.result
 
 
 @strawberry.type
 class CustomerAggregateQueries:
-    @strawberry.field(description="Customers (not deleted) in groups, with their counts.")
-    async def customers_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[CustomerFilter | None] = None,
-        group_by: Annotated[list[CustomerGroupBy] | None, group_by_argument()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> CustomerAggregate:
-        return await resolve_aggregate(
-            info, CUSTOMERS, CUSTOMER_TYPES, filter, group_by, time_zone, first
-        )
+    customers_aggregate = aggregate_field(
+        CUSTOMERS,
+        CUSTOMER_TYPES,
+        CustomerGroupBy,
+        description="Customers (not deleted) in groups, with their counts.",
+    )

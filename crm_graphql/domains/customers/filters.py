@@ -13,6 +13,7 @@ from crm_graphql.api.filters import (
     IDFilter,
     StringFilter,
     enum_filter,
+    filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -32,7 +33,7 @@ CUSTOMER_SEARCH_WITHOUT_EMAIL = ("first_name", "last_name", "company__name")
 COMPANY_SEARCH = ("name", "domain")
 
 
-@strawberry.input(description="Conditions on customers; all given conditions must hold.")
+@filter_input("customers")
 class CustomerFilter(FilterInput):
     model = Customer
     guarded = {"email": PERSONAL, "country": PERSONAL, "birth_date": PERSONAL}
@@ -60,18 +61,9 @@ class CustomerFilter(FilterInput):
     )
     company: IDFilter | None = strawberry.field(default=UNSET, description="The company.")
     owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
-    and_: list[CustomerFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[CustomerFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: CustomerFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
-@strawberry.input(description="Conditions on companies; all given conditions must hold.")
+@filter_input("companies")
 class CompanyFilter(FilterInput):
     model = Company
 
@@ -86,15 +78,6 @@ class CompanyFilter(FilterInput):
         default=UNSET, description="When the company was created."
     )
     owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
-    and_: list[CompanyFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[CompanyFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: CompanyFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
 CUSTOMER_LIST = sortable(

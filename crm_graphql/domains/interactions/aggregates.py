@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
@@ -12,16 +11,12 @@ from crm_graphql.api.aggregation.aggregates import (
     AggregateSpec,
     GroupField,
     NumericField,
+    aggregate_field,
     by_reference,
-    group_by_argument,
     group_by_input,
     group_field_enum,
     group_types,
-    resolve_aggregate,
 )
-from crm_graphql.api.aggregation.arguments import GroupsFirstArg, TimeZoneArg
-from crm_graphql.api.context import Info
-from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.api.references import key_reference
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.filters import InteractionFilter
@@ -70,24 +65,16 @@ INTERACTIONS = AggregateSpec(
     },
     numeric=(NumericField("duration_seconds", "duration_seconds", "Duration in seconds."),),
     key_type=InteractionGroupKey,
+    filter_input=InteractionFilter,
 )
 INTERACTION_TYPES = group_types("Interaction", InteractionGroupKey, INTERACTIONS.numeric)
-
-#: The GraphQL type of the aggregate.
-InteractionAggregate = INTERACTION_TYPES.result
 
 
 @strawberry.type
 class InteractionAggregateQueries:
-    @strawberry.field(description="Interactions in groups: counts, sums, averages, extremes.")
-    async def interactions_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[InteractionFilter | None] = None,
-        group_by: Annotated[list[InteractionGroupBy] | None, group_by_argument()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> InteractionAggregate:
-        return await resolve_aggregate(
-            info, INTERACTIONS, INTERACTION_TYPES, filter, group_by, time_zone, first
-        )
+    interactions_aggregate = aggregate_field(
+        INTERACTIONS,
+        INTERACTION_TYPES,
+        InteractionGroupBy,
+        description="Interactions in groups: counts, sums, averages, extremes.",
+    )

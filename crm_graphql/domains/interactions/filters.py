@@ -12,6 +12,7 @@ from crm_graphql.api.filters import (
     IntFilter,
     StringFilter,
     enum_filter,
+    filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -22,7 +23,7 @@ ChannelFilter = enum_filter(Channel)
 DirectionFilter = enum_filter(Direction)
 
 
-@strawberry.input(description="Conditions on interactions; all given conditions must hold.")
+@filter_input("interactions")
 class InteractionFilter(FilterInput):
     model = Interaction
 
@@ -40,15 +41,6 @@ class InteractionFilter(FilterInput):
     author: IDFilter | None = strawberry.field(default=UNSET, description="The staff author.")
     opportunity: IDFilter | None = strawberry.field(
         default=UNSET, description="The linked opportunity."
-    )
-    and_: list[InteractionFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[InteractionFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: InteractionFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
@@ -12,16 +11,12 @@ from crm_graphql.api.aggregation.aggregates import (
     AggregateSpec,
     GroupField,
     NumericField,
+    aggregate_field,
     by_reference,
-    group_by_argument,
     group_by_input,
     group_field_enum,
     group_types,
-    resolve_aggregate,
 )
-from crm_graphql.api.aggregation.arguments import GroupsFirstArg, TimeZoneArg
-from crm_graphql.api.context import Info
-from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.api.references import key_reference
 from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.orders.enums import OrderStatus
@@ -68,24 +63,16 @@ ORDERS = AggregateSpec(
         NumericField("tax_total", "tax_total", "Tax.", money=True, readable_by=FINANCIAL),
     ),
     key_type=OrderGroupKey,
+    filter_input=OrderFilter,
 )
 ORDER_TYPES = group_types("Order", OrderGroupKey, ORDERS.numeric)
-
-#: The GraphQL type of the aggregate.
-OrderAggregate = ORDER_TYPES.result
 
 
 @strawberry.type
 class OrderAggregateQueries:
-    @strawberry.field(description="Orders in groups: counts, sums, averages, extremes.")
-    async def orders_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[OrderFilter | None] = None,
-        group_by: Annotated[list[OrderGroupBy] | None, group_by_argument()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> OrderAggregate:
-        return await resolve_aggregate(
-            info, ORDERS, ORDER_TYPES, filter, group_by, time_zone, first
-        )
+    orders_aggregate = aggregate_field(
+        ORDERS,
+        ORDER_TYPES,
+        OrderGroupBy,
+        description="Orders in groups: counts, sums, averages, extremes.",
+    )

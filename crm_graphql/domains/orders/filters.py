@@ -13,6 +13,7 @@ from crm_graphql.api.filters import (
     IDFilter,
     StringFilter,
     enum_filter,
+    filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -24,7 +25,7 @@ from crm_graphql.domains.orders.models import Order, Product
 OrderStatusFilter = enum_filter(OrderStatus)
 
 
-@strawberry.input(description="Conditions on products; all given conditions must hold.")
+@filter_input("products")
 class ProductFilter(FilterInput):
     model = Product
 
@@ -33,18 +34,9 @@ class ProductFilter(FilterInput):
     unit_price: DecimalFilter | None = strawberry.field(default=UNSET, description="List price.")
     currency: StringFilter | None = strawberry.field(default=UNSET, description="Currency code.")
     active: BooleanFilter | None = strawberry.field(default=UNSET, description="On sale.")
-    and_: list[ProductFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[ProductFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: ProductFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
-@strawberry.input(description="Conditions on orders; all given conditions must hold.")
+@filter_input("orders")
 class OrderFilter(FilterInput):
     model = Order
     guarded = {"total": FINANCIAL}
@@ -60,15 +52,6 @@ class OrderFilter(FilterInput):
         default=UNSET, description="When it was created."
     )
     customer: IDFilter | None = strawberry.field(default=UNSET, description="The customer.")
-    and_: list[OrderFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[OrderFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: OrderFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
 PRODUCT_LIST = sortable(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
 import strawberry
 
@@ -12,16 +11,12 @@ from crm_graphql.api.aggregation.aggregates import (
     AggregateSpec,
     GroupField,
     NumericField,
+    aggregate_field,
     by_reference,
-    group_by_argument,
     group_by_input,
     group_field_enum,
     group_types,
-    resolve_aggregate,
 )
-from crm_graphql.api.aggregation.arguments import GroupsFirstArg, TimeZoneArg
-from crm_graphql.api.context import Info
-from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.api.references import key_reference
 from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.sales.enums import OpportunityStage
@@ -82,24 +77,16 @@ OPPORTUNITIES = AggregateSpec(
         NumericField("probability", "probability", "Win probability in percent."),
     ),
     key_type=OpportunityGroupKey,
+    filter_input=OpportunityFilter,
 )
 OPPORTUNITY_TYPES = group_types("Opportunity", OpportunityGroupKey, OPPORTUNITIES.numeric)
-
-#: The GraphQL type of the aggregate.
-OpportunityAggregate = OPPORTUNITY_TYPES.result
 
 
 @strawberry.type
 class OpportunityAggregateQueries:
-    @strawberry.field(description="Opportunities in groups: counts, sums, averages, extremes.")
-    async def opportunities_aggregate(
-        self,
-        info: Info,
-        filter: FilterArg[OpportunityFilter | None] = None,
-        group_by: Annotated[list[OpportunityGroupBy] | None, group_by_argument()] = None,
-        time_zone: TimeZoneArg = "UTC",
-        first: GroupsFirstArg = None,
-    ) -> OpportunityAggregate:
-        return await resolve_aggregate(
-            info, OPPORTUNITIES, OPPORTUNITY_TYPES, filter, group_by, time_zone, first
-        )
+    opportunities_aggregate = aggregate_field(
+        OPPORTUNITIES,
+        OPPORTUNITY_TYPES,
+        OpportunityGroupBy,
+        description="Opportunities in groups: counts, sums, averages, extremes.",
+    )

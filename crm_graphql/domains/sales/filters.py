@@ -14,6 +14,7 @@ from crm_graphql.api.filters import (
     IntFilter,
     StringFilter,
     enum_filter,
+    filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -24,7 +25,7 @@ from crm_graphql.domains.sales.models import Opportunity
 OpportunityStageFilter = enum_filter(OpportunityStage)
 
 
-@strawberry.input(description="Conditions on opportunities; all given conditions must hold.")
+@filter_input("opportunities")
 class OpportunityFilter(FilterInput):
     model = Opportunity
     guarded = {"amount": FINANCIAL}
@@ -48,15 +49,6 @@ class OpportunityFilter(FilterInput):
     customer: IDFilter | None = strawberry.field(default=UNSET, description="The customer.")
     company: IDFilter | None = strawberry.field(default=UNSET, description="The company.")
     owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
-    and_: list[OpportunityFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[OpportunityFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: OpportunityFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
 OPPORTUNITY_LIST = sortable(

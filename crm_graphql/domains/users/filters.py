@@ -5,7 +5,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.types.unset import UNSET
 
-from crm_graphql.api.filters import BooleanFilter, FilterInput, StringFilter, enum_filter
+from crm_graphql.api.filters import (
+    BooleanFilter,
+    FilterInput,
+    StringFilter,
+    enum_filter,
+    filter_input,
+)
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.api.roles import ADMIN_ONLY, Role
@@ -14,7 +20,7 @@ from crm_graphql.domains.users.models import User
 RoleFilter = enum_filter(Role)
 
 
-@strawberry.input(description="Conditions on users; all given conditions must hold.")
+@filter_input("users")
 class UserFilter(FilterInput):
     model = User
     guarded = {"email": ADMIN_ONLY, "role": ADMIN_ONLY}
@@ -23,15 +29,6 @@ class UserFilter(FilterInput):
     email: StringFilter | None = strawberry.field(default=UNSET, description="E-mail address.")
     role: RoleFilter | None = strawberry.field(default=UNSET, description="Role.")
     is_active: BooleanFilter | None = strawberry.field(default=UNSET, description="Active flag.")
-    and_: list[UserFilter] | None = strawberry.field(
-        default=UNSET, name="and", description="All of these must hold."
-    )
-    or_: list[UserFilter] | None = strawberry.field(
-        default=UNSET, name="or", description="At least one of these must hold."
-    )
-    not_: UserFilter | None = strawberry.field(
-        default=UNSET, name="not", description="This must not hold."
-    )
 
 
 USER_LIST = sortable(
