@@ -36,6 +36,7 @@ from crm_graphql.api import audit
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import Entity, entity_of_type
 from crm_graphql.api.json import plain
+from crm_graphql.api.mutations.changes import Changed, changed
 from crm_graphql.api.mutations.inputs import changed_fields, given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.api.mutations.transaction import Outcome, run_mutation, update_versioned
@@ -163,15 +164,28 @@ class Writes:
         problems.require_change(entity.name, fields, is_owner=problems.owns(owner), path=path)
 
     async def record(
-        self, problems: Problems, verb: str, pk: Any, changes: Mapping[str, Any] | None = None
+        self,
+        problems: Problems,
+        verb: str,
+        pk: Any,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        before: Any = None,
+        after: Any = None,
     ) -> None:
-        """The audit event of a change, in its transaction."""
+        """The audit event of a change, and the announcement to the change hooks
+        (:mod:`.changes`), in its transaction; ``before`` and ``after`` are the row
+        before and after the change."""
+        diff = {name: plain(value) for name, value in (changes or {}).items()}
         await audit.record(
             f"{self.action}.{verb}",
             audit.meta_from(problems.info.context),
             entity_type=self.entity.name,
             entity_id=pk,
-            changes={name: plain(value) for name, value in (changes or {}).items()},
+            changes=diff,
+        )
+        await changed(
+            Changed(self.entity, verb, pk, before, after, diff, actor_id=problems.caller_id)
         )
 
     @asynccontextmanager
@@ -277,7 +291,7 @@ class Writes:
             row = await entity.model.create(**values)
         if after is not None:
             await after(change, row, values)
-        await self.record(problems, "create", row.pk, {**values, **change.audit})
+        await self.record(problems, "create", row.pk, {**values, **change.audit}, after=row)
         return row
 
     async def update(
@@ -301,8 +315,11 @@ class Writes:
                 await update_versioned(problems, self.entity.model, row.pk, input.version, values)
             if after is not None:
                 await after(change, row, values)
-            await self.record(problems, "update", row.pk, {**values, **change.audit})
-            return await self.reload(row.pk)
+            saved = await self.reload(row.pk)
+            await self.record(
+                problems, "update", row.pk, {**values, **change.audit}, before=row, after=saved
+            )
+            return saved
 
         return self.respond(await run_mutation(info, info.field_name, work))
 
@@ -332,15 +349,16 @@ class Writes:
             if entity.deleted_flag is not None:
                 flag = {entity.deleted_flag: datetime.now(UTC)}
                 await update_versioned(problems, entity.model, row.pk, row.version, flag)
-                await self.record(problems, "delete", row.pk, changes)
-                return await self.reload(row.pk)
+                saved = await self.reload(row.pk)
+                await self.record(problems, "delete", row.pk, changes, before=row, after=saved)
+                return saved
             try:
                 await row.delete()
             except IntegrityError:
                 if in_use is None:
                     raise
                 problems.fail(change.path, in_use, UserErrorCode.IN_USE)
-            await self.record(problems, "delete", row.pk, changes)
+            await self.record(problems, "delete", row.pk, changes, before=row)
             return row
 
         return self.respond(await run_mutation(info, info.field_name, work))
@@ -354,8 +372,9 @@ class Writes:
             row = await self.find(problems, global_id, hidden=True)
             await self.require(problems, row, EVERY_FIELD, ["id"])
             await update_versioned(problems, self.entity.model, row.pk, row.version, {flag: None})
-            await self.record(problems, "restore", row.pk)
-            return await self.reload(row.pk)
+            saved = await self.reload(row.pk)
+            await self.record(problems, "restore", row.pk, before=row, after=saved)
+            return saved
 
         return self.respond(await run_mutation(info, info.field_name, work))
 
@@ -387,7 +406,10 @@ class Writes:
                 await update_versioned(problems, self.entity.model, row.pk, version, values)
             if after is not None:
                 await after(change, row, values)
-            await self.record(problems, verb, row.pk, {**change.audit, **values})
-            return await self.reload(row.pk)
+            saved = await self.reload(row.pk)
+            await self.record(
+                problems, verb, row.pk, {**change.audit, **values}, before=row, after=saved
+            )
+            return saved
 
         return self.respond(await run_mutation(info, info.field_name, run))

@@ -177,13 +177,16 @@ class OrderMutations:
                 # Removed by a concurrent request while this one waited for the lock.
                 problems.fail(["itemId"], "No such order item.", UserErrorCode.NOT_FOUND)
             await services.retotal(problems, order)
+            saved = await ORDER.reload(order.pk)
             await ORDER.record(
                 problems,
                 "remove_item",
                 order.pk,
                 {"item_id": item.pk, "product_id": item.product_id, "quantity": item.quantity},
+                before=order,
+                after=saved,
             )
-            return await ORDER.reload(order.pk)
+            return saved
 
         return await ORDER.transaction(info, work)
 
