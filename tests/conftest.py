@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -23,6 +24,7 @@ from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.auth.services import issue_session
 from crm_graphql.domains.users.models import Role
 from crm_graphql.settings import Settings, load_settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_user
 from tests.helpers import GraphQLClient
 
@@ -188,3 +190,28 @@ def gql_as(db: Backend, client_factory: ClientFactory) -> Callable[..., Awaitabl
 async def gql(gql_as: Callable[..., Awaitable[GraphQLClient]]) -> GraphQLClient:
     """A GraphQL client signed in as an ADMIN (who may read everything)."""
     return await gql_as(Role.ADMIN)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system Chromium; skips the test where it or the playwright package is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Any]:
+    """A headless Chromium (see ``tests/browser.py``), one per test module: each test
+    opens its own browser context (``open_page``), which shares nothing with others."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
