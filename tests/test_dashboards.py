@@ -188,6 +188,26 @@ async def test_dashboards_page_loads_only_pinned_files_of_this_server(tmp_path: 
         assert "MIT License" in licence.text
 
 
+async def test_dashboards_without_graphiql_are_served_without_links_to_it(tmp_path: Path) -> None:
+    app = create_app(
+        load_settings(
+            database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}",
+            jwt_secret=JWT_SECRET,
+            graphiql=False,
+        )
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://crm.test"
+    ) as http:
+        page = await http.get("/dashboards")
+        assert page.status_code == 200
+        # The page's script leaves out "Open in GraphiQL" when it reads this.
+        assert 'data-graphiql="off"' in page.text
+        assert 'href="/graphql"' not in page.text
+        assert (await http.get("/static/dashboards/chart.umd.min.js")).status_code == 200
+        assert (await http.get("/graphql", headers={"Accept": "text/html"})).status_code == 404
+
+
 # --- in a real browser ------------------------------------------------------------
 
 
