@@ -72,6 +72,12 @@ SETTLED = """() => {
   return cards.length > 0 && cards.every(card => card.dataset.state !== 'loading')
     && document.getElementById('dash-updated').dataset.at;
 }"""
+FOCUSED = """() => {
+  const focused = document.activeElement;
+  const card = focused.closest('.dash-card');
+  const name = focused.id || focused.className || focused.tagName;
+  return (card ? card.dataset.chart + ': ' : '') + name;
+}"""
 # Variables and headers editors share one pane; the tab shown is the one not hidden.
 VARIABLES_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
 
@@ -451,17 +457,12 @@ async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboa
     reached = []
     for _ in range(60):
         await page.keyboard.press("Tab")
-        reached.append(
-            await page.evaluate(
-                "() => { const e = document.activeElement;"
-                " return (e.closest('.dash-card') || {dataset: {}}).dataset.chart + ' '"
-                " + e.tagName + ' ' + (e.id || e.className); }"
-            )
-        )
-    cards = await _cards(page)
-    for name in cards:
-        assert f"{name} A dash-graphiql" in reached, (name, reached)
-    assert "undefined BUTTON dash-refresh-now" in reached
+        reached.append(await page.evaluate(FOCUSED))
+    assert "dash-refresh-now" in reached
+    for name, card in (await _cards(page)).items():
+        assert f"{name}: dash-graphiql" in reached, (name, reached)
+        if card["datasets"] is not None:
+            assert f"{name}: SUMMARY" in reached, (name, reached)
     await page.focus("#dash-card-revenue summary")
     await page.keyboard.press("Enter")
     table = page.locator("#dash-card-revenue details table")
