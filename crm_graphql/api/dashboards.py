@@ -18,8 +18,9 @@ from crm_graphql.api.pages import Asset, Page, content_security_policy
 #: Folder of the dashboards' assets, inside ``crm_graphql/static``.
 ASSET_FOLDER = "dashboards"
 
-# Chart.js first (it defines the global `Chart`); then the declarations, the drawing
-# and the page, each using the ones before it through the `CRM` global.
+# Chart.js first (it defines the global `Chart`); then formatting, the declarations,
+# what to draw, the cards and the page, each using the ones before it through the
+# `CRM` global.
 SCRIPTS = (
     Asset(
         ASSET_FOLDER,
@@ -28,7 +29,8 @@ SCRIPTS = (
     ),
     Asset(ASSET_FOLDER, "format.js"),
     Asset(ASSET_FOLDER, "charts.js"),
-    Asset(ASSET_FOLDER, "render.js"),
+    Asset(ASSET_FOLDER, "series.js"),
+    Asset(ASSET_FOLDER, "card.js"),
     Asset(ASSET_FOLDER, "dashboards.js"),
 )
 STYLESHEETS = (Asset(ASSET_FOLDER, "dashboards.css"),)
