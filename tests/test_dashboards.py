@@ -266,6 +266,7 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     drawn = cards["interactions"]["rendered"]["series"]
     assert set(drawn) == {group["channel"].replace("_", " ").capitalize() for group in groups}
     assert sum(sum(values) for values in drawn.values()) == sum(g["count"] for g in groups)
+    assert cards["interactions"]["rendered"]["cut"] is False  # every group is drawn
 
     top = answers["top-customers"]["topCustomers"]
     assert cards["top-customers"]["rendered"]["series"]["Last name"] == [

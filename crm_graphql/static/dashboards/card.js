@@ -229,12 +229,15 @@
         } else {
           showChart(rows, forbidden, currency, rendered);
         }
-        root.dataset.rendered = JSON.stringify(rendered);
         shownAt = at;
         const refused = !rows || rendered.hidden.length > 0 ||
           Object.values(rendered.kpis).includes(HIDDEN);
-        setState(rows ? "ready" : "forbidden", "Updated at " + format.time(at) +
-          (refused ? ". Some values are hidden for your role." : "."), false);
+        const cut = !!(spec.more && answer && get(answer, spec.more));
+        rendered.cut = cut;
+        root.dataset.rendered = JSON.stringify(rendered);
+        setState(rows ? "ready" : "forbidden", "Updated at " + format.time(at) + "." +
+          (refused ? " Some values are hidden for your role." : "") +
+          (cut ? " More groups exist than are shown: shorten the period." : ""), cut);
       },
 
       /* A refresh failed: the last data stays, and the card says since when. */

@@ -16,6 +16,8 @@
  *   currency   where the money of the answer is in: a path ("revenue.currency") or
  *              (data, variables) => currency
  *   kpis       figures above the chart: [{label, path, format}]
+ *   more       path of a `hasMore` of the answer: when true, the card says that more
+ *              groups exist than are drawn
  *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, stacked, horizontal,
  *               series: [{label, value, format, type}]}: one point per row at `rows`,
  *              labelled by its `x` field; `pivot` makes one series per value of that
@@ -232,6 +234,7 @@
   }
 }`,
       variables: (c) => ({ since: c.since, until: c.until, timeZone: c.timeZone }),
+      more: "interactionStats.hasMore",
       chart: {
         type: "bar",
         stacked: true,
