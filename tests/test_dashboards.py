@@ -1,28 +1,23 @@
 """The dashboards page: every chart drawn from the demo data, in a real browser.
 
-The server is the real one (``crm-graphql serve --demo`` in a subprocess) on a SQLite
-file and, when ``CRM_TEST_MYSQL_URL`` is set, on MySQL/MariaDB too. The browser is the
-system Chromium driven by Playwright with every request to another host aborted
+The server is the real one (``crm-graphql serve --demo`` in a subprocess, shared with
+the GraphiQL tests): what the charts show is checked on a SQLite file and, when
+``CRM_TEST_MYSQL_URL`` is set, on MySQL/MariaDB too; the page's own behaviour (links,
+failed refreshes, signing out, layout, keyboard) once. The browser is the system
+Chromium driven by Playwright with every request to another host aborted
 (``tests/browser.py``); it checks what the charts hold (their ``data-rendered``
 attribute and the Chart.js instances), not only that a canvas is there.
 
-``CRM_DASHBOARDS_SCREENSHOTS=docs pytest tests/test_dashboards.py -k sqlite`` also
-saves the screenshots shown in the README (``docs/dashboards.png``,
-``docs/dashboards-phone.png``).
-"""
+``CRM_DASHBOARDS_SCREENSHOTS=docs pytest tests/test_dashboards.py`` also saves the
+screenshots shown in the README (``docs/dashboards.png``, ``docs/dashboards-phone.png``)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -39,8 +34,8 @@ from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
 from crm_graphql.domains.users.models import Role
 from crm_graphql.settings import load_settings
 from tests.browser import BrowserPage, open_page, sign_in, storage
-from tests.conftest import BACKENDS, MYSQL_URL, _mysql_admin, mysql_database_url
-from tests.server import DemoServer, running_server
+from tests.conftest import BACKENDS, DemoServers
+from tests.server import DemoServer
 
 JWT_SECRET = "dashboards-test-only-jwt-secret-0123456789-abcdef"
 HIDDEN = "Hidden for your role (FORBIDDEN)"
@@ -83,32 +78,18 @@ VARIABLES_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMir
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-async def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[DemoServer]:
-    """``crm-graphql serve --demo`` on a free port of 127.0.0.1: demo data and users,
-    on a SQLite file or on a new MySQL database (migrated first, as operators do)."""
-    workdir = tmp_path_factory.mktemp(f"dashboards-{request.param}")
-    env = {"CRM_WORKERS": "1", "CRM_JWT_SECRET": JWT_SECRET}
-    database = None
-    if request.param == "mysql":
-        assert MYSQL_URL
-        database = f"crm_dash_{uuid.uuid4().hex[:12]}"
-        await _mysql_admin(MYSQL_URL, f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
-        env["CRM_DATABASE_URL"] = mysql_database_url(database)
-        await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-c", "from crm_graphql.cli import main; main()", "migrate"],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-    try:
-        with running_server(workdir, "--demo", **env) as base_url:
-            yield DemoServer(base_url)
-    finally:
-        if database:
-            await _mysql_admin(MYSQL_URL, f"DROP DATABASE IF EXISTS {database}")
+async def server(request: pytest.FixtureRequest, demo_servers: DemoServers) -> DemoServer:
+    """``crm-graphql serve --demo`` on a SQLite file, and on MySQL when it is configured:
+    for the tests of what the charts show, which the database computes."""
+    return await demo_servers.get(request.param)
+
+
+@pytest.fixture(scope="module")
+async def page_server(demo_servers: DemoServers) -> DemoServer:
+    """The demo server on SQLite, for the tests of the page's own behaviour (links,
+    refresh failures, signing out, layout, keyboard): the database that answers does
+    not change it, so these run once, which keeps the browser tests short."""
+    return await demo_servers.get("sqlite")
 
 
 async def _open_dashboards(
@@ -290,9 +271,9 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
 
 
 async def test_open_in_graphiql_shows_the_chart_query_and_variables_in_a_new_tab(
-    server: DemoServer, browser: Any
+    page_server: DemoServer, browser: Any
 ) -> None:
-    recorded = await _open_dashboards(browser, server, Role.MANAGER)
+    recorded = await _open_dashboards(browser, page_server, Role.MANAGER)
     page = recorded.page
     card = (await _cards(page))["revenue"]
     declared = await page.evaluate(
@@ -395,9 +376,9 @@ async def test_auto_refresh_after_a_change_shows_the_new_number(
 
 
 async def test_a_failed_refresh_keeps_the_last_data_and_says_so(
-    server: DemoServer, browser: Any
+    page_server: DemoServer, browser: Any
 ) -> None:
-    recorded = await _open_dashboards(browser, server, Role.MANAGER, refresh="0")
+    recorded = await _open_dashboards(browser, page_server, Role.MANAGER, refresh="0")
     page = recorded.page
     before = await _cards(page)
 
@@ -420,9 +401,9 @@ async def test_a_failed_refresh_keeps_the_last_data_and_says_so(
 
 
 async def test_signing_out_of_the_dashboards_ends_the_session_and_removes_the_charts(
-    server: DemoServer, browser: Any
+    page_server: DemoServer, browser: Any
 ) -> None:
-    recorded = await _open_dashboards(browser, server, Role.MANAGER)
+    recorded = await _open_dashboards(browser, page_server, Role.MANAGER)
     page = recorded.page
     session = await page.evaluate("() => JSON.parse(sessionStorage.getItem('crm:session'))")
     async with page.expect_response(lambda r: "SignOut" in (r.request.post_data or "")):
@@ -430,15 +411,15 @@ async def test_signing_out_of_the_dashboards_ends_the_session_and_removes_the_ch
     await page.locator("#dash-signed-out").wait_for()
     assert await page.locator(".dash-card").count() == 0
     assert session["token"] not in await storage(page, "sessionStorage")
-    refused = server.query("{ me { role } }", session["token"])
+    refused = page_server.query("{ me { role } }", session["token"])
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     recorded.assert_stayed_on_this_server()
 
 
 async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboard(
-    server: DemoServer, browser: Any, tmp_path: Path
+    page_server: DemoServer, browser: Any, tmp_path: Path
 ) -> None:
-    recorded = await _open_dashboards(browser, server, Role.MANAGER, viewport=PHONE)
+    recorded = await _open_dashboards(browser, page_server, Role.MANAGER, viewport=PHONE)
     page = recorded.page
     layout = """() => ({
       overflow: document.documentElement.scrollWidth - window.innerWidth,

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,8 @@ from crm_graphql.api.graphiql import GRAPHIQL_PAGE
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
 from crm_graphql.domains.users.models import Role
 from tests.browser import BrowserPage, open_page, sign_in, storage
+from tests.conftest import DemoServers
 from tests.server import DemoServer as Server
-from tests.server import running_server
 
 USERS_QUERY = "{ users(first: 1) { totalCount } }"
 # Customer e-mail addresses are personal data, which ANALYST may not read.
@@ -40,7 +39,6 @@ CUSTOMERS_QUERY = """{
     }
   }
 }"""
-JWT_SECRET = "graphiql-test-only-jwt-secret-0123456789-abcdef"
 ANALYST_EMAIL = demo_email(Role.ANALYST)
 # Variables and headers editors share one pane; the tab shown is the one not hidden.
 HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
@@ -49,12 +47,9 @@ ASSET_REF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]*)"[^>]*>'
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+async def server(demo_servers: DemoServers) -> Server:
     """``crm-graphql serve --demo`` on a free port of 127.0.0.1: demo data and users."""
-    workdir = tmp_path_factory.mktemp("graphiql-server")
-    env = {"CRM_WORKERS": "1", "CRM_GRAPHIQL": "true", "CRM_PUBLIC_INTROSPECTION": "true"}
-    with running_server(workdir, "--demo", CRM_JWT_SECRET=JWT_SECRET, **env) as base_url:
-        yield Server(base_url)
+    return await demo_servers.get("sqlite")
 
 
 def _sri(content: bytes) -> str:
