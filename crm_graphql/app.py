@@ -13,12 +13,13 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from crm_graphql.api.aggregation.cache import close_view_cache
+from crm_graphql.api.dashboards import dashboards_page
 from crm_graphql.api.endpoint import CrmGraphQL
-from crm_graphql.api.graphiql import graphiql_routes
 from crm_graphql.api.observability import metrics
 from crm_graphql.api.observability.health import healthz, readyz
 from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
+from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
 from crm_graphql.modules import database_config
 from crm_graphql.schema import build_schema
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
-        *graphiql_routes(settings),
+        # The dashboards page, and the assets of the browser pages (GraphiQL's too).
+        Route("/dashboards", dashboards_page, methods=["GET"]),
+        static_mount(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

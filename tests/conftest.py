@@ -3,12 +3,16 @@ set), migrated with the project's own migrations, and the real app over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -23,8 +27,10 @@ from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.auth.services import issue_session
 from crm_graphql.modules import database_config
 from crm_graphql.settings import Settings, load_settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_user
 from tests.helpers import GraphQLClient
+from tests.server import DemoServer, running_server
 
 MYSQL_URL = os.environ.get("CRM_TEST_MYSQL_URL")
 
@@ -188,3 +194,87 @@ def gql_as(db: Backend, client_factory: ClientFactory) -> Callable[..., Awaitabl
 async def gql(gql_as: Callable[..., Awaitable[GraphQLClient]]) -> GraphQLClient:
     """A GraphQL client signed in as an ADMIN (who may read everything)."""
     return await gql_as(Role.ADMIN)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system Chromium; skips the test where it or the playwright package is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: Path) -> AsyncIterator[Any]:
+    """A headless Chromium (see ``tests/browser.py``), one per test module: each test
+    opens its own browser context (``open_page``), which shares nothing with others."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+class DemoServers:
+    """``crm-graphql serve --demo`` servers, one per backend, each started when a test
+    first asks for it and shared by the test modules that drive pages (the demo data
+    takes seconds to make); all stop at the end of the session. On MySQL the server gets
+    a new database, migrated first as operators do, and dropped afterwards."""
+
+    #: The JWT secret of the demo servers (tests may sign in over HTTP as demo users).
+    JWT_SECRET = "demo-server-test-only-jwt-secret-0123456789-abcdef"
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp_path_factory = tmp_path_factory
+        self._servers: dict[str, DemoServer] = {}
+        self._stack = ExitStack()
+        self._databases: list[str] = []
+
+    async def get(self, backend: str) -> DemoServer:
+        """The running demo server on ``backend`` ("sqlite" or "mysql")."""
+        if backend not in self._servers:
+            workdir = self._tmp_path_factory.mktemp(f"demo-server-{backend}")
+            env = {
+                "CRM_WORKERS": "1",
+                "CRM_JWT_SECRET": self.JWT_SECRET,
+                "CRM_GRAPHIQL": "true",
+                "CRM_PUBLIC_INTROSPECTION": "true",
+            }
+            if backend == "mysql":
+                assert MYSQL_URL
+                database = f"crm_demo_{uuid.uuid4().hex[:12]}"
+                await _mysql_admin(MYSQL_URL, f"CREATE DATABASE {database} CHARACTER SET utf8mb4")
+                self._databases.append(database)
+                env["CRM_DATABASE_URL"] = mysql_database_url(database)
+                await asyncio.to_thread(
+                    subprocess.run,
+                    [sys.executable, "-c", "from crm_graphql.cli import main; main()", "migrate"],
+                    env={**os.environ, **env},
+                    check=True,
+                    capture_output=True,
+                )
+            url = self._stack.enter_context(running_server(workdir, "--demo", **env))
+            self._servers[backend] = DemoServer(url)
+        return self._servers[backend]
+
+    async def close(self) -> None:
+        """Stop the servers and drop their MySQL databases."""
+        self._stack.close()
+        for database in self._databases:
+            await _mysql_admin(MYSQL_URL or "", f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.fixture(scope="session")
+async def demo_servers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DemoServers]:
+    """The session's demo servers: ``await demo_servers.get("sqlite")``."""
+    servers = DemoServers(tmp_path_factory)
+    try:
+        yield servers
+    finally:
+        await servers.close()

@@ -9,9 +9,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from crm_graphql.api.roles import Role
+from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
 
 SERVER_START_SECONDS = 90
 
@@ -67,3 +72,32 @@ def running_server(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    """A running ``crm-graphql serve --demo``, with its demo users."""
+
+    url: str
+
+    def sign_in(self, role: Role) -> str:
+        """An access token of the demo user of ``role``, from ``login`` over HTTP."""
+        response = httpx.post(
+            f"{self.url}/graphql",
+            json={
+                "query": "mutation ($email: String!, $password: String!) {"
+                " login(email: $email, password: $password) { accessToken } }",
+                "variables": {"email": demo_email(role), "password": DEMO_PASSWORD},
+            },
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        return body["data"]["login"]["accessToken"]
+
+    def query(
+        self, query: str, token: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The response body of ``query`` (with ``variables``) sent with ``token``."""
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"query": query, "variables": variables or {}}
+        return httpx.post(f"{self.url}/graphql", json=body, headers=headers).json()

@@ -16,35 +16,19 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from crm_graphql.api.graphiql import SCRIPTS, STYLESHEETS
+from crm_graphql.api.graphiql import GRAPHIQL_PAGE
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
-from tests.server import running_server
+from tests.browser import BrowserPage, open_page, sign_in, storage
+from tests.conftest import DemoServers
+from tests.server import DemoServer as Server
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless and quiet: no first-run pages, no background traffic of the browser's own
-# (updates, sync) that would muddle the check that the page reaches no other host.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
-UI_TIMEOUT_MS = 20_000
 USERS_QUERY = "{ users(first: 1) { totalCount } }"
 # Customer e-mail addresses are personal data, which ANALYST may not read.
 CUSTOMERS_QUERY = """{
@@ -55,7 +39,6 @@ CUSTOMERS_QUERY = """{
     }
   }
 }"""
-JWT_SECRET = "graphiql-test-only-jwt-secret-0123456789-abcdef"
 ANALYST_EMAIL = demo_email(Role.ANALYST)
 # Variables and headers editors share one pane; the tab shown is the one not hidden.
 HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
@@ -63,39 +46,10 @@ HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
 ASSET_REF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]*)"[^>]*>')
 
 
-@dataclass(frozen=True)
-class Server:
-    """A running ``crm-graphql serve --demo``."""
-
-    url: str
-
-    def sign_in(self, role: Role) -> str:
-        """An access token of the demo user of ``role``, from ``login`` over HTTP."""
-        response = httpx.post(
-            f"{self.url}/graphql",
-            json={
-                "query": "mutation ($email: String!, $password: String!) {"
-                " login(email: $email, password: $password) { accessToken } }",
-                "variables": {"email": demo_email(role), "password": DEMO_PASSWORD},
-            },
-        )
-        body = response.json()
-        assert not body.get("errors"), body
-        return body["data"]["login"]["accessToken"]
-
-    def query(self, query: str, token: str) -> dict[str, Any]:
-        """The response body of ``query`` sent with ``token``."""
-        headers = {"Authorization": f"Bearer {token}"}
-        return httpx.post(f"{self.url}/graphql", json={"query": query}, headers=headers).json()
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+async def server(demo_servers: DemoServers) -> Server:
     """``crm-graphql serve --demo`` on a free port of 127.0.0.1: demo data and users."""
-    workdir = tmp_path_factory.mktemp("graphiql-server")
-    env = {"CRM_WORKERS": "1", "CRM_GRAPHIQL": "true", "CRM_PUBLIC_INTROSPECTION": "true"}
-    with running_server(workdir, "--demo", CRM_JWT_SECRET=JWT_SECRET, **env) as base_url:
-        yield Server(base_url)
+    return await demo_servers.get("sqlite")
 
 
 def _sri(content: bytes) -> str:
@@ -109,7 +63,7 @@ def test_graphiql_page_loads_every_asset_from_this_server(server: Server) -> Non
     assert "http" not in page.headers["content-security-policy"]
 
     urls = [url for url in ASSET_REF.findall(page.text) if not url.startswith("data:")]
-    assert len(urls) == len(SCRIPTS) + len(STYLESHEETS), urls
+    assert len(urls) == len(GRAPHIQL_PAGE.assets), urls
     assert all(url.startswith("/static/") for url in urls), urls
     assert "http://" not in page.text
     assert "https://" not in page.text
@@ -144,79 +98,10 @@ def test_graphql_get_with_a_query_parameter_runs_the_query(server: Server) -> No
 # --- in a real browser ------------------------------------------------------------
 
 
-@dataclass
-class BrowserPage:
-    """A Playwright page, the requests it tried to send elsewhere, and its errors."""
-
-    page: Any
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    async def only_this_machine(self, route: Any) -> None:
-        """Playwright route handler: requests to another host are aborted and noted."""
-        host = urlsplit(route.request.url).hostname
-        if host in LOCAL_HOSTS:
-            await route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            await route.abort()
-
-    def record_websocket(self, websocket: Any) -> None:
-        """Playwright ``websocket`` handler (those are not routed): any is noted."""
-        if urlsplit(websocket.url).hostname not in LOCAL_HOSTS:
-            self.blocked.append(websocket.url)
-
-    def record_console(self, message: Any) -> None:
-        """Playwright ``console`` handler: errors include Content-Security-Policy refusals."""
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def record_page_error(self, error: Any) -> None:
-        """Playwright ``pageerror`` handler: uncaught exceptions of the page's scripts."""
-        self.errors.append(str(error))
-
-    def assert_stayed_on_this_server(self) -> None:
-        """Nothing tried to reach another host, and nothing (a CSP refusal, say) went wrong."""
-        assert self.blocked == []
-        assert self.errors == []
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """The system Chromium; skips the test where it or the playwright package is missing."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Any]:
-    """A headless Chromium."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
 async def _open_graphiql(browser: Any, server: Server) -> BrowserPage:
     """A new browser session (context) showing GraphiQL, once it has rendered."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 760})
-    page = await context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    recorded = BrowserPage(page)
-    await context.route("**/*", recorded.only_this_machine)
-    page.on("websocket", recorded.record_websocket)
-    page.on("console", recorded.record_console)
-    page.on("pageerror", recorded.record_page_error)
-    await page.goto(f"{server.url}/graphql")
-    await _wait_until_rendered(page)
+    recorded = await open_page(browser, f"{server.url}/graphql")
+    await _wait_until_rendered(recorded.page)
     return recorded
 
 
@@ -258,22 +143,11 @@ def _sends(request: Any, query: str) -> bool:
     return json.loads(request.post_data).get("query") == query
 
 
-async def _sign_in(page: Any, email: str, password: str) -> None:
-    await page.fill("#crm-email", email)
-    await page.fill("#crm-password", password)
-    await page.click("#crm-sign-in")
-
-
-async def _storage(page: Any, kind: str) -> str:
-    """Everything in the page's localStorage or sessionStorage, keys and values."""
-    return await page.evaluate(f"() => JSON.stringify(Object.entries({kind}))")
-
-
 async def test_analyst_signs_in_on_the_page_and_sees_which_fields_are_forbidden(
     server: Server, browser_page: BrowserPage, tmp_path: Path
 ) -> None:
     page = browser_page.page
-    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    await sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
     status = page.locator("#crm-session-status")
     await status.filter(has_text=f"Signed in as {ANALYST_EMAIL} (ANALYST)").wait_for()
     assert await page.input_value("#crm-password") == ""
@@ -290,8 +164,8 @@ async def test_analyst_signs_in_on_the_page_and_sees_which_fields_are_forbidden(
     assert "Customer.email" in result
 
     # The token lives in this tab's session storage only, never in local storage.
-    assert token in await _storage(page, "sessionStorage")
-    local = await _storage(page, "localStorage")
+    assert token in await storage(page, "sessionStorage")
+    local = await storage(page, "localStorage")
     assert token not in local
     assert "Bearer" not in local
     browser_page.assert_stayed_on_this_server()
@@ -307,10 +181,10 @@ async def test_wrong_password_on_the_page_shows_the_refusal_and_keeps_no_token(
     browser_page: BrowserPage,
 ) -> None:
     page = browser_page.page
-    await _sign_in(page, ANALYST_EMAIL, "not-the-password")
+    await sign_in(page, ANALYST_EMAIL, "not-the-password")
     await page.locator("#crm-session-status").filter(has_text="INVALID_CREDENTIALS").wait_for()
     assert await page.is_visible("#crm-sign-in")
-    assert "accessToken" not in await _storage(page, "sessionStorage")
+    assert "accessToken" not in await storage(page, "sessionStorage")
     browser_page.assert_stayed_on_this_server()
 
 
@@ -318,7 +192,7 @@ async def test_sign_in_lasts_for_the_tab_across_reloads_but_not_into_a_new_sessi
     server: Server, browser: Any, browser_page: BrowserPage
 ) -> None:
     page = browser_page.page
-    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    await sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
     await page.locator("#crm-session-status").filter(has_text="Signed in as").wait_for()
     await page.reload()
     await _wait_until_rendered(page)
@@ -340,17 +214,15 @@ async def test_sign_out_forgets_the_token_and_ends_the_session(
     server: Server, browser_page: BrowserPage
 ) -> None:
     page = browser_page.page
-    await _sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
+    await sign_in(page, ANALYST_EMAIL, DEMO_PASSWORD)
     await page.locator("#crm-sign-out").wait_for()
-    token = json.loads(await page.evaluate("() => sessionStorage.getItem('crm-graphiql:session')"))[
-        "token"
-    ]
+    token = json.loads(await page.evaluate("() => sessionStorage.getItem('crm:session')"))["token"]
     async with page.expect_response(
         lambda response: "SignOut" in (response.request.post_data or "")
     ):
         await page.click("#crm-sign-out")
     await page.locator("#crm-session-status").filter(has_text="Not signed in").wait_for()
-    assert token not in await _storage(page, "sessionStorage")
+    assert token not in await storage(page, "sessionStorage")
     # The server ended the session too: the old token no longer works.
     refused = server.query("{ me { role } }", token)
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -372,7 +244,7 @@ async def test_graphiql_runs_a_query_with_an_authorization_header_typed_in(
     await page.wait_for_function(
         "() => (sessionStorage.getItem('graphiql:headers') || '').includes('Authorization')"
     )
-    assert token not in await _storage(page, "localStorage")
+    assert token not in await storage(page, "localStorage")
     browser_page.assert_stayed_on_this_server()
 
 

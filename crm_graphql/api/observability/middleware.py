@@ -15,7 +15,7 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 
 #: Paths that are their own ``route`` label; anything else is ``/static`` or ``other``
 #: (paths come from clients: each distinct one must not become a time series).
-ROUTES = frozenset({"/graphql", "/health", "/healthz", "/readyz", "/metrics"})
+ROUTES = frozenset({"/graphql", "/dashboards", "/health", "/healthz", "/readyz", "/metrics"})
 
 
 def route_label(scope: Scope) -> str:
