@@ -18,7 +18,12 @@ MODEL_MODULES = [
     "crm_graphql.domains.auth.models",
     "crm_graphql.domains.audit.models",
     "crm_graphql.db.idempotency",
+    "crm_graphql.events.models",
 ]
+
+#: Every module that declares event subscribers (``domains/<d>/tasks.py``); the server
+#: (without a broker) and ``crm-graphql worker`` import them.
+SUBSCRIBER_MODULES: list[str] = []
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"
 
