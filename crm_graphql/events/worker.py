@@ -83,6 +83,17 @@ async def _consume(broker, settings: Settings, concurrency: int, stop: asyncio.E
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
             pause = min(pause * 2, BROKER_RETRY_MAX_SECONDS)
+            await _redeclare(broker)
+
+
+async def _redeclare(broker) -> None:  # type: ignore[no-untyped-def]
+    """A Redis that restarted without its data lost the stream's consumer group: create
+    it again (RabbitMQ's client reconnects and declares its queues by itself)."""
+    from taskiq_redis import RedisStreamBroker
+
+    if isinstance(broker, RedisStreamBroker):
+        with contextlib.suppress(Exception):
+            await broker.startup()
 
 
 async def run_worker(
