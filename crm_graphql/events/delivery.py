@@ -26,7 +26,7 @@ from tortoise.transactions import in_transaction
 
 from crm_graphql.events.models import DeliveryState
 from crm_graphql.events.outbox import CONNECTION
-from crm_graphql.events.sql import db_time, from_db_time, load_json, sql, utcnow
+from crm_graphql.events.sql import db_time, from_db_time, is_mysql, load_json, sql, utcnow
 from crm_graphql.events.subscribers import Event, PermanentFailure, Subscriber, get_subscriber
 from crm_graphql.settings import Settings
 
@@ -134,33 +134,47 @@ async def run_delivery(event_id: int, subscriber_name: str, settings: Settings) 
 
 
 async def _run_in_transaction(event_id: int, subscriber: Subscriber, policy: Policy) -> Outcome:
+    started = utcnow()
     async with in_transaction(CONNECTION) as connection:
-        now = utcnow()
-        # Locks the row (MySQL) or takes the write lock (SQLite) before anything else:
-        # a concurrent attempt waits here, then finds the row finished.
-        claimed, _ = await connection.execute_query(
-            sql(
-                connection,
-                "UPDATE event_delivery SET started_at = %s "
-                "WHERE event_id = %s AND subscriber = %s AND due_at IS NOT NULL",
-            ),
-            [db_time(connection, now), event_id, subscriber.name],
-        )
-        if not claimed:
-            return Outcome.SKIPPED
-        _, rows = await connection.execute_query(
-            sql(connection, _SELECT), [event_id, subscriber.name]
-        )
+        # Lock the delivery row before anything else: a concurrent attempt waits here,
+        # then finds the row finished (due_at is NULL).
+        if is_mysql(connection):
+            # One statement locks and reads (it also locks the event row, which only
+            # the purge of old events ever writes).
+            _, rows = await connection.execute_query(
+                _SELECT + " AND d.due_at IS NOT NULL FOR UPDATE", [event_id, subscriber.name]
+            )
+            if not rows:
+                return Outcome.SKIPPED
+        else:
+            # SQLite: a write first takes the database's write lock (a read first could
+            # not be followed by a write once another process wrote).
+            claimed, _ = await connection.execute_query(
+                "UPDATE event_delivery SET started_at = started_at "
+                "WHERE event_id = ? AND subscriber = ? AND due_at IS NOT NULL",
+                [event_id, subscriber.name],
+            )
+            if not claimed:
+                return Outcome.SKIPPED
+            _, rows = await connection.execute_query(
+                sql(connection, _SELECT), [event_id, subscriber.name]
+            )
         event = _event(rows[0])
         await asyncio.wait_for(subscriber.handler(event), policy.timeout_seconds)
         await connection.execute_query(
             sql(
                 connection,
-                "UPDATE event_delivery SET state = %s, due_at = NULL, finished_at = %s, "
-                "last_error = NULL, attempts = attempts + 1 "
+                "UPDATE event_delivery SET state = %s, due_at = NULL, started_at = %s, "
+                "finished_at = %s, last_error = NULL, attempts = attempts + 1 "
                 "WHERE event_id = %s AND subscriber = %s",
             ),
-            [DeliveryState.DONE.value, db_time(connection, utcnow()), event_id, subscriber.name],
+            [
+                DeliveryState.DONE.value,
+                db_time(connection, started),
+                db_time(connection, utcnow()),
+                event_id,
+                subscriber.name,
+            ],
         )
     return Outcome.DONE
 

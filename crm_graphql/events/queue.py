@@ -1,7 +1,11 @@
 """The job queue: taskiq on Redis Streams (``redis://``) or RabbitMQ (``amqp://``).
 
-One task, ``crm.events.deliver(event_id, subscriber)``, runs one subscriber on one
-event. Messages are acknowledged after the task ran (``when_executed``): a worker killed
+One task, ``crm.events.deliver(deliveries)``, runs subscribers on events: each message
+carries up to ``MESSAGE_DELIVERIES`` (event ID, subscriber) pairs of one relay batch,
+run one after the other, each in its own transaction (fewer, larger messages cost the
+broker and the worker far less per event under load).
+
+Messages are acknowledged after the task ran (``when_executed``): a worker killed
 mid-run leaves its messages unacknowledged, and the broker hands them to another
 consumer (RabbitMQ when the connection drops; Redis when they have been idle for
 ``CRM_EVENTS_REDELIVERY_SECONDS``, claimed with ``XAUTOCLAIM``). Retries are not
@@ -20,12 +24,15 @@ from taskiq import AsyncBroker
 
 from crm_graphql.events.delivery import run_delivery
 from crm_graphql.events.relay import Delivery
+from crm_graphql.events.subscribers import get_subscriber
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql.events")
 
 #: The one task of the queue.
 TASK_NAME = "crm.events.deliver"
+#: Most deliveries one message carries.
+MESSAGE_DELIVERIES = 20
 #: Longest a Redis stream gets (acknowledged entries are trimmed beyond it); an entry
 #: trimmed before it was read is published again when its delivery row becomes due.
 REDIS_STREAM_MAXLEN = 100_000
@@ -76,8 +83,13 @@ def make_broker(settings: Settings) -> AsyncBroker:
             timeout=BROKER_TIMEOUT_SECONDS,
         )
 
-    async def deliver(event_id: int, subscriber: str) -> None:
-        await run_delivery(event_id, subscriber, settings)
+    async def deliver(deliveries: list[tuple[int, str]]) -> None:
+        for event_id, subscriber in deliveries:
+            try:
+                await run_delivery(event_id, subscriber, settings)
+            except Exception:
+                # The database failed: the row stays due and is published again.
+                logger.exception("running %s on event %s failed", subscriber, event_id)
 
     broker.register_task(deliver, task_name=TASK_NAME)
     return broker
@@ -93,11 +105,31 @@ class QueueDispatcher:
         self.task: Any = task
 
     async def publish(self, deliveries: Sequence[Delivery]) -> Sequence[Delivery]:
-        """Publish each delivery; after the first failure the rest are not tried."""
-        for index, (event_id, subscriber) in enumerate(deliveries):
+        """Publish the deliveries in messages of up to ``MESSAGE_DELIVERIES`` (one per
+        message for subscribers with external effects, which may be slow); after the
+        first failure the rest are not tried (and are returned)."""
+        messages = _messages(deliveries)
+        for index, message in enumerate(messages):
             try:
-                await asyncio.wait_for(self.task.kiq(event_id, subscriber), BROKER_TIMEOUT_SECONDS)
+                await asyncio.wait_for(
+                    self.task.kiq([list(delivery) for delivery in message]),
+                    BROKER_TIMEOUT_SECONDS,
+                )
             except Exception as exc:
                 logger.warning("the job queue refused a message, publishing later: %s", exc)
-                return deliveries[index:]
+                return [delivery for rest in messages[index:] for delivery in rest]
         return []
+
+
+def _messages(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
+    quick: list[Delivery] = []
+    messages: list[list[Delivery]] = []
+    for delivery in deliveries:
+        subscriber = get_subscriber(delivery[1])
+        if subscriber is not None and not subscriber.transactional:
+            messages.append([delivery])
+        else:
+            quick.append(delivery)
+    for start in range(0, len(quick), MESSAGE_DELIVERIES):
+        messages.append(quick[start : start + MESSAGE_DELIVERIES])
+    return messages
