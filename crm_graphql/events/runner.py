@@ -33,8 +33,10 @@ from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql.events")
 
-#: Pause after a loop failed (the database is away, say) before it tries again.
+#: Pause after a loop failed (the database is away, say) before it tries again; it
+#: doubles with each failure in a row, up to the maximum.
 ERROR_PAUSE_SECONDS = 1.0
+MAX_ERROR_PAUSE_SECONDS = 30.0
 #: How often finished events older than CRM_EVENTS_RETENTION_DAYS are purged.
 PURGE_INTERVAL_SECONDS = 3600.0
 #: Events purged per statement.
@@ -105,11 +107,13 @@ class EventRunner:
         self._schedule_changed = asyncio.Event()
         self._last_purge = 0.0
         self._stopping = False
+        self._locks_ready = False
+        self._failures: dict[str, int] = {}
 
     async def start(self) -> None:
-        """Create the lock rows and start both loops."""
-        async with in_transaction(CONNECTION) as connection:
-            await ensure_lock_rows(connection, [SCHEDULER_LOCK, RELAY_LOCK, REDELIVERY_LOCK])
+        """Start both loops. Nothing here touches the database: a server starts (and
+        answers its probes) while the database is away or not migrated yet; the loops
+        keep trying."""
         signals.listen_outbox(self._outbox_written)
         signals.listen_schedule(self._schedule_changed)
         self._last_purge = time.monotonic()
@@ -128,16 +132,33 @@ class EventRunner:
         await _finish(self.tasks, self.settings.events_handler_timeout_seconds)
         self.tasks = []
 
+    async def _ensure_lock_rows(self) -> None:
+        if not self._locks_ready:
+            async with in_transaction(CONNECTION) as connection:
+                await ensure_lock_rows(connection, [SCHEDULER_LOCK, RELAY_LOCK, REDELIVERY_LOCK])
+            self._locks_ready = True
+
+    async def _failed(self, what: str, exc: Exception) -> None:
+        """Log a failed pass and pause, longer after each failure in a row."""
+        self._failures[what] = failures = self._failures.get(what, 0) + 1
+        pause = min(ERROR_PAUSE_SECONDS * 2 ** (failures - 1), MAX_ERROR_PAUSE_SECONDS)
+        logger.warning("%s failed (%s), again in %.0f s", what, exc, pause, exc_info=failures == 1)
+        waited = 0.0
+        while waited < pause and not self._stopping:
+            await asyncio.sleep(min(0.2, pause - waited))
+            waited += 0.2
+
     async def _relay_loop(self) -> None:
         settings = self.settings
         while not self._stopping:
             self._outbox_written.clear()
             try:
+                await self._ensure_lock_rows()
                 relayed, deliveries = await relay_pass(settings)
                 await publish(self.dispatcher, deliveries)
-            except Exception:
-                logger.exception("relaying the outbox failed")
-                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+                self._failures.pop("relaying the outbox", None)
+            except Exception as exc:
+                await self._failed("relaying the outbox", exc)
                 continue
             if relayed >= settings.events_batch_size:
                 continue
@@ -149,6 +170,7 @@ class EventRunner:
         while not self._stopping:
             self._schedule_changed.clear()
             try:
+                await self._ensure_lock_rows()
                 async with in_transaction(CONNECTION) as connection:
                     fired = await fire_due(connection, settings.events_batch_size)
                 due = await due_deliveries(settings)
@@ -158,9 +180,9 @@ class EventRunner:
                     await purge_finished(settings)
                 async with in_transaction(CONNECTION) as connection:
                     upcoming = await next_due(connection)
-            except Exception:
-                logger.exception("the scheduling pass failed")
-                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+                self._failures.pop("the scheduling pass", None)
+            except Exception as exc:
+                await self._failed("the scheduling pass", exc)
                 continue
             if (fired or 0) >= settings.events_batch_size or len(due) >= settings.events_batch_size:
                 continue

@@ -17,6 +17,7 @@ from crm_graphql.events import (
     emit_many,
 )
 from tests.factories import BASE_TIME, make_company
+from tests.helpers import count_statements
 
 
 class Boom(Exception):
@@ -92,3 +93,12 @@ async def test_bulk_emit_writes_every_event_in_the_transaction(events_db):
         )
     assert await OutboxEvent.all().count() == 1500
     assert {e.data["n"] for e in await OutboxEvent.all()} == set(range(1, 1501))
+
+
+async def test_emitting_costs_one_statement_whatever_the_number_of_events(events_db):
+    async with in_transaction():
+        with count_statements() as one:
+            await emit("customer.updated", entity="customer", entity_id=1)
+        with count_statements() as many:
+            await emit_many([NewEvent("customer.updated", "customer", n) for n in range(500)])
+    assert len(one) == len(many) == 1
