@@ -21,7 +21,9 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
-from crm_graphql.modules import database_config
+from crm_graphql.events import load_subscriber_modules
+from crm_graphql.events.worker import InProcessEvents
+from crm_graphql.modules import database_config, subscriber_modules
 from crm_graphql.schema import build_schema
 from crm_graphql.settings import Settings, load_settings
 
@@ -56,9 +58,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # On shutdown uvicorn first lets in-flight requests finish (CRM_SHUTDOWN_TIMEOUT),
         # then this closes the connection pool.
         async with RegisterTortoise(app, config=database_config(settings)):
+            events = await start_events(settings)
             try:
                 yield
             finally:
+                if events is not None:
+                    await events.stop()
                 await close_view_cache(app)
                 await graphql.limits.close()
         logger.info("database connections closed")
@@ -78,6 +83,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings
     return app
+
+
+async def start_events(settings: Settings) -> InProcessEvents | None:
+    """Without a broker, this process relays the outbox and runs the subscribers, so
+    automation works on a bare machine; with one, ``crm-graphql worker`` does."""
+    if settings.broker_url is not None or not settings.events_in_process:
+        return None
+    load_subscriber_modules([*subscriber_modules(), *settings.events_subscriber_modules])
+    events = InProcessEvents(settings)
+    await events.start()
+    return events
 
 
 def middleware(settings: Settings) -> list[Middleware]:

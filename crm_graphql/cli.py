@@ -1,4 +1,4 @@
-"""The ``crm-graphql`` command: serve, migrate, seed, create-user, export-schema."""
+"""The ``crm-graphql`` command: serve, worker, migrate, seed, create-user, export-schema."""
 
 from __future__ import annotations
 
@@ -106,6 +106,51 @@ def serve(
             # run the lifespan's shutdown (which closes the connection pool).
             timeout_graceful_shutdown=settings.shutdown_timeout,
         )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=1000, help="Runs at once (default: CRM_EVENTS_CONCURRENCY)."),
+    ] = None,
+    import_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--import",
+            help="Also import this module of subscribers (repeatable), e.g. tests.events.handlers.",
+        ),
+    ] = None,
+) -> None:
+    """Run the event worker: relay the outbox to the job queue (CRM_BROKER_URL), fire
+    scheduled events, and run subscribers from the queue, until SIGTERM or Ctrl-C.
+
+    Without CRM_BROKER_URL it runs the subscribers in this process.
+    """
+    import logging.config
+
+    from crm_graphql.api.observability.logs import logging_config
+    from crm_graphql.events.worker import run_worker
+    from crm_graphql.modules import database_config, subscriber_modules
+
+    settings = _settings()
+    log_config = logging_config(settings)
+    # taskiq logs every message it runs at INFO; our own log says what matters.
+    log_config["loggers"]["taskiq"] = {"level": "WARNING"}
+    logging.config.dictConfig(log_config)
+    if settings.is_sqlite:  # as `serve` does: the embedded database needs no setup
+        from crm_graphql.db.setup import migrate_database
+
+        asyncio.run(migrate_database(database_config(settings)))
+    modules = [*subscriber_modules(), *settings.events_subscriber_modules, *(import_ or [])]
+    asyncio.run(
+        run_worker(
+            settings,
+            config=database_config(settings),
+            concurrency=concurrency,
+            modules=modules,
+        )
+    )
 
 
 @app.command()

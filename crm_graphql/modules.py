@@ -36,6 +36,15 @@ def model_modules() -> list[str]:
     return [*found, *KERNEL_MODEL_MODULES]
 
 
+def subscriber_modules() -> list[str]:
+    """Every module that declares event subscribers: each domain's ``tasks``."""
+    return [
+        name
+        for domain in DOMAINS
+        if importlib.util.find_spec(name := f"crm_graphql.domains.{domain}.tasks") is not None
+    ]
+
+
 def database_config(settings: Settings, database_url: str | None = None) -> dict[str, Any]:
     """The Tortoise configuration of the CRM: every domain's models, one connection."""
     return tortoise_config(settings, model_modules(), database_url)

@@ -177,6 +177,93 @@ class Settings(BaseSettings):
         description="Bearer token for /metrics; unset: /metrics answers loopback clients only.",
     )
 
+    # -- events: outbox, subscribers, scheduled events, the job queue -----------------------
+    broker_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 or amqp://user:pass@host:5672/ : the job queue the "
+        "worker (`crm-graphql worker`) consumes; unset: the server runs subscribers itself.",
+    )
+    broker_queue: str = Field(
+        default="crm-events",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Queue name (RabbitMQ) or stream key (Redis) of the job queue.",
+    )
+    events_in_process: bool = Field(
+        default=True,
+        description="Without a broker, the server relays the outbox and runs subscribers "
+        "itself (false: nothing runs them until a worker is started).",
+    )
+    events_concurrency: int = Field(
+        default=10, ge=1, le=1000, description="Subscriber runs one process executes at once."
+    )
+    events_batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Events the relay moves in one transaction."
+    )
+    events_poll_seconds: float = Field(
+        default=0.2, gt=0, le=60, description="How often an idle relay looks for new events."
+    )
+    events_scheduler_max_sleep_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Longest sleep of the scheduler before it looks again for due events and "
+        "retries (it sleeps until the next due time when that is sooner).",
+    )
+    events_max_attempts: int = Field(
+        default=8, ge=1, le=1000, description="Attempts of a subscriber run before it fails."
+    )
+    events_retry_base_seconds: float = Field(
+        default=2.0, gt=0, le=86_400, description="Delay before the first retry (then doubled)."
+    )
+    events_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, le=7 * 86_400, description="Longest delay between two retries."
+    )
+    events_handler_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Longest run of one subscriber on one event."
+    )
+    events_redelivery_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="A run handed to the queue and not finished after this long is handed "
+        "to it again (a lost message, a killed worker); longer than the longest run.",
+    )
+    events_subscriber_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="More modules declaring subscribers, comma-separated (plug-ins, tests); "
+        "the server without a broker and the worker import them.",
+    )
+    events_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days finished events are kept before purging."
+    )
+
+    @field_validator("events_subscriber_modules", mode="before")
+    @classmethod
+    def _split_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [module.strip() for module in value.split(",") if module.strip()]
+        return value
+
+    @field_validator("events_subscriber_modules")
+    @classmethod
+    def _modules_are_dotted_names(cls, value: list[str]) -> list[str]:
+        for module in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", module):
+                raise ValueError(f"{module!r} is not a module name such as myplugin.tasks")
+        return value
+
+    @field_validator("broker_url", mode="before")
+    @classmethod
+    def _broker_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        schemes = ("redis://", "rediss://", "amqp://", "amqps://")
+        if isinstance(value, str) and not value.startswith(schemes):
+            raise ValueError("must start with redis://, rediss://, amqp:// or amqps://")
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -215,6 +302,10 @@ class Settings(BaseSettings):
             raise ValueError("CRM_DB_POOL_MIN must not exceed CRM_DB_POOL_MAX")
         if self.default_page_size > self.max_page_size:
             raise ValueError("CRM_DEFAULT_PAGE_SIZE must not exceed CRM_MAX_PAGE_SIZE")
+        if self.events_retry_base_seconds > self.events_retry_max_seconds:
+            raise ValueError(
+                "CRM_EVENTS_RETRY_BASE_SECONDS must not exceed CRM_EVENTS_RETRY_MAX_SECONDS"
+            )
         return self
 
     @property

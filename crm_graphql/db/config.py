@@ -10,7 +10,11 @@ from tortoise.backends.base.config_generator import expand_db_url
 from crm_graphql.settings import Settings
 
 #: Modules of the kernel's own models (the composition root adds the domains').
-KERNEL_MODEL_MODULES = ("crm_graphql.db.audit", "crm_graphql.db.idempotency")
+KERNEL_MODEL_MODULES = (
+    "crm_graphql.db.audit",
+    "crm_graphql.db.idempotency",
+    "crm_graphql.events.models",
+)
 
 MIGRATIONS_MODULE = "crm_graphql.db.migrations"
 
