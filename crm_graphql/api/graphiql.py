@@ -216,7 +216,7 @@ class VersionedStaticFiles(StaticFiles):
 
     def file_response(
         self,
-        full_path: PathLike[str],
+        full_path: str | PathLike[str],
         stat_result: os.stat_result,
         scope: Scope,
         status_code: int = 200,

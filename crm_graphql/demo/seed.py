@@ -50,8 +50,10 @@ class _Writer:
         async with in_transaction(self.connection_name) as connection:
             for name, rows in tables.items():
                 for start in range(0, len(rows), self.batch_size):
+                    # Tortoise annotates the rows as lists; its drivers take tuples too.
                     await connection.execute_many(
-                        self.sql[name], rows[start : start + self.batch_size]
+                        self.sql[name],
+                        rows[start : start + self.batch_size],  # type: ignore[arg-type]
                     )
                 self.rows[name] += len(rows)
                 written += len(rows)

@@ -8,10 +8,10 @@ line in the field enum, one in the spec and one on the key type.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 
+from crm_graphql.api.dynamic_types import enum_of
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.api.references import key_reference
 from crm_graphql.api.roles import FINANCIAL
@@ -36,7 +36,7 @@ _PERIOD = "The local start of the period (grouped by this date with a granularit
 
 
 def _field_enum(type_name: str, values: dict[str, str]) -> type:
-    enum = Enum(f"{type_name}GroupField", {name: name for name in values})  # type: ignore[misc]
+    enum = enum_of(f"{type_name}GroupField", values)
     return graphql_enum(enum, f"Fields {type_name} records can be grouped by.", values)
 
 

@@ -24,6 +24,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.dynamic_types import list_of
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput, filter_q, strawberry_name
@@ -34,11 +35,11 @@ from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.analytics.arguments import filter_bounds, group_limit, role_of
 from crm_graphql.domains.analytics.cache import cached_view
-from crm_graphql.domains.analytics.core import Dimension, Measure, aggregate
+from crm_graphql.domains.analytics.core import Dimension, Function, Measure, aggregate
 from crm_graphql.domains.analytics.enums import Granularity
 from crm_graphql.domains.analytics.periods import local_midnight, offset_shifts, time_zone
 
-FUNCTIONS = ("sum", "avg", "min", "max")
+FUNCTIONS: tuple[Function, ...] = ("sum", "avg", "min", "max")
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def group_types(prefix: str, key_type: type, numeric: tuple[NumericField, ...]) 
         type(f"{prefix}Group", (), namespace), description=f"A group of {prefix} records."
     )
     result = {
-        "__annotations__": {"groups": list[group], "has_more": bool},  # type: ignore[valid-type]
+        "__annotations__": {"groups": list_of(group), "has_more": bool},
         "groups": strawberry.field(description="The groups, ordered by their keys."),
         "has_more": strawberry.field(description="True when groups were left out (`first`)."),
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import Enum
 
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.domains.analytics import periods
+from crm_graphql.domains.analytics.periods import Granularity
 
-Granularity = graphql_enum(
-    periods.Granularity,
+graphql_enum(
+    Granularity,
     "The length of the periods of a time series or a date group.",
     {
         "DAY": "Calendar days.",
@@ -28,7 +28,7 @@ class TopCustomersBy(Enum):
     INTERACTION_COUNT = "INTERACTION_COUNT"
 
 
-TopCustomersBy = graphql_enum(
+graphql_enum(
     TopCustomersBy,
     "What customers are ranked by.",
     {
@@ -51,7 +51,7 @@ class InteractionStatsGroup(Enum):
     MONTH = "MONTH"
 
 
-InteractionStatsGroup = graphql_enum(
+graphql_enum(
     InteractionStatsGroup,
     "What interaction statistics are grouped by; at most one of DAY, WEEK, MONTH.",
     {
@@ -74,7 +74,7 @@ class LeaderboardBy(Enum):
     INTERACTIONS_LOGGED = "INTERACTIONS_LOGGED"
 
 
-LeaderboardBy = graphql_enum(
+graphql_enum(
     LeaderboardBy,
     "What the sales leaderboard is ranked by.",
     {

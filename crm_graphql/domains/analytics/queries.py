@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.dynamic_types import list_of, optional
 from crm_graphql.api.pagination.fields import FilterArg
 from crm_graphql.domains.analytics import aggregate_specs as specs
 from crm_graphql.domains.analytics.aggregates import resolve_aggregate
@@ -43,20 +44,14 @@ ToArg = Annotated[
     date, strawberry.argument(description="The last local day of the range (included).")
 ]
 
-# The generated types under plain names, for the annotations below.
-CustomerGroupBy = specs.CustomerGroupBy
-OrderGroupBy = specs.OrderGroupBy
-OpportunityGroupBy = specs.OpportunityGroupBy
-InteractionGroupBy = specs.InteractionGroupBy
-CustomerAggregate = specs.CUSTOMER_TYPES.result
-OrderAggregate = specs.ORDER_TYPES.result
-OpportunityAggregate = specs.OPPORTUNITY_TYPES.result
-InteractionAggregate = specs.INTERACTION_TYPES.result
 
-
-def _group_by() -> Any:
+def _group_by(key: type | None = None) -> Any:
+    """The ``groupBy:`` argument. An aggregate's is an optional list of its generated
+    ``<Type>GroupBy`` input, ``key``: a type made at run time, hence given here."""
     return strawberry.argument(
-        name="groupBy", description="Group by these keys; none: one group of all records."
+        name="groupBy",
+        description="Group by these keys; none: one group of all records.",
+        graphql_type=None if key is None else optional(list_of(key)),
     )
 
 
@@ -154,54 +149,66 @@ class AnalyticsQueries:
     ) -> list[LeaderboardEntry]:
         return await sales_leaderboard(info, period, time_zone, currency, by, first)
 
-    @strawberry.field(description="Customers (not deleted) in groups, with their counts.")
+    @strawberry.field(
+        description="Customers (not deleted) in groups, with their counts.",
+        graphql_type=specs.CUSTOMER_TYPES.result,
+    )
     async def customers_aggregate(
         self,
         info: Info,
         filter: FilterArg[CustomerFilter | None] = None,
-        group_by: Annotated[list[CustomerGroupBy] | None, _group_by()] = None,
+        group_by: Annotated[list[Any] | None, _group_by(specs.CustomerGroupBy)] = None,
         time_zone: TimeZoneArg = "UTC",
         first: GroupsFirstArg = None,
-    ) -> CustomerAggregate:
+    ) -> Any:
         return await resolve_aggregate(
             info, specs.CUSTOMERS, specs.CUSTOMER_TYPES, filter, group_by, time_zone, first
         )
 
-    @strawberry.field(description="Orders in groups: counts, sums, averages, extremes.")
+    @strawberry.field(
+        description="Orders in groups: counts, sums, averages, extremes.",
+        graphql_type=specs.ORDER_TYPES.result,
+    )
     async def orders_aggregate(
         self,
         info: Info,
         filter: FilterArg[OrderFilter | None] = None,
-        group_by: Annotated[list[OrderGroupBy] | None, _group_by()] = None,
+        group_by: Annotated[list[Any] | None, _group_by(specs.OrderGroupBy)] = None,
         time_zone: TimeZoneArg = "UTC",
         first: GroupsFirstArg = None,
-    ) -> OrderAggregate:
+    ) -> Any:
         return await resolve_aggregate(
             info, specs.ORDERS, specs.ORDER_TYPES, filter, group_by, time_zone, first
         )
 
-    @strawberry.field(description="Opportunities in groups: counts, sums, averages, extremes.")
+    @strawberry.field(
+        description="Opportunities in groups: counts, sums, averages, extremes.",
+        graphql_type=specs.OPPORTUNITY_TYPES.result,
+    )
     async def opportunities_aggregate(
         self,
         info: Info,
         filter: FilterArg[OpportunityFilter | None] = None,
-        group_by: Annotated[list[OpportunityGroupBy] | None, _group_by()] = None,
+        group_by: Annotated[list[Any] | None, _group_by(specs.OpportunityGroupBy)] = None,
         time_zone: TimeZoneArg = "UTC",
         first: GroupsFirstArg = None,
-    ) -> OpportunityAggregate:
+    ) -> Any:
         return await resolve_aggregate(
             info, specs.OPPORTUNITIES, specs.OPPORTUNITY_TYPES, filter, group_by, time_zone, first
         )
 
-    @strawberry.field(description="Interactions in groups: counts, sums, averages, extremes.")
+    @strawberry.field(
+        description="Interactions in groups: counts, sums, averages, extremes.",
+        graphql_type=specs.INTERACTION_TYPES.result,
+    )
     async def interactions_aggregate(
         self,
         info: Info,
         filter: FilterArg[InteractionFilter | None] = None,
-        group_by: Annotated[list[InteractionGroupBy] | None, _group_by()] = None,
+        group_by: Annotated[list[Any] | None, _group_by(specs.InteractionGroupBy)] = None,
         time_zone: TimeZoneArg = "UTC",
         first: GroupsFirstArg = None,
-    ) -> InteractionAggregate:
+    ) -> Any:
         return await resolve_aggregate(
             info, specs.INTERACTIONS, specs.INTERACTION_TYPES, filter, group_by, time_zone, first
         )

@@ -7,19 +7,26 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import (
     DateTimeFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     IntFilter,
     StringFilter,
-    enum_filter,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction
 
-ChannelFilter = enum_filter(Channel)
-DirectionFilter = enum_filter(Direction)
+
+@strawberry.input(description="Conditions on a Channel value.")
+class ChannelFilter(EnumFilter[Channel]):
+    pass
+
+
+@strawberry.input(description="Conditions on a Direction value.")
+class DirectionFilter(EnumFilter[Direction]):
+    pass
 
 
 @strawberry.input(description="Conditions on interactions; all given conditions must hold.")

@@ -9,10 +9,10 @@ from crm_graphql.api.filters import (
     BooleanFilter,
     DateTimeFilter,
     DecimalFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     StringFilter,
-    enum_filter,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -21,7 +21,10 @@ from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.loaders import attach_order_items
 from crm_graphql.domains.orders.models import Order, Product
 
-OrderStatusFilter = enum_filter(OrderStatus)
+
+@strawberry.input(description="Conditions on a OrderStatus value.")
+class OrderStatusFilter(EnumFilter[OrderStatus]):
+    pass
 
 
 @strawberry.input(description="Conditions on products; all given conditions must hold.")

@@ -9,11 +9,11 @@ from crm_graphql.api.filters import (
     DateFilter,
     DateTimeFilter,
     DecimalFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     IntFilter,
     StringFilter,
-    enum_filter,
 )
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
@@ -21,7 +21,10 @@ from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
 
-OpportunityStageFilter = enum_filter(OpportunityStage)
+
+@strawberry.input(description="Conditions on a OpportunityStage value.")
+class OpportunityStageFilter(EnumFilter[OpportunityStage]):
+    pass
 
 
 @strawberry.input(description="Conditions on opportunities; all given conditions must hold.")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import strawberry
 from strawberry.types.unset import UNSET
 
-from crm_graphql.api.filters import BooleanFilter, FilterInput, StringFilter, enum_filter
+from crm_graphql.api.filters import BooleanFilter, EnumFilter, FilterInput, StringFilter
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.api.roles import ADMIN_ONLY, Role
 from crm_graphql.domains.users.models import User
 
-RoleFilter = enum_filter(Role)
+
+@strawberry.input(description="Conditions on a Role value.")
+class RoleFilter(EnumFilter[Role]):
+    pass
 
 
 @strawberry.input(description="Conditions on users; all given conditions must hold.")
