@@ -104,7 +104,8 @@ def serve(
             access_log=False,
             # SIGTERM: stop accepting, let in-flight requests finish for this long, then
             # run the lifespan's shutdown (which closes the connection pool).
-            timeout_graceful_shutdown=settings.shutdown_timeout,
+            # uvicorn annotates it as int; it is a timeout in seconds, fractions work.
+            timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
         )
 
 

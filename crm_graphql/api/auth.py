@@ -188,9 +188,10 @@ class Authentication(SchemaExtension):
             allowed |= INTROSPECTION_FIELDS
         else:
             allowed |= {"__typename"}
+        document = self.execution_context.graphql_document
         fragments = {
             definition.name.value: definition
-            for definition in self.execution_context.graphql_document.definitions  # type: ignore[union-attr]
+            for definition in (document.definitions if document is not None else ())
             if isinstance(definition, FragmentDefinitionNode)
         }
         names = set(_root_field_names(operation.selection_set, fragments))
@@ -206,7 +207,10 @@ class Authentication(SchemaExtension):
     async def on_execute(self) -> Any:
         execution = self.execution_context
         context = execution.context
-        operation = get_operation_ast(execution.graphql_document, execution.operation_name)  # type: ignore[arg-type]
+        document = execution.graphql_document
+        operation = (
+            get_operation_ast(document, execution.operation_name) if document is not None else None
+        )
         # A principal already on the context comes from in-process callers (scripts,
         # jobs); the HTTP view never sets one.
         public = operation is not None and self._is_public(operation)

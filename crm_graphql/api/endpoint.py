@@ -72,11 +72,12 @@ class CrmGraphQL(GraphQL[Context, None]):
             note_outcome(str(refused.code))
             response = refusal_response(refused, scope.get("state", {}).get("request_id"))
         except HTTPException as exc:  # Strawberry's own: malformed JSON, no query, ...
-            refused = RequestRefused(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
-            note_outcome(str(refused.code))
-            response = refusal_response(refused, scope.get("state", {}).get("request_id"))
+            refusal = RequestRefused(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
+            note_outcome(str(refusal.code))
+            response = refusal_response(refusal, scope.get("state", {}).get("request_id"))
         await response(scope, receive, send)
 
+    # Only HTTP requests get here (the endpoint is an HTTP route): no WebSocket.
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         # No principal yet: the schema's Authentication extension sets it once the
         # operation is known (login and refreshToken need none).
@@ -115,8 +116,14 @@ class CrmGraphQL(GraphQL[Context, None]):
                 f"{len(request_data)} operations in one batch; at most {limit} are allowed.",
             )
 
-    async def execute_operation(  # type: ignore[override]
-        self, request: Request, request_adapter: Any, request_data: Any, context: Context, **kw: Any
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,
+        context: Context,
+        root_value: Any,
+        sub_response: Response,
     ) -> Any:
         """Each operation of a batch gets its own context: its own caller check, cost
         and rate charge."""
@@ -126,10 +133,11 @@ class CrmGraphQL(GraphQL[Context, None]):
                 request_adapter=request_adapter,
                 request_data=request_data,
                 context=context,
-                **kw,
+                root_value=root_value,
+                sub_response=sub_response,
             )
         contexts = [context] + [
-            await self.get_context(request, kw["sub_response"]) for _ in request_data[1:]
+            await self.get_context(request, sub_response) for _ in request_data[1:]
         ]
         return await asyncio.gather(
             *(
@@ -138,13 +146,14 @@ class CrmGraphQL(GraphQL[Context, None]):
                     request_adapter=request_adapter,
                     context=own_context,
                     request_data=data,
-                    **kw,
+                    root_value=root_value,
+                    sub_response=sub_response,
                 )
                 for data, own_context in zip(request_data, contexts, strict=True)
             )
         )
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Request,
         request_adapter: Any,
@@ -208,12 +217,12 @@ class CrmGraphQL(GraphQL[Context, None]):
         """The HTTP response; a throttled operation's says when to retry."""
         response = super().create_response(response_data, sub_response)
         results = response_data if isinstance(response_data, list) else [response_data]
-        waits = [
+        given = [
             (error.get("extensions") or {}).get("retryAfter")
             for result in results
             for error in result.get("errors") or ()
         ]
-        waits = [wait for wait in waits if isinstance(wait, int)]
+        waits = [wait for wait in given if isinstance(wait, int)]
         if waits:
             response.headers["Retry-After"] = str(max(waits))
         return response

@@ -22,6 +22,7 @@ import strawberry
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 
@@ -79,7 +80,7 @@ class Entity:
         """The condition of the rows anyone may see (not soft-deleted)."""
         if self.deleted_flag is None:
             return Q()
-        return Q(**{f"{self.deleted_flag}__isnull": True})
+        return lookup_q(f"{self.deleted_flag}__isnull", True)
 
     def is_visible(self, row: Any) -> bool:
         """False for a soft-deleted row."""
@@ -120,6 +121,7 @@ def entity(
         def resolve_id(root: Any) -> strawberry.ID:
             return strawberry.ID(to_global_id(name, root.pk))
 
+        # Added to the class given, which does not declare them: hence the ignores.
         cls.id = strawberry.field(  # type: ignore[attr-defined]
             resolve_id, description=f"Opaque global ID of this {name}."
         )

@@ -6,21 +6,24 @@ from enum import Enum
 from typing import TypeVar
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
-E = TypeVar("E", bound=type[Enum])
+E = TypeVar("E", bound=Enum)
 
 
-def graphql_enum(py_enum: E, description: str, values: dict[str, str]) -> E:
+def graphql_enum(py_enum: type[E], description: str, values: dict[str, str]) -> type[E]:
     """Register ``py_enum`` as a GraphQL enum with a description on every value.
 
-    ``values`` must describe each member; a missing one is a programming error.
+    ``values`` must describe each member; a missing one is a programming error. The
+    enum is registered in place (and returned), so a module declares it with a call.
     """
     missing = {member.name for member in py_enum} - values.keys()
     if missing:
         raise ValueError(f"{py_enum.__name__}: no description for {sorted(missing)}")
     decorated = strawberry.enum(py_enum, description=description)
-    for value in decorated.__strawberry_definition__.values:
-        value.description = values[value.name]
+    if has_enum_definition(decorated):
+        for value in decorated.__strawberry_definition__.values:
+            value.description = values[value.name]
     return decorated
 
 

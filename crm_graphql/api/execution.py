@@ -8,9 +8,9 @@ with :func:`schema_extensions` and :class:`CrmExecutionContext`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
@@ -76,8 +76,11 @@ class MaskUnexpectedErrors(MaskErrors):
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, tuple, dict, Decimal})
 
 
-def _rows_are_not_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
+IsAwaitable = Callable[[Any], TypeGuard[Awaitable[Any]]]
+
+
+def _rows_are_not_awaitable(is_awaitable: IsAwaitable) -> IsAwaitable:
+    def check(value: Any) -> TypeGuard[Awaitable[Any]]:
         if type(value) in _PLAIN_VALUES or isinstance(value, Model):
             return False
         return is_awaitable(value)

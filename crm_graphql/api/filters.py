@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.ids import decode_id
@@ -34,6 +35,8 @@ _LOOKUPS = {
 }
 
 F = TypeVar("F", bound="FilterInput")
+T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 
 _NOTHING = Q(pk__in=[0])  # no row has primary key 0: an always-false condition
 
@@ -50,7 +53,7 @@ class LeafFilter:
             if name == "in_" and not value:
                 parts.append(_NOTHING)
                 continue
-            parts.append(Q(**{f"{column}{suffix}": self.convert(value)}))
+            parts.append(lookup_q(f"{column}{suffix}", self.convert(value)))
         return Q(*parts) if parts else Q()
 
     def convert(self, value: Any) -> Any:
@@ -77,33 +80,36 @@ class StringFilter(LeafFilter):
     is_null: bool | None = _IS_NULL
 
 
-def _comparable(python_type: type, name: str, what: str) -> type:
-    """A filter input with eq/gt/gte/lt/lte/isNull over one scalar type."""
-    optional = python_type | None
-    namespace: dict[str, Any] = {
-        "__annotations__": {
-            "eq": optional,
-            "gt": optional,
-            "gte": optional,
-            "lt": optional,
-            "lte": optional,
-            "is_null": bool | None,
-        },
-        "eq": strawberry.field(default=UNSET, description="Equal."),
-        "gt": strawberry.field(default=UNSET, description="Greater than (later than)."),
-        "gte": strawberry.field(default=UNSET, description="Greater than or equal."),
-        "lt": strawberry.field(default=UNSET, description="Less than (earlier than)."),
-        "lte": strawberry.field(default=UNSET, description="Less than or equal."),
-        "is_null": _IS_NULL,
-    }
-    cls = type(name, (LeafFilter,), namespace)
-    return strawberry.input(cls, description=f"Conditions on {what}. All given must hold.")
+@strawberry.input(description="Conditions on a value. All given must hold.")
+class ComparableFilter(LeafFilter, Generic[T]):
+    """eq/gt/gte/lt/lte/isNull over one scalar type: subclassed once per type."""
+
+    eq: T | None = strawberry.field(default=UNSET, description="Equal.")
+    gt: T | None = strawberry.field(default=UNSET, description="Greater than (later than).")
+    gte: T | None = strawberry.field(default=UNSET, description="Greater than or equal.")
+    lt: T | None = strawberry.field(default=UNSET, description="Less than (earlier than).")
+    lte: T | None = strawberry.field(default=UNSET, description="Less than or equal.")
+    is_null: bool | None = _IS_NULL
 
 
-IntFilter = _comparable(int, "IntFilter", "a whole number")
-DecimalFilter = _comparable(Decimal, "DecimalFilter", "a decimal amount")
-DateTimeFilter = _comparable(datetime, "DateTimeFilter", "a point in time")
-DateFilter = _comparable(date, "DateFilter", "a calendar date")
+@strawberry.input(description="Conditions on a whole number. All given must hold.")
+class IntFilter(ComparableFilter[int]):
+    pass
+
+
+@strawberry.input(description="Conditions on a decimal amount. All given must hold.")
+class DecimalFilter(ComparableFilter[Decimal]):
+    pass
+
+
+@strawberry.input(description="Conditions on a point in time. All given must hold.")
+class DateTimeFilter(ComparableFilter[datetime]):
+    pass
+
+
+@strawberry.input(description="Conditions on a calendar date. All given must hold.")
+class DateFilter(ComparableFilter[date]):
+    pass
 
 
 @strawberry.input(description="Condition on a true/false field.")
@@ -120,15 +126,13 @@ class IDFilter(LeafFilter):
     is_null: bool | None = _IS_NULL
 
 
-def enum_filter(py_enum: type[Enum]) -> type:
-    """The ``<Enum>Filter`` input: eq / in over one GraphQL enum."""
-    namespace: dict[str, Any] = {
-        "__annotations__": {"eq": py_enum | None, "in_": list[py_enum] | None},
-        "eq": strawberry.field(default=UNSET, description="Equal."),
-        "in_": strawberry.field(default=UNSET, name="in", description="One of these."),
-    }
-    cls = type(f"{py_enum.__name__}Filter", (LeafFilter,), namespace)
-    return strawberry.input(cls, description=f"Conditions on a {py_enum.__name__} value.")
+@strawberry.input(description="Conditions on an enum value.")
+class EnumFilter(LeafFilter, Generic[E]):
+    """eq / in over one GraphQL enum: each enum's ``<Enum>Filter`` input subclasses
+    ``EnumFilter[<Enum>]`` (a class, so that filter inputs can name it in annotations)."""
+
+    eq: E | None = strawberry.field(default=UNSET, description="Equal.")
+    in_: list[E] | None = strawberry.field(default=UNSET, name="in", description="One of these.")
 
 
 class FilterInput:
@@ -147,10 +151,14 @@ class FilterInput:
     #: roles that may read the field: a filter must not reveal what a role cannot read).
     guarded: ClassVar[Mapping[str, frozenset[Role]]] = {}
 
+    if TYPE_CHECKING:
+        # Every subclass is a Strawberry input, hence a dataclass.
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
     def to_q(self, role: Role | None) -> Q:
         """The whole filter as one ORM condition, for a caller with ``role``."""
         parts: list[Q] = []
-        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+        for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value is UNSET or value is None:
                 continue
@@ -216,12 +224,12 @@ def _reference_q(value: IDFilter, model: type[Model], field_name: str) -> Q:
     parts = []
     argument = f"filter.{strawberry_name(field_name)}"
     if value.eq not in (UNSET, None):
-        parts.append(Q(**{column: decode_id(value.eq, type_name, argument)}))
+        parts.append(lookup_q(column, decode_id(value.eq, type_name, argument)))
     if value.in_ not in (UNSET, None):
         ids = [decode_id(item, type_name, argument) for item in value.in_]
-        parts.append(Q(**{f"{column}__in": ids}) if ids else _NOTHING)
+        parts.append(lookup_q(f"{column}__in", ids) if ids else _NOTHING)
     if value.is_null not in (UNSET, None):
-        parts.append(Q(**{f"{column}__isnull": value.is_null}))
+        parts.append(lookup_q(f"{column}__isnull", value.is_null))
     return Q(*parts) if parts else Q()
 
 

@@ -9,7 +9,7 @@ which batches them all the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -65,8 +65,12 @@ def loaded(info: Info, model: type[M], pk: int | None) -> Any:
     if pk is None:
         return None
     future = _by_id_loader(info, model).cache_map.get(pk)
-    done = future is not None and future.done() and not future.cancelled()
-    if done and future.exception() is None:
+    if (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    ):
         return future.result()
     return load_by_id(info, model, pk)
 
@@ -93,7 +97,7 @@ def related(info: Info, root: Model, field: str, reference: Reference) -> Any:
 
 
 async def attach_references(
-    info: Info, rows: list[Model], references: Mapping[str, Reference], fields: Iterable[str]
+    info: Info, rows: Sequence[Model], references: Mapping[str, Reference], fields: Iterable[str]
 ) -> None:
     """Load the rows that ``fields`` of ``rows`` refer to, one statement per field.
 

@@ -201,7 +201,7 @@ class Page:
                 for asset in assets
             )
 
-        links = " ".join(
+        anchors = " ".join(
             f'<a href="{escape(root_path + path)}">{escape(text)}</a>'
             for text, path in (links or {}).items()
         )
@@ -216,7 +216,7 @@ class Page:
             ),
             body_attributes=attributes,
             session_form=_SESSION_FORM.substitute(
-                title=escape(self.heading), signed_out=escape(self.signed_out), links=links
+                title=escape(self.heading), signed_out=escape(self.signed_out), links=anchors
             ),
             body=self.body,
             scripts=tags(
@@ -247,7 +247,7 @@ class VersionedStaticFiles(StaticFiles):
 
     def file_response(
         self,
-        full_path: PathLike[str],
+        full_path: str | PathLike[str],
         stat_result: os.stat_result,
         scope: Scope,
         status_code: int = 200,

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLNamedType, GraphQLObjectType, GraphQLSchema
 from strawberry.schema_directive import Location
 
 from crm_graphql.api.entities import ANY_ROW, WriteRule, entity_named
@@ -87,10 +87,11 @@ def _rules_of(schema: GraphQLSchema) -> dict[tuple[str, str], frozenset[Role]]:
     return rules
 
 
-_RULES_BY_TYPE: dict[int, dict[GraphQLObjectType, dict[str, frozenset[Role]]]] = {}
+#: Keyed by the type object: object types, and interfaces whose fields are guarded.
+_RULES_BY_TYPE: dict[int, dict[GraphQLNamedType, dict[str, frozenset[Role]]]] = {}
 
 
-def rules_by_type(schema: GraphQLSchema) -> dict[GraphQLObjectType, dict[str, frozenset[Role]]]:
+def rules_by_type(schema: GraphQLSchema) -> dict[GraphQLNamedType, dict[str, frozenset[Role]]]:
     """The guarded fields of ``schema`` grouped by their type object (built once)."""
     found = _RULES_BY_TYPE.get(id(schema))
     if found is None:

@@ -34,7 +34,8 @@ def foreign_keys(model: type[Model]) -> dict[str, Reference]:
     found = {}
     for name, field in model._meta.fields_map.items():
         if isinstance(field, ForeignKeyFieldInstance):
-            target = _entity_model(field.model_name.rpartition(".")[2])
+            to = field.model_name  # "models.Customer", or the class itself
+            target = _entity_model(to.rpartition(".")[2] if isinstance(to, str) else to.__name__)
             if target is not None:
                 found[name] = Reference(target, field.source_field or f"{name}_id")
     _FOREIGN_KEYS[cache_key] = found
@@ -79,15 +80,15 @@ class _ReferenceType(FieldExtension):
 
     def apply(self, field: StrawberryField) -> None:
         owner = field.origin
+        if not isinstance(owner, type):
+            raise TypeError(f"{field.python_name}: a reference is a field of a type")
         registered = entity_of_type(owner)
         name = field.python_name
         fk = registered.model._meta.fields_map[name]
         target = entity_of(foreign_key(registered.model, name).model)
         if target is None:
             raise LookupError(f"{registered.name}.{name} points to no entity")
-        field.type_annotation = StrawberryAnnotation(
-            target.node | None if fk.null else target.node  # type: ignore[operator]
-        )
+        field.type_annotation = StrawberryAnnotation(target.node | None if fk.null else target.node)
 
 
 def reference(description: str) -> Any:
@@ -129,7 +130,7 @@ class _KeyReferenceType(FieldExtension):
         target = entity_of(foreign_key(self.model, self.name).model)
         if target is None:
             raise LookupError(f"{self.model.__name__}.{self.name} points to no entity")
-        field.type_annotation = StrawberryAnnotation(target.node | None)  # type: ignore[operator]
+        field.type_annotation = StrawberryAnnotation(target.node | None)
 
 
 def key_reference(model: type[Model], name: str, description: str) -> Any:

@@ -102,7 +102,8 @@ def money(
     except InvalidOperation:
         problems.add(path, "Not a decimal amount.", UserErrorCode.INVALID)
         return None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
+    if not isinstance(exponent, int) or exponent < -2:
         problems.add(path, "At most two decimals.", UserErrorCode.INVALID)
         return None
     if (amount < 0 and not allow_negative) or abs(amount) > MAX_AMOUNT:

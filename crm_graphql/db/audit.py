@@ -23,7 +23,7 @@ class AuditEvent(Model):
     actor_label = fields.CharField(max_length=200, null=True)
     entity_type = fields.CharField(max_length=64, null=True)
     entity_id = fields.CharField(max_length=64, null=True)
-    changes = fields.JSONField(default=dict)
+    changes: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     client_address = fields.CharField(max_length=45, null=True)
     request_id = fields.CharField(max_length=64, null=True)
 

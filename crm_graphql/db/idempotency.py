@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -11,7 +13,7 @@ class IdempotencyRecord(Model):
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
-    result = fields.JSONField()
+    result: fields.JSONField[Any] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

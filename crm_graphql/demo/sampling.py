@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -22,7 +23,7 @@ from crm_graphql.domains.customers.models import (
 T = TypeVar("T")
 
 
-def table_of(weights: dict[T, float], resolution: int = 1000) -> list[T]:
+def table_of(weights: Mapping[T, float], resolution: int = 1000) -> list[T]:
     """A list where each value appears in proportion to its weight.
 
     Indexing it with ``int(random() * len)`` is a weighted draw several times cheaper than

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from crm_graphql.api.roles import Role
 from crm_graphql.db.setup import open_database
+from crm_graphql.db.values import column_values
 from crm_graphql.demo.generator import Generator
 from crm_graphql.demo.history import History, SeedReport
 from crm_graphql.demo.reference import CHUNK_CUSTOMERS
@@ -52,8 +53,10 @@ class _Writer:
         async with in_transaction(self.connection_name) as connection:
             for name, rows in tables.items():
                 for start in range(0, len(rows), self.batch_size):
+                    # Tortoise annotates the rows as lists; its drivers take tuples too.
                     await connection.execute_many(
-                        self.sql[name], rows[start : start + self.batch_size]
+                        self.sql[name],
+                        rows[start : start + self.batch_size],  # type: ignore[arg-type]
                     )
                 self.rows[name] += len(rows)
                 written += len(rows)
@@ -153,8 +156,8 @@ async def generate(
     if STEPS:
         run = await _module_run(first_ids[CUSTOMERS.name], seed, batch_size)
         for step in STEPS:
-            for table, count in (await step(run)).items():
-                rows[table] = rows.get(table, 0) + count
+            for name, count in (await step(run)).items():
+                rows[name] = rows.get(name, 0) + count
     return SeedReport(rows=rows, elapsed=time.perf_counter() - started)
 
 
@@ -162,9 +165,7 @@ async def _module_run(last_before: int, seed: int, batch_size: int) -> DemoRun:
     """What the modules' demo steps get: the customers (made after ``last_before``) and
     staff of this run."""
     first = last_before
-    customer_ids = list(
-        await Customer.filter(id__gt=first).order_by("id").values_list("id", flat=True)
-    )
+    customer_ids = await column_values(Customer.filter(id__gt=first).order_by("id"), "id")
     staff: dict[Role, list[int]] = {}
     for user_id, role in await User.filter(is_active=True).order_by("id").values_list("id", "role"):
         staff.setdefault(Role(role), []).append(user_id)

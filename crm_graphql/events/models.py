@@ -6,6 +6,7 @@ Docstrings of models become SQL table comments: keep them free of quotes and sem
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -33,7 +34,7 @@ class OutboxEvent(Model):
     type = fields.CharField(max_length=100, description="e.g. opportunity.stage_changed")
     entity_type = fields.CharField(max_length=64)
     entity_id = fields.CharField(max_length=64)
-    data = fields.JSONField(default=dict)
+    data: dict[str, Any] = fields.JSONField(default=dict)
     actor_id = fields.IntField(null=True, description="The user who caused it, if any.")
     created_at = fields.DatetimeField()
     relayed_at = fields.DatetimeField(
@@ -54,7 +55,7 @@ class ScheduledEvent(Model):
     type = fields.CharField(max_length=100)
     entity_type = fields.CharField(max_length=64)
     entity_id = fields.CharField(max_length=64)
-    data = fields.JSONField(default=dict)
+    data: dict[str, Any] = fields.JSONField(default=dict)
     actor_id = fields.IntField(null=True)
     created_at = fields.DatetimeField()
 

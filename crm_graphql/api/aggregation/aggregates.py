@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,7 @@ from crm_graphql.api.aggregation.arguments import (
     role_of,
 )
 from crm_graphql.api.aggregation.cache import cached_view
-from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.core import Dimension, Function, Measure, aggregate
 from crm_graphql.api.aggregation.periods import (
     Granularity,
     local_midnight,
@@ -44,6 +43,7 @@ from crm_graphql.api.aggregation.periods import (
     time_zone,
 )
 from crm_graphql.api.context import Info
+from crm_graphql.api.dynamic_types import enum_of, list_of
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
@@ -55,7 +55,7 @@ from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 
-FUNCTIONS = ("sum", "avg", "min", "max")
+FUNCTIONS: tuple[Function, ...] = ("sum", "avg", "min", "max")
 
 #: The description of a date key of a group.
 PERIOD_KEY = "The local start of the period (grouped by this date with a granularity)."
@@ -63,7 +63,7 @@ PERIOD_KEY = "The local start of the period (grouped by this date with a granula
 
 def group_field_enum(type_name: str, values: dict[str, str]) -> type:
     """``<Type>GroupField``: the fields records of ``type_name`` can be grouped by."""
-    enum = Enum(f"{type_name}GroupField", {name: name for name in values})  # type: ignore[misc]
+    enum = enum_of(f"{type_name}GroupField", values)
     return graphql_enum(enum, f"Fields {type_name} records can be grouped by.", values)
 
 
@@ -193,7 +193,7 @@ def group_types(prefix: str, key_type: type, numeric: tuple[NumericField, ...]) 
         type(f"{prefix}Group", (), namespace), description=f"A group of {prefix} records."
     )
     result = {
-        "__annotations__": {"groups": list[group], "has_more": bool},  # type: ignore[valid-type]
+        "__annotations__": {"groups": list_of(group), "has_more": bool},
         "groups": strawberry.field(description="The groups, ordered by their keys."),
         "has_more": strawberry.field(description="True when groups were left out (`first`)."),
     }

@@ -76,7 +76,9 @@ class Measure:
         assert self.field is not None
         if self.function == "avg_days":
             assert self.until is not None
-            return Avg(DaysBetween(self.field, self.until), _filter=where)
+            # Tortoise's aggregates take any expression; their annotation names only
+            # a column, an F and a CombinedExpression (here and for the sum below).
+            return Avg(DaysBetween(self.field, self.until), _filter=where)  # type: ignore[arg-type]
         if self.function == "sum":
             value = MoneyValue(self.field, self.weight) if self.money else self.field
             return Sum(value, _filter=where)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_graphql.api.enums import graphql_enum
@@ -159,7 +160,7 @@ def next_period(start: date, granularity: Granularity) -> date:
 def period_starts(first: date, last: date, granularity: Granularity, limit: int) -> list[date]:
     """The starts of every period from the one containing ``first`` to the one containing
     ``last``; more than ``limit`` periods is a ``TOO_MANY_PERIODS`` error."""
-    starts = []
+    starts: list[date] = []
     current = period_start(first, granularity)
     while current <= last:
         if len(starts) == limit:
@@ -197,7 +198,7 @@ def period_label(start: date, granularity: Granularity) -> str:
     return str(start.year)
 
 
-def decode_period(value: object, granularity: Granularity) -> date | None:
+def decode_period(value: Any, granularity: Granularity) -> date | None:
     """The period start of a bucket key read from SQL (see ``sql.LocalPeriod``)."""
     if value is None:
         return None
@@ -207,7 +208,7 @@ def decode_period(value: object, granularity: Granularity) -> date | None:
         return value
     if isinstance(value, str) and "-" in value:
         return date.fromisoformat(value[:10])
-    number = int(value)  # type: ignore[call-overload]
+    number = int(value)
     if granularity is Granularity.WEEK:
         return date.fromisocalendar(number // 100, number % 100, 1)
     if granularity is Granularity.MONTH:

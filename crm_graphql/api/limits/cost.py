@@ -34,6 +34,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     OperationType,
     SchemaMetaFieldDef,
@@ -192,6 +193,7 @@ class _Planner:
             if isinstance(selection, FieldNode):
                 self._field(selection, parent, factors, in_page, fragments, terms)
                 continue
+            condition: NamedTypeNode | None
             if isinstance(selection, FragmentSpreadNode):
                 fragment = fragments.get(selection.name.value)
                 if fragment is None:

@@ -30,15 +30,16 @@ class QueryCostLimit(SchemaExtension):
         # the operation before execution, before even the credentials are checked.
         execution = self.execution_context
         document = execution.graphql_document
-        valid = document is not None and not execution.pre_execution_errors
-        operation = get_operation_ast(document, execution.operation_name) if valid else None
+        operation = None
+        if document is not None and not execution.pre_execution_errors:
+            operation = get_operation_ast(document, execution.operation_name)
         cost: QueryCost = execution.context.cost
         cost.limit = self.max_cost or None
-        if operation is not None and execution.query is not None:
+        if document is not None and operation is not None and execution.query is not None:
             cost.requested = self.analysis.cost(
                 execution.schema._schema,
                 execution.query,
-                document,  # type: ignore[arg-type]
+                document,
                 operation,
                 execution.variables,
             )

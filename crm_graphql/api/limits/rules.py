@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -41,9 +42,10 @@ def coded(rule: type[ValidationRule], code: ErrorCode) -> type[ValidationRule]:
     """``rule`` whose errors carry ``extensions.code`` (it may report through its
     context, as strawberry's limiters do, or through itself)."""
 
+    # The base is the rule given, a class known only at run time.
     class Coded(rule):  # type: ignore[valid-type,misc]
         def __init__(self, context: ValidationContext) -> None:
-            super().__init__(_CodingContext(context, code))  # type: ignore[arg-type]
+            super().__init__(_CodingContext(context, code))
 
     Coded.__name__ = f"Coded{rule.__name__}"
     return Coded
@@ -77,7 +79,7 @@ def root_field_validator(max_root_fields: int) -> type[ValidationRule]:
     return MaxRootFields
 
 
-def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The limit rules for ``settings`` (a limit of 0 adds no rule)."""
     rules: list[Any] = [
         coded(depth_validator(settings.max_query_depth, None), ErrorCode.QUERY_TOO_COMPLEX)

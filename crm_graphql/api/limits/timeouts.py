@@ -42,9 +42,12 @@ def statement_limit_command(version: str, seconds: float) -> str:
 async def limit_statement_time(seconds: float, connection_name: str = "default") -> str | None:
     """Give every connection of the MySQL pool a statement time limit; returns the
     session assignment (``None`` on SQLite). Cheap when the limit is already there."""
-    client: Any = connections.get(connection_name)
-    if not isinstance(client, MySQLClient) or seconds <= 0:
+    connection = connections.get(connection_name)
+    if not isinstance(connection, MySQLClient) or seconds <= 0:
         return None
+    # Untyped on purpose: the server version is cached in an attribute of our own, and
+    # the pool's attributes changed below are private to Tortoise and asyncmy.
+    client: Any = connection
     version = getattr(client, "crm_server_version", None)
     if version is None:
         rows = (await client.execute_query("SELECT VERSION() AS version"))[1]

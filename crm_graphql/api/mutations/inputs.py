@@ -17,7 +17,7 @@ def given(value: Any) -> bool:
 
 def input_field_names(input_type: type) -> list[str]:
     """The GraphQL names of every field of ``input_type`` (what a deletion changes)."""
-    return [strawberry_name(field.name) for field in dataclass_fields(input_type)]  # type: ignore[arg-type]
+    return [strawberry_name(field.name) for field in dataclass_fields(input_type)]
 
 
 def changed_fields(data: Any) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import Enum
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import strawberry
 from tortoise.models import Model
@@ -116,10 +116,10 @@ class Problems:
         if self.errors:
             raise Rejected(self.errors)
 
-    def fail(self, path: Path, message: str, code: UserErrorCode) -> None:
+    def fail(self, path: Path, message: str, code: UserErrorCode) -> NoReturn:
         """Report one problem and stop."""
         self.add(path, message, code)
-        self.check()
+        raise Rejected(self.errors)
 
     def id_of(self, path: Path, global_id: str, type_name: str) -> int | None:
         """The primary key behind a global ID of ``type_name``; a problem otherwise."""
@@ -156,7 +156,7 @@ class Problems:
         row = await model.get_or_none(pk=pk)
         if row is None:
             self.fail(path, f"No such {type_name}.", UserErrorCode.NOT_FOUND)
-        return row  # type: ignore[return-value]
+        return row
 
     @property
     def caller_id(self) -> int | None:

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from crm_graphql.api.context import Context, Info
 from crm_graphql.api.mutations.problems import Problems, Rejected, UserError, UserErrorCode
+from crm_graphql.db.values import column_values
 
 #: How long a repeated ``Idempotency-Key`` returns the first result.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -49,7 +50,7 @@ async def update_versioned(
         **changes, version=F("version") + 1
     )
     if not updated:
-        current = await model.filter(pk=pk).values_list("version", flat=True)
+        current = await column_values(model.filter(pk=pk), "version")
         problems.add(
             ["version"],
             "The record was changed by someone else; read it again.",

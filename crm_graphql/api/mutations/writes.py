@@ -47,6 +47,14 @@ from crm_graphql.settings import Settings
 EVERY_FIELD = ("*",)
 
 
+def _request_of(problems: Problems) -> Info:
+    """The GraphQL request of a change made through :class:`Writes` (which always has
+    one: only rules run from the command line have none)."""
+    if problems.info is None:
+        raise RuntimeError("a change made through Writes runs in a GraphQL request")
+    return problems.info
+
+
 @dataclass
 class Change:
     """One change in progress, as the domain's rules see it."""
@@ -67,11 +75,11 @@ class Change:
 
     @property
     def info(self) -> Info:
-        return self.problems.info
+        return _request_of(self.problems)
 
     @property
     def settings(self) -> Settings:
-        return self.problems.info.context.settings
+        return self.info.context.settings
 
     @property
     def caller_id(self) -> int | None:
@@ -179,7 +187,7 @@ class Writes:
         diff = {name: plain(value) for name, value in (changes or {}).items()}
         await audit.record(
             f"{self.action}.{verb}",
-            audit.meta_from(problems.info.context),
+            audit.meta_from(_request_of(problems).context),
             entity_type=self.entity.name,
             entity_id=pk,
             changes=diff,

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.errors import CrmError, ErrorCode
 
 
@@ -100,13 +101,13 @@ def strictly_after(keys: tuple[SortKey, ...], values: list[Any]) -> Q:
         if key.descending:
             if value is None:
                 continue  # nothing sorts after NULL in descending order
-            after = Q(**{f"{key.column}__lt": value}) | Q(**{f"{key.column}__isnull": True})
+            after = lookup_q(f"{key.column}__lt", value) | lookup_q(f"{key.column}__isnull", True)
         elif value is None:
-            after = Q(**{f"{key.column}__isnull": False})
+            after = lookup_q(f"{key.column}__isnull", False)
         else:
-            after = Q(**{f"{key.column}__gt": value})
+            after = lookup_q(f"{key.column}__gt", value)
         equal_before = [
-            Q(**{f"{k.column}__isnull": True}) if v is None else Q(**{k.column: v})
+            lookup_q(f"{k.column}__isnull", True) if v is None else lookup_q(k.column, v)
             for k, v in zip(keys[:index], values[:index], strict=True)
         ]
         branches.append(Q(*equal_before, after) if equal_before else after)

@@ -37,6 +37,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.pagination.fetch import paginate, paginate_children
@@ -111,11 +112,11 @@ class ConnectionExtension(FieldExtension):
         if spec.filter_input is not None:
             arguments.append(_argument("filter", spec.filter_input | None, FILTER_DESCRIPTION))
         arguments.append(
-            _argument("order_by", list[spec.order_input] | None, ORDER_BY_DESCRIPTION)  # type: ignore[name-defined]
+            _argument("order_by", optional(list_of(spec.order_input)), ORDER_BY_DESCRIPTION)
         )
         field.arguments = arguments + own
         node = self.node or _registered_node(spec)
-        connection = Connection[node]  # type: ignore[valid-type]
+        connection = parametrized(Connection, node)
         field.type_annotation = StrawberryAnnotation(
             connection | None if self.nullable else connection
         )

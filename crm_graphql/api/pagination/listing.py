@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -13,6 +12,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.dynamic_types import enum_of
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.enums import SortDirection, graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
@@ -125,9 +125,8 @@ def sortable(
     ``fields`` maps each GraphQL order field (e.g. ``CREATED_AT``) to its ORM column
     and a description; ``filter`` is the type's filter input, if it has one.
     """
-    field_enum = Enum(f"{type_name}OrderField", {name: name for name in fields})  # type: ignore[misc]
     field_enum = graphql_enum(
-        field_enum,
+        enum_of(f"{type_name}OrderField", fields),
         f"Fields a {type_name} list can be sorted by.",
         {name: description for name, (_, description) in fields.items()},
     )

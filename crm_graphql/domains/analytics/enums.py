@@ -15,7 +15,7 @@ class TopCustomersBy(Enum):
     INTERACTION_COUNT = "INTERACTION_COUNT"
 
 
-TopCustomersBy = graphql_enum(
+graphql_enum(
     TopCustomersBy,
     "What customers are ranked by.",
     {
@@ -38,7 +38,7 @@ class InteractionStatsGroup(Enum):
     MONTH = "MONTH"
 
 
-InteractionStatsGroup = graphql_enum(
+graphql_enum(
     InteractionStatsGroup,
     "What interaction statistics are grouped by; at most one of DAY, WEEK, MONTH.",
     {
@@ -61,7 +61,7 @@ class LeaderboardBy(Enum):
     INTERACTIONS_LOGGED = "INTERACTIONS_LOGGED"
 
 
-LeaderboardBy = graphql_enum(
+graphql_enum(
     LeaderboardBy,
     "What the sales leaderboard is ranked by.",
     {

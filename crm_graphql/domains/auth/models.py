@@ -8,12 +8,17 @@ long random strings, so a fast hash is enough), passwords as argon2id hashes on
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
 
 from crm_graphql.api.roles import Role
 from crm_graphql.db.models import TimestampedModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.users.models import User
 
 
 class RevocationReason(StrEnum):
@@ -31,9 +36,10 @@ class TokenFamily(Model):
     """
 
     id = fields.UUIDField(primary_key=True)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="token_families", on_delete=fields.CASCADE
     )
+    user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     client_address = fields.CharField(max_length=45, null=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -47,9 +53,10 @@ class RefreshToken(Model):
     """One refresh token of a session: used once, then replaced by the next one."""
 
     id = fields.IntField(primary_key=True)
-    family = fields.ForeignKeyField(
+    family: fields.ForeignKeyRelation[TokenFamily] = fields.ForeignKeyField(
         "models.TokenFamily", related_name="tokens", on_delete=fields.CASCADE
     )
+    family_id: UUID
     # Hex SHA-256 of the token.
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -71,9 +78,10 @@ class ApiKey(TimestampedModel):
     # Hex SHA-256 of the whole key.
     key_hash = fields.CharField(max_length=64, unique=True)
     role = fields.CharEnumField(Role, max_length=16)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="created_api_keys", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
 

@@ -15,6 +15,7 @@ from crm_graphql.api.errors import CrmError
 from crm_graphql.api.ids import decode_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth import services
+from crm_graphql.domains.auth.models import ApiKey as ApiKeyModel
 from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
 from crm_graphql.domains.users.models import User
 from crm_graphql.domains.users.services import normalise_email
@@ -27,7 +28,7 @@ def _session(issued: services.IssuedSession) -> AuthSession:
         expires_at=issued.access_token_expires_at,
         refresh_token=issued.refresh_token,
         refresh_token_expires_at=issued.refresh_token_expires_at,
-        user=issued.user,  # type: ignore[arg-type]
+        user=issued.user,
         email=issued.user.email,
         role=issued.user.role,
     )
@@ -147,21 +148,22 @@ class AuthMutations:
                 entity_id=key.pk,
                 changes={"name": key.name, "role": str(role)},
             )
-        return CreatedApiKey(key=secret, api_key=key)  # type: ignore[arg-type]
+        return CreatedApiKey(key=secret, api_key=key)
 
     @strawberry.mutation(
         description="Revoke an API key: requests with it fail from now on. ADMIN only.",
         extensions=allow_roles(Role.ADMIN),
+        graphql_type=ApiKey | None,
     )
     async def revoke_api_key(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the key.")],
-    ) -> ApiKey | None:
+    ) -> ApiKeyModel | None:
         key_id = decode_id(id, "ApiKey")
         async with in_transaction():
             key = await services.revoke_api_key(key_id)
             await audit.record(
                 "api_key.revoke", meta_from(info.context), entity_type="ApiKey", entity_id=key_id
             )
-        return key  # type: ignore[return-value]
+        return key

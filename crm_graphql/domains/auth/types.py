@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from graphql import GraphQLObjectType
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import entities
@@ -38,7 +39,7 @@ class AuthSession:
     refresh_token_expires_at: datetime = strawberry.field(
         description="When the refresh token expires if it is not used before."
     )
-    user: User = strawberry.field(description="The signed-in user.")
+    user: UserModel = strawberry.field(description="The signed-in user.", graphql_type=User)
     email: str = strawberry.field(description="The signed-in user's own e-mail address.")
     role: Role = strawberry.field(description="The signed-in user's own role.")
 
@@ -73,7 +74,9 @@ def permissions_of(info: Info, role: Role) -> list[FieldPermission]:
             continue
         type_name = registered.name
         gtype = schema._schema.type_map[type_name]
-        for field_name in gtype.fields:  # type: ignore[attr-defined]
+        if not isinstance(gtype, GraphQLObjectType):  # an entity's type is an object type
+            continue
+        for field_name in gtype.fields:
             readers = rules.get((type_name, field_name))
             answer.append(
                 FieldPermission(
@@ -96,8 +99,10 @@ class Viewer:
     kind: PrincipalKind = strawberry.field(description="A user or an API key.")
     _user_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The signed-in user; null for API keys.")
-    async def user(self, info: Info) -> User | None:
+    @strawberry.field(
+        description="The signed-in user; null for API keys.", graphql_type=User | None
+    )
+    async def user(self, info: Info) -> UserModel | None:
         return await load_by_id(info, UserModel, self._user_id)
 
     @strawberry.field(
@@ -132,9 +137,11 @@ class ApiKey:
         description="When the key was revoked; null while it works."
     )
 
-    @strawberry.field(description="The administrator who created the key.")
-    async def created_by(self, root: ApiKeyModel, info: Info) -> User | None:
-        return await load_by_id(info, UserModel, root.created_by_id)  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="The administrator who created the key.", graphql_type=User | None
+    )
+    async def created_by(self, root: ApiKeyModel, info: Info) -> UserModel | None:
+        return await load_by_id(info, UserModel, root.created_by_id)
 
 
 @strawberry.type(description="A new API key, with the key itself: store it now, it is not kept.")
@@ -143,7 +150,7 @@ class CreatedApiKey:
         description="The key (`crm_...`). Send it as `Authorization: Bearer <key>` or "
         "`X-API-Key: <key>`. Shown only this once."
     )
-    api_key: ApiKey = strawberry.field(description="The key's record.")
+    api_key: ApiKeyModel = strawberry.field(description="The key's record.", graphql_type=ApiKey)
 
 
 @strawberry.type(description="The result of `logout`.")

@@ -10,7 +10,7 @@ from crm_graphql.domains.customers.models import (
     SizeBand,
 )
 
-LifecycleStage = graphql_enum(
+graphql_enum(
     LifecycleStage,
     "Where a person stands in the customer lifecycle.",
     {
@@ -21,7 +21,7 @@ LifecycleStage = graphql_enum(
     },
 )
 
-CustomerSource = graphql_enum(
+graphql_enum(
     CustomerSource,
     "How a person first reached the CRM.",
     {
@@ -34,7 +34,7 @@ CustomerSource = graphql_enum(
     },
 )
 
-SizeBand = graphql_enum(
+graphql_enum(
     SizeBand,
     "Head-count band of a company.",
     {
@@ -46,7 +46,7 @@ SizeBand = graphql_enum(
     },
 )
 
-CustomFieldType = graphql_enum(
+graphql_enum(
     CustomFieldType,
     "The type of the values of a custom field.",
     {

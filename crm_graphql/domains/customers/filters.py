@@ -9,10 +9,10 @@ from crm_graphql.api.filters import (
     BooleanFilter,
     DateFilter,
     DateTimeFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     StringFilter,
-    enum_filter,
     filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
@@ -21,9 +21,21 @@ from crm_graphql.api.roles import PERSONAL
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage, SizeBand
 from crm_graphql.domains.customers.models import Company, Customer
 
-LifecycleStageFilter = enum_filter(LifecycleStage)
-CustomerSourceFilter = enum_filter(CustomerSource)
-SizeBandFilter = enum_filter(SizeBand)
+
+@strawberry.input(description="Conditions on a LifecycleStage value.")
+class LifecycleStageFilter(EnumFilter[LifecycleStage]):
+    pass
+
+
+@strawberry.input(description="Conditions on a CustomerSource value.")
+class CustomerSourceFilter(EnumFilter[CustomerSource]):
+    pass
+
+
+@strawberry.input(description="Conditions on a SizeBand value.")
+class SizeBandFilter(EnumFilter[SizeBand]):
+    pass
+
 
 #: Columns matched by ``customers(search:)``: every word must match one of them. The
 #: e-mail address only for roles that may read it.

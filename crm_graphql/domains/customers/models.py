@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 
 from crm_graphql.db.models import TimestampedModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.users.models import User
 
 
 class SizeBand(StrEnum):
@@ -59,9 +63,10 @@ class Company(TimestampedModel, AddressMixin):
     industry = fields.CharField(max_length=100, null=True)
     size_band = fields.CharEnumField(SizeBand, max_length=16, null=True)
     phone = fields.CharField(max_length=32, null=True)
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_companies", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: int | None
 
     class Meta:
         table = "company"
@@ -77,20 +82,22 @@ class Customer(TimestampedModel, AddressMixin):
     email = fields.CharField(max_length=254, null=True, db_index=True)
     phone = fields.CharField(max_length=32, null=True)
     job_title = fields.CharField(max_length=120, null=True)
-    company = fields.ForeignKeyField(
+    company: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="customers", null=True, on_delete=fields.SET_NULL
     )
+    company_id: int | None
     lifecycle_stage = fields.CharEnumField(
         LifecycleStage, max_length=16, default=LifecycleStage.LEAD, db_index=True
     )
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_customers", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: int | None
     source = fields.CharEnumField(CustomerSource, max_length=16, default=CustomerSource.OTHER)
     birth_date = fields.DateField(null=True)
     marketing_consent = fields.BooleanField(default=False)
-    tags = fields.JSONField(default=list)
-    custom_fields = fields.JSONField(default=dict)
+    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     deleted_at = fields.DatetimeField(null=True, description="Set when soft-deleted.")
 
     class Meta:
@@ -108,14 +115,16 @@ class CustomerLifecycleChange(TimestampedModel):
     """One change of a customer lifecycle stage: the history behind the current stage."""
 
     id = fields.IntField(primary_key=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="lifecycle_changes", on_delete=fields.CASCADE
     )
+    customer_id: int
     stage = fields.CharEnumField(LifecycleStage, max_length=16)
     changed_at = fields.DatetimeField()
-    changed_by = fields.ForeignKeyField(
+    changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="customer_stage_changes", null=True, on_delete=fields.SET_NULL
     )
+    changed_by_id: int | None
 
     class Meta:
         table = "customer_lifecycle_change"

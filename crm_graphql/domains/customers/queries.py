@@ -79,6 +79,9 @@ class CustomerQueries:
 
 @strawberry.type
 class CustomFieldQueries:
-    @strawberry.field(description="The custom fields customers may have, by key.")
-    async def custom_field_definitions(self) -> list[CustomFieldDefinition]:
-        return await CustomFieldDefinitionModel.all().order_by("key")  # type: ignore[return-value]
+    @strawberry.field(
+        description="The custom fields customers may have, by key.",
+        graphql_type=list[CustomFieldDefinition],
+    )
+    async def custom_field_definitions(self) -> list[CustomFieldDefinitionModel]:
+        return await CustomFieldDefinitionModel.all().order_by("key")

@@ -41,8 +41,8 @@ class StageChange:
     changed_at: datetime = strawberry.field(description="When.")
     _changed_by_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The staff member who made the change.")
-    async def changed_by(self, info: Info) -> User | None:
+    @strawberry.field(description="The staff member who made the change.", graphql_type=User | None)
+    async def changed_by(self, info: Info) -> UserModel | None:
         return await load_by_id(info, UserModel, self._changed_by_id)
 
 

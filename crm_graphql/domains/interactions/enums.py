@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.domains.interactions.models import Channel, Direction
 
-Channel = graphql_enum(
+graphql_enum(
     Channel,
     "The medium of an interaction.",
     {
@@ -20,7 +20,7 @@ Channel = graphql_enum(
     },
 )
 
-Direction = graphql_enum(
+graphql_enum(
     Direction,
     "Who started an interaction.",
     {

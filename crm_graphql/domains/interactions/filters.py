@@ -7,11 +7,11 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import (
     DateTimeFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     IntFilter,
     StringFilter,
-    enum_filter,
     filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
@@ -19,8 +19,15 @@ from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction
 
-ChannelFilter = enum_filter(Channel)
-DirectionFilter = enum_filter(Direction)
+
+@strawberry.input(description="Conditions on a Channel value.")
+class ChannelFilter(EnumFilter[Channel]):
+    pass
+
+
+@strawberry.input(description="Conditions on a Direction value.")
+class DirectionFilter(EnumFilter[Direction]):
+    pass
 
 
 @filter_input("interactions")

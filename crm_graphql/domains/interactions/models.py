@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from crm_graphql.db.models import TimestampedModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.customers.models import Customer
+    from crm_graphql.domains.sales.models import Opportunity
+    from crm_graphql.domains.users.models import User
 
 
 class Channel(StrEnum):
@@ -34,15 +40,18 @@ class Interaction(TimestampedModel):
     """One touch point between the organisation and a customer."""
 
     id = fields.IntField(primary_key=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="interactions", on_delete=fields.CASCADE
     )
-    author = fields.ForeignKeyField(
+    customer_id: int
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="interactions", null=True, on_delete=fields.SET_NULL
     )
-    opportunity = fields.ForeignKeyField(
+    author_id: int | None
+    opportunity: fields.ForeignKeyNullableRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="interactions", null=True, on_delete=fields.SET_NULL
     )
+    opportunity_id: int | None
     channel = fields.CharEnumField(Channel, max_length=16)
     direction = fields.CharEnumField(Direction, max_length=16)
     subject = fields.CharField(max_length=255)

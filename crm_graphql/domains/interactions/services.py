@@ -12,6 +12,7 @@ from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import UserErrorCode
 from crm_graphql.api.mutations.writes import Change
+from crm_graphql.db.values import column_values
 from crm_graphql.domains.sales.models import Opportunity
 
 #: Longest body kept: a long e-mail thread or call transcript, not a file store.
@@ -93,7 +94,7 @@ async def _opportunity_id(
     pk = problems.id_of(path, global_id, "Opportunity")
     if pk is None:
         return None
-    owner = await Opportunity.filter(pk=pk).values_list("customer_id", flat=True)
+    owner = await column_values(Opportunity.filter(pk=pk), "customer_id")
     if not owner:
         problems.add(path, "No such Opportunity.", UserErrorCode.NOT_FOUND)
     elif customer_id is not None and owner[0] != customer_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.domains.orders.models import OrderStatus
 
-OrderStatus = graphql_enum(
+graphql_enum(
     OrderStatus,
     "Where an order stands. DRAFT -> PLACED -> PAID -> SHIPPED; PLACED or PAID -> CANCELLED; "
     "PAID or SHIPPED -> REFUNDED.",

@@ -9,10 +9,10 @@ from crm_graphql.api.filters import (
     BooleanFilter,
     DateTimeFilter,
     DecimalFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     StringFilter,
-    enum_filter,
     filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
@@ -22,7 +22,10 @@ from crm_graphql.domains.orders.enums import OrderStatus
 from crm_graphql.domains.orders.loaders import attach_order_items
 from crm_graphql.domains.orders.models import Order, Product
 
-OrderStatusFilter = enum_filter(OrderStatus)
+
+@strawberry.input(description="Conditions on a OrderStatus value.")
+class OrderStatusFilter(EnumFilter[OrderStatus]):
+    pass
 
 
 @filter_input("products")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from crm_graphql.db.models import MoneyField, TimestampedModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.customers.models import Customer
 
 
 class OrderStatus(StrEnum):
@@ -45,9 +49,10 @@ class Order(TimestampedModel):
 
     id = fields.IntField(primary_key=True)
     number = fields.CharField(max_length=32, unique=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="orders", on_delete=fields.CASCADE
     )
+    customer_id: int
     status = fields.CharEnumField(OrderStatus, max_length=16, default=OrderStatus.DRAFT)
     currency = fields.CharField(max_length=3)
     subtotal = MoneyField(default=0)
@@ -73,10 +78,14 @@ class OrderItem(TimestampedModel):
     """One line of an order: a product, a quantity and the price agreed."""
 
     id = fields.IntField(primary_key=True)
-    order = fields.ForeignKeyField("models.Order", related_name="items", on_delete=fields.CASCADE)
-    product = fields.ForeignKeyField(
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="items", on_delete=fields.CASCADE
+    )
+    order_id: int
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
         "models.Product", related_name="order_items", on_delete=fields.RESTRICT
     )
+    product_id: int
     quantity = fields.IntField()
     unit_price = MoneyField()
     line_total = MoneyField()

@@ -21,6 +21,7 @@ from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.api.mutations.transaction import update_versioned
 from crm_graphql.api.mutations.writes import Change
+from crm_graphql.db.values import column_values
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus, Product
 
@@ -105,7 +106,7 @@ def compute_totals(line_totals: Iterable[Decimal]) -> Totals:
 
 async def stored_totals(order_id: int) -> Totals:
     """The totals of an order from the items in the database (one SELECT)."""
-    amounts = await OrderItem.filter(order_id=order_id).values_list("line_total", flat=True)
+    amounts = await column_values(OrderItem.filter(order_id=order_id), "line_total")
     return compute_totals(amounts)
 
 
@@ -151,7 +152,7 @@ async def number_taken(number: str, own_pk: int | None = None) -> bool:
 
 async def customer_owner(order: Order) -> int | None:
     """Who owns an order: the owner of its customer."""
-    owners = await Customer.filter(pk=order.customer_id).values_list("owner_id", flat=True)
+    owners = await column_values(Customer.filter(pk=order.customer_id), "owner_id")
     return owners[0] if owners else None
 
 
@@ -271,7 +272,7 @@ async def new_order(change: Change) -> dict[str, Any]:
     data, problems = change.input, change.problems
     customer_id = await problems.existing_id(change.at("customer"), data.customer, "Customer")
     if customer_id is not None:
-        owners = await Customer.filter(pk=customer_id).values_list("owner_id", flat=True)
+        owners = await column_values(Customer.filter(pk=customer_id), "owner_id")
         change.owner_id = owners[0] if owners else None
     currency = validation.currency(problems, change.at("currency"), data.currency)
     number = None

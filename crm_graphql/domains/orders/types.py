@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
 
@@ -71,8 +72,13 @@ class Order(Node):
         "`updateOrder` and `changeOrderStatus`."
     )
 
-    @strawberry.field(description="The line items, in the order they were added.")
-    def items(self, root: OrderModel, info: Info) -> list[OrderItem]:
+    @strawberry.field(
+        description="The line items, in the order they were added.",
+        graphql_type=list[OrderItem],
+    )
+    def items(
+        self, root: OrderModel, info: Info
+    ) -> list[OrderItemModel] | Awaitable[list[OrderItemModel]]:
         found, items = attached(root, "items")
         return items if found else load_order_items(info, root.id)
 

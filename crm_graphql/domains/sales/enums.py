@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.domains.sales.models import OpportunityStage
 
-OpportunityStage = graphql_enum(
+graphql_enum(
     OpportunityStage,
     "A step of the sales pipeline.",
     {

@@ -9,11 +9,11 @@ from crm_graphql.api.filters import (
     DateFilter,
     DateTimeFilter,
     DecimalFilter,
+    EnumFilter,
     FilterInput,
     IDFilter,
     IntFilter,
     StringFilter,
-    enum_filter,
     filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
@@ -22,7 +22,10 @@ from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
 
-OpportunityStageFilter = enum_filter(OpportunityStage)
+
+@strawberry.input(description="Conditions on a OpportunityStage value.")
+class OpportunityStageFilter(EnumFilter[OpportunityStage]):
+    pass
 
 
 @filter_input("opportunities")

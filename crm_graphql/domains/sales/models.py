@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from crm_graphql.db.models import MoneyField, TimestampedModel
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.customers.models import Company, Customer
+    from crm_graphql.domains.users.models import User
 
 
 class OpportunityStage(StrEnum):
@@ -43,15 +48,18 @@ class Opportunity(TimestampedModel):
     """A possible sale to a customer (and its company)."""
 
     id = fields.IntField(primary_key=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="opportunities", on_delete=fields.CASCADE
     )
-    company = fields.ForeignKeyField(
+    customer_id: int
+    company: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
         "models.Company", related_name="opportunities", null=True, on_delete=fields.SET_NULL
     )
-    owner = fields.ForeignKeyField(
+    company_id: int | None
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_opportunities", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: int | None
     name = fields.CharField(max_length=200)
     amount = MoneyField()
     currency = fields.CharField(max_length=3)
@@ -80,17 +88,19 @@ class OpportunityStageChange(TimestampedModel):
     """One change of an opportunity stage: the history behind the current stage."""
 
     id = fields.IntField(primary_key=True)
-    opportunity = fields.ForeignKeyField(
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
         "models.Opportunity", related_name="stage_changes", on_delete=fields.CASCADE
     )
+    opportunity_id: int
     stage = fields.CharEnumField(OpportunityStage, max_length=16)
     changed_at = fields.DatetimeField()
-    changed_by = fields.ForeignKeyField(
+    changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User",
         related_name="opportunity_stage_changes",
         null=True,
         on_delete=fields.SET_NULL,
     )
+    changed_by_id: int | None
 
     class Meta:
         table = "opportunity_stage_change"

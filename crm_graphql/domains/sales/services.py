@@ -11,6 +11,7 @@ from crm_graphql.api import validation
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.api.mutations.writes import Change
+from crm_graphql.db.values import column_values
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.sales.models import (
     STAGE_PROBABILITY,
@@ -56,7 +57,7 @@ async def new_opportunity(change: Change) -> dict[str, Any]:
     data, problems = change.input, change.problems
     customer_id = await problems.existing_id(change.at("customer"), data.customer, "Customer")
     owner_id = await problems.existing_id(change.at("owner"), data.owner, "User")
-    company = await Customer.filter(pk=customer_id).values_list("company_id", flat=True)
+    company = await column_values(Customer.filter(pk=customer_id), "company_id")
     now = datetime.now(UTC)
     stage = OpportunityStage(data.stage)
     return {

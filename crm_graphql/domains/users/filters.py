@@ -7,9 +7,9 @@ from strawberry.types.unset import UNSET
 
 from crm_graphql.api.filters import (
     BooleanFilter,
+    EnumFilter,
     FilterInput,
     StringFilter,
-    enum_filter,
     filter_input,
 )
 from crm_graphql.api.pagination.cursors import SortKey
@@ -17,7 +17,10 @@ from crm_graphql.api.pagination.listing import sortable
 from crm_graphql.api.roles import ADMIN_ONLY, Role
 from crm_graphql.domains.users.models import User
 
-RoleFilter = enum_filter(Role)
+
+@strawberry.input(description="Conditions on a Role value.")
+class RoleFilter(EnumFilter[Role]):
+    pass
 
 
 @filter_input("users")

@@ -72,6 +72,6 @@ class CustomFieldMutations:
 
         outcome = await run_mutation(info, "defineCustomField", work)
         return CustomFieldPayload(
-            definition=outcome.first,  # type: ignore[arg-type]
+            definition=outcome.first,
             user_errors=outcome.errors,
         )
