@@ -20,6 +20,7 @@ from crm_graphql.api.observability.health import healthz, readyz
 from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.modules import database_config
 from crm_graphql.schema import build_schema
 from crm_graphql.settings import Settings, load_settings
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
         *graphiql_routes(settings),
+        # The satisfaction survey a customer answers (public; its token is the credential).
+        *survey_routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings
