@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
