@@ -114,6 +114,9 @@ class Calendar:
 
     def windows(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working intervals (UTC) of one local day; none on a day off."""
+        return _windows(self, day)
+
+    def _compute_windows(self, day: date) -> list[tuple[datetime, datetime]]:
         periods = self._by_weekday.get(day.weekday(), ())
         if not periods or self.is_day_off(day):
             return []
@@ -164,6 +167,12 @@ class Calendar:
                     total += high - low
             day += timedelta(days=1)
         return total
+
+
+@functools.lru_cache(maxsize=65536)
+def _windows(calendar: Calendar, day: date) -> list[tuple[datetime, datetime]]:
+    # Kept per calendar and day: clocks of many tickets cross the same days.
+    return calendar._compute_windows(day)
 
 
 #: Round the clock, every day, in UTC: the clock of tickets without an SLA policy.
