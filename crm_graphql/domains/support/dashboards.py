@@ -196,7 +196,6 @@ def resolution_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> A
 
 
 async def _satisfaction(start: datetime, end: datetime, by_assignee: bool) -> list[dict[str, Any]]:
-    answered = Q(answered_at__isnull=False)
     return await aggregate(
         SatisfactionSurvey,
         Q(created_at__gte=start, created_at__lt=end),
@@ -204,7 +203,8 @@ async def _satisfaction(start: datetime, end: datetime, by_assignee: bool) -> li
         [
             Measure("sent", "count"),
             Measure("answered", "count", "answered_at"),
-            Measure("score", "avg", "score", where=answered),
+            # Summed, not averaged: the average is taken in Python from the exact sum.
+            Measure("score_sum", "sum", "score"),
         ],
     )
 
@@ -216,7 +216,7 @@ def _summary(row: dict[str, Any] | None) -> SatisfactionSummary:
         surveys_sent=sent,
         responses=answered,
         response_rate=round(100 * answered / sent, 2) if sent else None,
-        average_score=round(row["score"], 2) if row and row["score"] is not None else None,
+        average_score=round(int(row["score_sum"]) / answered, 2) if answered else None,
     )
 
 
