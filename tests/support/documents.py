@@ -9,8 +9,8 @@ ERRORS = "userErrors { field message code currentVersion }"
 
 CREATE = f"""mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{
   ticket {{ {TICKET_FIELDS} }} {ERRORS} }} }}"""
-UPDATE = f"""mutation($id: ID!, $input: UpdateTicketInput!) {{ updateTicket(id: $id, input: $input) {{
-  ticket {{ {TICKET_FIELDS} }} {ERRORS} }} }}"""
+UPDATE = f"""mutation($id: ID!, $input: UpdateTicketInput!) {{
+  updateTicket(id: $id, input: $input) {{ ticket {{ {TICKET_FIELDS} }} {ERRORS} }} }}"""
 STATUS = f"""mutation($id: ID!, $status: TicketStatus!, $version: Int!) {{
   changeTicketStatus(id: $id, status: $status, version: $version) {{
   surveyToken ticket {{ {TICKET_FIELDS} }} {ERRORS} }} }}"""
@@ -20,7 +20,8 @@ ASSIGN = f"""mutation($id: ID!, $assignee: ID, $version: Int!) {{
 COMMENT = f"""mutation($id: ID!, $body: String!, $kind: TicketCommentKind!) {{
   addTicketComment(ticketId: $id, input: {{body: $body, kind: $kind}}) {{
   comment {{ id body kind public author {{ id }} }} ticket {{ {TICKET_FIELDS} }} {ERRORS} }} }}"""
-CALENDAR = """mutation($input: CreateBusinessCalendarInput!) { createBusinessCalendar(input: $input) {
+CALENDAR = """mutation($input: CreateBusinessCalendarInput!) {
+  createBusinessCalendar(input: $input) {
   businessCalendar { id name timeZone holidayCountry workingHours { day start end } }
   userErrors { field message code } } }"""
 POLICY = """mutation($input: CreateSlaPolicyInput!) { createSlaPolicy(input: $input) {

@@ -294,7 +294,7 @@ async def seed_tickets(run: Run) -> dict[str, int]:
             )
         )
         # Comments: the first public reply at the first response, then a conversation.
-        n_comments = min(40, int(rng.expovariate(1 / comments_mean))) if comments_mean else 0
+        n_comments = min(40, round(rng.expovariate(1 / comments_mean))) if comments_mean else 0
         end = solved_at or now
         for position in range(n_comments):
             if position == 0 and responded is not None:

@@ -607,10 +607,10 @@ async def policy_fields(change: Change) -> dict[str, Any]:
             change.at("company"), data.company, "Company"
         )
     if given(data.calendar):
-        values["calendar_id"] = _required(
-            problems,
-            change.at("calendar"),
-            await problems.existing_id(change.at("calendar"), data.calendar, "BusinessCalendar"),
+        if data.calendar is None:
+            problems.add(change.at("calendar"), "Must not be null.", UserErrorCode.REQUIRED)
+        values["calendar_id"] = await problems.existing_id(
+            change.at("calendar"), data.calendar, "BusinessCalendar"
         )
     if given(data.active):
         values["active"] = _required(problems, change.at("active"), data.active)
