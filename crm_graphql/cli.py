@@ -182,6 +182,14 @@ def seed(
         float | None,
         typer.Option(min=0, help="Mean opportunities per customer (default 2; skewed draws)."),
     ] = None,
+    tickets: Annotated[
+        int | None,
+        typer.Option(min=0, help="Support tickets to create (default 0.6 per customer)."),
+    ] = None,
+    comments_per_ticket: Annotated[
+        float | None,
+        typer.Option(min=0, help="Mean comments per support ticket (default 4)."),
+    ] = None,
 ) -> None:
     """Fill the database with realistic demo data (companies, staff, products, history)."""
     from crm_graphql.demo.history import History
@@ -195,8 +203,13 @@ def seed(
         "opportunities": opportunities_per_customer,
     }
     history = History(**{name: value for name, value in means.items() if value is not None})
+    # Options of the modules' demo steps; those left out keep the steps' defaults.
+    given = {"tickets": tickets, "comments_per_ticket": comments_per_ticket}
+    options = {name: value for name, value in given.items() if value is not None}
     report = asyncio.run(
-        seed_database(settings, customers, seed, batch_size=batch_size, history=history)
+        seed_database(
+            settings, customers, seed, batch_size=batch_size, history=history, options=options
+        )
     )
     console.print(report.summary())
 

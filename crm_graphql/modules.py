@@ -20,6 +20,7 @@ DOMAINS = (
     "interactions",
     "orders",
     "sales",
+    "support",
     "auth",
     "audit",
     "analytics",

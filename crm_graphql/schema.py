@@ -34,6 +34,11 @@ from crm_graphql.domains.orders.queries import OrderQueries
 from crm_graphql.domains.sales.aggregates import OpportunityAggregateQueries
 from crm_graphql.domains.sales.mutations.opportunities import OpportunityMutations
 from crm_graphql.domains.sales.queries import SalesQueries
+from crm_graphql.domains.support.aggregates import TicketAggregateQueries
+from crm_graphql.domains.support.dashboards import SupportDashboardQueries
+from crm_graphql.domains.support.mutations.sla import SlaMutations
+from crm_graphql.domains.support.mutations.tickets import TicketMutations
+from crm_graphql.domains.support.queries import SupportQueries
 from crm_graphql.domains.users.mutations.users import UserMutations
 from crm_graphql.domains.users.queries import UserQueries
 from crm_graphql.settings import Settings
@@ -54,6 +59,9 @@ class Query(
     OrderAggregateQueries,
     OpportunityAggregateQueries,
     InteractionAggregateQueries,
+    SupportQueries,
+    TicketAggregateQueries,
+    SupportDashboardQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -73,6 +81,8 @@ class Mutation(
     OrderMutations,
     UserMutations,
     CustomFieldMutations,
+    TicketMutations,
+    SlaMutations,
 ):
     pass
 

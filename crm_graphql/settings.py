@@ -113,6 +113,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    # -- customer service ----------------------------------------------------------------
+    support_reopen_days: int = Field(
+        default=7, ge=0, le=3650, description="Days a SOLVED ticket may be reopened."
+    )
+    survey_token_days: int = Field(
+        default=14, ge=1, le=365, description="Days a satisfaction-survey token stays valid."
+    )
+
     # -- query limits, cost, rate limits, persisted queries --------------------------------
     # A limit set to 0 is off (the benchmark of the limits compares against that).
     max_aliases: int = Field(default=30, ge=0, description="Aliases in one document.")

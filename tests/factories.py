@@ -142,3 +142,38 @@ async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
     return await Opportunity.create(
         customer=customer, company_id=customer.company_id, stage=stage, **fields
     )
+
+
+async def make_calendar(**fields: Any) -> Any:
+    """A business calendar: Monday to Friday 09:00-17:00 in UTC unless told otherwise."""
+    from crm_graphql.domains.support.models import BusinessCalendar
+
+    n = next(_seq)
+    fields.setdefault("name", f"Calendar {n}")
+    fields.setdefault("time_zone", "UTC")
+    fields.setdefault("working_hours", [[day, "09:00", "17:00"] for day in range(5)])
+    return await BusinessCalendar.create(**fields)
+
+
+async def make_sla_policy(calendar: Any, **fields: Any) -> Any:
+    """An SLA policy for NORMAL tickets: 60 minutes to respond, 480 to resolve."""
+    from crm_graphql.domains.support.models import SlaPolicy, TicketPriority
+
+    n = next(_seq)
+    fields.setdefault("name", f"Policy {n}")
+    fields.setdefault("priority", TicketPriority.NORMAL)
+    fields.setdefault("first_response_minutes", 60)
+    fields.setdefault("resolution_minutes", 480)
+    return await SlaPolicy.create(calendar=calendar, **fields)
+
+
+async def make_ticket(customer: Customer, **fields: Any) -> Any:
+    """A ticket written directly (no SLA clocks unless given)."""
+    from crm_graphql.domains.support.models import Ticket, TicketChannel
+
+    n = next(_seq)
+    fields.setdefault("number", f"TCK-TEST-{n:06d}")
+    fields.setdefault("subject", f"Ticket {n}")
+    fields.setdefault("description", f"Description {n}")
+    fields.setdefault("channel", TicketChannel.EMAIL)
+    return await Ticket.create(customer=customer, **fields)

@@ -37,12 +37,17 @@ class WriteRule:
     own_only: bool = False
     #: Only these GraphQL fields; None: every field.
     fields: frozenset[str] | None = None
+    #: With ``own_only``: records nobody owns count as the caller's too (a ticket that is
+    #: not assigned yet may be taken by any agent).
+    or_unowned: bool = False
 
 
 #: Any record, every field.
 ANY_ROW = WriteRule()
 #: Records the caller owns, every field.
 OWN_ROWS = WriteRule(own_only=True)
+#: Records the caller owns or that nobody owns, every field.
+OWN_OR_UNOWNED_ROWS = WriteRule(own_only=True, or_unowned=True)
 
 
 def only_fields(*names: str) -> WriteRule:
@@ -53,6 +58,10 @@ def only_fields(*names: str) -> WriteRule:
 #: How a mutation finds the user who owns a row: a column of the row, or a function
 #: (for records owned through another, e.g. an order through its customer).
 Owner = str | Callable[[Any], Awaitable[int | None]]
+
+#: A row-level read rule: given the caller (a ``Principal``, None in public operations),
+#: the condition on the rows it may read; None: every row.
+ReadRule = Callable[[Any], Q | None]
 
 
 @dataclass
@@ -74,6 +83,8 @@ class Entity:
     deleted_flag: str | None = None
     #: Whether ``me.permissions`` describes the type's fields.
     in_permissions: bool = True
+    #: Which rows each caller may read (lists and ``node(id:)`` apply it); None: all.
+    read_rule: ReadRule | None = None
 
     @property
     def visible_q(self) -> Q:
@@ -81,6 +92,14 @@ class Entity:
         if self.deleted_flag is None:
             return Q()
         return lookup_q(f"{self.deleted_flag}__isnull", True)
+
+    def readable_q(self, principal: Any) -> Q:
+        """The condition of the rows ``principal`` may read (every visible row when the
+        entity has no read rule)."""
+        if self.read_rule is None:
+            return Q()
+        condition = self.read_rule(principal)
+        return Q() if condition is None else condition
 
     def is_visible(self, row: Any) -> bool:
         """False for a soft-deleted row."""
@@ -106,11 +125,13 @@ def entity(
     writers: Mapping[Role, WriteRule] | None = None,
     deleted_flag: str | None = None,
     in_permissions: bool = True,
+    read_rule: ReadRule | None = None,
 ) -> Callable[[type[T]], type[T]]:
     """Class decorator of the GraphQL type of a kind of record: registers the entity.
 
     Gives the type its global ``id`` field and lets ``node(id:)`` find its rows. Put it
-    below ``@strawberry.type``.
+    below ``@strawberry.type``. ``read_rule`` limits the rows a caller may read (a
+    row-level read rule, applied by every list of the entity and by ``node(id:)``).
     """
 
     def decorate(cls: type[T]) -> type[T]:
@@ -136,6 +157,7 @@ def entity(
             writers=dict(writers or {}),
             deleted_flag=deleted_flag,
             in_permissions=in_permissions,
+            read_rule=read_rule,
         )
         _BY_NAME[name] = registered
         _BY_MODEL[model] = registered
@@ -162,6 +184,12 @@ def entity_named(name: str) -> Entity | None:
 def entity_of(model: type[Model]) -> Entity | None:
     """The entity whose rows are of ``model`` (None for models that are no entity)."""
     return _BY_MODEL.get(model)
+
+
+def readable_q(model: type[Model], principal: Any) -> Q:
+    """The rows of ``model`` that ``principal`` may read (its entity's read rule)."""
+    registered = _BY_MODEL.get(model)
+    return registered.readable_q(principal) if registered is not None else Q()
 
 
 def entity_of_type(node: type) -> Entity:

@@ -33,4 +33,11 @@ async def resolve_node(info: Info, global_id: str, type_name: str | None = None)
     if registered is None:
         return None
     row = await load_by_id(info, registered.model, pk)
-    return row if row is not None and registered.is_visible(row) else None
+    if row is None or not registered.is_visible(row):
+        return None
+    if registered.read_rule is not None:
+        # A row-level read rule (e.g. tickets of one's own customers): one more statement.
+        readable = registered.model.filter(registered.readable_q(info.context.principal), pk=pk)
+        if not await readable.exists():
+            return None
+    return row

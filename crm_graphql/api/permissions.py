@@ -45,6 +45,12 @@ def _readable_by(roles: frozenset[Role]) -> str:
     return "Readable by " + ", ".join(role.value for role in _sorted(roles)) + "."
 
 
+def readable_by(roles: frozenset[Role]) -> tuple[str, list[Requires]]:
+    """The "Readable by ..." sentence and the ``@requires`` directive of a field only
+    ``roles`` may read (for fields built by other helpers, e.g. a guarded list)."""
+    return _readable_by(roles), [Requires(roles=_sorted(roles))]
+
+
 def guarded_field(
     roles: frozenset[Role],
     description: str,
@@ -166,10 +172,14 @@ def may_change(
     fields: Iterable[str],
     *,
     is_owner: bool,
+    is_unowned: bool = False,
 ) -> bool:
-    """Whether ``role`` may change ``fields`` of a ``type_name`` record."""
+    """Whether ``role`` may change ``fields`` of a ``type_name`` record (``is_unowned``:
+    the record has no owner)."""
     rule = write_rule(role, type_name)
-    if rule is None or (rule.own_only and not is_owner):
+    if rule is None:
+        return False
+    if rule.own_only and not (is_owner or (rule.or_unowned and is_unowned)):
         return False
     return rule.fields is None or set(fields) <= rule.fields
 

@@ -42,5 +42,10 @@ PERSONAL = ALL_ROLES - {Role.ANALYST}
 FINANCIAL = ALL_ROLES - {Role.SUPPORT, Role.MARKETING}
 #: The content of conversations.
 CONVERSATION = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT})
+#: Support tickets and their content: everyone who serves customers (SALES only the
+#: tickets of its own customers); marketing and analysts see ticket counts only.
+SUPPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT})
+#: Internal notes of support tickets: support and management.
+SUPPORT_STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT})
 #: Administration: users' e-mail and role, API keys, the audit log.
 ADMIN_ONLY = frozenset({Role.ADMIN})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 
 from rich.console import Console
 from rich.progress import (
@@ -96,13 +97,14 @@ async def generate(
     progress: bool = True,
     connection_name: str = "default",
     history: History | None = None,
+    options: Mapping[str, float] | None = None,
 ) -> SeedReport:
     """Insert demo data through an ORM that is already open; returns what was written.
 
     ``customers`` sets the scale: staff, companies and history follow from it (see the
     constants at the top of this module). ``history`` sets the mean number of interactions,
     orders and opportunities per customer (default: :class:`History`). ``batch_size`` is the
-    number of rows per INSERT.
+    number of rows per INSERT. ``options`` go to the modules' demo steps (e.g. ``tickets``).
     """
     if customers < 1:
         raise ValueError("customers must be at least 1")
@@ -155,6 +157,7 @@ async def generate(
     rows = dict(writer.rows)
     if STEPS:
         run = await _module_run(first_ids[CUSTOMERS.name], seed, batch_size)
+        run.options = dict(options or {})
         for step in STEPS:
             for name, count in (await step(run)).items():
                 rows[name] = rows.get(name, 0) + count
@@ -180,6 +183,7 @@ async def seed_database(
     batch_size: int = 2000,
     progress: bool = True,
     history: History | None = None,
+    options: Mapping[str, float] | None = None,
 ) -> SeedReport:
     """Open the (already migrated) database and add demo data for ``customers`` customers.
 
@@ -188,7 +192,12 @@ async def seed_database(
     """
     async with open_database(database_config(settings)):
         return await generate(
-            customers, seed, batch_size=batch_size, progress=progress, history=history
+            customers,
+            seed,
+            batch_size=batch_size,
+            progress=progress,
+            history=history,
+            options=options,
         )
 
 

@@ -14,12 +14,13 @@ wrote per table.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_graphql.api.roles import Role
 from crm_graphql.demo.reference import REFERENCE_NOW
+from crm_graphql.domains.support.demo import seed_tickets
 
 
 @dataclass
@@ -36,6 +37,9 @@ class DemoRun:
     #: "Now" of the demo data: every date is spread back from it.
     now: datetime = REFERENCE_NOW
     rows: dict[str, int] = field(default_factory=dict)
+    #: The modules' seed options (``crm-graphql seed --tickets N`` gives ``tickets``);
+    #: a step uses its defaults for those not given.
+    options: Mapping[str, float] = field(default_factory=dict)
 
     def rng(self, name: str) -> random.Random:
         """A random generator of its own for the step ``name``: steps can be added or
@@ -47,4 +51,6 @@ class DemoRun:
 DemoStep = Callable[[DemoRun], Awaitable[dict[str, int]]]
 
 #: The steps, in the order they run (one line per module).
-STEPS: list[DemoStep] = []
+STEPS: list[DemoStep] = [
+    seed_tickets,
+]

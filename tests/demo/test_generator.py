@@ -56,8 +56,9 @@ async def test_row_counts_follow_the_configured_proportions(db):
         "crm_order": await Order.all().count(),
         "order_item": await OrderItem.all().count(),
     }
-    assert report.rows == counts
-    assert report.total_rows == sum(counts.values())
+    # The core tables; the modules' demo steps add rows of their own (tested with them).
+    assert {table: report.rows[table] for table in counts} == counts
+    assert report.total_rows >= sum(counts.values())
     assert f"{report.total_rows:,} rows" in report.summary()
     assert counts["customer"] == CUSTOMERS
     assert counts["crm_user"] == 8  # at least 8, about one per 50 customers

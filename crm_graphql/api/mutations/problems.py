@@ -57,6 +57,9 @@ class UserErrorCode(Enum):
         "HAS_OPEN_ORDERS", description="The customer has orders that are not finished."
     )
     TOO_MANY = strawberry.enum_value("TOO_MANY", description="Too many items at once.")
+    CLOSED = strawberry.enum_value(
+        "CLOSED", description="The record is closed and takes no more changes (a CLOSED ticket)."
+    )
     IN_USE = strawberry.enum_value(
         "IN_USE",
         description="Other records still refer to this one (e.g. a product on orders); "
@@ -170,12 +173,18 @@ class Problems:
         return caller is not None and user_id == caller
 
     def require_change(
-        self, type_name: str, fields: Sequence[str], *, is_owner: bool, path: Path
+        self,
+        type_name: str,
+        fields: Sequence[str],
+        *,
+        is_owner: bool,
+        path: Path,
+        is_unowned: bool = False,
     ) -> None:
         """The row-level rule every mutation passes through: may the caller change
-        ``fields`` of this ``type_name`` record?"""
+        ``fields`` of this ``type_name`` record (``is_unowned``: one nobody owns)?"""
         principal = self.info.context.principal if self.info is not None else None
         if principal is None or not may_change(
-            principal.role, type_name, fields, is_owner=is_owner
+            principal.role, type_name, fields, is_owner=is_owner, is_unowned=is_unowned
         ):
             self.fail(path, "Your role may not make this change.", UserErrorCode.FORBIDDEN)

@@ -169,7 +169,13 @@ class Writes:
         """Stop with FORBIDDEN unless the caller may change ``fields`` of ``row``."""
         entity = self.entity
         owner = await entity.owner_of(row)
-        problems.require_change(entity.name, fields, is_owner=problems.owns(owner), path=path)
+        problems.require_change(
+            entity.name,
+            fields,
+            is_owner=problems.owns(owner),
+            is_unowned=entity.owner is not None and owner is None,
+            path=path,
+        )
 
     async def record(
         self,
@@ -291,6 +297,7 @@ class Writes:
             entity.name,
             [*changed_fields(input), *fields],
             is_owner=problems.owns(owner),
+            is_unowned=entity.owner is not None and owner is None,
             path=path,
         )
         if problems.errors:

@@ -38,13 +38,15 @@ from tortoise.expressions import Q
 
 from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
-from crm_graphql.api.entities import entity_of
+from crm_graphql.api.entities import entity_of, readable_q
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.pagination.fetch import paginate, paginate_children
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import plan_page
 from crm_graphql.api.pagination.types import Connection
+from crm_graphql.api.permissions import readable_by as readable_by_roles
 from crm_graphql.api.references import foreign_key
+from crm_graphql.api.roles import Role
 
 FIRST_DESCRIPTION = (
     "Page forwards: at most this many rows after `after` "
@@ -148,6 +150,8 @@ class ConnectionExtension(FieldExtension):
         where = condition.where & filter_q(filter_value, info)
         if not condition.include_deleted:
             where = spec.visible_q & where
+        # The entity's row-level read rule, if it has one (the same for every parent).
+        where = readable_q(spec.model, info.context.principal) & where
         plan = plan_page(
             info, spec, first=first, after=after, last=last, before=before, order_by=order_by
         )
@@ -180,6 +184,7 @@ def connection(
     node: type | None = None,
     nullable: bool = False,
     extensions: Sequence[FieldExtension] = (),
+    readable_by: frozenset[Role] | None = None,
 ) -> Any:
     """A list field (see the module doc).
 
@@ -187,11 +192,18 @@ def connection(
     row (``customer`` for a customer's orders). ``node`` and ``nullable`` give the
     GraphQL type of a decorated root list whose rows are no entity (``ApiKey``) or
     that is null for some callers; ``extensions`` run before the page is read (e.g. a
-    role check).
+    role check). ``readable_by``: only these roles may read the list (a guarded field:
+    null with one FORBIDDEN error for the others, who run no SQL for it).
     """
+    directives: list[Any] = []
+    if readable_by is not None:
+        sentence, directives = readable_by_roles(readable_by)
+        description = f"{description} {sentence}"
+        nullable = True
     return strawberry.field(
         resolver=_no_condition,
         description=description,
+        directives=directives,
         # Strawberry calls the last extension first: the role check runs before the page.
         extensions=[
             ConnectionExtension(spec, parent=parent, node=node, nullable=nullable),

@@ -17,7 +17,7 @@ from crm_graphql.api.node import Node
 from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
-from crm_graphql.api.roles import FINANCIAL, PERSONAL, Role
+from crm_graphql.api.roles import FINANCIAL, PERSONAL, SUPPORT_READERS, Role
 from crm_graphql.domains.customers import loaders
 from crm_graphql.domains.customers.enums import (
     CustomerSource,
@@ -31,6 +31,7 @@ from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
+from crm_graphql.domains.support.filters import TICKET_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
@@ -203,6 +204,13 @@ class Customer(Node):
         OPPORTUNITY_LIST,
         parent="customer",
         description="The customer's opportunities, newest first by default.",
+    )
+    tickets = connection(
+        TICKET_LIST,
+        parent="customer",
+        readable_by=SUPPORT_READERS,
+        description="The customer's support tickets, newest first by default (SALES: only "
+        "for customers it owns).",
     )
 
 

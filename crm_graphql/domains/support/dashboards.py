@@ -1,0 +1,563 @@
+"""The support dashboards: ``supportOverview`` and ``supportLeaderboard``, computed in SQL.
+
+Every number is computed by the database; only groups come back. Times are business
+time (the calendar of each ticket's SLA policy; round the clock without one), reported
+in minutes. Percentiles are nearest-rank values computed by a ROW_NUMBER/COUNT window
+(:mod:`.percentiles`). Populations:
+
+- created: tickets created in the period; solved: solved in it (and not reopened since);
+- first-response times: tickets first answered in the period;
+- resolution times and SLA attainment: tickets solved in the period; attainment is the
+  share of those with a policy that met both targets;
+- satisfaction: surveys sent in the period (response rate = answered / sent);
+- backlog: tickets not yet solved, now, by status and age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from tortoise.expressions import Q
+
+from crm_graphql.api.aggregation.arguments import (
+    GroupsFirstArg,
+    TimeZoneArg,
+    group_limit,
+    local_range,
+)
+from crm_graphql.api.aggregation.cache import cached_view
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.periods import (
+    Granularity,
+    local_midnight,
+    next_period,
+    offset_shifts,
+    period_label,
+    period_starts,
+)
+from crm_graphql.api.context import Info
+from crm_graphql.api.enums import graphql_enum
+from crm_graphql.api.loaders import loaded, preload, selected_fields
+from crm_graphql.domains.support.enums import TicketChannel, TicketPriority, TicketStatus
+from crm_graphql.domains.support.models import (
+    UNSOLVED_STATUSES,
+    SatisfactionSurvey,
+    Ticket,
+)
+from crm_graphql.domains.support.percentiles import Condition, PercentileQuery
+from crm_graphql.domains.users.models import User as UserModel
+from crm_graphql.domains.users.types import User
+
+
+@strawberry.input(description="A range of local days, both included.")
+class SupportPeriodInput:
+    from_: date = strawberry.field(name="from", description="The first day.")
+    to: date = strawberry.field(description="The last day (not before `from`).")
+
+
+class TicketAge(Enum):
+    """How long an unsolved ticket has been waiting since it was created."""
+
+    UNDER_1_DAY = "UNDER_1_DAY"
+    DAYS_1_TO_3 = "DAYS_1_TO_3"
+    DAYS_3_TO_7 = "DAYS_3_TO_7"
+    DAYS_7_TO_30 = "DAYS_7_TO_30"
+    OVER_30_DAYS = "OVER_30_DAYS"
+
+
+graphql_enum(
+    TicketAge,
+    "How long an unsolved ticket has been waiting since it was created.",
+    {
+        "UNDER_1_DAY": "Less than a day.",
+        "DAYS_1_TO_3": "One to three days.",
+        "DAYS_3_TO_7": "Three to seven days.",
+        "DAYS_7_TO_30": "Seven to thirty days.",
+        "OVER_30_DAYS": "Thirty days or more.",
+    },
+)
+#: Lower bound of each age, in days.
+AGE_DAYS = {
+    TicketAge.UNDER_1_DAY: 0,
+    TicketAge.DAYS_1_TO_3: 1,
+    TicketAge.DAYS_3_TO_7: 3,
+    TicketAge.DAYS_7_TO_30: 7,
+    TicketAge.OVER_30_DAYS: 30,
+}
+
+
+@strawberry.type(description="Median and 90th percentile of business times (nearest rank).")
+class BusinessTimes:
+    count: int = strawberry.field(description="Tickets measured.")
+    median_minutes: float | None = strawberry.field(
+        description="Median, in business minutes; null without tickets."
+    )
+    p90_minutes: float | None = strawberry.field(
+        description="90th percentile, in business minutes; null without tickets."
+    )
+
+
+@strawberry.type(description="Tickets created and solved in one local period.")
+class SupportPeriod:
+    period: str = strawberry.field(description="Name of the period (2026-03-29, 2026-W13, ...).")
+    start: datetime = strawberry.field(description="When it begins, local time with offset.")
+    end: datetime = strawberry.field(description="When the next period begins.")
+    created: int = strawberry.field(description="Tickets created.")
+    solved: int = strawberry.field(description="Tickets solved.")
+
+
+@strawberry.type(description="Unsolved tickets of one status and age, now.")
+class BacklogGroup:
+    status: TicketStatus = strawberry.field(description="Status.")
+    age: TicketAge = strawberry.field(description="Age since creation.")
+    count: int = strawberry.field(description="Tickets.")
+
+
+@strawberry.type(description="Satisfaction surveys sent in the period and their answers.")
+class SatisfactionSummary:
+    surveys_sent: int = strawberry.field(description="Surveys issued (tickets solved).")
+    responses: int = strawberry.field(description="Surveys answered.")
+    response_rate: float | None = strawberry.field(
+        description="Answered / sent, in percent; null when none was sent."
+    )
+    average_score: float | None = strawberry.field(
+        description="Average score (1-5) of the answers; null without answers."
+    )
+
+
+@strawberry.type(description="The support numbers of one channel or priority in the period.")
+class SupportBreakdown:
+    channel: TicketChannel | None = strawberry.field(description="The channel (byChannel).")
+    priority: TicketPriority | None = strawberry.field(description="The priority (byPriority).")
+    created: int = strawberry.field(description="Tickets created.")
+    solved: int = strawberry.field(description="Tickets solved.")
+    first_response: BusinessTimes = strawberry.field(
+        description="Business time to the first reply, of tickets first answered."
+    )
+    resolution: BusinessTimes = strawberry.field(
+        description="Business time to resolution, of tickets solved."
+    )
+    sla_attainment: float | None = strawberry.field(
+        description="Percent of solved tickets with a policy that met both targets."
+    )
+
+
+def _times(row: dict[str, Any] | None) -> BusinessTimes:
+    if not row:
+        return BusinessTimes(count=0, median_minutes=None, p90_minutes=None)
+
+    def minutes(value: Any) -> float | None:
+        return None if value is None else round(float(value) / 60, 2)
+
+    return BusinessTimes(
+        count=int(row["n"]), median_minutes=minutes(row["p50"]), p90_minutes=minutes(row["p90"])
+    )
+
+
+def _attainment(row: dict[str, Any] | None) -> float | None:
+    if not row or not row.get("with_sla"):
+        return None
+    return round(100 * float(row["met"]) / float(row["with_sla"]), 2)
+
+
+#: Solved tickets with a policy, and those that met both targets (booleans are 0/1).
+_SLA_SUMS = {
+    "with_sla": "CASE WHEN sla_policy_id IS NOT NULL THEN 1 ELSE 0 END",
+    "met": "CASE WHEN sla_policy_id IS NOT NULL AND first_response_breached = 0 "
+    "AND resolution_breached = 0 THEN 1 ELSE 0 END",
+}
+
+
+def first_response_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> Any:
+    """Percentiles of first-response business seconds of tickets answered in the span."""
+    return PercentileQuery(
+        Ticket,
+        "first_response_seconds",
+        keys,
+        (Condition("first_responded_at", ">=", start), Condition("first_responded_at", "<", end)),
+    ).run()
+
+
+def resolution_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> Any:
+    """Percentiles of resolution business seconds, and SLA attainment, of tickets solved
+    in the span."""
+    return PercentileQuery(
+        Ticket,
+        "resolution_seconds",
+        keys,
+        (Condition("solved_at", ">=", start), Condition("solved_at", "<", end)),
+        carry=("sla_policy_id", "first_response_breached", "resolution_breached"),
+        sums=_SLA_SUMS,
+    ).run()
+
+
+async def _satisfaction(start: datetime, end: datetime, by_assignee: bool) -> list[dict[str, Any]]:
+    return await aggregate(
+        SatisfactionSurvey,
+        Q(created_at__gte=start, created_at__lt=end),
+        [Dimension("user", "assignee_id")] if by_assignee else [],
+        [
+            Measure("sent", "count"),
+            Measure("answered", "count", "answered_at"),
+            # Summed, not averaged: the average is taken in Python from the exact sum.
+            Measure("score_sum", "sum", "score"),
+        ],
+    )
+
+
+def _summary(row: dict[str, Any] | None) -> SatisfactionSummary:
+    sent = int(row["sent"]) if row else 0
+    answered = int(row["answered"]) if row else 0
+    return SatisfactionSummary(
+        surveys_sent=sent,
+        responses=answered,
+        response_rate=round(100 * answered / sent, 2) if sent else None,
+        average_score=round(int(row["score_sum"]) / answered, 2) if row and answered else None,
+    )
+
+
+async def _backlog(moment: datetime) -> list[dict[str, Any]]:
+    """Unsolved tickets by status and age: one statement."""
+    connection = Ticket._meta.db
+    mark = "%s" if connection.capabilities.dialect == "mysql" else "?"
+    ages = sorted(AGE_DAYS.items(), key=lambda item: -item[1])
+    case = " ".join(f"WHEN created_at <= {mark} THEN '{age.value}'" for age, days in ages if days)
+    params: list[Any] = [moment - timedelta(days=days) for _, days in ages if days]
+    statuses = [status.value for status in UNSOLVED_STATUSES]
+    sql = (
+        f"SELECT status, CASE {case} ELSE '{TicketAge.UNDER_1_DAY.value}' END AS age, "
+        f"COUNT(*) AS n FROM {Ticket._meta.db_table} "
+        f"WHERE status IN ({', '.join([mark] * len(statuses))}) GROUP BY status, age"
+    )
+    return await connection.execute_query_dict(sql, [*params, *statuses])
+
+
+@strawberry.type(description="Support in a period: volume, backlog, speed, SLA, satisfaction.")
+class SupportOverview:
+    time_zone: str = strawberry.field(description="The time zone of the periods.")
+    granularity: Granularity = strawberry.field(description="The length of the periods.")
+    periods: list[SupportPeriod] = strawberry.field(
+        description="Every period from the one containing `from` to the one containing `to`."
+    )
+    created: int = strawberry.field(description="Tickets created in the period.")
+    solved: int = strawberry.field(description="Tickets solved in the period.")
+    backlog: list[BacklogGroup] = strawberry.field(
+        description="Unsolved tickets now, by status and age (groups with tickets only)."
+    )
+    backlog_total: int = strawberry.field(description="Unsolved tickets now.")
+    first_response: BusinessTimes = strawberry.field(
+        description="Business time from creation to the first public reply, of tickets "
+        "first answered in the period."
+    )
+    resolution: BusinessTimes = strawberry.field(
+        description="Business time the resolution clock ran (PENDING and ON_HOLD time "
+        "left out), of tickets solved in the period."
+    )
+    sla_attainment: float | None = strawberry.field(
+        description="Percent of the tickets solved in the period under an SLA policy that "
+        "met both targets; null when there are none."
+    )
+    satisfaction: SatisfactionSummary = strawberry.field(
+        description="Surveys sent in the period and their answers."
+    )
+    _span: strawberry.Private[tuple[datetime, datetime]]
+    _created_by: strawberry.Private[dict[tuple[str, str], int]]
+    _cache: strawberry.Private[dict[str, Any]]
+
+    async def _breakdown(self, info: Info, key: str) -> list[SupportBreakdown]:
+        start, end = self._span
+
+        async def compute() -> dict[str, Any]:
+            return {
+                "first": await first_response_times(start, end, (key,)),
+                "resolution": await resolution_times(start, end, (key,)),
+            }
+
+        result = await cached_view(info, f"supportOverview.{key}", self._cache, compute)
+        first = {row[key]: row for row in result["first"]}
+        solved = {row[key]: row for row in result["resolution"]}
+        created: dict[str, int] = {}
+        for (channel, priority), count in self._created_by.items():
+            name = channel if key == "channel" else priority
+            created[name] = created.get(name, 0) + count
+        members = list(TicketChannel) if key == "channel" else list(TicketPriority)
+        return [
+            SupportBreakdown(
+                channel=member if key == "channel" else None,  # type: ignore[arg-type]
+                priority=member if key == "priority" else None,  # type: ignore[arg-type]
+                created=created.get(member.value, 0),
+                solved=int(solved[member.value]["n"]) if member.value in solved else 0,
+                first_response=_times(first.get(member.value)),
+                resolution=_times(solved.get(member.value)),
+                sla_attainment=_attainment(solved.get(member.value)),
+            )
+            for member in members
+        ]
+
+    @strawberry.field(description="The same numbers per channel (every channel).")
+    async def by_channel(self, info: Info) -> list[SupportBreakdown]:
+        return await self._breakdown(info, "channel")
+
+    @strawberry.field(description="The same numbers per priority (every priority).")
+    async def by_priority(self, info: Info) -> list[SupportBreakdown]:
+        return await self._breakdown(info, "priority")
+
+
+async def support_overview(
+    info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
+) -> SupportOverview:
+    """Six statements (two more for each breakdown asked for)."""
+    span = local_range(period.from_, period.to, zone_name, argument="period")
+    starts = period_starts(
+        period.from_, period.to, granularity, info.context.settings.analytics_max_periods
+    )
+    shifts = tuple(offset_shifts(span.zone, span.start, span.end))
+    wanted = selected_fields(info)
+
+    async def compute() -> dict[str, Any]:
+        created = await aggregate(
+            Ticket,
+            Q(created_at__gte=span.start, created_at__lt=span.end),
+            [
+                Dimension("period", "created_at", granularity, shifts),
+                Dimension("channel", "channel"),
+                Dimension("priority", "priority"),
+            ],
+            [Measure("n", "count")],
+        )
+        solved = await aggregate(
+            Ticket,
+            Q(solved_at__gte=span.start, solved_at__lt=span.end),
+            [Dimension("period", "solved_at", granularity, shifts)],
+            [Measure("n", "count")],
+        )
+        result: dict[str, Any] = {"created": created, "solved": solved}
+        if wanted & {"backlog", "backlogTotal"}:
+            result["backlog"] = await _backlog(datetime.now(UTC))
+        if "firstResponse" in wanted:
+            result["first"] = await first_response_times(span.start, span.end, ())
+        if wanted & {"resolution", "slaAttainment"}:
+            result["resolution"] = await resolution_times(span.start, span.end, ())
+        if "satisfaction" in wanted:
+            result["satisfaction"] = await _satisfaction(span.start, span.end, False)
+        return result
+
+    arguments = {
+        "from": period.from_.isoformat(),
+        "to": period.to.isoformat(),
+        "timeZone": zone_name,
+        "granularity": granularity.name,
+    }
+    view_arguments = {**arguments, "wanted": sorted(wanted)}
+    result = await cached_view(info, "supportOverview", view_arguments, compute)
+    created_in: dict[date, int] = {}
+    created_by: dict[tuple[str, str], int] = {}
+    for row in result["created"]:
+        created_in[row["period"]] = created_in.get(row["period"], 0) + row["n"]
+        key = (row["channel"], row["priority"])
+        created_by[key] = created_by.get(key, 0) + row["n"]
+    solved_in = {row["period"]: row["n"] for row in result["solved"]}
+    periods = [
+        SupportPeriod(
+            period=period_label(start, granularity),
+            start=local_midnight(start, span.zone),
+            end=local_midnight(next_period(start, granularity), span.zone),
+            created=created_in.get(start, 0),
+            solved=solved_in.get(start, 0),
+        )
+        for start in starts
+    ]
+    backlog = [
+        BacklogGroup(status=TicketStatus(row["status"]), age=TicketAge(row["age"]), count=row["n"])
+        for row in sorted(
+            result.get("backlog", []),
+            key=lambda row: (
+                UNSOLVED_STATUSES.index(TicketStatus(row["status"])),
+                AGE_DAYS[TicketAge(row["age"])],
+            ),
+        )
+    ]
+    resolution = (result.get("resolution") or [None])[0]
+    return SupportOverview(
+        time_zone=zone_name,
+        granularity=granularity,
+        periods=periods,
+        created=sum(p.created for p in periods),
+        solved=sum(p.solved for p in periods),
+        backlog=backlog,
+        backlog_total=sum(group.count for group in backlog),
+        first_response=_times((result.get("first") or [None])[0]),
+        resolution=_times(resolution),
+        sla_attainment=_attainment(resolution),
+        satisfaction=_summary((result.get("satisfaction") or [None])[0]),
+        _span=(span.start, span.end),
+        _created_by=created_by,
+        _cache=arguments,
+    )
+
+
+# --------------------------------------------------------------------------- leaderboard
+
+
+class SupportLeaderboardBy(Enum):
+    """What the support leaderboard ranks by."""
+
+    SOLVED = "SOLVED"
+    FASTEST_FIRST_RESPONSE = "FASTEST_FIRST_RESPONSE"
+    FASTEST_RESOLUTION = "FASTEST_RESOLUTION"
+    SLA_ATTAINMENT = "SLA_ATTAINMENT"
+    SATISFACTION = "SATISFACTION"
+    OPEN_TICKETS = "OPEN_TICKETS"
+
+
+graphql_enum(
+    SupportLeaderboardBy,
+    "What the support leaderboard ranks by.",
+    {
+        "SOLVED": "Most tickets solved in the period.",
+        "FASTEST_FIRST_RESPONSE": "Lowest median first-response time.",
+        "FASTEST_RESOLUTION": "Lowest median resolution time.",
+        "SLA_ATTAINMENT": "Highest SLA attainment.",
+        "SATISFACTION": "Highest average satisfaction score.",
+        "OPEN_TICKETS": "Most unsolved tickets assigned now.",
+    },
+)
+
+
+@strawberry.type(description="One agent's support numbers.")
+class SupportLeaderboardEntry:
+    rank: int = strawberry.field(description="Position, from 1.")
+    solved: int = strawberry.field(description="Tickets the agent solved in the period.")
+    open_tickets: int = strawberry.field(description="Unsolved tickets assigned to them now.")
+    first_response: BusinessTimes = strawberry.field(
+        description="Business time to the first reply of their tickets answered in the period."
+    )
+    resolution: BusinessTimes = strawberry.field(
+        description="Business time to resolution of the tickets they solved in the period."
+    )
+    sla_attainment: float | None = strawberry.field(
+        description="Percent of their solved tickets with a policy that met both targets."
+    )
+    satisfaction: SatisfactionSummary = strawberry.field(
+        description="Surveys of the tickets they solved, sent in the period."
+    )
+    _assignee_id: strawberry.Private[int]
+
+    @strawberry.field(description="The agent.")
+    def assignee(self, info: Info) -> User | None:
+        return loaded(info, UserModel, self._assignee_id)
+
+
+def _rank_key(by: SupportLeaderboardBy, entry: SupportLeaderboardEntry) -> Sequence[Any]:
+    missing = float("inf")
+    if by is SupportLeaderboardBy.SOLVED:
+        return (-entry.solved,)
+    if by is SupportLeaderboardBy.OPEN_TICKETS:
+        return (-entry.open_tickets,)
+    if by is SupportLeaderboardBy.FASTEST_FIRST_RESPONSE:
+        return (entry.first_response.median_minutes or missing,)
+    if by is SupportLeaderboardBy.FASTEST_RESOLUTION:
+        return (entry.resolution.median_minutes or missing,)
+    if by is SupportLeaderboardBy.SLA_ATTAINMENT:
+        return (-(entry.sla_attainment if entry.sla_attainment is not None else -1),)
+    score = entry.satisfaction.average_score
+    return (-(score if score is not None else -1),)
+
+
+async def support_leaderboard(
+    info: Info,
+    period: SupportPeriodInput,
+    zone_name: str,
+    by: SupportLeaderboardBy,
+    first: int | None,
+) -> list[SupportLeaderboardEntry]:
+    """Four statements, grouped by assignee."""
+    span = local_range(period.from_, period.to, zone_name, argument="period")
+    limit = group_limit(info, first)
+    keys = ("assignee_id",)
+
+    async def compute() -> dict[str, Any]:
+        return {
+            "first": await first_response_times(span.start, span.end, keys),
+            "resolution": await resolution_times(span.start, span.end, keys),
+            "open": await aggregate(
+                Ticket,
+                Q(status__in=UNSOLVED_STATUSES, assignee_id__isnull=False),
+                [Dimension("assignee_id", "assignee_id")],
+                [Measure("n", "count")],
+            ),
+            "satisfaction": await _satisfaction(span.start, span.end, True),
+        }
+
+    arguments = {"from": period.from_.isoformat(), "to": period.to.isoformat(), "tz": zone_name}
+    result = await cached_view(info, "supportLeaderboard", arguments, compute)
+    first_by = {row["assignee_id"]: row for row in result["first"]}
+    resolved_by = {row["assignee_id"]: row for row in result["resolution"]}
+    open_by = {row["assignee_id"]: row["n"] for row in result["open"]}
+    happy_by = {row["user"]: row for row in result["satisfaction"]}
+    people = (first_by.keys() | resolved_by.keys() | open_by.keys() | happy_by.keys()) - {None}
+    entries = [
+        SupportLeaderboardEntry(
+            rank=0,
+            solved=int(resolved_by[person]["n"]) if person in resolved_by else 0,
+            open_tickets=open_by.get(person, 0),
+            first_response=_times(first_by.get(person)),
+            resolution=_times(resolved_by.get(person)),
+            sla_attainment=_attainment(resolved_by.get(person)),
+            satisfaction=_summary(happy_by.get(person)),
+            _assignee_id=person,
+        )
+        for person in people
+    ]
+    entries.sort(key=lambda entry: (*_rank_key(by, entry), entry._assignee_id))
+    entries = entries[:limit]
+    for rank, entry in enumerate(entries, start=1):
+        entry.rank = rank
+    if "assignee" in selected_fields(info):
+        await preload(info, UserModel, (entry._assignee_id for entry in entries))
+    return entries
+
+
+@strawberry.type
+class SupportDashboardQueries:
+    @strawberry.field(
+        description="Support in a period: tickets created and solved per local period, the "
+        "backlog now by status and age, median and 90th-percentile first-response and "
+        "resolution times in business minutes, SLA attainment, satisfaction; per channel "
+        "and per priority. Every role (counts and times only)."
+    )
+    async def support_overview(
+        self,
+        info: Info,
+        period: Annotated[
+            SupportPeriodInput, strawberry.argument(description="Local days of the period.")
+        ],
+        time_zone: TimeZoneArg = "UTC",
+        granularity: Annotated[
+            Granularity, strawberry.argument(description="The length of the periods.")
+        ] = Granularity.DAY,
+    ) -> SupportOverview:
+        return await support_overview(info, period, time_zone, granularity)
+
+    @strawberry.field(
+        description="Per agent (assignee): tickets solved in the period, unsolved tickets "
+        "now, first-response and resolution times, SLA attainment, satisfaction; ranked by "
+        "`by` (ties: the agent created first)."
+    )
+    async def support_leaderboard(
+        self,
+        info: Info,
+        period: Annotated[
+            SupportPeriodInput, strawberry.argument(description="Local days of the period.")
+        ],
+        by: Annotated[
+            SupportLeaderboardBy, strawberry.argument(description="What to rank by.")
+        ] = SupportLeaderboardBy.SOLVED,
+        time_zone: TimeZoneArg = "UTC",
+        first: GroupsFirstArg = None,
+    ) -> list[SupportLeaderboardEntry]:
+        return await support_leaderboard(info, period, time_zone, by, first)

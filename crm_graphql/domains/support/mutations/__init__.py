@@ -1,0 +1,1 @@
+"""Mutations of the customer-service domain, one module per kind of record."""
