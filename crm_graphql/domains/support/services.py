@@ -21,6 +21,7 @@ from tortoise.expressions import Q
 
 from crm_graphql.api import validation
 from crm_graphql.api.audit import REDACTED
+from crm_graphql.api.mutations.changes import Changed, on_change
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.api.mutations.transaction import update_versioned
@@ -41,6 +42,7 @@ from crm_graphql.domains.support.models import (
     TicketStatus,
 )
 from crm_graphql.domains.users.models import User
+from crm_graphql.events import cancel, schedule
 
 #: The status machine: the statuses each status may move to. SOLVED -> OPEN only within
 #: the reopen window (``CRM_SUPPORT_REOPEN_DAYS``); CLOSED is final.
@@ -137,6 +139,56 @@ def next_sla_event(
     """When a ticket's next SLA event falls due ("about to breach" ``warning`` before a
     target, "breached" at it), for a scheduler to plan; see :func:`sla.next_event`."""
     return sla.next_event(ticket, after or now(), warning)
+
+
+# --------------------------------------------------------------------------- SLA events
+
+#: The event each SLA moment becomes (``data.target`` says which clock).
+SLA_EVENT_TYPES = {
+    sla.SlaEventKind.FIRST_RESPONSE_WARNING: ("ticket.sla_warning", "FIRST_RESPONSE"),
+    sla.SlaEventKind.FIRST_RESPONSE_BREACHED: ("ticket.sla_breached", "FIRST_RESPONSE"),
+    sla.SlaEventKind.RESOLUTION_WARNING: ("ticket.sla_warning", "RESOLUTION"),
+    sla.SlaEventKind.RESOLUTION_BREACHED: ("ticket.sla_breached", "RESOLUTION"),
+}
+
+
+def sla_schedule_key(pk: int) -> str:
+    """The one scheduled SLA event a ticket has at a time."""
+    return f"ticket:{pk}:sla"
+
+
+async def plan_sla_event(pk: int, ticket: Ticket | None, after: datetime | None = None) -> None:
+    """Schedule the ticket's next SLA event (``ticket.sla_warning`` or
+    ``ticket.sla_breached``) at its due time, replacing the one planned before; cancel
+    it when no clock heads for a target. Runs in the caller's transaction."""
+    upcoming = next_sla_event(ticket, after=after) if ticket is not None else None
+    if upcoming is None:
+        await cancel(sla_schedule_key(pk))
+        return
+    event_type, target = SLA_EVENT_TYPES[upcoming.kind]
+    await schedule(
+        upcoming.at,
+        event_type,
+        "ticket",
+        pk,
+        {"target": target, "kind": upcoming.kind.value},
+        key=sla_schedule_key(pk),
+    )
+
+
+@on_change
+async def plan_sla_on_change(change: Changed) -> None:
+    """Every change of a ticket (status, policy, reply...) moves its SLA clock: plan its
+    next SLA event again, in the change's transaction."""
+    if change.entity.model is not Ticket:
+        return
+    if isinstance(change.after, Ticket) and change.verb != "comment":
+        ticket: Ticket | None = change.after
+    elif change.verb == "delete":
+        ticket = None
+    else:  # a reply moves the clock without handing over the row
+        ticket = await Ticket.get_or_none(pk=change.pk)
+    await plan_sla_event(change.pk, ticket)
 
 
 # --------------------------------------------------------------------------- tickets
