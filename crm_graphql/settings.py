@@ -268,6 +268,11 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         default=1000, ge=1, le=50_000, description="Rows of a CSV import written per statement."
     )
+    import_dir: str = Field(
+        default="./crm-imports",
+        description="Folder where uploaded CSV files wait for their import job (shared by "
+        "the servers and the workers).",
+    )
 
     @field_validator("events_subscriber_modules", mode="before")
     @classmethod
