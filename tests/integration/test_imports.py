@@ -9,7 +9,7 @@ import json
 import pytest
 
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.customers.models import Company, Customer
+from crm_graphql.domains.customers.models import Company, Customer, CustomerLifecycleChange
 from crm_graphql.domains.integration import imports
 from crm_graphql.domains.integration.models import ImportJob, ImportRowError
 from tests.events.conftest import wait_until
@@ -70,6 +70,9 @@ async def test_utf8_bom_semicolons_and_header_mapping(as_role, db, import_folder
     customer = await Customer.get(email="jose@example.com")
     assert (customer.first_name, customer.last_name) == ("José", "Núñez")
     assert customer.phone == "+49301234567" and customer.country == "DE"
+    # Owned by whoever imported it, with its first lifecycle stage recorded.
+    assert customer.owner_id == admin.user.pk
+    assert await CustomerLifecycleChange.filter(customer_id=customer.pk).count() == 1
     assert (job["total"], job["created"], job["failed"]) == (1, 1, 0)
 
 
@@ -140,7 +143,7 @@ async def test_a_stopped_job_goes_on_after_its_last_batch(as_role, db, import_fo
     response = await upload(admin, "customers", f"first_name,last_name,email\n{rows}".encode())
     job = await ImportJob.get()
     settings = integration_settings(db, import_batch_rows=3)
-    original = imports._batch
+    original = imports._write
     calls = 0
 
     async def dies_on_the_third(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -150,12 +153,12 @@ async def test_a_stopped_job_goes_on_after_its_last_batch(as_role, db, import_fo
             raise RuntimeError("worker killed")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "_batch", dies_on_the_third)
+    monkeypatch.setattr(imports, "_write", dies_on_the_third)
     with pytest.raises(RuntimeError):
         await imports.run_job(job.pk, settings)
     stopped = await ImportJob.get(pk=job.pk)
     assert (stopped.status, stopped.processed, stopped.created) == ("RUNNING", 6, 6)
-    monkeypatch.setattr(imports, "_batch", original)
+    monkeypatch.setattr(imports, "_write", original)
     await imports.run_job(job.pk, settings)
     done = (await admin.data(JOB, {"id": response.json()["job"]["id"]}))["importJob"]
     assert (done["status"], done["processed"], done["created"]) == ("SUCCEEDED", 10, 10)

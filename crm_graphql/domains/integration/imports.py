@@ -16,6 +16,7 @@ the CSV column they came from.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import csv
@@ -30,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from strawberry.types.unset import UNSET
 from tortoise import connections
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -454,54 +455,117 @@ async def _existing(entity: str, keys: set[tuple[str, str]]) -> dict[tuple[str, 
     return found
 
 
-async def _insert(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
-    """One multi-row INSERT; the new IDs in order (RETURNING on SQLite and MariaDB;
-    one INSERT per row on MySQL, which has no RETURNING)."""
+@dataclass(frozen=True)
+class _Columns:
+    """The columns an INSERT of a model writes, with their defaults and converters."""
+
+    names: tuple[str, ...]
+    defaults: tuple[Any, ...]
+    fields: tuple[Any, ...]
+
+
+_INSERT_COLUMNS: dict[type[Model], _Columns] = {}
+
+
+def _columns(model: type[Model]) -> _Columns:
+    found = _INSERT_COLUMNS.get(model)
+    if found is None:
+        meta = model._meta
+        names = tuple(sorted(name for name in meta.db_fields if name != meta.pk_attr))
+        fields = tuple(meta.fields_map[name] for name in names)
+        found = _INSERT_COLUMNS[model] = _Columns(
+            names=names,
+            defaults=tuple(field.default for field in fields),
+            fields=fields,
+        )
+    return found
+
+
+async def _insert(
+    model: type[Model], rows: list[dict[str, Any]], *, returning: bool = True
+) -> list[int]:
+    """One multi-row INSERT; the new IDs in order (``RETURNING`` on SQLite and MariaDB;
+    one INSERT per row on MySQL, which has no ``RETURNING``). Values are converted by
+    the model's own fields; columns not given get their defaults."""
     if not rows:
         return []
     connection = connections.get("default")
     meta = model._meta
+    columns = _columns(model)
     now = datetime.now(UTC)
-    instances = [model(**values) for values in rows]
-    columns = [
-        name
-        for name in meta.db_fields
-        if name != meta.pk_attr and meta.fields_map[name].source_field is None
-    ]
-    fields = [meta.fields_map[name] for name in columns]
-    records = []
-    for instance in instances:
+    records: list[list[Any]] = []
+    for values in rows:
         record = []
-        for name, column in zip(columns, fields, strict=True):
+        for name, column, default in zip(
+            columns.names, columns.fields, columns.defaults, strict=True
+        ):
             if name in ("created_at", "updated_at"):
                 value: Any = now
             elif name == "version":
                 value = 1
+            elif name in values:
+                value = values[name]
             else:
-                value = getattr(instance, name)
-            record.append(column.to_db_value(value, instance))
+                value = default() if callable(default) else default
+            record.append(column.to_db_value(value, None))
         records.append(record)
-    names = ", ".join(_quote(connection, meta.fields_db_projection[n]) for n in columns)
+    names = ", ".join(_quote(connection, meta.fields_db_projection[n]) for n in columns.names)
     table = _quote(connection, meta.db_table)
-    if is_mysql(connection) and not await _is_mariadb(connection):
-        ids = []
-        for record in records:
-            ids.append(
-                await connection.execute_insert(
-                    f"INSERT INTO {table} ({names}) VALUES ({placeholders(len(columns))})", record
-                )
+    width = len(columns.names)
+    if returning and is_mysql(connection) and not await _is_mariadb(connection):
+        return [
+            await connection.execute_insert(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders(width)})", record
             )
-        return ids
-    statement = sql(
-        connection,
-        f"INSERT INTO {table} ({names}) VALUES {placeholders(len(records), len(columns))} "
-        f"RETURNING {_quote(connection, meta.pk.source_field or meta.pk_attr)}",
-    )
-    _, result = await connection.execute_query(statement, [v for r in records for v in r])
+            for record in records
+        ]
+    statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(records), width)}"
+    pk = _quote(connection, meta.pk.source_field or meta.pk_attr)
+    flat = [value for record in records for value in record]
+    if not returning:
+        await connection.execute_query(sql(connection, statement), flat)
+        return []
+    _, result = await connection.execute_query(sql(connection, f"{statement} RETURNING {pk}"), flat)
     return [
         int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
         for row in result
     ]
+
+
+async def _update_many(model: type[Model], updates: list[tuple[int, dict[str, Any]]]) -> None:
+    """Write different values into many rows in one UPDATE (``CASE id WHEN ...``); a
+    row keeps the columns it does not set. Bumps ``version`` and ``updated_at``."""
+    updates = [(pk, values) for pk, values in updates if values]
+    if not updates:
+        return
+    connection = connections.get("default")
+    meta = model._meta
+    by_column: dict[str, list[tuple[int, Any]]] = {}
+    for pk, values in updates:
+        for name, value in values.items():
+            by_column.setdefault(name, []).append((pk, value))
+    parts: list[str] = []
+    params: list[Any] = []
+    pk_column = _quote(connection, meta.pk.source_field or meta.pk_attr)
+    for name, pairs in by_column.items():
+        column = _quote(connection, meta.fields_db_projection[name])
+        field = meta.fields_map[name]
+        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
+        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+        for pk, value in pairs:
+            params.extend([pk, field.to_db_value(value, cast(Any, None))])
+    updated = _quote(connection, meta.fields_db_projection["updated_at"])
+    version = _quote(connection, "version")
+    parts.append(f"{updated} = %s")
+    parts.append(f"{version} = {version} + 1")
+    params.append(meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None)))
+    ids = [pk for pk, _ in updates]
+    params.extend(ids)
+    statement = (
+        f"UPDATE {_quote(connection, meta.db_table)} SET {', '.join(parts)} "
+        f"WHERE {pk_column} IN ({placeholders(len(ids))})"
+    )
+    await connection.execute_query(sql(connection, statement), params)
 
 
 def _quote(connection: Any, name: str) -> str:
@@ -566,40 +630,66 @@ async def run_job(job_id: int, settings: Settings | None = None) -> None:
     rows = read_rows(job)
     for _ in range(processed):
         next(rows, None)
-    batch: list[list[str]] = []
-    for row in rows:
-        if not any(cell.strip() for cell in row):
-            processed += 1
-            continue
-        batch.append(row)
-        if len(batch) >= settings.import_batch_rows:
-            processed = await _batch(job, batch, processed, columns, counts, events, seen, settings)
-            batch = []
-    processed = await _batch(job, batch, processed, columns, counts, events, seen, settings)
+    # Validating a batch (CPU) overlaps with writing the one before (mostly waiting for
+    # the database): each batch is validated while the previous batch's write runs.
+    writing: asyncio.Task[int] | None = None
+    try:
+        chunk: list[tuple[int, list[str]]] = []
+        last = processed
+        for number, row in enumerate(rows, start=processed + 1):
+            last = number
+            if not any(cell.strip() for cell in row):
+                continue
+            chunk.append((number, row))
+            if len(chunk) >= settings.import_batch_rows:
+                results = await _validate(entity, chunk, columns, settings)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_write(job, results, last, counts, events, seen))
+                chunk = []
+        results = await _validate(entity, chunk, columns, settings)
+        if writing is not None:
+            await writing
+        writing = None
+        processed = await _write(job, results, last, counts, events, seen)
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            with contextlib.suppress(BaseException):
+                await writing
     await ImportJob.filter(pk=job.pk).update(
         status=ImportStatus.SUCCEEDED, finished_at=datetime.now(UTC), processed=processed
     )
     _drop(job.file_path)
 
 
-async def _batch(
-    job: ImportJob,
-    batch: list[list[str]],
-    processed: int,
+async def _validate(
+    entity: str,
+    chunk: list[tuple[int, list[str]]],
     columns: Sequence[tuple[int, str]],
+    settings: Settings,
+) -> list[RowResult]:
+    """Every row of a batch through the mutations' validation (letting the write of the
+    previous batch go on every few rows)."""
+    results = []
+    for index, (number, row) in enumerate(chunk):
+        results.append(await validate_row(entity, number, _cells(row, columns), settings))
+        if index % 50 == 49:
+            await asyncio.sleep(0)
+    return results
+
+
+async def _write(
+    job: ImportJob,
+    results: list[RowResult],
+    processed: int,
     counts: Counts,
     events: set[str],
     seen: dict[tuple[str, str], int],
-    settings: Settings,
 ) -> int:
-    """Validate and write one batch of rows in one transaction; the rows done so far."""
-    if not batch:
-        return processed
+    """Write one validated batch in one transaction (or only count it, for a dry run);
+    ``processed``: the data rows of the file done once it is written."""
     entity = job.entity
-    results = [
-        await validate_row(entity, processed + i + 1, _cells(row, columns), settings)
-        for i, row in enumerate(batch)
-    ]
     wanted = {key for r in results if not r.errors for key in match_keys(entity, r.values)}
     existing = await _existing(entity, wanted - seen.keys()) if wanted else {}
     creates: list[RowResult] = []
@@ -632,7 +722,6 @@ async def _batch(
             pending.setdefault(key, result.number)
         creates.append(result)
         counts.created += 1
-    processed += len(batch)
     stored = max(0, MAX_STORED_ERRORS - (counts.failed - len([r for r in results if r.errors])))
     model: type[Model] = Customer if entity == "customers" else Company
     async with in_transaction():
@@ -644,11 +733,7 @@ async def _batch(
                     seen[key] = new_id
             if entity == "customers" and ids:
                 await _record_stages(creates, ids, owner)
-            for pk, values in updates:
-                if values:
-                    await model.filter(pk=pk).update(
-                        **values, updated_at=datetime.now(UTC), version=F("version") + 1
-                    )
+            await _update_many(model, updates)
             await _emit(entity, events, creates, ids, updates, job.created_by_id)
         else:
             for result in creates:
@@ -677,19 +762,22 @@ def _column(job: ImportJob, target: str | None) -> str | None:
 
 
 async def _record_stages(creates: list[RowResult], ids: list[int], actor: int | None) -> None:
+    """The first lifecycle stage of every created customer (as the mutation records it)."""
     from crm_graphql.domains.customers.models import CustomerLifecycleChange
 
     now = datetime.now(UTC)
-    await CustomerLifecycleChange.bulk_create(
+    await _insert(
+        CustomerLifecycleChange,
         [
-            CustomerLifecycleChange(
-                customer_id=pk,
-                stage=result.values.get("lifecycle_stage") or LifecycleStage.LEAD,
-                changed_at=now,
-                changed_by_id=actor,
-            )
+            {
+                "customer_id": pk,
+                "stage": result.values.get("lifecycle_stage") or LifecycleStage.LEAD,
+                "changed_at": now,
+                "changed_by_id": actor,
+            }
             for result, pk in zip(creates, ids, strict=True)
-        ]
+        ],
+        returning=False,
     )
 
 
