@@ -20,6 +20,7 @@ import asyncio
 import codecs
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -365,14 +366,7 @@ def _input_of(entity: str, cells: Mapping[str, str]) -> tuple[Any, list[tuple[st
             values[name] = domain.removeprefix("www.") or None
         else:
             values[name] = text or None
-    fields = {
-        "customers": (
-            "first_name last_name email phone job_title company owner lifecycle_stage source "
-            "address birth_date marketing_consent tags custom_fields"
-        ),
-        "companies": "name domain industry size_band phone address owner",
-    }[entity].split()
-    data = {name: UNSET for name in fields}
+    data = dict(_UNSET_INPUT[entity])
     for name, value in values.items():
         data[_snake(name)] = value
     if address:
@@ -389,6 +383,7 @@ def _input_of(entity: str, cells: Mapping[str, str]) -> tuple[Any, list[tuple[st
     return SimpleNamespace(**data), problems
 
 
+@functools.cache
 def _snake(name: str) -> str:
     return (
         re.sub(r"(?<!^)(?=[A-Z0-9])", "_", name)
@@ -396,6 +391,19 @@ def _snake(name: str) -> str:
         .replace("line_1", "line1")
         .replace("line_2", "line2")
     )
+
+
+#: Every field of the create inputs, not given (a row gives the fields it maps).
+_UNSET_INPUT: Mapping[str, Mapping[str, Any]] = {
+    entity: dict.fromkeys(names.split(), UNSET)
+    for entity, names in {
+        "customers": (
+            "first_name last_name email phone job_title company owner lifecycle_stage source "
+            "address birth_date marketing_consent tags custom_fields"
+        ),
+        "companies": "name domain industry size_band phone address owner",
+    }.items()
+}
 
 
 async def validate_row(
