@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -35,7 +36,7 @@ from tortoise import Tortoise, connections
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.integration import imports
 from crm_graphql.domains.integration.models import DuplicatePolicy, ImportJob
-from crm_graphql.events.sql import is_mysql, placeholders, sql
+from crm_graphql.events.sql import db_time, is_mysql, placeholders, sql
 from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 
@@ -110,13 +111,14 @@ async def insert_customers(rows: int) -> None:
         "lifecycle_stage, source, marketing_consent, tags, custom_fields, country"
     )
     batch = 5000
+    stamp = db_time(connection, datetime(2026, 1, 1, tzinfo=UTC))
     for start in range(0, rows, batch):
         values = []
         for i in range(start, min(rows, start + batch)):
             values.append(
                 [
-                    "2026-01-01 00:00:00",
-                    "2026-01-01 00:00:00",
+                    stamp,
+                    stamp,
                     1,
                     f"Exp{i}",
                     f"Row{i % 1000}",

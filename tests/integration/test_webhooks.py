@@ -215,6 +215,17 @@ async def test_endpoint_failing_too_long_is_disabled_with_the_reason(as_role, db
         await create_customer(admin, "again@example.com")
         await wait_until(lambda_true, within=1)
         assert len(hook.requests) == sent, "a disabled endpoint gets nothing"
+        # ADMIN enables it again: the reason is cleared.
+        data = await admin.data(
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: {enabled: true}) "
+            "{ endpoint { enabled disabledReason failingSince } userErrors { message } } }",
+            {"id": endpoint["id"]},
+        )
+        assert data["updateWebhookEndpoint"]["endpoint"] == {
+            "enabled": True,
+            "disabledReason": None,
+            "failingSince": None,
+        }
 
 
 async def lambda_true() -> bool:

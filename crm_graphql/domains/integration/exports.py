@@ -337,6 +337,7 @@ async def stream_rows(plan: Plan, page_rows: int | None = None) -> AsyncIterator
     key_at = [fetched.index(c) for c in key_columns]
     orderings = [key.ordering for key in plan.keys]
     after = Q()
+    previous: list[Any] | None = None
     count = len(plan.columns)
     while True:
         rows = (
@@ -353,8 +354,13 @@ async def stream_rows(plan: Plan, page_rows: int | None = None) -> AsyncIterator
         yield buffer.getvalue().encode()
         if len(rows) < page_rows:
             return
-        last = rows[-1]
-        after = strictly_after(plan.keys, [last[i] for i in key_at])
+        last_key = [rows[-1][i] for i in key_at]
+        if last_key == previous:
+            # The order did not move on (a column whose stored values do not compare
+            # like the values read back): stop rather than repeat the page forever.
+            raise RuntimeError(f"export of {plan.export.name} did not advance")
+        previous = last_key
+        after = strictly_after(plan.keys, last_key)
 
 
 async def export_csv(request: Request) -> Response:
