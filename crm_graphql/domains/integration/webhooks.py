@@ -3,6 +3,7 @@ deliveries of an event, and one signed POST with its record."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -154,12 +155,13 @@ async def post(
     if target.scheme == "https":
         extensions["sni_hostname"] = target.host
     try:
-        async with httpx.AsyncClient(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
-        ) as client:
-            response = await client.post(
-                connect_url, content=body, headers=headers, extensions=extensions
-            )
+        response = await _client().post(
+            connect_url,
+            content=body,
+            headers=headers,
+            extensions=extensions,
+            timeout=settings.webhook_timeout_seconds,
+        )
     except httpx.TimeoutException:
         return result(None, f"timed out after {settings.webhook_timeout_seconds:g} s")
     except httpx.HTTPError as exc:
@@ -169,6 +171,24 @@ async def post(
         return result(response.status_code, "redirects are not followed", excerpt)
     error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     return result(response.status_code, error, excerpt)
+
+
+_CLIENTS: dict[int, httpx.AsyncClient] = {}
+
+
+def _client() -> httpx.AsyncClient:
+    """This event loop's HTTP client: one TLS context for every delivery, and no
+    connection kept open (a connection is to the address checked for one URL, and must
+    not serve another host name at the same address)."""
+    loop = id(asyncio.get_running_loop())
+    client = _CLIENTS.get(loop)
+    if client is None:
+        client = _CLIENTS[loop] = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+    return client
 
 
 class DeliveryFailed(Exception):
