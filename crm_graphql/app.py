@@ -21,6 +21,8 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.integration.exports import export_routes
+from crm_graphql.domains.integration.uploads import import_routes
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -49,7 +51,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     settings.validate_for_serving()
     graphql = CrmGraphQL(
-        settings, build_schema, graphql_ide="graphiql" if settings.graphiql else None
+        settings,
+        build_schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        # File uploads (importCsv): credentials travel in a header, never in cookies, so a
+        # cross-site form cannot send an authenticated multipart request.
+        multipart_uploads_enabled=True,
     )
 
     install_statement_counter()
@@ -82,6 +89,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         static_mount(settings),
         # The satisfaction survey a customer answers (public; its token is the credential).
         *survey_routes(),
+        # CSV export of the lists (signed in; the list's own filter, order and rules).
+        *export_routes(),
+        # CSV import of customers and companies (a job on the events worker).
+        *import_routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

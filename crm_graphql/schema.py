@@ -24,6 +24,9 @@ from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
 from crm_graphql.domains.customers.mutations.customers import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQueries
+from crm_graphql.domains.integration.mutations.imports import ImportMutations
+from crm_graphql.domains.integration.mutations.webhooks import WebhookMutations
+from crm_graphql.domains.integration.queries import IntegrationQueries
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
@@ -62,6 +65,7 @@ class Query(
     SupportQueries,
     TicketAggregateQueries,
     SupportDashboardQueries,
+    IntegrationQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -83,6 +87,8 @@ class Mutation(
     CustomFieldMutations,
     TicketMutations,
     SlaMutations,
+    WebhookMutations,
+    ImportMutations,
 ):
     pass
 

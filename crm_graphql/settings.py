@@ -247,6 +247,33 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650, description="Days finished events are kept before purging."
     )
 
+    # -- integration: outbound webhooks, CSV import and export ------------------------------
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Let webhook endpoints resolve to loopback addresses (tests and local "
+        "development only; private, link-local and metadata addresses stay refused).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Longest wait for a webhook receiver's answer."
+    )
+    webhook_retry_hours: float = Field(
+        default=24.0, gt=0, le=24 * 7, description="How long a webhook delivery is retried."
+    )
+    webhook_disable_after_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description="An endpoint whose deliveries fail this long without one success is disabled.",
+    )
+    import_batch_rows: int = Field(
+        default=1000, ge=1, le=50_000, description="Rows of a CSV import written per statement."
+    )
+    import_dir: str = Field(
+        default="./crm-imports",
+        description="Folder where uploaded CSV files wait for their import job (shared by "
+        "the servers and the workers).",
+    )
+
     @field_validator("events_subscriber_modules", mode="before")
     @classmethod
     def _split_modules(cls, value: object) -> object:

@@ -26,6 +26,7 @@ from crm_graphql.api.graphiql import graphiql_response
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.http import (
     ACCEPTED_CONTENT_TYPES,
+    UPLOAD_PREFLIGHT_HEADERS,
     JsonBodyLimit,
     RequestRefused,
     refusal_response,
@@ -97,7 +98,10 @@ class CrmGraphQL(GraphQL[Context, None]):
         """Only JSON bodies (CSRF, see ``ACCEPTED_CONTENT_TYPES``) and limited batches."""
         if request.method == "POST":
             content_type = (request.content_type or "").partition(";")[0].strip().lower()
-            if content_type not in ACCEPTED_CONTENT_TYPES:
+            upload = content_type == "multipart/form-data" and any(
+                request.headers.get(name) for name in UPLOAD_PREFLIGHT_HEADERS
+            )
+            if content_type not in ACCEPTED_CONTENT_TYPES and not upload:
                 raise RequestRefused(
                     415,
                     ErrorCode.UNSUPPORTED_CONTENT_TYPE,

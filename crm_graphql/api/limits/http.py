@@ -21,6 +21,10 @@ from crm_graphql.api.errors import ErrorCode
 #: accepting them would let any web page make a signed-in user's browser post a
 #: mutation (CSRF); ``application/json`` needs a CORS preflight.
 ACCEPTED_CONTENT_TYPES = frozenset({"application/json", "application/graphql-response+json"})
+#: Headers that make a multipart upload (the GraphQL multipart request spec) acceptable: a
+#: browser sends a custom header only after a CORS preflight, so a cross-site page
+#: cannot post one (Apollo's CSRF prevention asks for the same).
+UPLOAD_PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-crm-upload")
 
 
 class RequestRefused(Exception):

@@ -1,0 +1,839 @@
+"""CSV import jobs for customers and companies (see docs/integration.md).
+
+An upload is streamed to a file (hashing it and checking its encoding on the way), a job
+row is made for (entity, file hash, options) — the same file with the same options is
+the same job — and an ``import.requested`` event starts it on the worker. The job reads
+the file as a stream, in batches of ``CRM_IMPORT_BATCH_ROWS`` rows; each batch is one
+transaction: one SELECT finds the existing records its rows match, one multi-row INSERT
+creates the new ones, one UPDATE per matched row fills them (policy UPDATE), one INSERT
+records the refused rows, one the events, one UPDATE the job's progress. A job that stops
+(a worker killed) goes on after its last committed batch when it runs again.
+
+Every row goes through the same validation as the mutations (the customers domain's
+``customer_fields`` / ``company_fields``); its problems become the row's errors, with
+the CSV column they came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import csv
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+from strawberry.types.unset import UNSET
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from crm_graphql.api.conditions import lookup_q
+from crm_graphql.api.mutations.problems import Problems
+from crm_graphql.api.mutations.writes import Change
+from crm_graphql.domains.customers import services as customer_services
+from crm_graphql.domains.customers.models import (
+    Company,
+    Customer,
+    CustomerSource,
+    LifecycleStage,
+    SizeBand,
+)
+from crm_graphql.domains.integration.event_types import event_type_of
+from crm_graphql.domains.integration.models import (
+    DuplicatePolicy,
+    ImportJob,
+    ImportRowError,
+    ImportStatus,
+    WebhookEndpoint,
+)
+from crm_graphql.domains.integration.payloads import record_of
+from crm_graphql.events import NewEvent, emit, emit_many
+from crm_graphql.events.sql import is_mysql, placeholders, sql
+from crm_graphql.settings import Settings, load_settings
+
+#: The event that starts (or resumes) an import job.
+IMPORT_REQUESTED = "import.requested"
+#: Refused rows kept per job (all are counted in ``failed``).
+MAX_STORED_ERRORS = 10_000
+#: Bytes read at once from an upload or a file.
+CHUNK_BYTES = 1 << 16
+SNIFF_BYTES = 1 << 16
+
+_settings: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """The settings import jobs use in this process (default: the environment's)."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+class ImportRefused(ValueError):
+    """An upload that cannot become a job (the message says why)."""
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class Target:
+    """A field a CSV column can go to."""
+
+    #: The input field (``email``) or address part (``address.city``).
+    name: str
+    #: Header spellings that suggest this field (compared without case and punctuation).
+    synonyms: tuple[str, ...]
+
+
+def _targets(*pairs: tuple[str, str]) -> tuple[Target, ...]:
+    return tuple(Target(name, tuple(s.split())) for name, s in pairs)
+
+
+ADDRESS_TARGETS = _targets(
+    ("address.line1", "address addressline1 street address1 streetaddress"),
+    ("address.line2", "addressline2 address2"),
+    ("address.city", "city town"),
+    ("address.region", "region state province county"),
+    ("address.postalCode", "postalcode zip zipcode postcode plz"),
+    ("address.country", "country countrycode"),
+)
+
+TARGETS: Mapping[str, tuple[Target, ...]] = {
+    "customers": _targets(
+        ("firstName", "firstname first givenname forename vorname"),
+        ("lastName", "lastname last surname familyname nachname"),
+        ("email", "email emailaddress mail"),
+        ("phone", "phone telephone phonenumber mobile tel telefon"),
+        ("jobTitle", "jobtitle title position"),
+        ("lifecycleStage", "lifecyclestage stage lifecycle"),
+        ("source", "source leadsource"),
+        ("marketingConsent", "marketingconsent consent optin"),
+        ("birthDate", "birthdate birthday dateofbirth dob"),
+        ("tags", "tags labels"),
+    )
+    + ADDRESS_TARGETS,
+    "companies": _targets(
+        ("name", "name company companyname organisation organization"),
+        ("domain", "domain website web url"),
+        ("industry", "industry sector"),
+        ("sizeBand", "sizeband size"),
+        ("phone", "phone telephone phonenumber tel"),
+    )
+    + ADDRESS_TARGETS,
+}
+ENTITIES = tuple(TARGETS)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def suggest_mapping(entity: str, header: Sequence[str]) -> dict[str, str]:
+    """CSV column -> field, from the header's spellings (first match wins)."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in header:
+        key = _norm(column)
+        for target in TARGETS[entity]:
+            if target.name not in taken and (key == _norm(target.name) or key in target.synonyms):
+                mapping[column] = target.name
+                taken.add(target.name)
+                break
+    return mapping
+
+
+def check_mapping(entity: str, header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """What is wrong with a mapping given by the caller."""
+    known = {target.name for target in TARGETS[entity]}
+    problems = []
+    for column, target in mapping.items():
+        if column not in header:
+            problems.append(f"column {column!r} is not in the file's header")
+        if target not in known:
+            problems.append(f"{target!r} is not a field of {entity}: {', '.join(sorted(known))}")
+    if len(set(mapping.values())) != len(mapping):
+        problems.append("two columns go to the same field")
+    required = {"customers": ("firstName", "lastName"), "companies": ("name",)}[entity]
+    for name in required:
+        if name not in mapping.values():
+            problems.append(f"no column goes to {name}, which is required")
+    return problems
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass
+class StoredFile:
+    """An upload written to disk."""
+
+    path: Path
+    sha256: str
+    encoding: str
+    size: int
+
+
+async def store_upload(chunks: AsyncIterator[bytes], folder: str) -> StoredFile:
+    """Write an upload to ``folder`` as it arrives: its SHA-256, and its encoding (UTF-8,
+    with or without BOM, when every byte decodes; cp1252, Excel's, otherwise)."""
+    os.makedirs(folder, exist_ok=True)
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    first = b""
+    size = 0
+    handle, name = tempfile.mkstemp(prefix="import-", suffix=".csv", dir=folder)
+    with os.fdopen(handle, "wb") as out:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            if len(first) < 3:
+                first += chunk[: 3 - len(first)]
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    encoding = ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8") if utf8 else "cp1252"
+    return StoredFile(Path(name), digest.hexdigest(), encoding, size)
+
+
+def sniff(path: Path, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter (``csv.Sniffer`` over the start of the file) and the header."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if not sample.strip():
+        raise ImportRefused("the file is empty")
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+    header = [column.strip() for column in header]
+    if not any(header):
+        raise ImportRefused("the file has no header row")
+    return delimiter, header
+
+
+def read_rows(job: ImportJob) -> Iterator[list[str]]:
+    """The data rows of a job's file (after the header), as a stream."""
+    with open(job.file_path, encoding=job.encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=job.delimiter)
+        next(reader, None)
+        yield from reader
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def options_key(dry_run: bool, policy: DuplicatePolicy, mapping: Mapping[str, str]) -> str:
+    """What makes two uploads of one file the same job besides the file."""
+    text = json.dumps([dry_run, policy.value, sorted(mapping.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def start_job(
+    entity: str,
+    stored: StoredFile,
+    *,
+    file_name: str | None,
+    dry_run: bool,
+    policy: DuplicatePolicy,
+    mapping: Mapping[str, str] | None,
+    created_by_id: int | None,
+) -> ImportJob:
+    """The job of an upload: a new one (started by an event in the same transaction),
+    or the existing job of the same file with the same options (the upload is dropped).
+    Raises :class:`ImportRefused`."""
+    if entity not in TARGETS:
+        _drop(stored.path)
+        raise ImportRefused(f"{entity!r} cannot be imported: one of {', '.join(ENTITIES)}")
+    try:
+        delimiter, header = sniff(stored.path, stored.encoding)
+        chosen = dict(mapping) if mapping else suggest_mapping(entity, header)
+        problems = check_mapping(entity, header, chosen)
+        if problems:
+            raise ImportRefused("; ".join(problems))
+    except ImportRefused:
+        _drop(stored.path)
+        raise
+    key = options_key(dry_run, policy, chosen)
+    async with in_transaction():
+        existing = await ImportJob.get_or_none(
+            entity=entity, file_sha256=stored.sha256, options_key=key
+        )
+        if existing is not None:
+            _drop(stored.path)
+            return existing
+        job = await ImportJob.create(
+            entity=entity,
+            file_sha256=stored.sha256,
+            options_key=key,
+            file_name=(file_name or "")[:255] or None,
+            file_path=str(stored.path),
+            encoding=stored.encoding,
+            delimiter=delimiter,
+            mapping=chosen,
+            duplicate_policy=policy,
+            dry_run=dry_run,
+            created_by_id=created_by_id,
+        )
+        await emit(IMPORT_REQUESTED, entity="import_job", entity_id=job.pk, actor_id=created_by_id)
+    return job
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass
+class RowResult:
+    """One row after validation."""
+
+    number: int
+    values: dict[str, Any]
+    errors: list[tuple[str | None, str]] = field(default_factory=list)
+
+
+def _input_of(entity: str, cells: Mapping[str, str]) -> tuple[Any, list[tuple[str, str]]]:
+    """The mutation input a row stands for (fields not in the file are not given), and
+    the problems of turning text into the input's types."""
+    problems: list[tuple[str, str]] = []
+    address: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for name, text in cells.items():
+        text = text.strip()
+        if name.startswith("address."):
+            address[_snake(name.split(".", 1)[1])] = text or None
+            continue
+        if name in ("lifecycleStage", "source", "sizeBand"):
+            enum = {"lifecycleStage": LifecycleStage, "source": CustomerSource}.get(name, SizeBand)
+            if not text:
+                continue
+            try:
+                values[name] = enum(text.upper().replace(" ", "_"))
+            except ValueError:
+                problems.append((name, f"Not one of {', '.join(e.value for e in enum)}."))
+        elif name == "marketingConsent":
+            if text.lower() in ("1", "true", "yes", "y"):
+                values[name] = True
+            elif text.lower() in ("", "0", "false", "no", "n"):
+                values[name] = False
+            else:
+                problems.append((name, "Not true or false."))
+        elif name == "birthDate":
+            if text:
+                try:
+                    values[name] = date.fromisoformat(text)
+                except ValueError:
+                    problems.append((name, "Not a date (YYYY-MM-DD)."))
+        elif name == "tags":
+            values[name] = [t for t in re.split(r"[;,|]", text) if t.strip()] if text else []
+        elif name == "domain":
+            domain = re.sub(r"^[a-z]+://", "", text.lower()).split("/", 1)[0]
+            values[name] = domain.removeprefix("www.") or None
+        else:
+            values[name] = text or None
+    data = dict(_UNSET_INPUT[entity])
+    for name, value in values.items():
+        data[_snake(name)] = value
+    if address:
+        parts = {
+            "line1": None,
+            "line2": None,
+            "city": None,
+            "region": None,
+            "postal_code": None,
+            "country": None,
+        }
+        parts.update(address)
+        data["address"] = SimpleNamespace(**parts)
+    return SimpleNamespace(**data), problems
+
+
+@functools.cache
+def _snake(name: str) -> str:
+    return (
+        re.sub(r"(?<!^)(?=[A-Z0-9])", "_", name)
+        .lower()
+        .replace("line_1", "line1")
+        .replace("line_2", "line2")
+    )
+
+
+#: Every field of the create inputs, not given (a row gives the fields it maps).
+_UNSET_INPUT: Mapping[str, Mapping[str, Any]] = {
+    entity: dict.fromkeys(names.split(), UNSET)
+    for entity, names in {
+        "customers": (
+            "first_name last_name email phone job_title company owner lifecycle_stage source "
+            "address birth_date marketing_consent tags custom_fields"
+        ),
+        "companies": "name domain industry size_band phone address owner",
+    }.items()
+}
+
+
+async def validate_row(
+    entity: str, number: int, cells: Mapping[str, str], settings: Settings
+) -> RowResult:
+    """A row through the mutations' validation: column values or the row's problems."""
+    data, typing_problems = _input_of(entity, cells)
+    info = SimpleNamespace(context=SimpleNamespace(settings=settings))
+    problems = Problems(info)  # type: ignore[arg-type]
+    change = Change(problems, data)
+    prepare = (
+        customer_services.customer_fields
+        if entity == "customers"
+        else customer_services.company_fields
+    )
+    values = await prepare(change)
+    errors: list[tuple[str | None, str]] = list(typing_problems)
+    for problem in problems.errors:
+        path = [part for part in problem.field if part != "input"]
+        errors.append((".".join(path) or None, problem.message))
+    return RowResult(number, values, errors)
+
+
+def match_keys(entity: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The normalised keys a record is matched on: e-mail and phone, or domain."""
+    if entity == "customers":
+        keys = []
+        if values.get("email"):
+            keys.append(("email", str(values["email"]).lower()))
+        if values.get("phone"):
+            keys.append(("phone", str(values["phone"])))
+        return keys
+    return [("domain", str(values["domain"]).lower())] if values.get("domain") else []
+
+
+async def _existing(entity: str, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The visible records with any of ``keys``, one SELECT."""
+    if not keys:
+        return {}
+    model: type[Model] = Customer if entity == "customers" else Company
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in keys:
+        by_kind.setdefault(kind, []).append(value)
+    condition = Q(
+        *(lookup_q(f"{kind}__in", values) for kind, values in by_kind.items()), join_type="OR"
+    )
+    query = model.filter(condition)
+    if entity == "customers":
+        query = query.filter(deleted_at=None)
+    found: dict[tuple[str, str], int] = {}
+    for row in await query.order_by("id").values("id", *by_kind):
+        for kind in by_kind:
+            if row.get(kind):
+                found.setdefault(
+                    (kind, str(row[kind]).lower() if kind != "phone" else row[kind]), row["id"]
+                )
+    return found
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns an INSERT of a model writes, with their defaults and converters."""
+
+    names: tuple[str, ...]
+    defaults: tuple[Any, ...]
+    fields: tuple[Any, ...]
+
+
+_INSERT_COLUMNS: dict[type[Model], _Columns] = {}
+
+
+def _columns(model: type[Model]) -> _Columns:
+    found = _INSERT_COLUMNS.get(model)
+    if found is None:
+        meta = model._meta
+        names = tuple(sorted(name for name in meta.db_fields if name != meta.pk_attr))
+        fields = tuple(meta.fields_map[name] for name in names)
+        found = _INSERT_COLUMNS[model] = _Columns(
+            names=names,
+            defaults=tuple(field.default for field in fields),
+            fields=fields,
+        )
+    return found
+
+
+async def _insert(
+    model: type[Model], rows: list[dict[str, Any]], *, returning: bool = True
+) -> list[int]:
+    """One multi-row INSERT; the new IDs in order (``RETURNING`` on SQLite and MariaDB;
+    one INSERT per row on MySQL, which has no ``RETURNING``). Values are converted by
+    the model's own fields; columns not given get their defaults."""
+    if not rows:
+        return []
+    connection = connections.get("default")
+    meta = model._meta
+    columns = _columns(model)
+    now = datetime.now(UTC)
+    records: list[list[Any]] = []
+    for values in rows:
+        record = []
+        for name, column, default in zip(
+            columns.names, columns.fields, columns.defaults, strict=True
+        ):
+            if name in ("created_at", "updated_at"):
+                value: Any = now
+            elif name == "version":
+                value = 1
+            elif name in values:
+                value = values[name]
+            else:
+                value = default() if callable(default) else default
+            record.append(column.to_db_value(value, None))
+        records.append(record)
+    names = ", ".join(_quote(connection, meta.fields_db_projection[n]) for n in columns.names)
+    table = _quote(connection, meta.db_table)
+    width = len(columns.names)
+    if returning and is_mysql(connection) and not await _is_mariadb(connection):
+        return [
+            await connection.execute_insert(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders(width)})", record
+            )
+            for record in records
+        ]
+    statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(records), width)}"
+    pk = _quote(connection, meta.pk.source_field or meta.pk_attr)
+    flat = [value for record in records for value in record]
+    if not returning:
+        await connection.execute_query(sql(connection, statement), flat)
+        return []
+    _, result = await connection.execute_query(sql(connection, f"{statement} RETURNING {pk}"), flat)
+    return [
+        int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
+        for row in result
+    ]
+
+
+async def _update_many(model: type[Model], updates: list[tuple[int, dict[str, Any]]]) -> None:
+    """Write different values into many rows in one UPDATE (``CASE id WHEN ...``); a
+    row keeps the columns it does not set. Bumps ``version`` and ``updated_at``."""
+    updates = [(pk, values) for pk, values in updates if values]
+    if not updates:
+        return
+    connection = connections.get("default")
+    meta = model._meta
+    by_column: dict[str, list[tuple[int, Any]]] = {}
+    for pk, values in updates:
+        for name, value in values.items():
+            by_column.setdefault(name, []).append((pk, value))
+    parts: list[str] = []
+    params: list[Any] = []
+    pk_column = _quote(connection, meta.pk.source_field or meta.pk_attr)
+    for name, pairs in by_column.items():
+        column = _quote(connection, meta.fields_db_projection[name])
+        field = meta.fields_map[name]
+        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
+        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+        for pk, value in pairs:
+            params.extend([pk, field.to_db_value(value, cast(Any, None))])
+    updated = _quote(connection, meta.fields_db_projection["updated_at"])
+    version = _quote(connection, "version")
+    parts.append(f"{updated} = %s")
+    parts.append(f"{version} = {version} + 1")
+    params.append(meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None)))
+    ids = [pk for pk, _ in updates]
+    params.extend(ids)
+    statement = (
+        f"UPDATE {_quote(connection, meta.db_table)} SET {', '.join(parts)} "
+        f"WHERE {pk_column} IN ({placeholders(len(ids))})"
+    )
+    await connection.execute_query(sql(connection, statement), params)
+
+
+def _quote(connection: Any, name: str) -> str:
+    return f"`{name}`" if is_mysql(connection) else f'"{name}"'
+
+
+_MARIADB: dict[int, bool] = {}
+
+
+async def _is_mariadb(connection: Any) -> bool:
+    key = id(connections)
+    if key not in _MARIADB:
+        _, rows = await connection.execute_query("SELECT VERSION() AS v")
+        _MARIADB[key] = (
+            "mariadb" in str(rows[0][0] if not isinstance(rows[0], dict) else rows[0]["v"]).lower()
+        )
+    return _MARIADB[key]
+
+
+async def _subscribed(entity: str) -> set[str]:
+    """The event types of ``entity`` some enabled webhook endpoint receives: an import
+    writes events for those only (a file of a million rows makes no million events
+    nobody reads)."""
+    prefix = "customer." if entity == "customers" else "company."
+    types: set[str] = set()
+    for endpoint in await WebhookEndpoint.filter(enabled=True).only("id", "event_types"):
+        types.update(t for t in endpoint.event_types or [] if t.startswith(prefix))
+    return types
+
+
+def _cells(row: Sequence[str], columns: Sequence[tuple[int, str]]) -> dict[str, str]:
+    return {target: (row[index] if index < len(row) else "") for index, target in columns}
+
+
+async def run_job(job_id: int, settings: Settings | None = None) -> None:
+    """Run import job ``job_id`` from where it stopped (see the module doc)."""
+    settings = settings or current_settings()
+    job = await ImportJob.get_or_none(pk=job_id)
+    if job is None or job.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+        return
+    try:
+        _, header = sniff(Path(job.file_path), job.encoding)
+    except (OSError, ImportRefused) as exc:
+        await ImportJob.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            error=f"the file cannot be read: {exc}",
+            finished_at=datetime.now(UTC),
+        )
+        return
+    if job.status == ImportStatus.QUEUED:
+        total = sum(1 for _ in read_rows(job))
+        await ImportJob.filter(pk=job.pk).update(status=ImportStatus.RUNNING, total=total)
+        job.total = total
+    columns = [
+        (header.index(column), target) for column, target in job.mapping.items() if column in header
+    ]
+    entity = job.entity
+    events = set() if job.dry_run else await _subscribed(entity)
+    counts = Counts(job.created, job.updated, job.skipped, job.failed)
+    processed = job.processed
+    seen: dict[tuple[str, str], int] = {}
+    rows = read_rows(job)
+    for _ in range(processed):
+        next(rows, None)
+    # Validating a batch (CPU) overlaps with writing the one before (mostly waiting for
+    # the database): each batch is validated while the previous batch's write runs.
+    writing: asyncio.Task[int] | None = None
+    try:
+        chunk: list[tuple[int, list[str]]] = []
+        last = processed
+        for number, row in enumerate(rows, start=processed + 1):
+            last = number
+            if not any(cell.strip() for cell in row):
+                continue
+            chunk.append((number, row))
+            if len(chunk) >= settings.import_batch_rows:
+                results = await _validate(entity, chunk, columns, settings)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_write(job, results, last, counts, events, seen))
+                chunk = []
+        results = await _validate(entity, chunk, columns, settings)
+        if writing is not None:
+            await writing
+        writing = None
+        processed = await _write(job, results, last, counts, events, seen)
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            with contextlib.suppress(BaseException):
+                await writing
+    await ImportJob.filter(pk=job.pk).update(
+        status=ImportStatus.SUCCEEDED, finished_at=datetime.now(UTC), processed=processed
+    )
+    _drop(job.file_path)
+
+
+async def _validate(
+    entity: str,
+    chunk: list[tuple[int, list[str]]],
+    columns: Sequence[tuple[int, str]],
+    settings: Settings,
+) -> list[RowResult]:
+    """Every row of a batch through the mutations' validation (letting the write of the
+    previous batch go on every few rows)."""
+    results = []
+    for index, (number, row) in enumerate(chunk):
+        results.append(await validate_row(entity, number, _cells(row, columns), settings))
+        if index % 50 == 49:
+            await asyncio.sleep(0)
+    return results
+
+
+async def _write(
+    job: ImportJob,
+    results: list[RowResult],
+    processed: int,
+    counts: Counts,
+    events: set[str],
+    seen: dict[tuple[str, str], int],
+) -> int:
+    """Write one validated batch in one transaction (or only count it, for a dry run);
+    ``processed``: the data rows of the file done once it is written."""
+    entity = job.entity
+    wanted = {key for r in results if not r.errors for key in match_keys(entity, r.values)}
+    existing = await _existing(entity, wanted - seen.keys()) if wanted else {}
+    creates: list[RowResult] = []
+    updates: list[tuple[int, dict[str, Any]]] = []
+    errors: list[ImportRowError] = []
+    pending: dict[tuple[str, str], int] = {}
+    policy = job.duplicate_policy
+    for result in results:
+        if result.errors:
+            counts.failed += 1
+            errors.extend(
+                ImportRowError(job_id=job.pk, row=result.number, column=_column(job, c), message=m)
+                for c, m in result.errors
+            )
+            continue
+        keys = match_keys(entity, result.values)
+        match = next(
+            (existing.get(k) or seen.get(k) for k in keys if existing.get(k) or seen.get(k)), None
+        )
+        in_file = next((pending[k] for k in keys if k in pending), None)
+        if policy != DuplicatePolicy.CREATE and (match is not None or in_file is not None):
+            if policy == DuplicatePolicy.UPDATE and match is not None and in_file is None:
+                values = {k: v for k, v in result.values.items() if v not in (None, [], {})}
+                updates.append((match, values))
+                counts.updated += 1
+            else:
+                counts.skipped += 1
+            continue
+        for key in keys:
+            pending.setdefault(key, result.number)
+        creates.append(result)
+        counts.created += 1
+    stored = max(0, MAX_STORED_ERRORS - (counts.failed - len([r for r in results if r.errors])))
+    model: type[Model] = Customer if entity == "customers" else Company
+    async with in_transaction():
+        if not job.dry_run:
+            owner = job.created_by_id
+            ids = await _insert(model, [{"owner_id": owner, **r.values} for r in creates])
+            for result, new_id in zip(creates, ids, strict=True):
+                for key in match_keys(entity, result.values):
+                    seen[key] = new_id
+            if entity == "customers" and ids:
+                await _record_stages(creates, ids, owner)
+            await _update_many(model, updates)
+            await _emit(entity, events, creates, ids, updates, job.created_by_id)
+        else:
+            for result in creates:
+                for key in match_keys(entity, result.values):
+                    seen[key] = -result.number
+        if errors and stored:
+            await ImportRowError.bulk_create(errors[:stored])
+        await ImportJob.filter(pk=job.pk).update(
+            processed=processed,
+            created=counts.created,
+            updated=counts.updated,
+            skipped=counts.skipped,
+            failed=counts.failed,
+        )
+    return processed
+
+
+def _column(job: ImportJob, target: str | None) -> str | None:
+    """The CSV column a field's problem came from."""
+    if target is None:
+        return None
+    for column, name in job.mapping.items():
+        if name == target or name.replace(".", "").lower() == target.replace(".", "").lower():
+            return column
+    return target
+
+
+async def _record_stages(creates: list[RowResult], ids: list[int], actor: int | None) -> None:
+    """The first lifecycle stage of every created customer (as the mutation records it)."""
+    from crm_graphql.domains.customers.models import CustomerLifecycleChange
+
+    now = datetime.now(UTC)
+    await _insert(
+        CustomerLifecycleChange,
+        [
+            {
+                "customer_id": pk,
+                "stage": result.values.get("lifecycle_stage") or LifecycleStage.LEAD,
+                "changed_at": now,
+                "changed_by_id": actor,
+            }
+            for result, pk in zip(creates, ids, strict=True)
+        ],
+        returning=False,
+    )
+
+
+async def _emit(
+    entity: str,
+    events: set[str],
+    creates: list[RowResult],
+    ids: list[int],
+    updates: list[tuple[int, dict[str, Any]]],
+    actor: int | None,
+) -> None:
+    """The events of a batch, one INSERT (only types some endpoint receives)."""
+    model: type[Model] = Customer if entity == "customers" else Company
+    type_name = model.__name__
+    created_type = event_type_of(type_name, "create")
+    updated_type = event_type_of(type_name, "update")
+    out: list[NewEvent] = []
+    if created_type in events:
+        for result, pk in zip(creates, ids, strict=True):
+            row = model(**result.values)
+            row.pk = pk
+            out.append(
+                NewEvent(
+                    created_type,
+                    type_name.lower(),
+                    pk,
+                    {"object": record_of(row, type_name), "changes": result.values},
+                    actor,
+                )
+            )
+    if updated_type in events and updates:
+        rows = {row.pk: row for row in await model.filter(pk__in=[pk for pk, _ in updates])}
+        for pk, values in updates:
+            if pk in rows:
+                out.append(
+                    NewEvent(
+                        updated_type,
+                        type_name.lower(),
+                        pk,
+                        {"object": record_of(rows[pk], type_name), "changes": values},
+                        actor,
+                    )
+                )
+    if out:
+        await emit_many(out)
+
+
+def _drop(path: str | Path) -> None:
+    """Remove a file that is no longer needed (gone already is fine)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
