@@ -47,6 +47,13 @@ PERIOD = {
     "timeZone": "Europe/Berlin",
     "currency": "USD",
 }
+SUPPORT_CHARTS = (
+    "support-backlog",
+    "support-sla",
+    "support-csat",
+    "support-priority",
+    "support-leaderboard",
+)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WALL = {"width": 2560, "height": 1440}
@@ -207,6 +214,7 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     declared = await page.evaluate("() => CRM.dashboards.charts.map(chart => chart.id)")
     assert list(cards) == declared
     assert {"pipeline", "revenue", "top-customers", "leaderboard", "interactions"} <= set(cards)
+    assert set(SUPPORT_CHARTS) <= set(cards)
 
     token = server.sign_in(Role.MANAGER)
     answers = {}
@@ -261,6 +269,37 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     stats = answers["new-customers"]["customerStats"]
     assert cards["new-customers"]["rendered"]["kpis"]["Customers"] == stats["total"]
 
+    # Support: the backlog now, volumes and SLA attainment per period, the CSAT trend.
+    backlog = answers["support-backlog"]["supportOverview"]
+    drawn = cards["support-backlog"]["rendered"]
+    assert sum(sum(values) for values in drawn["series"].values()) == backlog["backlogTotal"] > 0
+    assert drawn["kpis"]["Unsolved tickets"] == backlog["backlogTotal"]
+    assert drawn["labels"] == list(
+        dict.fromkeys(g["status"].replace("_", " ").capitalize() for g in backlog["backlog"])
+    )
+    periods = answers["support-sla"]["supportOverview"]["periods"]
+    drawn = cards["support-sla"]["rendered"]
+    assert drawn["labels"] == [p["period"] for p in periods]
+    assert drawn["series"]["Created"] == [p["created"] for p in periods]
+    assert drawn["series"]["Solved"] == [p["solved"] for p in periods]
+    assert drawn["series"]["SLA attainment"] == [p["slaAttainment"] for p in periods]
+    assert any(value is not None for value in drawn["series"]["SLA attainment"])
+    overview = answers["support-sla"]["supportOverview"]
+    assert drawn["kpis"]["SLA attainment"] == overview["slaAttainment"]
+    assert drawn["kpis"]["Solved"] == overview["solved"] == sum(p["solved"] for p in periods)
+    periods = answers["support-csat"]["supportOverview"]["periods"]
+    drawn = cards["support-csat"]["rendered"]
+    scores = [p["satisfaction"]["averageScore"] for p in periods]
+    assert drawn["series"]["Average score"] == scores
+    assert all(1 <= score <= 5 for score in scores if score is not None) and any(scores)
+    satisfaction = answers["support-csat"]["supportOverview"]["satisfaction"]
+    assert drawn["kpis"]["Average score"] == satisfaction["averageScore"]
+    assert sum(drawn["series"]["Responses"]) == satisfaction["responses"]
+    agents = answers["support-leaderboard"]["supportLeaderboard"]
+    drawn = cards["support-leaderboard"]["rendered"]["series"]
+    assert drawn["Agent"] == [row["assignee"]["name"] for row in agents]
+    assert drawn["Solved"] == [row["solved"] for row in agents]
+
     # The sign-in is this tab's only: sessionStorage, never localStorage.
     session = await page.evaluate("() => JSON.parse(sessionStorage.getItem('crm:session'))")
     assert session["role"] == "MANAGER"
@@ -277,7 +316,7 @@ async def test_open_in_graphiql_shows_the_chart_query_and_variables_in_a_new_tab
     page = recorded.page
     card = (await _cards(page))["revenue"]
     declared = await page.evaluate(
-        "() => CRM.dashboards.charts.find(chart => chart.id === 'revenue').query"
+        "() => CRM.dashboards.queries[CRM.dashboards.charts.find(c => c.id === 'revenue').query]"
     )
     link = page.locator("#dash-card-revenue .dash-graphiql")
     assert await link.get_attribute("target") == "_blank"
@@ -343,8 +382,11 @@ async def test_support_sees_money_hidden_for_their_role_and_counts_shown(
     assert order_value["hidden"] == ["Total", "Average"]
     assert any(order_value["series"]["Orders"])
 
-    for name in ("interactions", "new-customers", "lifecycle", "orders-by-status"):
+    # Counts, times and scores: every support chart shows in full.
+    for name in ("interactions", "new-customers", "lifecycle", "orders-by-status", *SUPPORT_CHARTS):
+        assert cards[name]["state"] == "ready", name
         assert cards[name]["rendered"]["hidden"] == [], name
+    assert cards["support-backlog"]["rendered"]["kpis"]["Unsolved tickets"] > 0
     recorded.assert_stayed_on_this_server()
 
 
