@@ -1,6 +1,6 @@
 """The dashboards' screenshots shown in the README, taken anew from the demo.
 
-    python -m benchmarks.screenshots                 # docs/dashboards.png, docs/dashboards-phone.png
+    python -m benchmarks.screenshots                  # docs/dashboards.png, dashboards-phone.png
     python -m benchmarks.screenshots --output /tmp/shots
 
 Starts ``crm-graphql serve --demo`` on a SQLite file in a temporary folder, opens
@@ -51,8 +51,8 @@ SETTLED = """() => {
 
 async def save_screenshots(browser: Any, base_url: str, folder: Path) -> list[Path]:
     """Save ``dashboards.png`` (desktop) and ``dashboards-phone.png`` in ``folder``, of the
-    dashboards served at ``base_url`` signed in as the MANAGER demo user."""
-    folder.mkdir(parents=True, exist_ok=True)
+    dashboards served at ``base_url`` signed in as the MANAGER demo user; ``folder``
+    exists."""
     query = "&".join(f"{name}={value}" for name, value in SETTINGS.items())
     saved = []
     for name, viewport in (("dashboards.png", DESKTOP), ("dashboards-phone.png", PHONE)):
@@ -98,11 +98,13 @@ async def _main(output: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--output", type=Path, default=DOCS, help="folder of the pictures (default: docs/)"
     )
-    asyncio.run(_main(parser.parse_args().output))
+    output = parser.parse_args().output
+    output.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_main(output))
 
 
 if __name__ == "__main__":
