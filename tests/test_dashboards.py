@@ -8,15 +8,14 @@ Chromium driven by Playwright with every request to another host aborted
 (``tests/browser.py``); it checks what the charts hold (their ``data-rendered``
 attribute and the Chart.js instances), not only that a canvas is there.
 
-``CRM_DASHBOARDS_SCREENSHOTS=docs pytest tests/test_dashboards.py`` also saves the
-screenshots shown in the README (``docs/dashboards.png``, ``docs/dashboards-phone.png``)."""
+The screenshots shown in the README are taken by ``python -m benchmarks.screenshots``,
+whose function is run here too."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -27,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from benchmarks.screenshots import DESKTOP as SCREENSHOT_DESKTOP
+from benchmarks.screenshots import PHONE_HEIGHT, SETTLED, save_screenshots
 from crm_graphql.api.dashboards import DASHBOARDS_PAGE
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
@@ -69,11 +70,6 @@ CARDS = """() => Object.fromEntries([...document.querySelectorAll('.dash-card')]
       return chart ? chart.data.datasets.map(d => [d.label, d.data]) : null;
     })(),
   }]))"""
-SETTLED = """() => {
-  const cards = [...document.querySelectorAll('.dash-card')];
-  return cards.length > 0 && cards.every(card => card.dataset.state !== 'loading')
-    && document.getElementById('dash-updated').dataset.at;
-}"""
 FOCUSED = """() => {
   const focused = document.activeElement;
   const card = focused.closest('.dash-card');
@@ -128,11 +124,6 @@ def _linked(card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def _money(values: list[Any]) -> list[float | None]:
     return [None if value is None else float(Decimal(value)) for value in values]
-
-
-def _screenshot_path(tmp_path: Path, name: str) -> Path:
-    folder = os.environ.get("CRM_DASHBOARDS_SCREENSHOTS")
-    return Path(folder) / name if folder else tmp_path / name
 
 
 # --- served by the API itself ------------------------------------------------------
@@ -206,7 +197,7 @@ async def test_dashboards_without_graphiql_are_served_without_links_to_it(tmp_pa
 
 
 async def test_manager_sees_every_chart_drawn_from_the_demo_data(
-    server: DemoServer, browser: Any, tmp_path: Path
+    server: DemoServer, browser: Any
 ) -> None:
     recorded = await _open_dashboards(browser, server, Role.MANAGER)
     page = recorded.page
@@ -305,8 +296,6 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     assert session["role"] == "MANAGER"
     assert session["token"] not in await storage(page, "localStorage")
     recorded.assert_stayed_on_this_server()
-
-    await page.screenshot(path=str(_screenshot_path(tmp_path, "dashboards.png")), full_page=True)
 
 
 async def test_open_in_graphiql_shows_the_chart_query_and_variables_in_a_new_tab(
@@ -459,7 +448,7 @@ async def test_signing_out_of_the_dashboards_ends_the_session_and_removes_the_ch
 
 
 async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboard(
-    page_server: DemoServer, browser: Any, tmp_path: Path
+    page_server: DemoServer, browser: Any
 ) -> None:
     recorded = await _open_dashboards(browser, page_server, Role.MANAGER, viewport=PHONE)
     page = recorded.page
@@ -471,11 +460,6 @@ async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboa
     phone = await page.evaluate(layout)
     assert phone["overflow"] <= 0  # nothing sideways but the wide tables' own scrolling
     assert phone["columns"] == 1
-    await page.screenshot(
-        path=str(_screenshot_path(tmp_path, "dashboards-phone.png")),
-        clip={"x": 0, "y": 0, "width": PHONE["width"], "height": 1500},
-        full_page=True,
-    )
 
     # Tab goes through the settings, then each chart's GraphiQL link and data table.
     reached = []
@@ -499,3 +483,19 @@ async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboa
     assert wall["columns"] >= 3
     assert wall["heading"] > phone["heading"]
     recorded.assert_stayed_on_this_server()
+
+
+async def test_the_screenshots_command_saves_the_dashboards_at_desktop_and_phone_width(
+    page_server: DemoServer, browser: Any, tmp_path: Path
+) -> None:
+    saved = await save_screenshots(browser, page_server.url, tmp_path)
+    assert [path.name for path in saved] == ["dashboards.png", "dashboards-phone.png"]
+    sizes = []
+    for path in saved:
+        header = path.read_bytes()[:24]
+        assert header.startswith(b"\x89PNG\r\n\x1a\n")
+        sizes.append((int.from_bytes(header[16:20]), int.from_bytes(header[20:24])))
+    desktop, phone = sizes
+    assert desktop[0] == SCREENSHOT_DESKTOP["width"]
+    assert desktop[1] > SCREENSHOT_DESKTOP["height"]  # the whole page, every section
+    assert phone == (PHONE["width"], PHONE_HEIGHT)
