@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from graphql import parse, validate
 
 from benchmarks.screenshots import DESKTOP as SCREENSHOT_DESKTOP
 from benchmarks.screenshots import PHONE_HEIGHT, SETTLED, save_screenshots
@@ -33,6 +34,7 @@ from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.demo.reference import REFERENCE_NOW
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
+from crm_graphql.schema import build_schema
 from crm_graphql.settings import load_settings
 from tests.browser import BrowserPage, open_page, sign_in, storage
 from tests.conftest import BACKENDS, DemoServers
@@ -173,6 +175,22 @@ async def test_dashboards_page_loads_only_pinned_files_of_this_server(tmp_path: 
         assert "MIT License" in licence.text
 
 
+QUERIES_JS = Path(__file__).resolve().parent.parent / "crm_graphql/static/dashboards/queries.js"
+
+
+def test_every_dashboard_query_is_one_named_operation_valid_against_the_schema() -> None:
+    queries = dict(re.findall(r"^    (\w+): `(query [^`]*)`,$", QUERIES_JS.read_text(), re.M))
+    assert {"SalesPipeline", "Revenue", "SupportBacklog", "SatisfactionTrend"} <= set(queries)
+    charts = (QUERIES_JS.parent / "charts.js").read_text()
+    named = re.findall(r'^      query: "(\w+)",$', charts, re.M)
+    assert sorted(named) == sorted(queries)  # each chart's query is there, none unused
+    schema = build_schema()._schema
+    for name, text in queries.items():
+        document = parse(text)
+        assert [op.name.value for op in document.definitions] == [name]  # type: ignore[attr-defined]
+        assert validate(schema, document) == [], name
+
+
 async def test_dashboards_without_graphiql_are_served_without_links_to_it(tmp_path: Path) -> None:
     app = create_app(
         load_settings(
@@ -202,8 +220,10 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     recorded = await _open_dashboards(browser, server, Role.MANAGER)
     page = recorded.page
     cards = await _cards(page)
-    declared = await page.evaluate("() => CRM.dashboards.charts.map(chart => chart.id)")
-    assert list(cards) == declared
+    declared = await page.evaluate(
+        "() => CRM.dashboards.charts.map(c => [c.id, CRM.dashboards.queries[c.query]])"
+    )
+    assert list(cards) == [name for name, _ in declared]
     assert {"pipeline", "revenue", "top-customers", "leaderboard", "interactions"} <= set(cards)
     assert set(SUPPORT_CHARTS) <= set(cards)
 
@@ -223,8 +243,10 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
         if card["datasets"] is not None:
             # The Chart.js instance draws exactly the series the card lists.
             assert dict(card["datasets"]) == shown["series"], name
-        # The query the link carries is the one the card ran: same answer.
+        # The query the link carries is the chart's, from queries.js, and the one the
+        # card ran: same answer.
         query, variables = _linked(card)
+        assert query == dict(declared)[name], name
         answer = server.query(query, token, variables)
         assert "errors" not in answer, (name, answer)
         answers[name] = answer["data"]
