@@ -287,6 +287,11 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     drawn = cards["support-backlog"]["rendered"]
     assert sum(sum(values) for values in drawn["series"].values()) == backlog["backlogTotal"] > 0
     assert drawn["kpis"]["Unsolved tickets"] == backlog["backlogTotal"]
+    ages = ["Under 1 day", "Days 1 to 3", "Days 3 to 7", "Days 7 to 30", "Over 30 days"]
+    assert list(drawn["series"]) == [age for age in ages if age in drawn["series"]]
+    assert set(drawn["series"]) == {
+        g["age"].replace("_", " ").capitalize() for g in backlog["backlog"]
+    }
     assert drawn["labels"] == list(
         dict.fromkeys(g["status"].replace("_", " ").capitalize() for g in backlog["backlog"])
     )

@@ -20,10 +20,11 @@
  *   kpis       figures above the chart: [{label, path, format}]
  *   more       path of a `hasMore` of the answer: when true, the card says that more
  *              groups exist than are drawn
- *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, stacked, horizontal,
- *               series: [{label, value, format, type}]}: one point per row at `rows`,
- *              labelled by its `x` field; `pivot` makes one series per value of that
- *              field (e.g. one per channel); a series' `type` may differ from the chart's
+ *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, pivotOrder, stacked,
+ *               horizontal, series: [{label, value, format, type}]}: one point per row
+ *              at `rows`, labelled by its `x` field; `pivot` makes one series per value
+ *              of that field (e.g. one per channel), in the order of `pivotOrder` if
+ *              given; a series' `type` may differ from the chart's
  *   table      {rows, columns: [{label, value, format, currency}]} instead of a chart
  *
  * Paths are dotted field names into the answer's `data` ("salesPipeline.stages"), and
@@ -238,6 +239,7 @@
         x: "status",
         xFormat: "words",
         pivot: "age",
+        pivotOrder: ["UNDER_1_DAY", "DAYS_1_TO_3", "DAYS_3_TO_7", "DAYS_7_TO_30", "OVER_30_DAYS"],
         series: [{ label: "Tickets", value: "count", format: "count" }],
       },
     },

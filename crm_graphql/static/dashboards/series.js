@@ -74,6 +74,14 @@
           keys.push(key);
         }
       });
+      if (spec.pivotOrder) {
+        // In the declared order (e.g. ages, youngest first); values not listed last.
+        const rank = (key) => {
+          const index = spec.pivotOrder.indexOf(key);
+          return index < 0 ? spec.pivotOrder.length : index;
+        };
+        keys.sort((a, b) => rank(a) - rank(b));
+      }
       visible.forEach((serie) => {
         keys.forEach((key) => {
           // A group that is not there has no records: a true zero.
