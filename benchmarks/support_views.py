@@ -53,6 +53,12 @@ VIEWS: list[tuple[str, str]] = [
               granularity: MONTH) {{ {OVERVIEW} }} }}""",
     ),
     (
+        "supportOverview(year, MONTH, per period)",
+        f"""{{ supportOverview(period: {YEAR}, timeZone: "America/New_York",
+              granularity: MONTH) {{ {OVERVIEW}
+          periods {{ slaAttainment satisfaction {{ responses averageScore }} }} }} }}""",
+    ),
+    (
         "supportLeaderboard(90 days)",
         f"""{{ supportLeaderboard(period: {QUARTER}, timeZone: "America/New_York", first: 20) {{
           rank solved openTickets assignee {{ id name }} firstResponse {TIMES}

@@ -8,15 +8,14 @@ Chromium driven by Playwright with every request to another host aborted
 (``tests/browser.py``); it checks what the charts hold (their ``data-rendered``
 attribute and the Chart.js instances), not only that a canvas is there.
 
-``CRM_DASHBOARDS_SCREENSHOTS=docs pytest tests/test_dashboards.py`` also saves the
-screenshots shown in the README (``docs/dashboards.png``, ``docs/dashboards-phone.png``)."""
+The screenshots shown in the README are taken by ``python -m benchmarks.screenshots``,
+whose function is run here too."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -26,12 +25,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from graphql import parse, validate
 
+from benchmarks.screenshots import DESKTOP as SCREENSHOT_DESKTOP
+from benchmarks.screenshots import PHONE_HEIGHT, SETTLED, save_screenshots
 from crm_graphql.api.dashboards import DASHBOARDS_PAGE
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.demo.reference import REFERENCE_NOW
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
+from crm_graphql.schema import build_schema
 from crm_graphql.settings import load_settings
 from tests.browser import BrowserPage, open_page, sign_in, storage
 from tests.conftest import BACKENDS, DemoServers
@@ -47,6 +50,13 @@ PERIOD = {
     "timeZone": "Europe/Berlin",
     "currency": "USD",
 }
+SUPPORT_CHARTS = (
+    "support-backlog",
+    "support-sla",
+    "support-csat",
+    "support-priority",
+    "support-leaderboard",
+)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WALL = {"width": 2560, "height": 1440}
@@ -62,11 +72,6 @@ CARDS = """() => Object.fromEntries([...document.querySelectorAll('.dash-card')]
       return chart ? chart.data.datasets.map(d => [d.label, d.data]) : null;
     })(),
   }]))"""
-SETTLED = """() => {
-  const cards = [...document.querySelectorAll('.dash-card')];
-  return cards.length > 0 && cards.every(card => card.dataset.state !== 'loading')
-    && document.getElementById('dash-updated').dataset.at;
-}"""
 FOCUSED = """() => {
   const focused = document.activeElement;
   const card = focused.closest('.dash-card');
@@ -123,11 +128,6 @@ def _money(values: list[Any]) -> list[float | None]:
     return [None if value is None else float(Decimal(value)) for value in values]
 
 
-def _screenshot_path(tmp_path: Path, name: str) -> Path:
-    folder = os.environ.get("CRM_DASHBOARDS_SCREENSHOTS")
-    return Path(folder) / name if folder else tmp_path / name
-
-
 # --- served by the API itself ------------------------------------------------------
 
 
@@ -175,6 +175,22 @@ async def test_dashboards_page_loads_only_pinned_files_of_this_server(tmp_path: 
         assert "MIT License" in licence.text
 
 
+QUERIES_JS = Path(__file__).resolve().parent.parent / "crm_graphql/static/dashboards/queries.js"
+
+
+def test_every_dashboard_query_is_one_named_operation_valid_against_the_schema() -> None:
+    queries = dict(re.findall(r"^    (\w+): `(query [^`]*)`,$", QUERIES_JS.read_text(), re.M))
+    assert {"SalesPipeline", "Revenue", "SupportBacklog", "SatisfactionTrend"} <= set(queries)
+    charts = (QUERIES_JS.parent / "charts.js").read_text()
+    named = re.findall(r'^      query: "(\w+)",$', charts, re.M)
+    assert sorted(named) == sorted(queries)  # each chart's query is there, none unused
+    schema = build_schema()._schema
+    for name, text in queries.items():
+        document = parse(text)
+        assert [op.name.value for op in document.definitions] == [name]  # type: ignore[attr-defined]
+        assert validate(schema, document) == [], name
+
+
 async def test_dashboards_without_graphiql_are_served_without_links_to_it(tmp_path: Path) -> None:
     app = create_app(
         load_settings(
@@ -199,14 +215,17 @@ async def test_dashboards_without_graphiql_are_served_without_links_to_it(tmp_pa
 
 
 async def test_manager_sees_every_chart_drawn_from_the_demo_data(
-    server: DemoServer, browser: Any, tmp_path: Path
+    server: DemoServer, browser: Any
 ) -> None:
     recorded = await _open_dashboards(browser, server, Role.MANAGER)
     page = recorded.page
     cards = await _cards(page)
-    declared = await page.evaluate("() => CRM.dashboards.charts.map(chart => chart.id)")
-    assert list(cards) == declared
+    declared = await page.evaluate(
+        "() => CRM.dashboards.charts.map(c => [c.id, CRM.dashboards.queries[c.query]])"
+    )
+    assert list(cards) == [name for name, _ in declared]
     assert {"pipeline", "revenue", "top-customers", "leaderboard", "interactions"} <= set(cards)
+    assert set(SUPPORT_CHARTS) <= set(cards)
 
     token = server.sign_in(Role.MANAGER)
     answers = {}
@@ -224,8 +243,10 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
         if card["datasets"] is not None:
             # The Chart.js instance draws exactly the series the card lists.
             assert dict(card["datasets"]) == shown["series"], name
-        # The query the link carries is the one the card ran: same answer.
+        # The query the link carries is the chart's, from queries.js, and the one the
+        # card ran: same answer.
         query, variables = _linked(card)
+        assert query == dict(declared)[name], name
         answer = server.query(query, token, variables)
         assert "errors" not in answer, (name, answer)
         answers[name] = answer["data"]
@@ -261,13 +282,47 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     stats = answers["new-customers"]["customerStats"]
     assert cards["new-customers"]["rendered"]["kpis"]["Customers"] == stats["total"]
 
+    # Support: the backlog now, volumes and SLA attainment per period, the CSAT trend.
+    backlog = answers["support-backlog"]["supportOverview"]
+    drawn = cards["support-backlog"]["rendered"]
+    assert sum(sum(values) for values in drawn["series"].values()) == backlog["backlogTotal"] > 0
+    assert drawn["kpis"]["Unsolved tickets"] == backlog["backlogTotal"]
+    ages = ["Under 1 day", "Days 1 to 3", "Days 3 to 7", "Days 7 to 30", "Over 30 days"]
+    assert list(drawn["series"]) == [age for age in ages if age in drawn["series"]]
+    assert set(drawn["series"]) == {
+        g["age"].replace("_", " ").capitalize() for g in backlog["backlog"]
+    }
+    assert drawn["labels"] == list(
+        dict.fromkeys(g["status"].replace("_", " ").capitalize() for g in backlog["backlog"])
+    )
+    periods = answers["support-sla"]["supportOverview"]["periods"]
+    drawn = cards["support-sla"]["rendered"]
+    assert drawn["labels"] == [p["period"] for p in periods]
+    assert drawn["series"]["Created"] == [p["created"] for p in periods]
+    assert drawn["series"]["Solved"] == [p["solved"] for p in periods]
+    assert drawn["series"]["SLA attainment"] == [p["slaAttainment"] for p in periods]
+    assert any(value is not None for value in drawn["series"]["SLA attainment"])
+    overview = answers["support-sla"]["supportOverview"]
+    assert drawn["kpis"]["SLA attainment"] == overview["slaAttainment"]
+    assert drawn["kpis"]["Solved"] == overview["solved"] == sum(p["solved"] for p in periods)
+    periods = answers["support-csat"]["supportOverview"]["periods"]
+    drawn = cards["support-csat"]["rendered"]
+    scores = [p["satisfaction"]["averageScore"] for p in periods]
+    assert drawn["series"]["Average score"] == scores
+    assert all(1 <= score <= 5 for score in scores if score is not None) and any(scores)
+    satisfaction = answers["support-csat"]["supportOverview"]["satisfaction"]
+    assert drawn["kpis"]["Average score"] == satisfaction["averageScore"]
+    assert sum(drawn["series"]["Responses"]) == satisfaction["responses"]
+    agents = answers["support-leaderboard"]["supportLeaderboard"]
+    drawn = cards["support-leaderboard"]["rendered"]["series"]
+    assert drawn["Agent"] == [row["assignee"]["name"] for row in agents]
+    assert drawn["Solved"] == [row["solved"] for row in agents]
+
     # The sign-in is this tab's only: sessionStorage, never localStorage.
     session = await page.evaluate("() => JSON.parse(sessionStorage.getItem('crm:session'))")
     assert session["role"] == "MANAGER"
     assert session["token"] not in await storage(page, "localStorage")
     recorded.assert_stayed_on_this_server()
-
-    await page.screenshot(path=str(_screenshot_path(tmp_path, "dashboards.png")), full_page=True)
 
 
 async def test_open_in_graphiql_shows_the_chart_query_and_variables_in_a_new_tab(
@@ -277,7 +332,7 @@ async def test_open_in_graphiql_shows_the_chart_query_and_variables_in_a_new_tab
     page = recorded.page
     card = (await _cards(page))["revenue"]
     declared = await page.evaluate(
-        "() => CRM.dashboards.charts.find(chart => chart.id === 'revenue').query"
+        "() => CRM.dashboards.queries[CRM.dashboards.charts.find(c => c.id === 'revenue').query]"
     )
     link = page.locator("#dash-card-revenue .dash-graphiql")
     assert await link.get_attribute("target") == "_blank"
@@ -343,8 +398,11 @@ async def test_support_sees_money_hidden_for_their_role_and_counts_shown(
     assert order_value["hidden"] == ["Total", "Average"]
     assert any(order_value["series"]["Orders"])
 
-    for name in ("interactions", "new-customers", "lifecycle", "orders-by-status"):
+    # Counts, times and scores: every support chart shows in full.
+    for name in ("interactions", "new-customers", "lifecycle", "orders-by-status", *SUPPORT_CHARTS):
+        assert cards[name]["state"] == "ready", name
         assert cards[name]["rendered"]["hidden"] == [], name
+    assert cards["support-backlog"]["rendered"]["kpis"]["Unsolved tickets"] > 0
     recorded.assert_stayed_on_this_server()
 
 
@@ -417,7 +475,7 @@ async def test_signing_out_of_the_dashboards_ends_the_session_and_removes_the_ch
 
 
 async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboard(
-    page_server: DemoServer, browser: Any, tmp_path: Path
+    page_server: DemoServer, browser: Any
 ) -> None:
     recorded = await _open_dashboards(browser, page_server, Role.MANAGER, viewport=PHONE)
     page = recorded.page
@@ -429,11 +487,6 @@ async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboa
     phone = await page.evaluate(layout)
     assert phone["overflow"] <= 0  # nothing sideways but the wide tables' own scrolling
     assert phone["columns"] == 1
-    await page.screenshot(
-        path=str(_screenshot_path(tmp_path, "dashboards-phone.png")),
-        clip={"x": 0, "y": 0, "width": PHONE["width"], "height": 1500},
-        full_page=True,
-    )
 
     # Tab goes through the settings, then each chart's GraphiQL link and data table.
     reached = []
@@ -457,3 +510,19 @@ async def test_dashboards_fit_a_phone_and_a_wall_screen_and_work_from_the_keyboa
     assert wall["columns"] >= 3
     assert wall["heading"] > phone["heading"]
     recorded.assert_stayed_on_this_server()
+
+
+async def test_the_screenshots_command_saves_the_dashboards_at_desktop_and_phone_width(
+    page_server: DemoServer, browser: Any, tmp_path: Path
+) -> None:
+    saved = await save_screenshots(browser, page_server.url, tmp_path)
+    assert [path.name for path in saved] == ["dashboards.png", "dashboards-phone.png"]
+    sizes = []
+    for path in saved:
+        header = path.read_bytes()[:24]
+        assert header.startswith(b"\x89PNG\r\n\x1a\n")
+        sizes.append((int.from_bytes(header[16:20]), int.from_bytes(header[20:24])))
+    desktop, phone = sizes
+    assert desktop[0] == SCREENSHOT_DESKTOP["width"]
+    assert desktop[1] > SCREENSHOT_DESKTOP["height"]  # the whole page, every section
+    assert phone == (PHONE["width"], PHONE_HEIGHT)

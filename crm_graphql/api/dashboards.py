@@ -2,8 +2,9 @@
 
 The page is a client of the public GraphQL API and nothing else: its script sends
 each chart's query to ``/graphql`` with the sign-in's token (the sign-in bar is the
-one every page shares, :mod:`crm_graphql.api.pages`). The charts are declared in
-``crm_graphql/static/dashboards/charts.js``, one declaration each with its query;
+one every page shares, :mod:`crm_graphql.api.pages`). The queries are kept in
+``crm_graphql/static/dashboards/queries.js`` and the charts declared in ``charts.js``
+next to it, one declaration each naming its query;
 Chart.js draws them (the npm registry's published build, vendored: see the README in
 that folder). The page itself holds no data, so it is served without credentials.
 """
@@ -18,8 +19,8 @@ from crm_graphql.api.pages import Asset, Page, content_security_policy
 #: Folder of the dashboards' assets, inside ``crm_graphql/static``.
 ASSET_FOLDER = "dashboards"
 
-# Chart.js first (it defines the global `Chart`); then formatting, the declarations,
-# what to draw, the cards and the page, each using the ones before it through the
+# Chart.js first (it defines the global `Chart`); then formatting, the queries, the
+# declarations, what to draw, the cards and the page, each using the ones before it through the
 # `CRM` global.
 SCRIPTS = (
     Asset(
@@ -28,6 +29,7 @@ SCRIPTS = (
         "sha384-Emf5ZVIUiarAdhkgtqK+5/Z5qIvM6QoVrS+qAVtfyZVuD5lIHrac0me485+Antp0",
     ),
     Asset(ASSET_FOLDER, "format.js"),
+    Asset(ASSET_FOLDER, "queries.js"),
     Asset(ASSET_FOLDER, "charts.js"),
     Asset(ASSET_FOLDER, "series.js"),
     Asset(ASSET_FOLDER, "card.js"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.support.models import (
@@ -100,6 +101,7 @@ async def _tickets(count: int, seed: int = 1) -> list[dict]:
             answered_at=ticket.solved_at if fact["answered"] else None,
             score=fact["score"] if fact["answered"] else None,
         )
+        fact["solved_at"] = ticket.solved_at
         fact["solved_in_march"] = (
             datetime(2026, 2, 28, 23, tzinfo=UTC)
             <= ticket.solved_at
@@ -146,6 +148,53 @@ async def test_percentiles_attainment_and_satisfaction_match_the_tickets(gql, db
     for entry in overview["byPriority"]:
         mine = [f for f in solved if f["priority"].value == entry["priority"]]
         assert entry["resolution"] == times([f["resolution"] for f in mine]), entry["priority"]
+
+
+WEEKLY = f"""{{ supportOverview(period: {PERIOD}, timeZone: "Europe/Berlin", granularity: WEEK) {{
+  solved slaAttainment satisfaction {{ surveysSent responses averageScore }}
+  periods {{ period solved slaAttainment
+             satisfaction {{ surveysSent responses responseRate averageScore }} }} }} }}"""
+
+WEEKLY_SLA_ONLY = f"""{{ supportOverview(period: {PERIOD}, timeZone: "Europe/Berlin",
+  granularity: WEEK) {{ solved slaAttainment satisfaction {{ surveysSent responses averageScore }}
+  periods {{ period solved slaAttainment }} }} }}"""
+
+
+def _week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(ZoneInfo("Europe/Berlin")).date().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def test_sla_attainment_and_satisfaction_per_period_match_the_tickets(gql, db):
+    facts = await _tickets(40, seed=6)
+    overview = (await gql.data(WEEKLY))["supportOverview"]
+    solved = [f for f in facts if f["solved_in_march"]]
+    assert sum(p["solved"] for p in overview["periods"]) == overview["solved"] == len(solved)
+    assert sum(p["satisfaction"]["surveysSent"] for p in overview["periods"]) == len(solved)
+    for entry in overview["periods"]:
+        mine = [f for f in solved if _week(f["solved_at"]) == entry["period"]]
+        answers = [f["score"] for f in mine if f["answered"]]
+        assert entry["solved"] == len(mine), entry["period"]
+        assert entry["slaAttainment"] == _attainment(mine), entry["period"]
+        assert entry["satisfaction"] == {
+            "surveysSent": len(mine),
+            "responses": len(answers),
+            "responseRate": round(100 * len(answers) / len(mine), 2) if mine else None,
+            "averageScore": round(sum(answers) / len(answers), 2) if answers else None,
+        }, entry["period"]
+    assert any(entry["satisfaction"]["averageScore"] for entry in overview["periods"])
+
+
+async def test_satisfaction_per_period_costs_one_statement_whatever_the_periods(gql, db):
+    await _tickets(10, seed=7)
+    with count_statements() as without:
+        await gql.data(WEEKLY_SLA_ONLY)
+    with count_statements() as weekly:
+        await gql.data(WEEKLY)
+    with count_statements() as daily:
+        await gql.data(WEEKLY.replace("granularity: WEEK", "granularity: DAY"))
+    assert len(weekly) == len(without) + 1
+    assert len(daily) == len(weekly)
 
 
 async def test_leaderboard_ranks_agents_with_their_own_percentiles(gql, db):

@@ -101,15 +101,6 @@ class BusinessTimes:
     )
 
 
-@strawberry.type(description="Tickets created and solved in one local period.")
-class SupportPeriod:
-    period: str = strawberry.field(description="Name of the period (2026-03-29, 2026-W13, ...).")
-    start: datetime = strawberry.field(description="When it begins, local time with offset.")
-    end: datetime = strawberry.field(description="When the next period begins.")
-    created: int = strawberry.field(description="Tickets created.")
-    solved: int = strawberry.field(description="Tickets solved.")
-
-
 @strawberry.type(description="Unsolved tickets of one status and age, now.")
 class BacklogGroup:
     status: TicketStatus = strawberry.field(description="Status.")
@@ -126,6 +117,22 @@ class SatisfactionSummary:
     )
     average_score: float | None = strawberry.field(
         description="Average score (1-5) of the answers; null without answers."
+    )
+
+
+@strawberry.type(description="Tickets created and solved in one local period.")
+class SupportPeriod:
+    period: str = strawberry.field(description="Name of the period (2026-03-29, 2026-W13, ...).")
+    start: datetime = strawberry.field(description="When it begins, local time with offset.")
+    end: datetime = strawberry.field(description="When the next period begins.")
+    created: int = strawberry.field(description="Tickets created.")
+    solved: int = strawberry.field(description="Tickets solved.")
+    sla_attainment: float | None = strawberry.field(
+        description="Percent of the tickets solved in this period under an SLA policy that "
+        "met both targets; null when there are none."
+    )
+    satisfaction: SatisfactionSummary = strawberry.field(
+        description="Surveys sent in this period and their answers (a satisfaction trend)."
     )
 
 
@@ -195,11 +202,13 @@ def resolution_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> A
     ).run()
 
 
-async def _satisfaction(start: datetime, end: datetime, by_assignee: bool) -> list[dict[str, Any]]:
+async def _satisfaction(
+    start: datetime, end: datetime, by_assignee: bool, period: Dimension | None = None
+) -> list[dict[str, Any]]:
     return await aggregate(
         SatisfactionSurvey,
         Q(created_at__gte=start, created_at__lt=end),
-        [Dimension("user", "assignee_id")] if by_assignee else [],
+        [Dimension("user", "assignee_id")] if by_assignee else [period] if period else [],
         [
             Measure("sent", "count"),
             Measure("answered", "count", "answered_at"),
@@ -310,13 +319,15 @@ class SupportOverview:
 async def support_overview(
     info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
 ) -> SupportOverview:
-    """Six statements (two more for each breakdown asked for)."""
+    """Six statements (two more for each breakdown asked for, one more for the
+    satisfaction per period)."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     starts = period_starts(
         period.from_, period.to, granularity, info.context.settings.analytics_max_periods
     )
     shifts = tuple(offset_shifts(span.zone, span.start, span.end))
     wanted = selected_fields(info)
+    per_period = selected_fields(info, "periods")
 
     async def compute() -> dict[str, Any]:
         created = await aggregate(
@@ -333,9 +344,29 @@ async def support_overview(
             Ticket,
             Q(solved_at__gte=span.start, solved_at__lt=span.end),
             [Dimension("period", "solved_at", granularity, shifts)],
-            [Measure("n", "count")],
+            [
+                Measure("n", "count"),
+                # SLA attainment per period, in the same statement.
+                Measure("with_sla", "count", where=Q(sla_policy_id__isnull=False)),
+                Measure(
+                    "met",
+                    "count",
+                    where=Q(
+                        sla_policy_id__isnull=False,
+                        first_response_breached=False,
+                        resolution_breached=False,
+                    ),
+                ),
+            ],
         )
         result: dict[str, Any] = {"created": created, "solved": solved}
+        if "satisfaction" in per_period:
+            result["satisfaction_by_period"] = await _satisfaction(
+                span.start,
+                span.end,
+                False,
+                Dimension("period", "created_at", granularity, shifts),
+            )
         if wanted & {"backlog", "backlogTotal"}:
             result["backlog"] = await _backlog(datetime.now(UTC))
         if "firstResponse" in wanted:
@@ -352,7 +383,10 @@ async def support_overview(
         "timeZone": zone_name,
         "granularity": granularity.name,
     }
-    view_arguments = {**arguments, "wanted": sorted(wanted)}
+    view_arguments = {
+        **arguments,
+        "wanted": sorted(wanted | {f"periods.{name}" for name in per_period & {"satisfaction"}}),
+    }
     result = await cached_view(info, "supportOverview", view_arguments, compute)
     created_in: dict[date, int] = {}
     created_by: dict[tuple[str, str], int] = {}
@@ -360,14 +394,17 @@ async def support_overview(
         created_in[row["period"]] = created_in.get(row["period"], 0) + row["n"]
         key = (row["channel"], row["priority"])
         created_by[key] = created_by.get(key, 0) + row["n"]
-    solved_in = {row["period"]: row["n"] for row in result["solved"]}
+    solved_in = {row["period"]: row for row in result["solved"]}
+    surveys_in = {row["period"]: row for row in result.get("satisfaction_by_period", [])}
     periods = [
         SupportPeriod(
             period=period_label(start, granularity),
             start=local_midnight(start, span.zone),
             end=local_midnight(next_period(start, granularity), span.zone),
             created=created_in.get(start, 0),
-            solved=solved_in.get(start, 0),
+            solved=solved_in[start]["n"] if start in solved_in else 0,
+            sla_attainment=_attainment(solved_in.get(start)),
+            satisfaction=_summary(surveys_in.get(start)),
         )
         for start in starts
     ]

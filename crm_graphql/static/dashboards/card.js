@@ -165,7 +165,7 @@
       columns.forEach((column) => {
         rendered.series[column.label] = rows.map((row) => {
           const raw = get(row, column.value);
-          return column.format === "money" || column.format === "count" ? number(raw) : raw;
+          return format.isNumeric(column.format) ? number(raw) : raw;
         });
       });
       rendered.hidden = hidden;
@@ -173,12 +173,12 @@
       clearPlot();
       plot.append(table(spec.title, columns.map((column) => ({
         text: column.label,
-        numeric: column.format === "money" || column.format === "count",
+        numeric: format.isNumeric(column.format),
       })),
         rows.map((row) => columns.map((column) => {
           const raw = get(row, column.value);
           const money = column.currency ? get(row, column.currency) : currency;
-          const numeric = column.format === "money" || column.format === "count";
+          const numeric = format.isNumeric(column.format);
           return { text: format.value(raw, column.format, money, true), numeric: numeric };
         }))));
     }

@@ -1,34 +1,38 @@
 /*
  * The dashboards' charts: one declaration each, in the order they are shown.
  *
- * Adding a chart is adding one entry here. Its query is exactly what the page sends
- * and what its "Open in GraphiQL" link opens, with the variables of the moment.
+ * A module's chart is two entries: its query in queries.js (by operation name) and
+ * its declaration here, under the module's section. Nothing else changes: the page
+ * sends that query, draws what the declaration says and links it to GraphiQL.
  *
  *   id         short name, unique (element IDs, tests)
- *   section    the heading it is listed under
+ *   section    the heading it is listed under (the module: Sales, Support, ...)
  *   title      the card's heading; `note` a line under it (optional); `wide: true`
  *              gives it two columns of the grid where there are two
- *   query      one named GraphQL operation, on the public API only
+ *   query      the name of its query in queries.js (one named operation on the
+ *              public API)
  *   variables  (controls) => the query's variables. `controls` holds what the bar above
- *              the charts says: from, to (local days, "2026-01-31"), since, until (the
- *              start of `from` and of the day after `to`, as date-times in the time
- *              zone), granularity, timeZone, currency
+ *              the charts says: from, to (local days, "2026-01-31"), period ({from, to}),
+ *              since, until (the start of `from` and of the day after `to`, as
+ *              date-times in the time zone), granularity, timeZone, currency
  *   currency   where the money of the answer is in: a path ("revenue.currency") or
  *              (data, variables) => currency
  *   kpis       figures above the chart: [{label, path, format}]
  *   more       path of a `hasMore` of the answer: when true, the card says that more
  *              groups exist than are drawn
- *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, stacked, horizontal,
- *               series: [{label, value, format, type}]}: one point per row at `rows`,
- *              labelled by its `x` field; `pivot` makes one series per value of that
- *              field (e.g. one per channel); a series' `type` may differ from the chart's
+ *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, pivotOrder, stacked,
+ *               horizontal, series: [{label, value, format, type}]}: one point per row
+ *              at `rows`, labelled by its `x` field; `pivot` makes one series per value
+ *              of that field (e.g. one per channel), in the order of `pivotOrder` if
+ *              given; a series' `type` may differ from the chart's
  *   table      {rows, columns: [{label, value, format, currency}]} instead of a chart
  *
  * Paths are dotted field names into the answer's `data` ("salesPipeline.stages"), and
  * into each row for `x`, `value`, `pivot` and a column's `currency`. `format` is money,
- * count, percent, days, words (enum values) or day. A value the role may not read (a
- * FORBIDDEN error at its path) is shown as "Hidden for your role (FORBIDDEN)", never
- * as zero; the other values of the chart still show.
+ * count, percent (a ratio, 0.25), share (percent points, 25), score (1 to 5), minutes,
+ * days, words (enum values) or day; series of different formats get their own axes. A
+ * value the role may not read (a FORBIDDEN error at its path) is shown as "Hidden for
+ * your role (FORBIDDEN)", never as zero; the other values of the chart still show.
  */
 (() => {
   "use strict";
@@ -39,22 +43,7 @@
       section: "Sales",
       title: "Pipeline by stage",
       note: "Open and closed deals now; amounts only of deals in the currency above.",
-      query: `query SalesPipeline($currency: String) {
-  salesPipeline(currency: $currency) {
-    currency
-    count
-    totalAmount
-    weightedTotal
-    winRate
-    averageDaysToClose
-    stages {
-      stage
-      count
-      amount
-      weightedAmount
-    }
-  }
-}`,
+      query: "SalesPipeline",
       variables: (c) => ({ currency: c.currency }),
       currency: "salesPipeline.currency",
       kpis: [
@@ -81,30 +70,7 @@
       section: "Sales",
       title: "Revenue",
       note: "Paid and shipped orders placed in the period, per period.",
-      query: `query Revenue(
-  $from: Date!
-  $to: Date!
-  $granularity: Granularity!
-  $timeZone: String!
-  $currency: String
-) {
-  revenue(
-    from: $from
-    to: $to
-    granularity: $granularity
-    timeZone: $timeZone
-    currency: $currency
-  ) {
-    currency
-    totalAmount
-    orderCount
-    periods {
-      period
-      amount
-      orderCount
-    }
-  }
-}`,
+      query: "Revenue",
       variables: (c) => ({
         from: c.from,
         to: c.to,
@@ -133,20 +99,7 @@
       section: "Sales",
       title: "Top customers",
       note: "By lifetime value: paid and shipped orders in the currency above.",
-      query: `query TopCustomers($currency: String) {
-  topCustomers(by: LIFETIME_VALUE, first: 10, currency: $currency) {
-    rank
-    lifetimeValue
-    orderCount
-    customer {
-      firstName
-      lastName
-      company {
-        name
-      }
-    }
-  }
-}`,
+      query: "TopCustomers",
       variables: (c) => ({ currency: c.currency }),
       currency: (data, variables) => variables.currency,
       table: {
@@ -167,29 +120,7 @@
       section: "Sales",
       title: "Sales leaderboard",
       note: "Deals won in the period per owner; open pipeline now.",
-      query: `query SalesLeaderboard(
-  $period: DateRangeInput!
-  $timeZone: String!
-  $currency: String
-) {
-  salesLeaderboard(
-    period: $period
-    by: WON_COUNT
-    timeZone: $timeZone
-    currency: $currency
-    first: 10
-  ) {
-    rank
-    owner {
-      name
-    }
-    wonCount
-    wonAmount
-    openCount
-    openPipeline
-    interactionsLogged
-  }
-}`,
+      query: "SalesLeaderboard",
       variables: (c) => ({
         period: { from: c.from, to: c.to },
         timeZone: c.timeZone,
@@ -214,25 +145,7 @@
       wide: true,
       section: "Activity",
       title: "Interactions per channel per week",
-      query: `query InteractionsPerChannel(
-  $since: DateTime!
-  $until: DateTime!
-  $timeZone: String!
-) {
-  interactionStats(
-    groupBy: [WEEK, CHANNEL]
-    filter: { occurredAt: { gte: $since, lt: $until } }
-    timeZone: $timeZone
-    first: 1000
-  ) {
-    hasMore
-    groups {
-      periodStart
-      channel
-      count
-    }
-  }
-}`,
+      query: "InteractionsPerChannel",
       variables: (c) => ({ since: c.since, until: c.until, timeZone: c.timeZone }),
       more: "interactionStats.hasMore",
       chart: {
@@ -249,25 +162,7 @@
       id: "new-customers",
       section: "Customers",
       title: "New customers",
-      query: `query NewCustomers(
-  $from: Date!
-  $to: Date!
-  $granularity: Granularity!
-  $timeZone: String!
-) {
-  customerStats(
-    from: $from
-    to: $to
-    granularity: $granularity
-    timeZone: $timeZone
-  ) {
-    total
-    newCustomers {
-      period
-      count
-    }
-  }
-}`,
+      query: "NewCustomers",
       variables: (c) => ({
         from: c.from,
         to: c.to,
@@ -286,14 +181,7 @@
       id: "lifecycle",
       section: "Customers",
       title: "Customers by lifecycle stage",
-      query: `query CustomersByLifecycleStage {
-  customerStats {
-    byLifecycleStage {
-      stage
-      count
-    }
-  }
-}`,
+      query: "CustomersByLifecycleStage",
       variables: () => ({}),
       chart: {
         type: "bar",
@@ -309,19 +197,7 @@
       section: "Orders",
       title: "Orders by status",
       note: "Orders placed in the period (drafts have not been placed).",
-      query: `query OrdersByStatus($since: DateTime!, $until: DateTime!) {
-  ordersAggregate(
-    filter: { placedAt: { gte: $since, lt: $until } }
-    groupBy: [{ field: STATUS }]
-  ) {
-    groups {
-      key {
-        status
-      }
-      count
-    }
-  }
-}`,
+      query: "OrdersByStatus",
       variables: (c) => ({ since: c.since, until: c.until }),
       chart: {
         type: "bar",
@@ -336,28 +212,7 @@
       section: "Orders",
       title: "Order value by currency",
       note: "Paid and shipped orders placed in the period; money is never added across currencies.",
-      query: `query OrderValueByCurrency($since: DateTime!, $until: DateTime!) {
-  ordersAggregate(
-    filter: {
-      status: { in: [PAID, SHIPPED] }
-      placedAt: { gte: $since, lt: $until }
-    }
-    groupBy: [{ field: CURRENCY }]
-  ) {
-    groups {
-      key {
-        currency
-      }
-      count
-      sum {
-        total
-      }
-      avg {
-        total
-      }
-    }
-  }
-}`,
+      query: "OrderValueByCurrency",
       variables: (c) => ({ since: c.since, until: c.until }),
       table: {
         rows: "ordersAggregate.groups",
@@ -366,6 +221,125 @@
           { label: "Orders", value: "count", format: "count" },
           { label: "Total", value: "sum.total", format: "money", currency: "key.currency" },
           { label: "Average", value: "avg.total", format: "money", currency: "key.currency" },
+        ],
+      },
+    },
+    {
+      id: "support-backlog",
+      section: "Support",
+      title: "Support backlog",
+      note: "Unsolved tickets now, by status and how long they have waited.",
+      query: "SupportBacklog",
+      variables: (c) => ({ period: c.period, timeZone: c.timeZone }),
+      kpis: [{ label: "Unsolved tickets", path: "supportOverview.backlogTotal", format: "count" }],
+      chart: {
+        type: "bar",
+        stacked: true,
+        rows: "supportOverview.backlog",
+        x: "status",
+        xFormat: "words",
+        pivot: "age",
+        pivotOrder: ["UNDER_1_DAY", "DAYS_1_TO_3", "DAYS_3_TO_7", "DAYS_7_TO_30", "OVER_30_DAYS"],
+        series: [{ label: "Tickets", value: "count", format: "count" }],
+      },
+    },
+    {
+      id: "support-sla",
+      section: "Support",
+      title: "Tickets and SLA attainment",
+      note: "Tickets created and solved per period; the share of solved tickets under an " +
+        "SLA policy that met both targets. Times in business hours.",
+      query: "SupportVolumeAndSla",
+      variables: (c) => ({ period: c.period, granularity: c.granularity, timeZone: c.timeZone }),
+      kpis: [
+        { label: "Created", path: "supportOverview.created", format: "count" },
+        { label: "Solved", path: "supportOverview.solved", format: "count" },
+        { label: "SLA attainment", path: "supportOverview.slaAttainment", format: "share" },
+        {
+          label: "First response (median)",
+          path: "supportOverview.firstResponse.medianMinutes",
+          format: "minutes",
+        },
+        {
+          label: "Resolution (median)",
+          path: "supportOverview.resolution.medianMinutes",
+          format: "minutes",
+        },
+      ],
+      chart: {
+        type: "bar",
+        rows: "supportOverview.periods",
+        x: "period",
+        series: [
+          { label: "Created", value: "created", format: "count" },
+          { label: "Solved", value: "solved", format: "count" },
+          { label: "SLA attainment", value: "slaAttainment", format: "share", type: "line" },
+        ],
+      },
+    },
+    {
+      id: "support-csat",
+      section: "Support",
+      title: "Customer satisfaction (CSAT)",
+      note: "Average score (1 to 5) of the surveys sent per period, and how many were answered.",
+      query: "SatisfactionTrend",
+      variables: (c) => ({ period: c.period, granularity: c.granularity, timeZone: c.timeZone }),
+      kpis: [
+        { label: "Average score", path: "supportOverview.satisfaction.averageScore", format: "score" },
+        { label: "Responses", path: "supportOverview.satisfaction.responses", format: "count" },
+        {
+          label: "Response rate",
+          path: "supportOverview.satisfaction.responseRate",
+          format: "share",
+        },
+      ],
+      chart: {
+        type: "line",
+        rows: "supportOverview.periods",
+        x: "period",
+        series: [
+          { label: "Average score", value: "satisfaction.averageScore", format: "score" },
+          { label: "Responses", value: "satisfaction.responses", format: "count", type: "bar" },
+        ],
+      },
+    },
+    {
+      id: "support-priority",
+      section: "Support",
+      title: "SLA attainment by priority",
+      note: "Tickets solved in the period.",
+      query: "SupportByPriority",
+      variables: (c) => ({ period: c.period, timeZone: c.timeZone }),
+      chart: {
+        type: "bar",
+        rows: "supportOverview.byPriority",
+        x: "priority",
+        xFormat: "words",
+        series: [
+          { label: "SLA attainment", value: "slaAttainment", format: "share" },
+          { label: "Solved", value: "solved", format: "count", type: "line" },
+        ],
+      },
+    },
+    {
+      id: "support-leaderboard",
+      wide: true,
+      section: "Support",
+      title: "Support leaderboard",
+      note: "Tickets each agent solved in the period; unsolved tickets assigned now.",
+      query: "SupportLeaderboard",
+      variables: (c) => ({ period: c.period, timeZone: c.timeZone }),
+      table: {
+        rows: "supportLeaderboard",
+        columns: [
+          { label: "Rank", value: "rank", format: "count" },
+          { label: "Agent", value: "assignee.name" },
+          { label: "Solved", value: "solved", format: "count" },
+          { label: "Unsolved now", value: "openTickets", format: "count" },
+          { label: "SLA attainment", value: "slaAttainment", format: "share" },
+          { label: "First response", value: "firstResponse.medianMinutes", format: "minutes" },
+          { label: "Resolution", value: "resolution.medianMinutes", format: "minutes" },
+          { label: "Average score", value: "satisfaction.averageScore", format: "score" },
         ],
       },
     },

@@ -1,10 +1,10 @@
 /*
  * The dashboards page: the bar of settings, the cards of charts.js, and their refresh.
  *
- * Each card sends its own query to the API with the sign-in's token (CRM.session),
- * so one refused or failed view does not take the others with it. The settings live
- * in the address (?from=&to=&granularity=&timeZone=&currency=&refresh=), so a wall
- * screen can be given a URL. A refresh that fails keeps the data shown and says so.
+ * Each card sends its own query (queries.js) to the API with the sign-in's token
+ * (CRM.session), so one refused or failed view does not take the others with it. The
+ * settings live in the address (?from=&to=&granularity=&timeZone=&currency=&refresh=),
+ * so a wall screen can be given a URL. A refresh that fails keeps the data shown and says so.
  */
 (() => {
   "use strict";
@@ -108,6 +108,7 @@
     return {
       from: inputs.from.value,
       to: inputs.to.value,
+      period: { from: inputs.from.value, to: inputs.to.value },
       since: format.startOfDay(inputs.from.value, timeZone),
       until: format.startOfDay(format.addDays(inputs.to.value, 1), timeZone),
       granularity: inputs.granularity.value,
@@ -122,6 +123,9 @@
     sections.replaceChildren();
     const bySection = new Map();
     cards = dashboards.charts.map((spec) => {
+      if (!dashboards.queries[spec.query]) {
+        throw new Error("The chart " + spec.id + " names no query of queries.js: " + spec.query);
+      }
       if (!bySection.has(spec.section)) {
         const section = document.createElement("section");
         section.className = "dash-section";
@@ -145,11 +149,6 @@
     sections.replaceChildren();
   }
 
-  function operationName(query) {
-    const match = /^\s*query\s+(\w+)/.exec(query);
-    return match ? match[1] : undefined;
-  }
-
   /* The GraphiQL page with this query and these variables in its editors. */
   function graphiqlLink(query, variables) {
     const params = new URLSearchParams({ q: query, variables: JSON.stringify(variables, null, 2) });
@@ -159,9 +158,10 @@
   /* Run one card's query and show the answer; resolves to null or a failure reason. */
   function load(made, values, at) {
     const spec = made.spec;
+    const query = dashboards.queries[spec.query];
     const variables = spec.variables(values);
-    made.link(graphiql ? graphiqlLink(spec.query, variables) : null);
-    const request = { query: spec.query, variables: variables, operationName: operationName(spec.query) };
+    made.link(graphiql ? graphiqlLink(query, variables) : null);
+    const request = { query: query, variables: variables, operationName: spec.query };
     return session.post(request).then((body) => {
       const errors = body.errors || [];
       const refusals = errors.filter((error) => (error.extensions || {}).code === "FORBIDDEN");

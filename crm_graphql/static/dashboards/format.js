@@ -10,6 +10,7 @@
   var counts = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
   var percents = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
   var decimals = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  var scores = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
 
   function money(value, currency, exact) {
     try {
@@ -24,7 +25,13 @@
     }
   }
 
-  /* A value as text: `kind` is money, count, percent, days or text. */
+  /* Business minutes as minutes below an hour and a half, as hours above. */
+  function minutes(raw) {
+    return raw < 90 ? counts.format(raw) + " min" : decimals.format(raw / 60) + " h";
+  }
+
+  /* A value as text: `kind` is money, count, percent (a ratio), share (percent points),
+   * score (of 5), minutes, days or text. */
   function value(raw, kind, currency, exact) {
     if (raw === null || raw === undefined) {
       return "–";
@@ -33,9 +40,19 @@
       case "money": return money(Number(raw), currency || "", exact);
       case "count": return counts.format(Number(raw));
       case "percent": return percents.format(Number(raw));
+      case "share": return percents.format(Number(raw) / 100);
+      case "score": return scores.format(Number(raw)) + " / 5";
+      case "minutes": return minutes(Number(raw));
       case "days": return decimals.format(Number(raw)) + " days";
       default: return String(raw);
     }
+  }
+
+  /* Formats whose values are numbers (drawn, aligned right in tables). */
+  var NUMERIC = ["money", "count", "percent", "share", "score", "minutes", "days"];
+
+  function isNumeric(kind) {
+    return NUMERIC.indexOf(kind) >= 0;
   }
 
   /* CLOSED_WON -> "Closed won": enum values as words. */
@@ -115,6 +132,7 @@
   window.CRM = window.CRM || {};
   window.CRM.format = {
     value: value,
+    isNumeric: isNumeric,
     words: words,
     day: day,
     time: time,

@@ -74,6 +74,14 @@
           keys.push(key);
         }
       });
+      if (spec.pivotOrder) {
+        // In the declared order (e.g. ages, youngest first); values not listed last.
+        const rank = (key) => {
+          const index = spec.pivotOrder.indexOf(key);
+          return index < 0 ? spec.pivotOrder.length : index;
+        };
+        keys.sort((a, b) => rank(a) - rank(b));
+      }
       visible.forEach((serie) => {
         keys.forEach((key) => {
           // A group that is not there has no records: a true zero.
@@ -98,9 +106,15 @@
     return { labels: labels.map((x) => xText(x, spec.xFormat)), shown: shown, hidden: hidden };
   }
 
+  /* The value axis a series is drawn against: one per kind of value. */
+  function axisOf(serie) {
+    return !serie.format || serie.format === "words" ? "count" : serie.format;
+  }
+
+  /* Fixed ends of the axes whose values have them. */
+  const AXIS_RANGES = { share: { max: 100 }, score: { max: 5 } };
+
   function chartConfig(spec, drawn, currency) {
-    const money = drawn.shown.some((serie) => serie.format === "money");
-    const counts = drawn.shown.some((serie) => serie.format !== "money");
     const valueAxis = spec.horizontal ? "x" : "y";
     const datasets = drawn.shown.map((serie, index) => {
       const type = serie.type || spec.type;
@@ -111,7 +125,7 @@
         type: type,
         data: serie.values,
         format: serie.format,
-        [valueAxis + "AxisID"]: serie.format === "money" ? "money" : "count",
+        [valueAxis + "AxisID"]: axisOf(serie),
         backgroundColor: colour,
         borderColor: line ? colour : spec.stacked ? "#ffffff" : colour,
         borderWidth: line ? 2 : spec.stacked ? 1 : 0,
@@ -119,32 +133,32 @@
         // Bars show as squares in the legend; lines by their own point style.
         pointStyle: line ? POINTS[index % POINTS.length] : "rect",
         pointRadius: line ? 4 : 0,
-        // Lines over bars.
+        // Lines over bars; a gap where a period has no value (no zero drawn).
         order: line ? 0 : 1,
+        spanGaps: false,
       };
     });
     const scales = {};
     scales[spec.horizontal ? "y" : "x"] = { stacked: !!spec.stacked, grid: { display: false } };
-    if (money) {
-      scales.money = {
+    // The first kind of value on the left (bottom), the others on the right (top).
+    const axes = [...new Set(drawn.shown.map(axisOf))];
+    axes.forEach((kind, index) => {
+      const first = index === 0;
+      scales[kind] = Object.assign({
         axis: valueAxis,
-        position: spec.horizontal ? "bottom" : "left",
+        position: spec.horizontal ? (first ? "bottom" : "top") : first ? "left" : "right",
         beginAtZero: true,
         stacked: !!spec.stacked,
-        title: { display: true, text: currency || "" },
-        ticks: { callback: (value) => format.value(value, "money", currency) },
-      };
-    }
-    if (counts) {
-      scales.count = {
-        axis: valueAxis,
-        position: money ? (spec.horizontal ? "top" : "right") : spec.horizontal ? "bottom" : "left",
-        beginAtZero: true,
-        stacked: !!spec.stacked,
-        grid: { display: !money },
-        ticks: { precision: 0, callback: (value) => format.value(value, "count") },
-      };
-    }
+        grid: { display: first },
+        title: { display: kind === "money", text: kind === "money" ? currency || "" : "" },
+        ticks: {
+          precision: kind === "count" ? 0 : undefined,
+          // Scores as bare numbers: "4.5", not "4.5 / 5" on every tick.
+          callback: (value) => kind === "score" ? String(value)
+            : format.value(value, kind, currency),
+        },
+      }, AXIS_RANGES[kind] || {});
+    });
     return {
       type: spec.type,
       data: { labels: drawn.labels, datasets: datasets },
@@ -157,7 +171,8 @@
         scales: scales,
         plugins: {
           legend: {
-            display: datasets.length > 1,
+            // A pivot's series are named by its values: listed even when there is one.
+            display: datasets.length > 1 || !!spec.pivot,
             // In the declared order (lines are drawn last, but not listed last).
             labels: {
               usePointStyle: true,
