@@ -19,6 +19,7 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.billing.aggregates import BillingAggregateQueries
 from crm_graphql.domains.billing.mutations.invoices import InvoiceMutations
 from crm_graphql.domains.billing.mutations.payments import PaymentMutations
 from crm_graphql.domains.billing.queries import BillingQueries
@@ -66,6 +67,7 @@ class Query(
     TicketAggregateQueries,
     SupportDashboardQueries,
     BillingQueries,
+    BillingAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
