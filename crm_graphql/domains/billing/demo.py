@@ -216,7 +216,8 @@ async def seed_invoices(run: Run) -> dict[str, int]:
             ):
                 sql = _insert(model, columns, mysql)
                 for first in range(0, len(rows), run.batch_size):
-                    await transaction.execute_many(sql, rows[first : first + run.batch_size])
+                    batch = [list(row) for row in rows[first : first + run.batch_size]]
+                    await transaction.execute_many(sql, batch)
                 written[model._meta.db_table] += len(rows)
     for (name, year), last in counters.items():
         updated = await InvoiceCounter.filter(series=name, year=year).update(last_number=last)
