@@ -20,9 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from crm_graphql.api import validation
 from crm_graphql.api.json import plain
@@ -608,26 +606,35 @@ async def payment_terms_of(invoice: Invoice) -> int:
 async def next_number(series: str, year: int) -> int:
     """The next number of a series in a year, gap-free.
 
-    The counter row is read with a row lock (SELECT ... FOR UPDATE) and incremented in
-    the issuing transaction: concurrent issues of the same series wait for each other,
-    and a rolled-back issue rolls its number back too. The first issue of a year creates
-    the row; two doing so at once collide on the unique key and the loser reads the
-    winner's row.
+    One statement takes it: an upsert of the counter row that creates it at 1 or adds 1
+    (``INSERT ... ON DUPLICATE KEY UPDATE`` on MySQL, ``ON CONFLICT ... DO UPDATE`` on
+    SQLite). It locks the row until the issuing transaction ends, so concurrent issues
+    of a series queue up behind each other, and a rolled-back issue rolls its number
+    back too. (Reading the row first with ``SELECT ... FOR UPDATE`` would, for the first
+    issue of a year, lock the gap where the row will go; several issues holding that gap
+    and then inserting into it deadlock on MySQL.)
     """
+    db = InvoiceCounter._meta.db
+    table = InvoiceCounter._meta.db_table
+    columns = "series, year, last_number, version, created_at, updated_at"
+    now = datetime.now(UTC)
+    if db.capabilities.dialect == "mysql":
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        await db.execute_query(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, 1, 1, %s, %s) "
+            "ON DUPLICATE KEY UPDATE last_number = last_number + 1, updated_at = %s",
+            [series, year, stamp, stamp, stamp],
+        )
+    else:
+        await db.execute_query(
+            f"INSERT INTO {table} ({columns}) VALUES (?, ?, 1, 1, ?, ?) "
+            "ON CONFLICT (series, year) DO UPDATE SET last_number = last_number + 1, "
+            "updated_at = excluded.updated_at",
+            [series, year, str(now), str(now)],
+        )
     counter = await InvoiceCounter.filter(series=series, year=year).select_for_update().first()
-    if counter is None:
-        try:
-            async with in_transaction():
-                await InvoiceCounter.create(series=series, year=year, last_number=0)
-        except IntegrityError:
-            pass
-        counter = await InvoiceCounter.filter(series=series, year=year).select_for_update().first()
-        assert counter is not None
-    number = counter.last_number + 1
-    await InvoiceCounter.filter(pk=counter.pk).update(
-        last_number=number, updated_at=datetime.now(UTC)
-    )
-    return number
+    assert counter is not None
+    return counter.last_number
 
 
 def format_number(series: str, year: int, number: int) -> str:
