@@ -291,3 +291,30 @@ async def test_only_managers_write_invoices(gql_as, db):
             {"input": {"customer": gid(customer), "currency": "EUR", "lines": [line(1, "5")]}},
         )
     )["total"] == "5.95"
+
+
+async def test_a_products_tax_rate_is_set_with_the_product_and_used_by_invoices(gql, db):
+    create = """mutation($input: CreateProductInput!) { createProduct(input: $input) {
+      product { id taxRate } userErrors { field code } } }"""
+    base = {"sku": "BK-1", "name": "Book", "unitPrice": "12.00", "currency": "EUR"}
+    refused = await mutate(gql, create, {"input": {**base, "taxRate": "107"}})
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "taxRate"], "OUT_OF_RANGE")
+    ]
+    product = (await mutate(gql, create, {"input": {**base, "taxRate": "7"}}))["product"]
+    assert product["taxRate"] == "7.00"
+    invoice = await ok(
+        gql,
+        CREATE,
+        {
+            "input": {
+                "customer": gid(await make_customer()),
+                "currency": "EUR",
+                "lines": [{"product": product["id"], "quantity": 2}],
+            }
+        },
+    )
+    assert [(li["description"], li["unitPrice"], li["taxRate"]) for li in invoice["lines"]] == [
+        ("Book", "12.00", "7.00")
+    ]
+    assert invoice["total"] == "25.68"

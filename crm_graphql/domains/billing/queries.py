@@ -56,10 +56,11 @@ class BillingQueries:
         "of the customers it owns).",
     )
 
-    @strawberry.field(
-        description="Open balances of issued invoices and credit notes (as they stand) in "
-        "buckets current / 1-30 / 31-60 / 61-90 / 90+ days past due on `asOf`, per customer "
-        "and in total, in one currency. FINANCIAL roles; SALES: its own customers."
+    @guarded_field(
+        FINANCIAL,
+        "Open balances of issued invoices and credit notes (as they stand) in buckets "
+        "current / 1-30 / 31-60 / 61-90 / 90+ days past due on `asOf`, per customer and in "
+        "total, in one currency (SALES: its own customers).",
     )
     async def receivables_ageing(
         self,
@@ -72,12 +73,13 @@ class BillingQueries:
             int | None,
             strawberry.argument(description="At most this many customers (default and max 1000)."),
         ] = None,
-    ) -> ReceivablesAgeing:
+    ) -> ReceivablesAgeing | None:
         return await receivables_ageing(info, as_of, currency, first)
 
-    @strawberry.field(
-        description="Invoiced (by issue date) vs collected (by receipt time) per local "
-        "period in one currency, with DSO. FINANCIAL roles; SALES: its own customers."
+    @guarded_field(
+        FINANCIAL,
+        "Invoiced (by issue date) vs collected (by receipt time) per local period in one "
+        "currency, with DSO (SALES: its own customers).",
     )
     async def cashflow(
         self,
@@ -91,5 +93,5 @@ class BillingQueries:
         ] = Granularity.MONTH,
         time_zone: TimeZoneArg = "UTC",
         currency: CurrencyArg = None,
-    ) -> Cashflow:
+    ) -> Cashflow | None:
         return await cashflow(info, granularity, from_, to, time_zone, currency)
