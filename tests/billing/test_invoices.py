@@ -318,3 +318,31 @@ async def test_a_products_tax_rate_is_set_with_the_product_and_used_by_invoices(
         ("Book", "12.00", "7.00")
     ]
     assert invoice["total"] == "25.68"
+
+
+async def test_payment_terms_are_set_on_customers_and_companies(gql, gql_as, db):
+    company = await make_company()
+    customer = await make_customer(company=company)
+    set_company = """mutation($id: ID!, $days: Int, $version: Int!) {
+      setCompanyPaymentTerms(id: $id, days: $days, version: $version) {
+        company { paymentTermsDays } userErrors { field code } } }"""
+    set_customer = """mutation($id: ID!, $days: Int, $version: Int!) {
+      setCustomerPaymentTerms(id: $id, days: $days, version: $version) {
+        customer { paymentTermsDays version } userErrors { field code } } }"""
+    done = await mutate(gql, set_company, {"id": gid(company), "days": 60, "version": 1})
+    assert done == {"company": {"paymentTermsDays": 60}, "userErrors": []}
+    first = await issued(gql, gid(customer), [line(1, "1")], date="2026-01-01")
+    assert first["dueDate"] == "2026-03-02"
+    bad = await mutate(gql, set_customer, {"id": gid(customer), "days": 400, "version": 1})
+    assert bad["userErrors"] == [{"field": ["days"], "code": "OUT_OF_RANGE"}]
+    done = await mutate(gql, set_customer, {"id": gid(customer), "days": 10, "version": 1})
+    assert done["customer"]["paymentTermsDays"] == 10
+    second = await issued(gql, gid(customer), [line(1, "1")], date="2026-01-01")
+    assert second["dueDate"] == "2026-01-11"
+    seller = await gql_as(Role.SALES)
+    refused = await mutate(
+        seller,
+        set_customer,
+        {"id": gid(customer), "days": 5, "version": done["customer"]["version"]},
+    )
+    assert [e["code"] for e in refused["userErrors"]] == ["FORBIDDEN"]
