@@ -21,6 +21,7 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.billing.routes import invoice_routes
 from crm_graphql.domains.integration.exports import export_routes
 from crm_graphql.domains.integration.uploads import import_routes
 from crm_graphql.domains.support.surveys import survey_routes
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *export_routes(),
         # CSV import of customers and companies (a job on the events worker).
         *import_routes(),
+        # The printable invoice (signed in, the same rules as the API).
+        *invoice_routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

@@ -21,6 +21,7 @@ DOMAINS = (
     "orders",
     "sales",
     "support",
+    "billing",
     "auth",
     "audit",
     "analytics",

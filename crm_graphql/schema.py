@@ -19,6 +19,10 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.billing.aggregates import BillingAggregateQueries
+from crm_graphql.domains.billing.mutations.invoices import InvoiceMutations
+from crm_graphql.domains.billing.mutations.payments import PaymentMutations
+from crm_graphql.domains.billing.queries import BillingQueries
 from crm_graphql.domains.customers.aggregates import CustomerAggregateQueries
 from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
@@ -66,6 +70,8 @@ class Query(
     TicketAggregateQueries,
     SupportDashboardQueries,
     IntegrationQueries,
+    BillingQueries,
+    BillingAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -89,6 +95,8 @@ class Mutation(
     SlaMutations,
     WebhookMutations,
     ImportMutations,
+    InvoiceMutations,
+    PaymentMutations,
 ):
     pass
 

@@ -246,6 +246,11 @@ class Settings(BaseSettings):
     events_retention_days: int = Field(
         default=30, ge=1, le=3650, description="Days finished events are kept before purging."
     )
+    invoice_issuer: str = Field(
+        default="CRM GraphQL Demo Ltd|1 Example Street|10115 Berlin|Germany",
+        min_length=1,
+        description="Name and address printed on invoices as their issuer, lines separated by |.",
+    )
 
     # -- integration: outbound webhooks, CSV import and export ------------------------------
     webhook_allow_loopback: bool = Field(

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_support')]
+    dependencies = [('models', '0015_billing')]
 
     initial = False
 

@@ -25,7 +25,7 @@ from crm_graphql.domains.analytics.leaderboard import (
     sales_leaderboard,
 )
 from crm_graphql.domains.analytics.pipeline import SalesPipeline, sales_pipeline
-from crm_graphql.domains.analytics.revenue import RevenueSeries, revenue
+from crm_graphql.domains.analytics.revenue import RevenueBasis, RevenueSeries, revenue
 from crm_graphql.domains.analytics.top_customers import TopCustomer, top_customers
 from crm_graphql.domains.customers.filters import CustomerFilter
 from crm_graphql.domains.interactions.filters import InteractionFilter
@@ -59,7 +59,8 @@ class AnalyticsQueries:
 
     @strawberry.field(
         description="Revenue per local period of PAID and SHIPPED orders placed from `from` "
-        "to `to` in `currency`; every period is present, zero when empty."
+        "to `to` in `currency` (or, with `basis`, of invoices issued or payments received); "
+        "every period is present, zero when empty."
     )
     async def revenue(
         self,
@@ -70,8 +71,15 @@ class AnalyticsQueries:
         time_zone: TimeZoneArg = "UTC",
         currency: CurrencyArg = None,
         filter: FilterArg[OrderFilter | None] = None,
+        basis: Annotated[
+            RevenueBasis,
+            strawberry.argument(
+                description="What counts: ORDERED (default), INVOICED or PAID; `filter` "
+                "only with ORDERED."
+            ),
+        ] = RevenueBasis.ORDERED,
     ) -> RevenueSeries:
-        return await revenue(info, granularity, from_, to, time_zone, currency, filter)
+        return await revenue(info, granularity, from_, to, time_zone, currency, filter, basis)
 
     @strawberry.field(description="Interactions counted and their durations summed per group.")
     async def interaction_stats(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -21,15 +22,34 @@ from crm_graphql.api.aggregation.periods import (
     period_starts,
 )
 from crm_graphql.api.context import Info
+from crm_graphql.api.entities import readable_q
+from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import filter_q
 from crm_graphql.api.json import plain
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import FINANCIAL
+from crm_graphql.domains.billing.models import ISSUED_STATUSES
+from crm_graphql.domains.billing.models import Invoice as InvoiceModel
+from crm_graphql.domains.billing.models import Payment as PaymentModel
 from crm_graphql.domains.orders.filters import OrderFilter
 from crm_graphql.domains.orders.models import REVENUE_STATUSES
 from crm_graphql.domains.orders.models import Order as OrderModel
 
 ZERO = Decimal("0.00")
+
+
+@strawberry.enum(description="What revenue counts.")
+class RevenueBasis(Enum):
+    ORDERED = strawberry.enum_value(
+        "ORDERED", description="Totals of PAID and SHIPPED orders by when they were placed."
+    )
+    INVOICED = strawberry.enum_value(
+        "INVOICED",
+        description="Totals of issued invoices less credit notes, by their issue date.",
+    )
+    PAID = strawberry.enum_value(
+        "PAID", description="Payments received less refunds, by when they were received."
+    )
 
 
 @strawberry.type(description="Revenue of one local period.")
@@ -70,8 +90,17 @@ async def revenue(
     zone_name: str,
     currency: str | None,
     filter: OrderFilter | None,
+    basis: RevenueBasis = RevenueBasis.ORDERED,
 ) -> RevenueSeries:
-    """Orders by local period of ``placed_at``: one statement."""
+    """Orders by local period of ``placed_at`` (or invoices by ``issue_date``, payments by
+    ``received_at``, see :class:`RevenueBasis`): one statement. ``orderCount`` counts the
+    records summed (orders, invoices or payments)."""
+    if basis is not RevenueBasis.ORDERED and filter is not None:
+        raise CrmError(
+            "`filter` applies to orders: only with basis ORDERED.",
+            ErrorCode.BAD_USER_INPUT,
+            argument="filter",
+        )
     span = local_range(first, last, zone_name)
     starts = period_starts(first, last, granularity, info.context.settings.analytics_max_periods)
     code = currency_code(info, currency)
@@ -83,13 +112,29 @@ async def revenue(
         placed_at__lt=span.end,
     )
     shifts = tuple(offset_shifts(span.zone, span.start, span.end))
+    model: Any = OrderModel
+    column, amount = "placed_at", "total"
+    if basis is RevenueBasis.INVOICED:
+        # The issue date is a calendar day, the same in every zone.
+        model, column, shifts = InvoiceModel, "issue_date", ()
+        where = readable_q(model, info.context.principal) & Q(
+            status__in=ISSUED_STATUSES,
+            currency=code,
+            issue_date__gte=first,
+            issue_date__lte=last,
+        )
+    elif basis is RevenueBasis.PAID:
+        model, column, amount = PaymentModel, "received_at", "amount"
+        where = readable_q(model, info.context.principal) & Q(
+            currency=code, received_at__gte=span.start, received_at__lt=span.end
+        )
 
     async def compute() -> list[dict[str, Any]]:
         measures = [Measure("orders", "count")]
         if money:
-            measures.append(Measure("amount", "sum", "total", money=True))
-        period = Dimension("period", "placed_at", granularity, shifts)
-        return await aggregate(OrderModel, where, [period], measures)
+            measures.append(Measure("amount", "sum", amount, money=True))
+        period = Dimension("period", column, granularity, shifts)
+        return await aggregate(model, where, [period], measures)
 
     arguments = {
         "granularity": granularity.name,
@@ -99,6 +144,13 @@ async def revenue(
         "currency": code,
         "filter": plain(filter),
         "money": money,
+        "basis": basis.name,
+        # Invoices and payments follow row rules: one cache entry per reader.
+        "reader": (
+            None
+            if basis is RevenueBasis.ORDERED or info.context.principal is None
+            else info.context.principal.user_id
+        ),
     }
     rows = await cached_view(info, "revenue", arguments, compute)
     found = {row["period"]: row for row in rows}

@@ -67,6 +67,7 @@ class Company(TimestampedModel, AddressMixin):
         "models.User", related_name="owned_companies", null=True, on_delete=fields.SET_NULL
     )
     owner_id: int | None
+    payment_terms_days = fields.IntField(null=True, description="Net days invoices are due in.")
 
     class Meta:
         table = "company"
@@ -99,6 +100,7 @@ class Customer(TimestampedModel, AddressMixin):
     tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     deleted_at = fields.DatetimeField(null=True, description="Set when soft-deleted.")
+    payment_terms_days = fields.IntField(null=True, description="Net days invoices are due in.")
 
     class Meta:
         table = "customer"

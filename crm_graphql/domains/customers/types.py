@@ -18,6 +18,8 @@ from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, PERSONAL, SUPPORT_READERS, Role
+from crm_graphql.domains.billing import loaders as billing_loaders
+from crm_graphql.domains.billing.filters import INVOICE_LIST, PAYMENT_LIST
 from crm_graphql.domains.customers import loaders
 from crm_graphql.domains.customers.enums import (
     CustomerSource,
@@ -98,6 +100,10 @@ class Company(Node):
         return address_of(root)
 
     owner = reference("The staff member responsible for the account.")
+    payment_terms_days: int | None = strawberry.field(
+        description="Net days its customers' invoices are due in; null: 30 (see "
+        "`setCompanyPaymentTerms`)."
+    )
     customers = connection(
         CUSTOMER_LIST,
         parent="company",
@@ -161,7 +167,8 @@ class Customer(Node):
     @guarded_field(
         FINANCIAL,
         "Sum of the totals of PAID and SHIPPED orders in the base currency "
-        "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`.",
+        "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`. What was "
+        "ordered, not what was invoiced or paid: see `paidRevenue` and `balance`.",
     )
     async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_lifetime_values(info, root.id)
@@ -211,6 +218,54 @@ class Customer(Node):
         readable_by=SUPPORT_READERS,
         description="The customer's support tickets, newest first by default (SALES: only "
         "for customers it owns).",
+    )
+    payment_terms_days: int | None = strawberry.field(
+        description="Net days the customer's invoices are due in; null: the company's, "
+        "else 30 (see `setCustomerPaymentTerms`)."
+    )
+
+    @guarded_field(
+        FINANCIAL,
+        "What the customer owes in the base currency (CRM_BASE_CURRENCY): the balances of "
+        "issued invoices and credit notes minus unallocated payments (credit); negative when "
+        "the customer has credit. Other currencies are in `balanceByCurrency`.",
+    )
+    async def balance(self, root: CustomerModel, info: Info) -> Decimal | None:
+        amounts = await billing_loaders.load_balances(info, root.id)
+        return billing_loaders.in_currency(amounts, info.context.settings.base_currency)
+
+    @guarded_field(FINANCIAL, "Balance per currency, one entry per currency used.")
+    async def balance_by_currency(
+        self, root: CustomerModel, info: Info
+    ) -> list[MoneyAmount] | None:
+        return await billing_loaders.load_balances(info, root.id)
+
+    @guarded_field(
+        FINANCIAL,
+        "Payments applied to the customer's invoices (net of refunds on its credit notes) in "
+        "the base currency; other currencies are in `paidRevenueByCurrency`.",
+    )
+    async def paid_revenue(self, root: CustomerModel, info: Info) -> Decimal | None:
+        amounts = await billing_loaders.load_paid_revenue(info, root.id)
+        return billing_loaders.in_currency(amounts, info.context.settings.base_currency)
+
+    @guarded_field(FINANCIAL, "Paid revenue per currency, one entry per currency used.")
+    async def paid_revenue_by_currency(
+        self, root: CustomerModel, info: Info
+    ) -> list[MoneyAmount] | None:
+        return await billing_loaders.load_paid_revenue(info, root.id)
+
+    invoices = connection(
+        INVOICE_LIST,
+        parent="customer",
+        readable_by=FINANCIAL,
+        description="The customer's invoices and credit notes, newest first by default.",
+    )
+    payments = connection(
+        PAYMENT_LIST,
+        parent="customer",
+        readable_by=FINANCIAL,
+        description="The customer's payments and refunds, latest first by default.",
     )
 
 

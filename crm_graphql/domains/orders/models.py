@@ -38,6 +38,9 @@ class Product(TimestampedModel):
     unit_price = MoneyField()
     currency = fields.CharField(max_length=3)
     active = fields.BooleanField(default=True)
+    tax_rate = fields.DecimalField(
+        max_digits=5, decimal_places=2, null=True, description="Tax rate in percent."
+    )
 
     class Meta:
         table = "product"

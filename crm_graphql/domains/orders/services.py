@@ -404,6 +404,8 @@ async def product_fields(change: Change) -> dict[str, Any]:
         out["unit_price"] = validation.money(problems, change.at("unitPrice"), data.unit_price)
     if given(data.currency):
         out["currency"] = validation.currency(problems, change.at("currency"), data.currency)
+    if given(data.tax_rate):
+        out["tax_rate"] = tax_rate(problems, change.at("taxRate"), data.tax_rate)
     if given(data.active):
         if data.active is None:
             problems.add(change.at("active"), "Must not be null.", UserErrorCode.REQUIRED)
@@ -415,6 +417,20 @@ async def product_fields(change: Change) -> dict[str, Any]:
         if await taken.exists():
             problems.add(change.at("sku"), DUPLICATE_SKU, UserErrorCode.DUPLICATE)
     return out
+
+
+def tax_rate(problems: Problems, path: Path, value: Decimal | None) -> Decimal | None:
+    """A product's tax rate: percent from 0 to 100 with at most two decimals, or None."""
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2:
+        problems.add(path, "At most two decimals.", UserErrorCode.INVALID)
+        return None
+    if not Decimal(0) <= value <= Decimal(100):
+        problems.add(path, "From 0 to 100.", UserErrorCode.OUT_OF_RANGE)
+        return None
+    return value.quantize(_CENT)
 
 
 async def product_unused(change: Change) -> None:

@@ -35,6 +35,10 @@ class Product(Node):
     unit_price: Decimal = strawberry.field(description="List price per unit, in `currency`.")
     currency: str = strawberry.field(description="ISO 4217 currency code of the price.")
     active: bool = strawberry.field(description="False once the product is no longer sold.")
+    tax_rate: Decimal | None = strawberry.field(
+        description="Tax rate in percent invoices apply to it (e.g. 19.00); null: the "
+        "invoice's default."
+    )
     created_at: datetime = strawberry.field(description="When the product was created.")
     version: int = strawberry.field(
         description="Incremented by every change; send it back with `updateProduct`."

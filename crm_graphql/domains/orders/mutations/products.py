@@ -34,6 +34,11 @@ class CreateProductInput:
     )
     currency: str = strawberry.field(description="ISO 4217 currency code of the price.")
     active: bool = strawberry.field(default=True, description="Whether it is sold.")
+    tax_rate: Decimal | None = strawberry.field(
+        default=None,
+        description="Tax rate in percent (0-100, e.g. 19) invoices apply to it; null: the "
+        "invoice's default.",
+    )
 
 
 @strawberry.input(description="Changes to a product: only the fields given change.")
@@ -52,6 +57,9 @@ class UpdateProductInput:
     currency: str | None = strawberry.field(default=UNSET, description="ISO 4217 code.")
     active: bool | None = strawberry.field(
         default=UNSET, description="False stops selling it (the way to retire a product)."
+    )
+    tax_rate: Decimal | None = strawberry.field(
+        default=UNSET, description="Tax rate in percent for new invoices; null clears."
     )
 
 
