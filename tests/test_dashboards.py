@@ -318,6 +318,40 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     assert drawn["Agent"] == [row["assignee"]["name"] for row in agents]
     assert drawn["Solved"] == [row["solved"] for row in agents]
 
+    # Billing: the receivables ageing (buckets in total and per customer) and the cash
+    # flow (invoiced vs collected per period, DSO), as the API answers them.
+    ageing = answers["receivables-ageing"]["receivablesAgeing"]
+    assert ageing["asOf"] == PERIOD["to"] and ageing["currency"] == PERIOD["currency"]
+    drawn = cards["receivables-ageing"]["rendered"]
+    buckets = {
+        "Current": "current",
+        "1-30 days": "days1to30",
+        "31-60 days": "days31to60",
+        "61-90 days": "days61to90",
+        "Over 90 days": "over90",
+    }
+    assert list(drawn["series"]) == list(buckets)
+    for label, field in buckets.items():
+        assert drawn["kpis"][label] == float(Decimal(ageing["total"][field])), label
+        assert drawn["series"][label] == _money(
+            [row["buckets"][field] for row in ageing["customers"]]
+        ), label
+    assert drawn["labels"] == [row["customer"]["lastName"] for row in ageing["customers"]]
+    assert drawn["kpis"]["Open receivables"] == float(Decimal(ageing["total"]["total"])) > 0
+    assert drawn["kpis"]["Open invoices"] == ageing["total"]["invoiceCount"] > 0
+    assert dict(cards["receivables-ageing"]["datasets"]) == drawn["series"]
+    cashflow = answers["cashflow"]["cashflow"]
+    drawn = cards["cashflow"]["rendered"]
+    assert drawn["labels"] == [p["period"] for p in cashflow["periods"]]
+    assert len(drawn["labels"]) == LAST_DAY.month  # one per month of the year so far
+    assert drawn["series"]["Invoiced"] == _money([p["invoiced"] for p in cashflow["periods"]])
+    assert drawn["series"]["Collected"] == _money([p["collected"] for p in cashflow["periods"]])
+    assert all(drawn["series"]["Invoiced"]) and all(drawn["series"]["Collected"])
+    assert drawn["kpis"]["Invoiced"] == float(Decimal(cashflow["invoiced"]))
+    assert drawn["kpis"]["Collected"] == float(Decimal(cashflow["collected"]))
+    assert drawn["kpis"]["DSO"] == cashflow["daysSalesOutstanding"] > 0
+    assert re.search(r"DSO\n[\d.,]+ days", cards["cashflow"]["text"])
+
     # The sign-in is this tab's only: sessionStorage, never localStorage.
     session = await page.evaluate("() => JSON.parse(sessionStorage.getItem('crm:session'))")
     assert session["role"] == "MANAGER"
@@ -397,6 +431,16 @@ async def test_support_sees_money_hidden_for_their_role_and_counts_shown(
     order_value = cards["order-value"]["rendered"]
     assert order_value["hidden"] == ["Total", "Average"]
     assert any(order_value["series"]["Orders"])
+
+    # Billing is money only, and its views need a financial role: hidden as a whole,
+    # no zeros.
+    for name in ("receivables-ageing", "cashflow"):
+        assert cards[name]["state"] == "forbidden", name
+        assert cards[name]["rendered"]["hidden"] == ["*"], name
+        assert HIDDEN in cards[name]["text"], name
+        assert "$" not in cards[name]["text"] and cards[name]["datasets"] is None, name
+    refused = server.query('{ cashflow(from: "2026-01-01", to: "2026-01-31") { invoiced } }', token)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     # Counts, times and scores: every support chart shows in full.
     for name in ("interactions", "new-customers", "lifecycle", "orders-by-status", *SUPPORT_CHARTS):

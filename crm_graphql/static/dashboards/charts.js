@@ -343,6 +343,71 @@
         ],
       },
     },
+    {
+      id: "receivables-ageing",
+      wide: true,
+      section: "Billing",
+      title: "Receivables ageing",
+      note: "Open balances of issued invoices in the currency above, by days past due " +
+        "on the last day of the period; the ten customers who owe most.",
+      query: "ReceivablesAgeing",
+      variables: (c) => ({ asOf: c.to, currency: c.currency }),
+      currency: "receivablesAgeing.currency",
+      kpis: [
+        { label: "Open receivables", path: "receivablesAgeing.total.total", format: "money" },
+        { label: "Current", path: "receivablesAgeing.total.current", format: "money" },
+        { label: "1-30 days", path: "receivablesAgeing.total.days1to30", format: "money" },
+        { label: "31-60 days", path: "receivablesAgeing.total.days31to60", format: "money" },
+        { label: "61-90 days", path: "receivablesAgeing.total.days61to90", format: "money" },
+        { label: "Over 90 days", path: "receivablesAgeing.total.over90", format: "money" },
+        { label: "Open invoices", path: "receivablesAgeing.total.invoiceCount", format: "count" },
+      ],
+      chart: {
+        type: "bar",
+        horizontal: true,
+        stacked: true,
+        rows: "receivablesAgeing.customers",
+        x: "customer.lastName",
+        series: [
+          { label: "Current", value: "buckets.current", format: "money" },
+          { label: "1-30 days", value: "buckets.days1to30", format: "money" },
+          { label: "31-60 days", value: "buckets.days31to60", format: "money" },
+          { label: "61-90 days", value: "buckets.days61to90", format: "money" },
+          { label: "Over 90 days", value: "buckets.over90", format: "money" },
+        ],
+      },
+    },
+    {
+      id: "cashflow",
+      section: "Billing",
+      title: "Cash flow",
+      note: "Invoiced (by issue date, less credit notes) and collected (payments less " +
+        "refunds) per period; DSO: what is still owed on them ÷ invoiced × days.",
+      query: "Cashflow",
+      variables: (c) => ({
+        from: c.from,
+        to: c.to,
+        granularity: c.granularity,
+        timeZone: c.timeZone,
+        currency: c.currency,
+      }),
+      currency: "cashflow.currency",
+      kpis: [
+        { label: "Invoiced", path: "cashflow.invoiced", format: "money" },
+        { label: "Collected", path: "cashflow.collected", format: "money" },
+        { label: "Still owed", path: "cashflow.receivables", format: "money" },
+        { label: "DSO", path: "cashflow.daysSalesOutstanding", format: "days" },
+      ],
+      chart: {
+        type: "bar",
+        rows: "cashflow.periods",
+        x: "period",
+        series: [
+          { label: "Invoiced", value: "invoiced", format: "money" },
+          { label: "Collected", value: "collected", format: "money" },
+        ],
+      },
+    },
   ];
 
   window.CRM = window.CRM || {};

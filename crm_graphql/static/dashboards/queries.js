@@ -281,6 +281,65 @@
     }
   }
 }`,
+
+    // --- billing -------------------------------------------------------------------
+
+    ReceivablesAgeing: `query ReceivablesAgeing($asOf: Date, $currency: String) {
+  receivablesAgeing(asOf: $asOf, currency: $currency, first: 10) {
+    asOf
+    currency
+    total {
+      current
+      days1to30
+      days31to60
+      days61to90
+      over90
+      total
+      invoiceCount
+    }
+    customers {
+      customer {
+        firstName
+        lastName
+      }
+      buckets {
+        current
+        days1to30
+        days31to60
+        days61to90
+        over90
+        total
+      }
+    }
+  }
+}`,
+
+    Cashflow: `query Cashflow(
+  $from: Date!
+  $to: Date!
+  $granularity: Granularity!
+  $timeZone: String!
+  $currency: String
+) {
+  cashflow(
+    from: $from
+    to: $to
+    granularity: $granularity
+    timeZone: $timeZone
+    currency: $currency
+  ) {
+    currency
+    invoiced
+    collected
+    receivables
+    daysSalesOutstanding
+    periods {
+      period
+      invoiced
+      collected
+    }
+  }
+}`,
   };
 
   // A key is its operation's name: the page sends it as `operationName`.
