@@ -24,6 +24,7 @@ DOMAINS = (
     "auth",
     "audit",
     "analytics",
+    "marketing",
 )
 
 

@@ -29,6 +29,9 @@ from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.marketing import loaders as marketing_loaders
+from crm_graphql.domains.marketing.models import CustomerConsent as CustomerConsentModel
+from crm_graphql.domains.marketing.types import CustomerConsent
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
@@ -205,6 +208,15 @@ class Customer(Node):
         parent="customer",
         description="The customer's opportunities, newest first by default.",
     )
+
+    @strawberry.field(
+        description="Consent to be contacted, one entry per channel with an answer (a "
+        "channel without an entry was never asked: no consent).",
+        graphql_type=list[CustomerConsent],
+    )
+    async def consents(self, root: CustomerModel, info: Info) -> list[CustomerConsentModel]:
+        return await marketing_loaders.load_consents(info, root.id)
+
     tickets = connection(
         TICKET_LIST,
         parent="customer",
