@@ -27,6 +27,8 @@ from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQu
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.marketing.mutations.campaigns import CampaignMutations
+from crm_graphql.domains.marketing.mutations.consent import ConsentMutations
 from crm_graphql.domains.marketing.mutations.segments import SegmentMutations
 from crm_graphql.domains.marketing.queries import MarketingQueries
 from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
@@ -87,6 +89,8 @@ class Mutation(
     TicketMutations,
     SlaMutations,
     SegmentMutations,
+    CampaignMutations,
+    ConsentMutations,
 ):
     pass
 

@@ -123,7 +123,7 @@ class Company(Node):
     writers={
         Role.MANAGER: ANY_ROW,
         Role.SALES: OWN_ROWS,
-        Role.MARKETING: only_fields("marketingConsent", "tags"),
+        Role.MARKETING: only_fields("marketingConsent", "tags", "consents"),
     },
     deleted_flag="deleted_at",
 )
