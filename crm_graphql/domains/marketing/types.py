@@ -17,7 +17,7 @@ from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import CAMPAIGN_PLANNERS, Role
 from crm_graphql.domains.customers.filters import CUSTOMER_LIST
-from crm_graphql.domains.marketing import counts, segments
+from crm_graphql.domains.marketing import counts, segments, unsubscribe
 from crm_graphql.domains.marketing.enums import (
     CampaignStatus,
     CampaignType,
@@ -151,6 +151,15 @@ class CampaignMember(Node):
     created_at: datetime = strawberry.field(description="When the member was added.")
     campaign = reference("The campaign.")
     customer = reference("The customer.")
+
+    @guarded_field(
+        CAMPAIGN_PLANNERS,
+        "Path of the member's signed unsubscribe link (`/unsubscribe/<token>`, valid for "
+        "a year), for the e-mails of the campaign: prefix it with the server's public "
+        "address.",
+    )
+    def unsubscribe_path(self, root: CampaignMemberModel, info: Info) -> str | None:
+        return unsubscribe.path_of(info.context.settings, root)
 
 
 @strawberry.type(description="A customer's consent to be contacted on one channel.")
