@@ -27,6 +27,7 @@ from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQu
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.marketing.aggregates import CampaignAggregateQueries
 from crm_graphql.domains.marketing.mutations.campaigns import CampaignMutations
 from crm_graphql.domains.marketing.mutations.consent import ConsentMutations
 from crm_graphql.domains.marketing.mutations.segments import SegmentMutations
@@ -67,6 +68,7 @@ class Query(
     TicketAggregateQueries,
     SupportDashboardQueries,
     MarketingQueries,
+    CampaignAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:

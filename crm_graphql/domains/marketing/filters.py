@@ -53,6 +53,9 @@ class CampaignFilter(FilterInput):
     name: StringFilter | None = strawberry.field(default=UNSET, description="Name.")
     type: CampaignTypeFilter | None = strawberry.field(default=UNSET, description="Type.")
     status: CampaignStatusFilter | None = strawberry.field(default=UNSET, description="Status.")
+    currency: StringFilter | None = strawberry.field(
+        default=UNSET, description="Currency of budget and cost."
+    )
     starts_on: DateFilter | None = strawberry.field(default=UNSET, description="Start date.")
     ends_on: DateFilter | None = strawberry.field(default=UNSET, description="End date.")
     created_at: DateTimeFilter | None = strawberry.field(

@@ -9,6 +9,7 @@ from crm_graphql.api.ids import IdArg
 from crm_graphql.api.node import resolve_node
 from crm_graphql.api.pagination.fields import connection
 from crm_graphql.domains.marketing.filters import CAMPAIGN_LIST, SEGMENT_LIST
+from crm_graphql.domains.marketing.results import CampaignResults, load_results
 from crm_graphql.domains.marketing.types import Campaign, Segment
 
 
@@ -25,3 +26,13 @@ class MarketingQueries:
         return await resolve_node(info, id, "Campaign")
 
     campaigns = connection(CAMPAIGN_LIST, description="Campaigns, newest first by default.")
+
+    @strawberry.field(
+        description="What one campaign achieved: members by status, rates, attributed "
+        "opportunities and amounts, cost per lead, ROI; null when there is no such campaign."
+    )
+    async def campaign_results(self, info: Info, id: IdArg) -> CampaignResults | None:
+        campaign = await resolve_node(info, id, "Campaign")
+        if campaign is None:
+            return None
+        return await load_results(info, campaign.pk)

@@ -28,6 +28,7 @@ from crm_graphql.domains.marketing.filters import CAMPAIGN_MEMBER_LIST
 from crm_graphql.domains.marketing.models import Campaign as CampaignModel
 from crm_graphql.domains.marketing.models import CampaignMember as CampaignMemberModel
 from crm_graphql.domains.marketing.models import Segment as SegmentModel
+from crm_graphql.domains.marketing.results import CampaignResults, load_results
 
 
 @strawberry.type(description="Why a segment's saved filter does not validate any more.")
@@ -141,6 +142,16 @@ class Campaign(Node):
         parent="campaign",
         description="The customers it targets, in the order they were added by default.",
     )
+
+    @strawberry.field(
+        description="What it achieved so far (one statement for every campaign of the "
+        "response: the list view is `campaigns { nodes { results { ... } } }`).",
+        graphql_type=CampaignResults,
+    )
+    async def results(self, root: CampaignModel, info: Info) -> CampaignResults:
+        found = await load_results(info, root.pk)
+        assert found is not None
+        return found
 
 
 @strawberry.type(description="One customer targeted by a campaign, and how far they went.")
