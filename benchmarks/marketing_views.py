@@ -59,6 +59,12 @@ def views(campaign: str, segment: str) -> list[tuple[str, str]]:
                                 sum { budget actualCost } } } }""",
         ),
         (
+            "campaignsAggregate(type x status)",
+            """{ campaignsAggregate(filter: {currency: {eq: "USD"}},
+                 groupBy: [{field: TYPE}, {field: STATUS}]) {
+               hasMore groups { key { type status } count sum { budget actualCost } } } }""",
+        ),
+        (
             "segment count + customers(first: 50)",
             f"""{{ segment(id: "{segment}") {{ count customers(first: 50) {{ totalCount
                  nodes {{ lastName lifecycleStage }} }} }} }}""",

@@ -322,3 +322,26 @@ async def test_consent_is_set_per_channel_and_audited(gql_as, db, role):
     await client.data(mutation, {"id": gid(customer), "g": False})
     events = await AuditEvent.filter(action="customer.consent", entity_id=str(customer.pk))
     assert [e.changes["granted"] for e in events] == [True, False]
+
+
+async def test_member_pages_of_every_campaign_take_constant_statements(gql_as, db):
+    client = await gql_as(Role.MARKETING)
+    query = """{ campaigns { nodes { name members(first: 5) { totalCount
+      nodes { status customer { lastName } campaign { name } } } } } }"""
+
+    async def campaign_with(n: int) -> None:
+        campaign = await _campaign(name=f"C{n}")
+        for _ in range(n):
+            await CampaignMember.create(campaign=campaign, customer=await make_customer())
+
+    await campaign_with(1)
+    with count_statements() as few:
+        await client.data(query)
+    for n in (3, 7, 9):
+        await campaign_with(n)
+    with count_statements() as many:
+        data = await client.data(query)
+    assert len(many) == len(few)
+    totals = {c["name"]: c["members"]["totalCount"] for c in data["campaigns"]["nodes"]}
+    assert totals == {"C1": 1, "C3": 3, "C7": 7, "C9": 9}
+    assert all(len(c["members"]["nodes"]) <= 5 for c in data["campaigns"]["nodes"])

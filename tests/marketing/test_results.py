@@ -133,7 +133,7 @@ async def test_a_campaign_without_members_or_cost_has_null_rates(gql_as, db):
     assert results["wonAmount"] == "0.00"
 
 
-async def test_the_list_view_reads_every_campaigns_results_in_one_statement(gql_as, db):
+async def test_the_list_view_reads_every_campaigns_results_in_the_same_statements(gql_as, db):
     client = await gql_as(Role.MARKETING)
     await _world()
     with count_statements() as few:

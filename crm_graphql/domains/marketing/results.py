@@ -1,5 +1,7 @@
-"""Campaign results, computed in the database: one statement for every campaign of a
-response (``campaignResults(id)`` and ``Campaign.results`` on a page of ``campaigns``).
+"""Campaign results, computed in the database: two statements for every campaign of a
+response (``campaignResults(id)`` and ``Campaign.results`` on a page of ``campaigns``):
+the members per status (a few rows per campaign, from an index alone), and the
+campaigns with the sums of their attributed opportunities.
 
 Members are counted per status reached (a member who clicked also opened and was sent
 the message); opportunities whose ``campaign`` is the campaign are attributed to it.
@@ -25,12 +27,15 @@ from crm_graphql.domains.sales.models import OPEN_STAGES, OpportunityStage
 CENT = Decimal("0.01")
 
 #: Statuses that mean the member got at least as far as each step.
-SENT = [s for s in MemberStatus if s != MemberStatus.TARGETED]
-OPENED = [s for s in MemberStatus if STATUS_RANK[s] >= STATUS_RANK[MemberStatus.OPENED]]
-OPENED = [s for s in OPENED if s != MemberStatus.UNSUBSCRIBED]
-CLICKED = [s for s in OPENED if s != MemberStatus.OPENED]
-RESPONDED = [MemberStatus.RESPONDED, MemberStatus.CONVERTED]
-CONVERTED = [MemberStatus.CONVERTED]
+SENT: list[MemberStatus] = [s for s in MemberStatus if s != MemberStatus.TARGETED]
+OPENED: list[MemberStatus] = [
+    s
+    for s in MemberStatus
+    if STATUS_RANK[s] >= STATUS_RANK[MemberStatus.OPENED] and s != MemberStatus.UNSUBSCRIBED
+]
+CLICKED: list[MemberStatus] = [s for s in OPENED if s != MemberStatus.OPENED]
+RESPONDED: list[MemberStatus] = [MemberStatus.RESPONDED, MemberStatus.CONVERTED]
+CONVERTED: list[MemberStatus] = [MemberStatus.CONVERTED]
 
 
 @strawberry.type(
@@ -142,58 +147,36 @@ def _in(values: list[Any], mark: str) -> str:
     return ", ".join(mark for _ in values)
 
 
-def results_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
-    """The one statement of the results of campaigns ``ids``, and its parameters."""
+def members_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
+    """Members of campaigns ``ids`` per status: a few rows per campaign, read from the
+    ``(campaign_id, status)`` index alone."""
+    mark = "%s" if mysql else "?"
+    sql = (
+        "SELECT campaign_id, status, COUNT(*) AS members FROM campaign_member "
+        f"WHERE campaign_id IN ({_in(ids, mark)}) GROUP BY campaign_id, status"
+    )
+    return sql, list(ids)
+
+
+def campaigns_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
+    """Campaigns ``ids`` with their cost and the opportunities attributed to them."""
     mark = "%s" if mysql else "?"
     # Exact sums: DECIMAL on MySQL, whole cents on SQLite (REAL there).
     money = "o.amount" if mysql else "CAST(ROUND(o.amount * 100) AS INTEGER)"
-    member_sums = []
-    params: list[Any] = []
-    for alias, statuses in (
-        ("sent", SENT),
-        ("opened", OPENED),
-        ("clicked", CLICKED),
-        ("responded", RESPONDED),
-        ("converted", CONVERTED),
-        ("bounced", [MemberStatus.BOUNCED]),
-        ("unsubscribed", [MemberStatus.UNSUBSCRIBED]),
-    ):
-        member_sums.append(
-            f"SUM(CASE WHEN m.status IN ({_in(statuses, mark)}) THEN 1 ELSE 0 END) AS {alias}"
-        )
-        params.extend(s.value for s in statuses)
-    params.extend(ids)
     open_stages = [s.value for s in OPEN_STAGES]
     won = OpportunityStage.CLOSED_WON.value
-    opportunity_params = [won, *open_stages, won, *ids]
     sql = (
         "SELECT c.id AS campaign_id, c.currency AS currency, c.actual_cost AS cost, "
-        "COALESCE(mm.members, 0) AS members, "
-        + ", ".join(
-            f"COALESCE(mm.{a}, 0) AS {a}"
-            for a in ("sent", "opened", "clicked", "responded", "converted", "bounced")
-        )
-        + ", COALESCE(mm.unsubscribed, 0) AS unsubscribed, "
-        "COALESCE(oo.opportunities, 0) AS opportunities, "
-        "COALESCE(oo.won_opportunities, 0) AS won_opportunities, "
-        "COALESCE(oo.pipeline, 0) AS pipeline, COALESCE(oo.won, 0) AS won "
-        "FROM campaign c "
-        "LEFT JOIN (SELECT m.campaign_id, COUNT(*) AS members, "
-        + ", ".join(member_sums)
-        + f" FROM campaign_member m WHERE m.campaign_id IN ({_in(ids, mark)}) "
-        "GROUP BY m.campaign_id) mm ON mm.campaign_id = c.id "
-        "LEFT JOIN (SELECT o.campaign_id, COUNT(*) AS opportunities, "
+        "COUNT(o.id) AS opportunities, "
         f"SUM(CASE WHEN o.stage = {mark} THEN 1 ELSE 0 END) AS won_opportunities, "
-        f"SUM(CASE WHEN o.stage IN ({_in(open_stages, mark)}) AND o.currency = oc.currency "
+        f"SUM(CASE WHEN o.stage IN ({_in(open_stages, mark)}) AND o.currency = c.currency "
         f"THEN {money} ELSE 0 END) AS pipeline, "
-        f"SUM(CASE WHEN o.stage = {mark} AND o.currency = oc.currency "
+        f"SUM(CASE WHEN o.stage = {mark} AND o.currency = c.currency "
         f"THEN {money} ELSE 0 END) AS won "
-        "FROM opportunity o JOIN campaign oc ON oc.id = o.campaign_id "
-        f"WHERE o.campaign_id IN ({_in(ids, mark)}) "
-        "GROUP BY o.campaign_id) oo ON oo.campaign_id = c.id "
-        f"WHERE c.id IN ({_in(ids, mark)})"
+        "FROM campaign c LEFT JOIN opportunity o ON o.campaign_id = c.id "
+        f"WHERE c.id IN ({_in(ids, mark)}) GROUP BY c.id, c.currency, c.actual_cost"
     )
-    return sql, [*params, *opportunity_params, *ids]
+    return sql, [won, *open_stages, won, *ids]
 
 
 def _amount(value: Any, mysql: bool) -> Decimal:
@@ -202,38 +185,47 @@ def _amount(value: Any, mysql: bool) -> Decimal:
     return (Decimal(int(value or 0)) / 100).quantize(CENT)
 
 
+#: Member figures -> the statuses they count.
+REACHED: dict[str, list[MemberStatus]] = {
+    "sent": SENT,
+    "opened": OPENED,
+    "clicked": CLICKED,
+    "responded": RESPONDED,
+    "converted": CONVERTED,
+    "bounced": [MemberStatus.BOUNCED],
+    "unsubscribed": [MemberStatus.UNSUBSCRIBED],
+}
+
+
 async def load_figures(ids: list[int]) -> dict[int, Figures]:
-    """The sums of campaigns ``ids`` (one statement)."""
+    """The sums of campaigns ``ids`` (two statements: members per status, and the
+    campaigns with their attributed opportunities)."""
     if not ids:
         return {}
     db = Campaign._meta.db
     mysql = db.capabilities.dialect == "mysql"
-    sql, params = results_sql(ids, mysql)
-    rows = await db.execute_query_dict(sql, params)
+    by_status: dict[int, dict[str, int]] = {}
+    for row in await db.execute_query_dict(*members_sql(ids, mysql)):
+        by_status.setdefault(int(row["campaign_id"]), {})[str(row["status"])] = int(row["members"])
     found: dict[int, Figures] = {}
-    for row in rows:
+    for row in await db.execute_query_dict(*campaigns_sql(ids, mysql)):
+        pk = int(row["campaign_id"])
+        statuses = by_status.get(pk, {})
+        counts = {
+            name: sum(statuses.get(status.value, 0) for status in reached)
+            for name, reached in REACHED.items()
+        }
+        counts["members"] = sum(statuses.values())
+        counts["opportunities"] = int(row["opportunities"] or 0)
+        counts["won_opportunities"] = int(row["won_opportunities"] or 0)
         cost = row["cost"]
-        found[int(row["campaign_id"])] = Figures(
-            campaign_id=int(row["campaign_id"]),
+        found[pk] = Figures(
+            campaign_id=pk,
             currency=row["currency"],
             cost=None
             if cost is None
             else Decimal(repr(cost) if isinstance(cost, float) else cost).quantize(CENT),
-            counts={
-                name: int(row[name] or 0)
-                for name in (
-                    "members",
-                    "sent",
-                    "opened",
-                    "clicked",
-                    "responded",
-                    "converted",
-                    "bounced",
-                    "unsubscribed",
-                    "opportunities",
-                    "won_opportunities",
-                )
-            },
+            counts=counts,
             pipeline=_amount(row["pipeline"], mysql),
             won=_amount(row["won"], mysql),
         )
@@ -241,7 +233,8 @@ async def load_figures(ids: list[int]) -> dict[int, Figures]:
 
 
 async def load_results(info: Info, campaign_id: int) -> CampaignResults | None:
-    """The results of one campaign; every campaign of the response shares one statement."""
+    """The results of one campaign; every campaign of the response shares the same two
+    statements."""
 
     async def batch(ids: list[int]) -> list[CampaignResults | None]:
         figures = await load_figures(list(ids))

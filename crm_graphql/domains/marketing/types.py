@@ -144,8 +144,8 @@ class Campaign(Node):
     )
 
     @strawberry.field(
-        description="What it achieved so far (one statement for every campaign of the "
-        "response: the list view is `campaigns { nodes { results { ... } } }`).",
+        description="What it achieved so far (the same two statements for every campaign "
+        "of the response: the list view is `campaigns { nodes { results { ... } } }`).",
         graphql_type=CampaignResults,
     )
     async def results(self, root: CampaignModel, info: Info) -> CampaignResults:
