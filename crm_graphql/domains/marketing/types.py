@@ -51,7 +51,6 @@ class SegmentProblem:
         Role.MANAGER: ANY_ROW,
         Role.MARKETING: ANY_ROW,
         Role.SALES: OWN_ROWS,
-        Role.ANALYST: OWN_ROWS,
     },
 )
 class Segment(Node):
