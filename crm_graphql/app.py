@@ -24,6 +24,7 @@ from crm_graphql.api.request_id import RequestIdMiddleware
 from crm_graphql.domains.billing.routes import invoice_routes
 from crm_graphql.domains.integration.exports import export_routes
 from crm_graphql.domains.integration.uploads import import_routes
+from crm_graphql.domains.marketing.unsubscribe import unsubscribe_routes
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -96,6 +97,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *import_routes(),
         # The printable invoice (signed in, the same rules as the API).
         *invoice_routes(),
+        # The unsubscribe link of marketing e-mails (public; its signed token is the
+        # credential).
+        *unsubscribe_routes(),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

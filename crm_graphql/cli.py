@@ -190,6 +190,14 @@ def seed(
         float | None,
         typer.Option(min=0, help="Mean comments per support ticket (default 4)."),
     ] = None,
+    campaigns: Annotated[
+        int | None,
+        typer.Option(min=0, help="Marketing campaigns to create (default 1 per 200 customers)."),
+    ] = None,
+    members_per_campaign: Annotated[
+        int | None,
+        typer.Option(min=0, help="Members per campaign (default 300)."),
+    ] = None,
 ) -> None:
     """Fill the database with realistic demo data (companies, staff, products, history)."""
     from crm_graphql.demo.history import History
@@ -205,6 +213,7 @@ def seed(
     history = History(**{name: value for name, value in means.items() if value is not None})
     # Options of the modules' demo steps; those left out keep the steps' defaults.
     given = {"tickets": tickets, "comments_per_ticket": comments_per_ticket}
+    given.update(campaigns=campaigns, members_per_campaign=members_per_campaign)
     options = {name: value for name, value in given.items() if value is not None}
     report = asyncio.run(
         seed_database(

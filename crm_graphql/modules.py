@@ -26,6 +26,7 @@ DOMAINS = (
     "audit",
     "analytics",
     "integration",
+    "marketing",
 )
 
 

@@ -34,6 +34,11 @@ from crm_graphql.domains.integration.queries import IntegrationQueries
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.marketing.aggregates import CampaignAggregateQueries
+from crm_graphql.domains.marketing.mutations.campaigns import CampaignMutations
+from crm_graphql.domains.marketing.mutations.consent import ConsentMutations
+from crm_graphql.domains.marketing.mutations.segments import SegmentMutations
+from crm_graphql.domains.marketing.queries import MarketingQueries
 from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
 from crm_graphql.domains.orders.mutations.orders import OrderMutations
 from crm_graphql.domains.orders.mutations.products import ProductMutations
@@ -72,6 +77,8 @@ class Query(
     IntegrationQueries,
     BillingQueries,
     BillingAggregateQueries,
+    MarketingQueries,
+    CampaignAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -97,6 +104,9 @@ class Mutation(
     ImportMutations,
     InvoiceMutations,
     PaymentMutations,
+    SegmentMutations,
+    CampaignMutations,
+    ConsentMutations,
 ):
     pass
 

@@ -31,6 +31,9 @@ from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.marketing import loaders as marketing_loaders
+from crm_graphql.domains.marketing.models import CustomerConsent as CustomerConsentModel
+from crm_graphql.domains.marketing.types import CustomerConsent
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
@@ -126,7 +129,7 @@ class Company(Node):
     writers={
         Role.MANAGER: ANY_ROW,
         Role.SALES: OWN_ROWS,
-        Role.MARKETING: only_fields("marketingConsent", "tags"),
+        Role.MARKETING: only_fields("marketingConsent", "tags", "consents"),
     },
     deleted_flag="deleted_at",
 )
@@ -212,6 +215,15 @@ class Customer(Node):
         parent="customer",
         description="The customer's opportunities, newest first by default.",
     )
+
+    @strawberry.field(
+        description="Consent to be contacted, one entry per channel with an answer (a "
+        "channel without an entry was never asked: no consent).",
+        graphql_type=list[CustomerConsent],
+    )
+    async def consents(self, root: CustomerModel, info: Info) -> list[CustomerConsentModel]:
+        return await marketing_loaders.load_consents(info, root.id)
+
     tickets = connection(
         TICKET_LIST,
         parent="customer",

@@ -60,6 +60,7 @@ class Opportunity(Node):
     customer = reference("The customer the deal is with.")
     company = reference("The customer's company, if any.")
     owner = reference("The staff member responsible.")
+    campaign = reference("The campaign it came from (its primary campaign source), if any.")
 
     @strawberry.field(
         description="Every stage the deal entered, oldest first, starting with its first stage."
