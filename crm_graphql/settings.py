@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # A limit set to 0 is off (the benchmark of the limits compares against that).
     max_aliases: int = Field(default=30, ge=0, description="Aliases in one document.")
     max_root_fields: int = Field(default=20, ge=0, description="Root fields of one operation.")
+    max_query_fields: int = Field(
+        default=2000,
+        ge=0,
+        description="Fields of one document once its fragments are expanded (fragment bombs).",
+    )
     max_query_tokens: int = Field(
         default=5000, ge=0, description="Tokens (names, punctuation) in one document."
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +37,9 @@ from crm_graphql.api.observability.record import note_outcome
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql")
+
+#: GraphQL's suggestions in error messages ("Did you mean 'email'?"): names of the schema.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class CrmGraphQL(GraphQL[Context, None]):
@@ -104,6 +109,25 @@ class CrmGraphQL(GraphQL[Context, None]):
                     "POST a JSON body with Content-Type: application/json.",
                 )
         return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The JSON of a body (or of a GET parameter): a JSON object, or for a batch a
+        list of them. Invalid UTF-8, invalid or too deeply nested JSON, and any other
+        value are refused with ``400`` and a JSON error."""
+        try:
+            parsed = json.loads(data)
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+            raise RequestRefused(
+                400, ErrorCode.BAD_REQUEST, "The request is not valid UTF-8 JSON."
+            ) from None
+        items = parsed if isinstance(parsed, list) else [parsed]
+        if not all(isinstance(item, dict) for item in items):
+            raise RequestRefused(
+                400,
+                ErrorCode.BAD_REQUEST,
+                "Expected a JSON object (a batch: a list of JSON objects).",
+            )
+        return parsed
 
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
         limit = self.settings.max_batch_operations
@@ -211,6 +235,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         """The response body; every error, GraphQL's own included, carries a code."""
         for error in result.errors or ():
             error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+            if not self.settings.introspection:
+                # "Did you mean 'email'?" would reveal the schema introspection hides.
+                error.message = _SUGGESTION.sub("", error.message)
         return await super().process_result(request, result)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
@@ -146,7 +146,8 @@ def schema_extensions(settings: Settings, limits: Limits, authenticate: Authenti
     public_introspection = settings.public_introspection
     return [
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # The document's expanded size, then validation (cached) within that size.
+        *limits.validation(),
         # Tokens, depth, aliases, root fields, introspection, cost: all before any
         # credentials are checked, so a refused document costs no SQL at all. After
         # ValidationCache: the cost is computed once the document is known to be valid.
