@@ -252,4 +252,12 @@ class CrmGraphQL(GraphQL[Context, None]):
         waits = [wait for wait in given if isinstance(wait, int)]
         if waits:
             response.headers["Retry-After"] = str(max(waits))
+        codes = {
+            (error.get("extensions") or {}).get("code")
+            for result in results
+            for error in result.get("errors") or ()
+        }
+        if str(ErrorCode.SERVICE_UNAVAILABLE) in codes:
+            # The database cannot be reached: a load balancer or client retries a 503.
+            response.status_code = 503
         return response
