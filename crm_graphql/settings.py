@@ -156,6 +156,16 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="Longest execution of one operation (and SQL statement)."
     )
     introspection: bool = Field(default=True, description="Answer introspection at all.")
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Time a request's headers may take to arrive; then 408 (0: no limit).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Time a request's body may take to arrive after its headers (0: no limit).",
+    )
     max_concurrent_operations: int = Field(
         default=16,
         ge=0,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -80,6 +80,11 @@ class CrmGraphQL(GraphQL[Context, None]):
             refusal = RequestRefused(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
             note_outcome(str(refusal.code))
             response = refusal_response(refusal, scope.get("state", {}).get("request_id"))
+        except ClientDisconnect:
+            # The client left (or was cut off by the read timeout) before its body arrived:
+            # there is no one to answer.
+            note_outcome(str(ErrorCode.REQUEST_TIMEOUT))
+            return
         await response(scope, receive, send)
 
     # Only HTTP requests get here (the endpoint is an HTTP route): no WebSocket.

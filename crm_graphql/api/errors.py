@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     # Refusals of the HTTP request itself (answered before any GraphQL work).
     BAD_REQUEST = "BAD_REQUEST"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     BATCHING_NOT_ALLOWED = "BATCHING_NOT_ALLOWED"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
