@@ -26,6 +26,7 @@ from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
 from crm_graphql.api.observability.extension import ObserveOperation
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
+from crm_graphql.api.scalars import CanonicalDecimal
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql.errors")
@@ -175,7 +176,13 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 class CrmSchema(strawberry.Schema):
     """The schema. Unexpected faults are logged where they are masked; expected errors
-    belong to the client and are not logged."""
+    belong to the client and are not logged. Amounts (``Decimal``) are read in their
+    canonical ASCII form only (see :mod:`crm_graphql.api.scalars`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        overrides = kwargs.get("scalar_overrides") or {}
+        kwargs["scalar_overrides"] = {Decimal: CanonicalDecimal, **overrides}
+        super().__init__(*args, **kwargs)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
