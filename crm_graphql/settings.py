@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     max_query_fields: int = Field(
         default=2000,
         ge=0,
-        description="Fields of one document once its fragments are expanded (fragment bombs).",
+        description="Selections of one document once its fragments are expanded (fragment bombs).",
     )
     max_query_tokens: int = Field(
         default=5000, ge=0, description="Tokens (names, punctuation) in one document."

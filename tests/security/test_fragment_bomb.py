@@ -38,11 +38,12 @@ async def test_unused_fragment_bomb_is_refused_too(limited: LimitedFactory) -> N
     assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
 
 
-@pytest.mark.parametrize("limit, accepted", [(2000, True), (1000, False)])
+@pytest.mark.parametrize("limit, accepted", [(4000, True), (3000, False)])
 async def test_expanded_size_counts_every_spread_of_a_fragment(
     limited: LimitedFactory, limit: int, accepted: bool
 ) -> None:
-    # 2^10 = 1,024 fields once expanded, from a document of eleven short fragments.
+    # 2^10 = 1,024 fields and 2,047 spreads once expanded (3,071 selections), from a
+    # document of eleven short fragments.
     # (Root fields are not limited here: every one of them is a root __typename.)
     client = await limited(signed_in=False, max_query_fields=limit, max_root_fields=0)
     body = await client.execute(fragment_bomb(10))
@@ -50,6 +51,18 @@ async def test_expanded_size_counts_every_spread_of_a_fragment(
         assert body["data"] == {"__typename": "Query"}, body
     else:
         assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+
+
+async def test_long_fragment_chains_count_every_spread(limited: LimitedFactory) -> None:
+    """1,024 fields, each at the end of a chain of 300 spreads: few fields, but every
+    walk through the fragments visits 300,000 spreads."""
+    chain = ["fragment C0 on Query { __typename }"]
+    chain += [f"fragment C{i} on Query {{ ...C{i - 1} }}" for i in range(1, 301)]
+    doubling = ["fragment D0 on Query { ...C300 }"]
+    doubling += [f"fragment D{i} on Query {{ ...D{i - 1} ...D{i - 1} }}" for i in range(1, 11)]
+    client = await limited(signed_in=False)
+    error = await client.error(" ".join(chain + doubling) + " { ...D10 }")
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
 
 
 async def test_fragment_cycle_is_refused_as_invalid(limited: LimitedFactory) -> None:

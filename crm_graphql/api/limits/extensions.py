@@ -137,8 +137,8 @@ class QuerySizeLimit(SchemaExtension):
                 if size > self.max_fields:
                     execution.pre_execution_errors = [
                         CrmError(
-                            f"The query selects more than {self.max_fields} fields once its "
-                            "fragments are expanded; at most "
+                            f"The query has more than {self.max_fields} selections (fields "
+                            "and fragment spreads) once its fragments are expanded; at most "
                             f"{self.max_fields} are allowed.",
                             ErrorCode.QUERY_TOO_LARGE,
                             maximumFields=self.max_fields,

@@ -1,5 +1,5 @@
-"""The expanded size of a document: how many fields it selects once every fragment
-spread is replaced by the fragment's fields.
+"""The expanded size of a document: how many selections (fields, fragment spreads and
+inline fragments) it has once every fragment spread is replaced by the fragment's own.
 
 A document of a few hundred bytes can expand to billions of fields: each fragment
 spreads the previous one twice (``fragment F1 on Query {...F0 ...F0}``, ..., ``{...F30}``).
@@ -9,6 +9,10 @@ does that much work, synchronously. The size is measured here in one pass over t
 document, each fragment's size computed once and reused for every spread of it, and a
 document over ``CRM_MAX_QUERY_FIELDS`` is refused before any other rule looks at it: the
 later passes then walk at most that many fields.
+
+Spreads and inline fragments count as well as fields: a walk through fragments visits
+each of them, and a long chain of fragments each spreading the next would otherwise
+cost its length for every field at its end.
 
 The walk uses an explicit stack (no recursion): deeply nested documents cannot exhaust
 Python's recursion limit here.
@@ -40,8 +44,8 @@ class FragmentCycle(ValueError):
 
 @dataclass(frozen=True)
 class _Shape:
-    """What one definition selects by itself: its own fields (at every depth), and the
-    fragments it spreads (once per spread)."""
+    """What one definition selects by itself: its own selections (at every depth), and
+    the fragments it spreads (once per spread)."""
 
     fields: int
     spreads: tuple[str, ...]
@@ -58,8 +62,10 @@ def _shape(selection_set: SelectionSetNode) -> _Shape:
                 if selection.selection_set is not None:
                     stack.append(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
+                fields += 1
                 stack.append(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
+                fields += 1
                 spreads.append(selection.name.value)
     return _Shape(fields, tuple(spreads))
 
@@ -95,7 +101,7 @@ def _fragment_sizes(shapes: dict[str, _Shape], cap: int) -> dict[str, int]:
 
 
 def expanded_size(document: DocumentNode, cap: int) -> int:
-    """The number of fields the document's operations select, fragments expanded
+    """The number of selections of the document's operations, fragments expanded
     (counted up to ``cap + 1``; ``cap + 1`` also when one fragment alone expands past
     ``cap``). Linear in the document's length.
 
