@@ -106,6 +106,9 @@ def serve(
             # run the lifespan's shutdown (which closes the connection pool).
             # uvicorn annotates it as int; it is a timeout in seconds, fractions work.
             timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
+            # Half-sent requests (slow headers or body) are cut: CRM_HEADER_TIMEOUT_SECONDS
+            # and CRM_BODY_TIMEOUT_SECONDS.
+            http="crm_graphql.api.limits.protocol:TimedHttpToolsProtocol",
         )
 
 

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # A limit set to 0 is off (the benchmark of the limits compares against that).
     max_aliases: int = Field(default=30, ge=0, description="Aliases in one document.")
     max_root_fields: int = Field(default=20, ge=0, description="Root fields of one operation.")
+    max_query_fields: int = Field(
+        default=2000,
+        ge=0,
+        description="Selections of one document once its fragments are expanded (fragment bombs).",
+    )
     max_query_tokens: int = Field(
         default=5000, ge=0, description="Tokens (names, punctuation) in one document."
     )
@@ -151,6 +156,16 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="Longest execution of one operation (and SQL statement)."
     )
     introspection: bool = Field(default=True, description="Answer introspection at all.")
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Time a request's headers may take to arrive; then 408 (0: no limit).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Time a request's body may take to arrive after its headers (0: no limit).",
+    )
     max_concurrent_operations: int = Field(
         default=16,
         ge=0,

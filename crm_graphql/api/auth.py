@@ -41,6 +41,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
+from crm_graphql.api.availability import is_database_unavailable, unavailable_error
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.roles import Role
 
@@ -220,9 +221,13 @@ class Authentication(SchemaExtension):
                 principal = (
                     await self._principal(context.settings, credentials) if credentials else None
                 )
-            except Exception:  # a fault (lost database connection): log it, reveal nothing
-                logger.exception("checking credentials failed")
+            except Exception as fault:  # a fault (lost database connection): reveal nothing
                 principal, error = None, internal_error()
+                if is_database_unavailable(fault):
+                    logger.warning("checking credentials failed: database unavailable: %s", fault)
+                    error = unavailable_error(getattr(context, "request_id", None))
+                else:
+                    logger.exception("checking credentials failed")
             else:
                 error = authentication_error()
             if principal is None:
