@@ -24,6 +24,8 @@ DOMAINS = (
     "auth",
     "audit",
     "analytics",
+    "leads",
+    "tasks",
 )
 
 

@@ -27,6 +27,9 @@ from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQu
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.leads.aggregates import LeadAggregateQueries
+from crm_graphql.domains.leads.mutations.leads import LeadMutations
+from crm_graphql.domains.leads.queries import LeadQueries
 from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
 from crm_graphql.domains.orders.mutations.orders import OrderMutations
 from crm_graphql.domains.orders.mutations.products import ProductMutations
@@ -62,6 +65,8 @@ class Query(
     SupportQueries,
     TicketAggregateQueries,
     SupportDashboardQueries,
+    LeadQueries,
+    LeadAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -83,6 +88,7 @@ class Mutation(
     CustomFieldMutations,
     TicketMutations,
     SlaMutations,
+    LeadMutations,
 ):
     pass
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,11 +29,15 @@ from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.leads.loaders import load_converted_from
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.leads.types import Lead
 
 
 @strawberry.type(description="One change of a stage: to what, when, by whom.")
@@ -212,6 +216,12 @@ class Customer(Node):
         description="The customer's support tickets, newest first by default (SALES: only "
         "for customers it owns).",
     )
+
+    @strawberry.field(description="The lead the customer was converted from; null when none.")
+    async def converted_from_lead(
+        self, root: CustomerModel, info: Info
+    ) -> Annotated[Lead, strawberry.lazy("crm_graphql.domains.leads.types")] | None:
+        return await load_converted_from(info, root.id)
 
 
 @strawberry.type(description="An organisation-defined extra field of customers.")
