@@ -21,6 +21,7 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.leads.forms import form_routes
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         static_mount(settings),
         # The satisfaction survey a customer answers (public; its token is the credential).
         *survey_routes(),
+        # Lead capture from public websites' forms (public; per-form origins and limits).
+        *form_routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

@@ -28,6 +28,7 @@ from crm_graphql.domains.interactions.aggregates import InteractionAggregateQuer
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
 from crm_graphql.domains.leads.aggregates import LeadAggregateQueries
+from crm_graphql.domains.leads.mutations.forms import LeadFormMutations
 from crm_graphql.domains.leads.mutations.leads import LeadMutations
 from crm_graphql.domains.leads.queries import LeadQueries
 from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
@@ -89,6 +90,7 @@ class Mutation(
     TicketMutations,
     SlaMutations,
     LeadMutations,
+    LeadFormMutations,
 ):
     pass
 

@@ -7,11 +7,15 @@ inside their transaction.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
+
+from strawberry.types.unset import UNSET
 
 from crm_graphql.api import validation
 from crm_graphql.api.mutations.inputs import given
@@ -312,3 +316,62 @@ def conversion_values(conversion: Conversion) -> dict[str, Any]:
         if conversion.opportunity is not None
         else None,
     }
+
+
+# --------------------------------------------------------------------------- web forms
+
+ORIGIN_LENGTH = 200
+
+
+def _origins(problems: Problems, path: Path, values: list[str] | None) -> list[str]:
+    """Origins as ``scheme://host[:port]``, lower-case, without a path."""
+    checked: list[str] = []
+    for i, value in enumerate(values or []):
+        parts = urlsplit(value.strip().lower())
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path not in ("", "/")
+            or parts.query
+            or len(value) > ORIGIN_LENGTH
+        ):
+            problems.add([*path, i], "An origin: https://host[:port].", UserErrorCode.INVALID)
+            continue
+        checked.append(f"{parts.scheme}://{parts.netloc}")
+    if len(checked) > 20:
+        problems.add(path, "At most 20 origins.", UserErrorCode.TOO_MANY)
+    return checked
+
+
+def _redirect(problems: Problems, path: Path, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 500:
+        problems.add(path, "An absolute http(s) address.", UserErrorCode.INVALID)
+        return None
+    return value.strip()
+
+
+async def lead_form_fields(change: Change) -> dict[str, Any]:
+    """Validated columns of a lead form's fields given."""
+    data, problems = change.input, change.problems
+    values: dict[str, Any] = {}
+    if given(data.name):
+        values["name"] = validation.text(
+            problems, change.at("name"), data.name, max_length=120, required=True
+        )
+    if given(data.allowed_origins):
+        values["allowed_origins"] = _origins(
+            problems, change.at("allowedOrigins"), data.allowed_origins
+        )
+    if given(data.redirect_url):
+        values["redirect_url"] = _redirect(problems, change.at("redirectUrl"), data.redirect_url)
+    if given(getattr(data, "active", UNSET)) and data.active is not None:
+        values["active"] = data.active
+    return values
+
+
+async def new_lead_form(change: Change) -> dict[str, Any]:
+    """A new form, with a random key (not a secret: it is in the website's HTML)."""
+    return {**await lead_form_fields(change), "key": secrets.token_urlsafe(15)}
