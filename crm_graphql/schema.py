@@ -43,6 +43,9 @@ from crm_graphql.domains.support.dashboards import SupportDashboardQueries
 from crm_graphql.domains.support.mutations.sla import SlaMutations
 from crm_graphql.domains.support.mutations.tickets import TicketMutations
 from crm_graphql.domains.support.queries import SupportQueries
+from crm_graphql.domains.tasks.aggregates import TaskAggregateQueries
+from crm_graphql.domains.tasks.mutations.tasks import TaskMutations
+from crm_graphql.domains.tasks.queries import TaskQueries
 from crm_graphql.domains.users.mutations.users import UserMutations
 from crm_graphql.domains.users.queries import UserQueries
 from crm_graphql.settings import Settings
@@ -68,6 +71,8 @@ class Query(
     SupportDashboardQueries,
     LeadQueries,
     LeadAggregateQueries,
+    TaskQueries,
+    TaskAggregateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -91,6 +96,7 @@ class Mutation(
     SlaMutations,
     LeadMutations,
     LeadFormMutations,
+    TaskMutations,
 ):
     pass
 

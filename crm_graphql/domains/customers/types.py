@@ -33,6 +33,7 @@ from crm_graphql.domains.leads.loaders import load_converted_from
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
+from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
@@ -215,6 +216,12 @@ class Customer(Node):
         readable_by=SUPPORT_READERS,
         description="The customer's support tickets, newest first by default (SALES: only "
         "for customers it owns).",
+    )
+
+    tasks = connection(
+        TASK_LIST,
+        parent="customer",
+        description="Tasks about the customer, soonest due first by default.",
     )
 
     @strawberry.field(description="The lead the customer was converted from; null when none.")

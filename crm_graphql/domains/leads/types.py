@@ -9,6 +9,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import ANY_ROW, OWN_OR_UNOWNED_ROWS, entity
 from crm_graphql.api.node import Node
+from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference, visible_row
 from crm_graphql.api.roles import CONVERSATION, PERSONAL, Role
@@ -19,6 +20,7 @@ from crm_graphql.domains.leads.models import Lead as LeadModel
 from crm_graphql.domains.leads.models import LeadForm as LeadFormModel
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
 from crm_graphql.domains.sales.types import Opportunity
+from crm_graphql.domains.tasks.filters import TASK_LIST
 
 
 @strawberry.type(description="What a converted lead became.")
@@ -97,6 +99,9 @@ class Lead(Node):
     )
     owner = reference("The staff member working it; null: unassigned.")
     form = reference("The web form it came through, if any.")
+    tasks = connection(
+        TASK_LIST, parent="lead", description="Tasks about the lead, soonest due first by default."
+    )
 
     @strawberry.field(description="What it became; null until converted.")
     def converted_to(self, root: LeadModel) -> LeadConversion | None:
