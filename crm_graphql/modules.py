@@ -26,6 +26,7 @@ DOMAINS = (
     "analytics",
     "leads",
     "tasks",
+    "automation",
 )
 
 

@@ -19,6 +19,8 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.automation.mutations.rules import AutomationMutations
+from crm_graphql.domains.automation.queries import AutomationQueries
 from crm_graphql.domains.customers.aggregates import CustomerAggregateQueries
 from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
@@ -73,6 +75,7 @@ class Query(
     LeadAggregateQueries,
     TaskQueries,
     TaskAggregateQueries,
+    AutomationQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -97,6 +100,7 @@ class Mutation(
     LeadMutations,
     LeadFormMutations,
     TaskMutations,
+    AutomationMutations,
 ):
     pass
 

@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
+from crm_graphql.domains.automation.models import AssignmentKind, AutomationAction, AutomationEntity, AutomationTrigger
 from crm_graphql.domains.leads.models import LeadSource, LeadStatus
 from crm_graphql.domains.tasks.models import TaskPriority, TaskStatus
 from json import dumps, loads
@@ -14,6 +15,47 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.CreateModel(
+            name='AssignmentRule',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=120)),
+                ('position', fields.IntField(default=0)),
+                ('active', fields.BooleanField(default=True)),
+                ('kind', fields.CharEnumField(description='ROUND_ROBIN: ROUND_ROBIN\nTERRITORY: TERRITORY', enum_type=AssignmentKind, max_length=16)),
+                ('user_ids', fields.JSONField(default=list, description='ROUND_ROBIN: the users taken in turn (their IDs).', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('territories', fields.JSONField(default=dict, description='TERRITORY: country (or country-region) codes and the users of each, taken in turn.', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('condition', fields.JSONField(default=dict, description='The leads it applies to: a LeadFilter input (empty: every lead).', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('assigned', fields.IntField(default=0, description='How many leads it assigned (the round-robin turn).')),
+            ],
+            options={'table': 'assignment_rule', 'app': 'models', 'indexes': [Index(fields=['active', 'position'])], 'pk_attr': 'id', 'table_description': 'Chooses the owner of new unassigned leads: the first active rule (by position)'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='AutomationRule',
+            fields=[
+                ('created_at', fields.DatetimeField(description='When the row was created.', auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(description='When the row last changed.', auto_now=True, auto_now_add=False)),
+                ('version', fields.IntField(default=1, description='Incremented by every update.')),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=120)),
+                ('active', fields.BooleanField(default=True)),
+                ('entity', fields.CharEnumField(description='LEAD: LEAD\nOPPORTUNITY: OPPORTUNITY\nTASK: TASK', enum_type=AutomationEntity, max_length=16)),
+                ('trigger', fields.CharEnumField(description='CREATED: CREATED\nFIELD_CHANGED: FIELD_CHANGED\nTIME_AFTER_CREATED: TIME_AFTER_CREATED\nTASK_DUE: TASK_DUE', enum_type=AutomationTrigger, max_length=24)),
+                ('field', fields.CharField(null=True, description='FIELD_CHANGED: the field (GraphQL name) and optionally the value it changed to.', max_length=64)),
+                ('to_value', fields.CharField(null=True, max_length=64)),
+                ('delay_hours', fields.IntField(null=True, description="TIME_AFTER_CREATED: hours after the record's creation.")),
+                ('condition', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('action', fields.CharEnumField(description='CREATE_TASK: CREATE_TASK\nASSIGN_OWNER: ASSIGN_OWNER\nSET_FIELD: SET_FIELD', enum_type=AutomationAction, max_length=16)),
+                ('params', fields.JSONField(default=dict, description="The action's parameters (title template, assignee, due in days, field, value).", encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_by_id', fields.IntField(null=True)),
+            ],
+            options={'table': 'automation_rule', 'app': 'models', 'indexes': [Index(fields=['active', 'entity', 'trigger'])], 'pk_attr': 'id', 'table_description': "A trigger on one kind of record, a condition in the list's filter input, and an"},
+            bases=['TimestampedModel'],
+        ),
         ops.CreateModel(
             name='LeadForm',
             fields=[
@@ -56,6 +98,7 @@ class Migration(migrations.Migration):
                 ('form', fields.ForeignKeyField('models.LeadForm', source_field='form_id', null=True, db_constraint=True, to_field='id', related_name='leads', on_delete=OnDelete.SET_NULL)),
                 ('submissions', fields.IntField(default=1, description='Further submissions of the same person (attached, not duplicated).')),
                 ('form_data', fields.JSONField(default=dict, description='The raw fields of the last web-form submission, for the record.', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('assigned_by_rule_id', fields.IntField(null=True, description='The assignment rule that chose the owner, if one did.')),
                 ('converted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('converted_customer', fields.ForeignKeyField('models.Customer', source_field='converted_customer_id', null=True, db_constraint=True, to_field='id', related_name='converted_leads', on_delete=OnDelete.SET_NULL)),
                 ('converted_opportunity', fields.ForeignKeyField('models.Opportunity', source_field='converted_opportunity_id', null=True, db_constraint=True, to_field='id', related_name='converted_leads', on_delete=OnDelete.SET_NULL)),

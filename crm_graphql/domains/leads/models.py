@@ -88,6 +88,8 @@ class Lead(TimestampedModel):
     submissions = fields.IntField(default=1)
     #: The raw fields of the last web-form submission, for the record.
     form_data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    #: The assignment rule that chose the owner, if one did.
+    assigned_by_rule_id = fields.IntField(null=True)
     converted_at = fields.DatetimeField(null=True)
     converted_customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="converted_leads", null=True, on_delete=fields.SET_NULL
