@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 import crm_graphql.domains.automation.tasks  # noqa: F401  (registers the subscribers)
 from crm_graphql.events.delivery import run_delivery
 from crm_graphql.events.relay import due_deliveries, relay_pass
-from crm_graphql.events.scheduling import fire_due
+from crm_graphql.events.scheduling import SCHEDULER_LOCK, ensure_lock_rows, fire_due
 from crm_graphql.settings import Settings
 from tests.events.conftest import fast_settings
 
@@ -22,6 +22,8 @@ async def drain(settings: Settings, *, fire_scheduled: bool = False, rounds: int
     idle = 0
     for _ in range(rounds):
         if fire_scheduled:
+            async with in_transaction() as connection:
+                await ensure_lock_rows(connection, [SCHEDULER_LOCK])
             async with in_transaction() as connection:
                 await fire_due(connection, 500)
         _, deliveries = await relay_pass(settings)
