@@ -20,6 +20,7 @@ from datetime import datetime
 
 from crm_graphql.api.roles import Role
 from crm_graphql.demo.reference import REFERENCE_NOW
+from crm_graphql.domains.automation.demo import seed_automation
 from crm_graphql.domains.support.demo import seed_tickets
 
 
@@ -53,4 +54,5 @@ DemoStep = Callable[[DemoRun], Awaitable[dict[str, int]]]
 #: The steps, in the order they run (one line per module).
 STEPS: list[DemoStep] = [
     seed_tickets,
+    seed_automation,
 ]

@@ -7,12 +7,6 @@ from crm_graphql.domains.automation import services
 from crm_graphql.events import Event, subscriber
 
 
-@subscriber("automation.assign_leads", events=["lead.created"])
-async def assign_new_lead(event: Event) -> None:
-    """A new lead without an owner gets one from the assignment rules."""
-    await services.assign_lead(int(event.entity_id))
-
-
 @subscriber(
     "automation.match",
     events=[
@@ -26,7 +20,11 @@ async def assign_new_lead(event: Event) -> None:
     ],
 )
 async def match_rules(event: Event) -> None:
-    """Which automation rules the event triggers: one run each."""
+    """Which automation rules the event triggers: one run each. A new lead without an
+    owner first gets one from the assignment rules (in the same transaction), so the
+    rules' runs see it."""
+    if event.type == "lead.created":
+        await services.assign_lead(int(event.entity_id))
     await services.match(event.type, event.entity_id, event.data, event.id)
 
 
