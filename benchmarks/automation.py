@@ -96,14 +96,18 @@ async def _throughput(base: str, total: int, request) -> tuple[float, list[float
     return total / (time.perf_counter() - started), times
 
 
-async def capture(args, database_url: str, settings) -> list[str]:
-    form = await LeadForm.create(name="Bench", key="bench-form")
-    admin = await User.create(name="Bench Admin", email="bench@example.com", role=Role.ADMIN)
-    token = (await issue_session(settings, admin, "127.0.0.1")).access_token
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from crm_graphql.cli import main; main()", "serve",
-         "--port", str(port), "--workers", "1"],
+def _serve(args, database_url: str, settings, port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from crm_graphql.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
         env=_env(
             database_url,
             CRM_JWT_SECRET=settings.jwt_secret.get_secret_value(),
@@ -115,6 +119,14 @@ async def capture(args, database_url: str, settings) -> list[str]:
         stdout=args.log.open("ab"),
         stderr=subprocess.STDOUT,
     )
+
+
+async def capture(args, database_url: str, settings) -> list[str]:
+    form = await LeadForm.create(name="Bench", key="bench-form")
+    admin = await User.create(name="Bench Admin", email="bench@example.com", role=Role.ADMIN)
+    token = (await issue_session(settings, admin, "127.0.0.1")).access_token
+    port = _free_port()
+    server = _serve(args, database_url, settings, port)
     base = f"http://127.0.0.1:{port}"
     lines = []
     try:
@@ -130,9 +142,15 @@ async def capture(args, database_url: str, settings) -> list[str]:
 
         async def post_form(client: httpx.AsyncClient, n: int) -> float:
             return await _timed(
-                client, "POST", f"/forms/{form.key}/leads",
-                data={"name": f"Person {n}", "email": f"p{n}.{run}@bench.example",
-                      "company": "Bench Ltd", "website": ""},
+                client,
+                "POST",
+                f"/forms/{form.key}/leads",
+                data={
+                    "name": f"Person {n}",
+                    "email": f"p{n}.{run}@bench.example",
+                    "company": "Bench Ltd",
+                    "website": "",
+                },
             )
 
         async def healthz(client: httpx.AsyncClient, n: int) -> float:
@@ -171,9 +189,7 @@ async def capture(args, database_url: str, settings) -> list[str]:
             converted = [
                 await graphql(client, convert, {"id": to_global_id("Lead", pk)}) for pk in leads
             ]
-            created = [
-                await graphql(client, create, {"n": f"L{n}"}) for n in range(len(leads))
-            ]
+            created = [await graphql(client, create, {"n": f"L{n}"}) for n in range(len(leads))]
         ratio = statistics.median(converted) / statistics.median(created)
         lines.append(
             f"convertLead (customer + company + opportunity, one transaction), {len(leads)} "
@@ -188,8 +204,9 @@ async def capture(args, database_url: str, settings) -> list[str]:
 
 
 def _workers(count: int, database_url: str, broker_url: str, queue: str, log: Path):
-    env = _env(database_url, CRM_BROKER_URL=broker_url, CRM_BROKER_QUEUE=queue,
-               CRM_DB_POOL_MAX="14")
+    env = _env(
+        database_url, CRM_BROKER_URL=broker_url, CRM_BROKER_QUEUE=queue, CRM_DB_POOL_MAX="14"
+    )
     command = [sys.executable, "-c", "from crm_graphql.cli import main; main()", "worker"]
     return [
         subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -202,8 +219,11 @@ async def lag(args, database_url: str, workers: int) -> str:
     for table in ("task", "event_delivery", "outbox_event", "automation_rule"):
         await connection.execute_query(f"DELETE FROM {table}")
     rule = await AutomationRule.create(
-        name="Negotiation task", entity=AutomationEntity.OPPORTUNITY,
-        trigger=AutomationTrigger.FIELD_CHANGED, field="stage", to_value="NEGOTIATION",
+        name="Negotiation task",
+        entity=AutomationEntity.OPPORTUNITY,
+        trigger=AutomationTrigger.FIELD_CHANGED,
+        field="stage",
+        to_value="NEGOTIATION",
         action=AutomationAction.CREATE_TASK,
         params={"title": "Contract for {name}", "assignee": "OWNER", "due_in_days": 2},
     )
@@ -220,8 +240,12 @@ async def lag(args, database_url: str, workers: int) -> str:
             async with in_transaction():
                 await emit_many(
                     [
-                        NewEvent("opportunity.updated", "opportunity", pk,
-                                 {"verb": "move_stage", "changed": {"stage": "NEGOTIATION"}})
+                        NewEvent(
+                            "opportunity.updated",
+                            "opportunity",
+                            pk,
+                            {"verb": "move_stage", "changed": {"stage": "NEGOTIATION"}},
+                        )
                         for pk in chunk
                     ]
                 )
@@ -280,9 +304,14 @@ async def main(args) -> None:
         customer = await Customer.create(first_name="A", last_name="B")
         await Opportunity.bulk_create(
             [
-                Opportunity(customer_id=customer.pk, owner_id=owner.pk, name=f"Deal {n}",
-                            amount=Decimal(1000), currency="EUR",
-                            stage=OpportunityStage.PROPOSAL)
+                Opportunity(
+                    customer_id=customer.pk,
+                    owner_id=owner.pk,
+                    name=f"Deal {n}",
+                    amount=Decimal(1000),
+                    currency="EUR",
+                    stage=OpportunityStage.PROPOSAL,
+                )
                 for n in range(args.events)
             ],
             batch_size=1000,
