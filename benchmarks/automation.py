@@ -298,8 +298,11 @@ async def main(args) -> None:
             await ensure_lock_rows(conn, ["scheduler", "relay", "redelivery"])
         print(f"database {database_url.split('@')[-1]}, broker {args.broker_url}")
         print(f"load: {os.getloadavg()}")
-        for line in await capture(args, database_url, settings):
-            print(line, flush=True)
+        if "capture" in args.parts:
+            for line in await capture(args, database_url, settings):
+                print(line, flush=True)
+        if "lag" not in args.parts:
+            return
         owner = await User.create(name="Owner", email="owner@example.com", role=Role.SALES)
         customer = await Customer.create(first_name="A", last_name="B")
         await Opportunity.bulk_create(
@@ -333,5 +336,6 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--parts", nargs="+", default=["capture", "lag"])
     parser.add_argument("--log", type=Path, default=Path("/tmp/crm-automation-bench.log"))
     asyncio.run(main(parser.parse_args()))

@@ -121,14 +121,23 @@ async def submit(
     meta = audit.AuditMeta(actor_label=f"form {form.key}", client_address=client_address)
     lead_entity = entity_of(Lead)
     assert lead_entity is not None
+    outcome = await _record(form, values, data, meta, lead_entity)
+    # Counted after the commit: the form's row is shared by every submission, and a lock
+    # on it held through the transaction would put all of them in one queue.
+    await LeadForm.filter(pk=form.pk).update(submissions=F("submissions") + 1)
+    return Submission(True, [], outcome)
+
+
+async def _record(
+    form: LeadForm, values: dict[str, Any], data: dict[str, str], meta: Any, lead_entity: Any
+) -> str:
+    """Write one checked submission, in one transaction; returns what it became."""
     async with in_transaction():
-        await LeadForm.filter(pk=form.pk).update(submissions=F("submissions") + 1)
         email = values["email"]
         if email is not None:
             existing = (
                 await Lead.filter(email=email, status__in=OPEN_LEAD_STATUSES)
                 .order_by("-created_at")
-                .select_for_update()
                 .first()
             )
             if existing is not None:
@@ -156,7 +165,7 @@ async def submit(
                 await changed(
                     Changed(lead_entity, "form_submission", existing.pk, existing, after, changes)
                 )
-                return Submission(True, [], "attached_lead")
+                return "attached_lead"
             customer = (
                 await Customer.filter(email=email, deleted_at__isnull=True).order_by("id").first()
             )
@@ -176,7 +185,7 @@ async def submit(
                     entity_id=customer.pk,
                     changes={"form_id": form.pk},
                 )
-                return Submission(True, [], "attached_customer")
+                return "attached_customer"
         lead = await Lead.create(
             **values, source=LeadSource.WEB_FORM, form_id=form.pk, form_data=data
         )
@@ -189,4 +198,4 @@ async def submit(
             changes=changes,
         )
         await changed(Changed(lead_entity, "create", lead.pk, None, lead, changes))
-    return Submission(True, [], "created")
+    return "created"
