@@ -206,3 +206,26 @@ async def test_task_falling_due_sets_its_priority(gql, db):
     )
     await drain(settings, fire_scheduled=True)
     assert (await Task.get()).priority == TaskPriority.HIGH
+
+
+async def test_automation_runs_read_in_constant_statements(gql, db):
+    from tests.helpers import count_statements
+
+    await AutomationRule.create(
+        name="Score",
+        entity=AutomationEntity.LEAD,
+        trigger=AutomationTrigger.CREATED,
+        action=AutomationAction.SET_FIELD,
+        params={"field": "score", "value": 10},
+    )
+    settings = fast_settings(db)
+    await gql.data(CREATE_LEAD, {"input": {"lastName": "One"}})
+    await drain(settings)
+    with count_statements() as few:
+        assert len((await gql.data(RUNS))["automationRuns"]) == 1
+    for n in range(8):
+        await gql.data(CREATE_LEAD, {"input": {"lastName": f"More{n}"}})
+    await drain(settings)
+    with count_statements() as many:
+        assert len((await gql.data(RUNS))["automationRuns"]) == 9
+    assert len(few) == len(many), (few, many)

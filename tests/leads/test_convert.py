@@ -12,6 +12,7 @@ from crm_graphql.domains.leads.models import Lead, LeadStatus
 from crm_graphql.domains.sales.models import Opportunity
 from crm_graphql.domains.tasks.models import Task, TaskStatus
 from tests.factories import gid, make_company, make_customer, make_user
+from tests.helpers import count_statements
 
 CONVERT = """mutation($id: ID!, $input: ConvertLeadInput) { convertLead(id: $id, input: $input) {
   lead { status convertedAt convertedTo { customer { id email } opportunity { name stage } } }
@@ -155,3 +156,19 @@ async def test_funnel_counts_statuses_sources_and_conversion_time(gql, db):
         {"source": "EVENT", "count": 2, "converted": 1},
         {"source": "WEB_FORM", "count": 2, "converted": 1},
     ]
+
+
+async def test_conversion_statements_do_not_grow_with_the_open_tasks(gql, db):
+    async def convert_with(tasks: int, n: int) -> int:
+        lead = await make_lead(email=f"p{n}@corp{n}.example")
+        for _ in range(tasks):
+            await Task.create(title="T", due_at=datetime.now(UTC), lead_id=lead.pk)
+        with count_statements() as statements:
+            payload = (
+                await gql.data(CONVERT, {"id": gid(lead), "input": {"createOpportunity": DEAL}})
+            )["convertLead"]
+        assert payload["userErrors"] == []
+        assert await Task.filter(lead_id=lead.pk, customer_id__isnull=False).count() == tasks
+        return len(statements)
+
+    assert await convert_with(1, 1) == await convert_with(15, 2)
