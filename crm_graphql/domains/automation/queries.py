@@ -58,7 +58,7 @@ class AutomationQueries:
             AutomationRunState | None, strawberry.argument(description="Only runs in this state.")
         ] = None,
         first: Annotated[int, strawberry.argument(description="At most this many (1-100).")] = 20,
-    ) -> list[AutomationRun]:
+    ) -> list[AutomationRun] | None:
         if not 1 <= first <= 100:
             raise CrmError("From 1 to 100.", ErrorCode.BAD_USER_INPUT, argument="first")
         query = EventDelivery.filter(subscriber=RUN_SUBSCRIBER)
