@@ -229,3 +229,25 @@ async def test_automation_runs_read_in_constant_statements(gql, db):
     with count_statements() as many:
         assert len((await gql.data(RUNS))["automationRuns"]) == 9
     assert len(few) == len(many), (few, many)
+
+
+async def test_reminder_time_triggers_task_reminder_rules(gql, db):
+    await AutomationRule.create(
+        name="Remind",
+        entity=AutomationEntity.TASK,
+        trigger=AutomationTrigger.TASK_REMINDER,
+        action=AutomationAction.SET_FIELD,
+        params={"field": "priority", "value": "HIGH"},
+    )
+    due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    remind = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    await gql.data(
+        """mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }""",
+        {"input": {"title": "Later", "dueAt": due, "remindAt": remind}},
+    )
+    settings = fast_settings(db)
+    await ScheduledEvent.filter(type="task.reminder_due").update(
+        due_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    await drain(settings, fire_scheduled=True)
+    assert (await Task.get()).priority == TaskPriority.HIGH

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(max_length=120)),
                 ('active', fields.BooleanField(default=True)),
                 ('entity', fields.CharEnumField(description='LEAD: LEAD\nOPPORTUNITY: OPPORTUNITY\nTASK: TASK', enum_type=AutomationEntity, max_length=16)),
-                ('trigger', fields.CharEnumField(description='CREATED: CREATED\nFIELD_CHANGED: FIELD_CHANGED\nTIME_AFTER_CREATED: TIME_AFTER_CREATED\nTASK_DUE: TASK_DUE', enum_type=AutomationTrigger, max_length=24)),
+                ('trigger', fields.CharEnumField(description='CREATED: CREATED\nFIELD_CHANGED: FIELD_CHANGED\nTIME_AFTER_CREATED: TIME_AFTER_CREATED\nTASK_DUE: TASK_DUE\nTASK_REMINDER: TASK_REMINDER', enum_type=AutomationTrigger, max_length=24)),
                 ('field', fields.CharField(null=True, description='FIELD_CHANGED: the field (GraphQL name) and optionally the value it changed to.', max_length=64)),
                 ('to_value', fields.CharField(null=True, max_length=64)),
                 ('delay_hours', fields.IntField(null=True, description="TIME_AFTER_CREATED: hours after the record's creation.")),

@@ -34,6 +34,7 @@ graphql_enum(
         "TIME_AFTER_CREATED": "`delayHours` after a record was created (the condition is "
         "checked then: e.g. a lead still NEW after 24 hours).",
         "TASK_DUE": "A task falls due (its due time passes while it is OPEN).",
+        "TASK_REMINDER": "A task's reminder time comes while it is OPEN.",
     },
 )
 graphql_enum(

@@ -33,6 +33,7 @@ class AutomationTrigger(StrEnum):
     FIELD_CHANGED = "FIELD_CHANGED"
     TIME_AFTER_CREATED = "TIME_AFTER_CREATED"
     TASK_DUE = "TASK_DUE"
+    TASK_REMINDER = "TASK_REMINDER"
 
 
 class AutomationAction(StrEnum):

@@ -136,7 +136,9 @@ async def match(event_type: str, entity_id: str, data: dict[str, Any], event_id:
                 rule.to_value is None or str(changed[rule.field]) == rule.to_value
             ):
                 fires = True
-        elif what == "due" and rule.trigger == AutomationTrigger.TASK_DUE:
+        elif (what == "due" and rule.trigger == AutomationTrigger.TASK_DUE) or (
+            what == "reminder_due" and rule.trigger == AutomationTrigger.TASK_REMINDER
+        ):
             fires = True
         if fires:
             await run_later(rule.pk, entity_id, event_id)

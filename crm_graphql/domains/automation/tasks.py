@@ -17,6 +17,7 @@ from crm_graphql.events import Event, subscriber
         "task.created",
         "task.updated",
         "task.due",
+        "task.reminder_due",
     ],
 )
 async def match_rules(event: Event) -> None:

@@ -213,8 +213,13 @@ async def new_automation_rule(change: Change) -> dict[str, Any]:
         if data.delay_hours is None or not 1 <= data.delay_hours <= 8760:
             problems.add(change.at("delayHours"), "From 1 to 8760.", UserErrorCode.OUT_OF_RANGE)
         values["delay_hours"] = data.delay_hours
-    if trigger == AutomationTrigger.TASK_DUE and entity != Entity.TASK:
-        problems.add(change.at("trigger"), "TASK_DUE is for TASK rules.", UserErrorCode.INVALID)
+    if (
+        trigger in (AutomationTrigger.TASK_DUE, AutomationTrigger.TASK_REMINDER)
+        and entity != Entity.TASK
+    ):
+        problems.add(
+            change.at("trigger"), f"{trigger.value} is for TASK rules.", UserErrorCode.INVALID
+        )
     params: dict[str, Any] = {}
     user_id = await change.problems.existing_id(change.at("user"), data.user, "User")
     if action == AutomationAction.CREATE_TASK:
