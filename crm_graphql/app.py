@@ -24,6 +24,7 @@ from crm_graphql.api.request_id import RequestIdMiddleware
 from crm_graphql.domains.billing.routes import invoice_routes
 from crm_graphql.domains.integration.exports import export_routes
 from crm_graphql.domains.integration.uploads import import_routes
+from crm_graphql.domains.leads.forms import form_routes
 from crm_graphql.domains.marketing.unsubscribe import unsubscribe_routes
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # The unsubscribe link of marketing e-mails (public; its signed token is the
         # credential).
         *unsubscribe_routes(),
+        # Lead capture from public websites' forms (public; per-form origins and limits).
+        *form_routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings

@@ -27,6 +27,9 @@ DOMAINS = (
     "analytics",
     "integration",
     "marketing",
+    "leads",
+    "tasks",
+    "automation",
 )
 
 

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     survey_token_days: int = Field(
         default=14, ge=1, le=365, description="Days a satisfaction-survey token stays valid."
     )
+    lead_form_submissions_per_minute: int = Field(
+        default=10, ge=0, description="Web-form submissions one address may make per minute."
+    )
+    lead_form_max_bytes: int = Field(
+        default=16 * 1024, ge=1024, le=1024 * 1024, description="Largest web-form submission."
+    )
 
     # -- query limits, cost, rate limits, persisted queries --------------------------------
     # A limit set to 0 is off (the benchmark of the limits compares against that).

@@ -56,6 +56,14 @@ MATRIX = {
     ("Ticket", "description"): CONVERSATION,
     ("TicketComment", "body"): CONVERSATION,
     ("TicketSatisfaction", "comment"): CONVERSATION,
+    # Sales automation.
+    ("Lead", "email"): NOT_ANALYST,
+    ("Lead", "phone"): NOT_ANALYST,
+    ("Lead", "notes"): CONVERSATION,
+    ("Task", "notes"): CONVERSATION,
+    ("Query", "assignmentRules"): {Role.ADMIN},
+    ("Query", "automationRules"): {Role.ADMIN},
+    ("Query", "automationRuns"): {Role.ADMIN},
 }
 
 PLANNERS = {Role.ADMIN, Role.MANAGER, Role.MARKETING}
@@ -101,10 +109,22 @@ PATHS = {
     ("Ticket", "description"): ("ticket", "description"),
     ("TicketComment", "body"): ("comment", "body"),
     ("TicketSatisfaction", "comment"): ("satisfaction", "comment"),
+    ("Lead", "email"): ("lead", "email"),
+    ("Lead", "phone"): ("lead", "phone"),
+    ("Lead", "notes"): ("lead", "notes"),
+    ("Task", "notes"): ("task", "notes"),
+    ("Query", "assignmentRules"): ("query", "assignmentRules"),
+    ("Query", "automationRules"): ("query", "automationRules"),
+    ("Query", "automationRuns"): ("query", "automationRuns"),
 }
 
 QUERY = """query($ticket: ID!) {
   ticket(id: $ticket) { number }
+  leads(first: 1) { nodes { lastName email phone notes } }
+  tasks(first: 1) { nodes { title notes } }
+  assignmentRules { totalCount }
+  automationRules { totalCount }
+  automationRuns { state }
   tickets(first: 1) { nodes { number } }
   customers(first: 1) { nodes {
     firstName email phone birthDate address { city }
@@ -135,6 +155,8 @@ def _pick(data: dict) -> dict[str, dict]:
         "item": order["items"][0],
         "opportunity": customer["opportunities"]["nodes"][0],
         "user": interaction["author"],
+        "lead": data["leads"]["nodes"][0],
+        "task": data["tasks"]["nodes"][0],
     }
 
 
@@ -163,7 +185,52 @@ async def _world(author) -> str:
         score=5,
         comment="Great help",
     )
+    await _automation_world(author, customer)
     return gid(ticket)
+
+
+async def _automation_world(author, customer) -> None:
+    """A lead, a task, and one recorded run of an automation rule."""
+    from datetime import UTC, datetime
+
+    from crm_graphql.domains.automation.models import (
+        AutomationAction,
+        AutomationEntity,
+        AutomationRule,
+        AutomationTrigger,
+    )
+    from crm_graphql.domains.leads.models import Lead
+    from crm_graphql.domains.tasks.models import Task
+    from crm_graphql.events import DeliveryState, EventDelivery, OutboxEvent
+
+    lead = await Lead.create(
+        last_name="Lead", email="lead@example.com", phone="+14155550101", notes="Hot"
+    )
+    await Task.create(
+        title="Call", notes="Ask about budget", due_at=datetime.now(UTC), customer=customer
+    )
+    rule = await AutomationRule.create(
+        name="Rule",
+        entity=AutomationEntity.LEAD,
+        trigger=AutomationTrigger.CREATED,
+        action=AutomationAction.SET_FIELD,
+        params={"field": "score", "value": 1},
+    )
+    now = datetime.now(UTC)
+    event = await OutboxEvent.create(
+        type="automation.rule_matched",
+        entity_type="automation_rule",
+        entity_id=str(rule.pk),
+        data={"rule_id": rule.pk, "record_id": str(lead.pk)},
+        created_at=now,
+    )
+    await EventDelivery.create(
+        event=event,
+        subscriber="automation.run",
+        state=DeliveryState.DONE,
+        attempts=1,
+        created_at=now,
+    )
 
 
 def test_every_guarded_field_has_the_documented_rule():

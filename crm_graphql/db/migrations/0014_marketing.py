@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_support')]
+    dependencies = [('models', '0013_automation')]
 
     initial = False
 

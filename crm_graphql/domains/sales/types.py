@@ -11,12 +11,14 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
 from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.node import Node
+from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.sales import loaders
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
+from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
@@ -69,3 +71,9 @@ class Opportunity(Node):
         self, root: OpportunityModel, info: Info
     ) -> list[OpportunityStageChange]:
         return await loaders.load_stage_history(info, root.id)
+
+    tasks = connection(
+        TASK_LIST,
+        parent="opportunity",
+        description="Tasks about the opportunity, soonest due first by default.",
+    )
