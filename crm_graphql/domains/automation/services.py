@@ -112,6 +112,8 @@ async def match(event_type: str, entity_id: str, data: dict[str, Any], event_id:
     each, recorded and retried on its own); plan the time-based rules of a new record.
     Returns how many rules matched."""
     prefix, _, what = event_type.partition(".")
+    if what not in ("created", "due", "reminder_due", "deleted"):
+        what = "updated"  # status_changed, stage_changed, assigned: fields changed
     entity = ENTITY_OF_PREFIX.get(prefix)
     if entity is None:
         return 0
