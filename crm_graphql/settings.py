@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+import zlib
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -13,6 +16,24 @@ ENV_PREFIX = "CRM_"
 #: Shortest accepted ``CRM_JWT_SECRET``, in bytes (HS256 keys shorter than the hash
 #: output, 32 bytes, weaken it; RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
+#: Least estimated entropy of ``CRM_JWT_SECRET``, in bits. 48 random URL-safe bytes give
+#: about 340 by this estimate, 32 random bytes in hex about 250; ``aaaa...`` or a
+#: repeated word give less than 100.
+MIN_JWT_SECRET_BITS = 160
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A pessimistic estimate of the entropy of ``secret``, in bits: the smaller of its
+    character entropy (Shannon, times its length) and the size of its deflate
+    compression (which sees repeated words that the character counts do not)."""
+    data = secret.encode()
+    if not data:
+        return 0.0
+    total = len(data)
+    shannon = -sum(n / total * math.log2(n / total) for n in Counter(data).values()) * total
+    # zlib adds a 2-byte header and a 4-byte checksum; the deflate block needs a few bits.
+    compressed = (len(zlib.compress(data, 9)) - 8) * 8
+    return max(0.0, min(shannon, float(compressed)))
 
 
 class SettingsError(ValueError):
@@ -182,7 +203,13 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token for /metrics; unset: /metrics answers loopback clients only.",
+        description="Bearer token for /metrics; unset: /metrics is refused unless "
+        "CRM_METRICS_ALLOW_LOOPBACK is true.",
+    )
+    metrics_allow_loopback: bool = Field(
+        default=False,
+        description="Without CRM_METRICS_TOKEN, answer /metrics to loopback clients (safe only "
+        "when no reverse proxy runs on the same host, or it is in CRM_TRUSTED_PROXIES).",
     )
 
     # -- events: outbox, subscribers, scheduled events, the job queue -----------------------
@@ -338,6 +365,12 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{ENV_PREFIX}JWT_SECRET is too short: at least {MIN_JWT_SECRET_BYTES} bytes "
                 "are required."
+            )
+        if estimated_entropy_bits(secret) < MIN_JWT_SECRET_BITS:
+            raise SettingsError(
+                f"{ENV_PREFIX}JWT_SECRET is not random enough (repeated or predictable "
+                "characters): anyone who guesses it can sign tokens for any user. Use a "
+                "random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
 
 

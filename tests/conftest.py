@@ -95,7 +95,13 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIter
         dropped = f"crm_test_{uuid.uuid4().hex[:12]}"
         await _mysql_admin(MYSQL_URL, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
         url = mysql_database_url(dropped)
-    settings = load_settings(database_url=url, db_pool_max=10, jwt_secret=TEST_JWT_SECRET)
+    settings = load_settings(
+        database_url=url,
+        db_pool_max=10,
+        jwt_secret=TEST_JWT_SECRET,
+        # The operations tests scrape /metrics from the loopback address without a token.
+        metrics_allow_loopback=True,
+    )
     # Tortoise caches INSERT statements per connection name: forget the other dialect's.
     EXECUTOR_CACHE.clear()
     await migrate_database(database_config(settings))

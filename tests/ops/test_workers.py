@@ -22,7 +22,12 @@ def _fresh_connection_get(url: str) -> httpx.Response:
 
 def test_metrics_of_two_workers_add_up(tmp_path: Path) -> None:
     with serving(
-        tmp_path, "--workers", "2", CRM_JWT_SECRET=JWT_SECRET, CRM_LOG_LEVEL="info"
+        tmp_path,
+        "--workers",
+        "2",
+        CRM_JWT_SECRET=JWT_SECRET,
+        CRM_LOG_LEVEL="info",
+        CRM_METRICS_ALLOW_LOOPBACK="true",
     ) as server:
         for _ in range(REQUESTS):
             assert _fresh_connection_get(f"{server.url}/readyz").status_code == 200
