@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crm_graphql.api.aggregation.cache import close_view_cache
 from crm_graphql.api.dashboards import dashboards_page
@@ -103,6 +104,12 @@ def middleware(settings: Settings) -> list[Middleware]:
     """The middleware, outermost first: request ID, then the request's record (metrics
     and the access log), then CORS (so refused preflights are recorded too)."""
     stack = [Middleware(RequestIdMiddleware), Middleware(ObservabilityMiddleware)]
+    if settings.trusted_proxies:
+        # X-Forwarded-For is believed from these proxies only (uvicorn's own handling is
+        # switched off by `serve`): anyone else could pick their address at will.
+        stack.insert(
+            0, Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
     if settings.cors_origins:
         stack.append(
             Middleware(

@@ -102,6 +102,10 @@ def serve(
             log_config=logging_config(settings),
             # One line per request comes from the app, with more in it than uvicorn knows.
             access_log=False,
+            # X-Forwarded-For is trusted only from CRM_TRUSTED_PROXIES, by the app itself;
+            # uvicorn's default would trust it from 127.0.0.1 (and FORWARDED_ALLOW_IPS).
+            proxy_headers=False,
+            forwarded_allow_ips=[],
             # SIGTERM: stop accepting, let in-flight requests finish for this long, then
             # run the lifespan's shutdown (which closes the connection pool).
             # uvicorn annotates it as int; it is a timeout in seconds, fractions work.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import zlib
@@ -88,10 +89,45 @@ class Settings(BaseSettings):
         default=30, ge=1, le=365, description="Lifetime of a refresh token (renewed on use)."
     )
     login_max_failures: int = Field(
-        default=5, ge=1, le=1000, description="Failed logins per e-mail or address per window."
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins of one e-mail from one address before it must wait.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed logins from one address (IPv6: /64), for any e-mails, per window.",
     )
     login_window_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Window of the login throttle."
+    )
+    login_max_password_checks: int = Field(
+        default=2,
+        ge=0,
+        le=1000,
+        description="Password checks (argon2) one process runs at once; further logins are "
+        "answered THROTTLED without hashing (0: no cap).",
+    )
+    refresh_grace_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="A refresh token presented again this soon after its exchange, for the "
+        "same session, is exchanged once more instead of ending the session as reuse.",
+    )
+    session_purge_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        le=7 * 24 * 60,
+        description="How often the server deletes expired sessions, refresh tokens and login "
+        "attempts (0: never; `crm-graphql purge-sessions` does it on demand).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated) of reverse proxies whose "
+        "X-Forwarded-For is believed; none by default.",
     )
     public_introspection: bool = Field(
         default=True,
@@ -312,6 +348,25 @@ class Settings(BaseSettings):
         for origin in value:
             if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", origin):
                 raise ValueError(f"{origin!r} is not an origin such as https://crm.example.com")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network such as 10.0.0.5 or 10.0.0.0/24"
+                ) from None
         return value
 
     @field_validator("log_format", mode="before")

@@ -9,18 +9,20 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import Q
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api import audit
 from crm_graphql.api.audit import AuditMeta
-from crm_graphql.api.auth import Credentials, Principal
+from crm_graphql.api.auth import Credentials, Principal, address_bucket
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import (
     ApiKey,
     LoginAttempt,
+    LoginRefusal,
     RefreshToken,
     RevocationReason,
     TokenFamily,
@@ -122,6 +124,14 @@ def _issued(
     return IssuedSession(access, access_expires, refresh, refresh_expires, user)
 
 
+#: The first delay of the progressive login throttle, doubled by each further failure.
+LOGIN_FIRST_DELAY = timedelta(seconds=30)
+BUSY = "Too many sign-ins at once. Try again in a moment."
+
+#: Password checks running in this process (see ``CRM_LOGIN_MAX_PASSWORD_CHECKS``).
+_password_checks = 0
+
+
 async def login(
     settings: Settings,
     email: str,
@@ -132,27 +142,54 @@ async def login(
     """Check an e-mail and password and start a session.
 
     Wrong password, unknown e-mail, deactivated user and user without a password all
-    answer ``INVALID_CREDENTIALS`` after the same work (an argon2 verification). After
-    ``CRM_LOGIN_MAX_FAILURES`` failures for the e-mail, or from the client address,
-    within ``CRM_LOGIN_WINDOW_MINUTES``, the answer is ``TOO_MANY_ATTEMPTS`` (without
-    checking the password) until older failures leave the window.
+    answer ``INVALID_CREDENTIALS`` after the same work (an argon2 verification).
+
+    Failures are counted per (e-mail, client address) and per client address, within
+    ``CRM_LOGIN_WINDOW_MINUTES`` (an IPv6 address counts as its /64 network). After
+    ``CRM_LOGIN_MAX_FAILURES`` failures of one e-mail from one address, that address
+    must wait before trying the e-mail again: 30 seconds, then twice as long after each
+    further failure (at most the window); after ``CRM_LOGIN_MAX_FAILURES_PER_ADDRESS``
+    failures from one address, for any e-mails, the address waits until they leave the
+    window. The answer meanwhile is
+    ``TOO_MANY_ATTEMPTS`` without checking the password. Nobody can lock an account
+    for its owner: failures from other addresses do not count against the owner's.
+
+    At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` password checks run at once in a process;
+    a login beyond them is answered ``THROTTLED`` at once, without hashing.
 
     The attempt is recorded as a failure *before* the password is checked and removed
     again if it succeeds, so that parallel guesses count against each other across
     workers instead of all passing the throttle at once.
     """
-    address = client_address[:45] if client_address else None
+    global _password_checks
+    address = address_bucket(client_address)
     email_key = normalise_email(email)[:254]
     now = _now()
     since = now - timedelta(minutes=settings.login_window_minutes)
+    limit = settings.login_max_password_checks
+    if limit and _password_checks >= limit:
+        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
     attempt = await LoginAttempt.create(email=email_key, client_address=address, attempted_at=now)
-    if await _too_many_failures(settings, email_key, address, since):
-        await attempt.delete()  # refused attempts do not extend the lock
+    if await _throttled(settings, email_key, address, since, now, attempt.pk):
+        await attempt.delete()  # refused attempts do not extend the wait
         raise CrmError(TOO_MANY_ATTEMPTS, ErrorCode.TOO_MANY_ATTEMPTS)
 
-    user = await User.get_or_none(email=email_key)
+    # MariaDB's usual collations compare "ä" equal to "a": the database finds the
+    # candidates, the exact comparison (after normalisation) picks the user.
+    candidates = await User.filter(email=email_key).limit(10)
+    user = next((found for found in candidates if found.email == email_key), None)
     password_hash = user.password_hash if user is not None and user.is_active else None
-    if len(password) > MAX_PASSWORD_LENGTH or not await verify_password(password_hash, password):
+    if limit and _password_checks >= limit:  # others started while this one waited
+        await attempt.delete()
+        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
+    _password_checks += 1
+    try:
+        matches = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(
+            password_hash, password
+        )
+    finally:
+        _password_checks -= 1
+    if not matches:
         await LoginAttempt.filter(attempted_at__lt=since).delete()  # keep the table small
         raise CrmError(INVALID_CREDENTIALS, ErrorCode.INVALID_CREDENTIALS)
     assert user is not None and password_hash is not None
@@ -161,21 +198,80 @@ async def login(
     if needs_rehash(password_hash):
         user.password_hash = await hash_password_async(password)
         await user.save(update_fields=["password_hash"])
-    return await issue_session(settings, user, address, audit_meta)
+    return await issue_session(settings, user, client_address, audit_meta)
 
 
-async def _too_many_failures(
-    settings: Settings, email: str, address: str | None, since: datetime
+async def _throttled(
+    settings: Settings,
+    email: str,
+    address: str | None,
+    since: datetime,
+    now: datetime,
+    current: int,
 ) -> bool:
+    """Whether this attempt (already recorded as ``current``) must wait."""
     limit = settings.login_max_failures
-    by_email = await LoginAttempt.filter(email=email, attempted_at__gte=since).count()
-    if by_email > limit:
+    window = timedelta(minutes=settings.login_window_minutes)
+    earlier = LoginAttempt.filter(attempted_at__gte=since).exclude(id=current)
+    per_address = settings.login_max_failures_per_address
+    if address is not None and await earlier.filter(client_address=address).count() >= per_address:
         return True
-    if address is None:
+    pair = earlier.filter(email=email, client_address=address)
+    failures = await pair.count()
+    if failures < limit:
         return False
-    return (
-        await LoginAttempt.filter(client_address=address, attempted_at__gte=since).count() > limit
+    last = await pair.order_by("-attempted_at").first().values_list("attempted_at", flat=True)
+    wait = min(LOGIN_FIRST_DELAY * 2 ** min(failures - limit, 20), window)
+    return isinstance(last, datetime) and now < last + wait
+
+
+async def record_refusal(client_address: str | None, window_minutes: int) -> bool:
+    """Count a throttled login of ``client_address`` in its window; True for the first
+    of the window. The audit event of a window (with its count) is written once the
+    window is over, by :func:`report_refusals`."""
+    address = address_bucket(client_address) or "unknown"
+    window = timedelta(minutes=window_minutes)
+    now = _now()
+    start = datetime.fromtimestamp(
+        now.timestamp() // window.total_seconds() * window.total_seconds(), UTC
     )
+    counted = await LoginRefusal.filter(client_address=address, window_start=start).update(
+        count=F("count") + 1
+    )
+    if counted:
+        return False
+    try:
+        await LoginRefusal.create(client_address=address, window_start=start, count=1)
+    except IntegrityError:  # another request made the row a moment ago
+        await LoginRefusal.filter(client_address=address, window_start=start).update(
+            count=F("count") + 1
+        )
+        return False
+    return True
+
+
+async def report_refusals(window_minutes: int, request_id: str | None = None) -> int:
+    """Write one audit event ``auth.login_throttled`` per finished window of refused
+    logins, with their count; returns how many were written."""
+    now = _now()
+    ended = now - timedelta(minutes=window_minutes)
+    written = 0
+    for row in await LoginRefusal.filter(reported=False, window_start__lte=ended).limit(1000):
+        async with in_transaction():
+            claimed = await LoginRefusal.filter(id=row.pk, reported=False).update(reported=True)
+            if not claimed:
+                continue
+            await audit.record(
+                "auth.login_throttled",
+                AuditMeta(client_address=row.client_address, request_id=request_id),
+                changes={
+                    "refused": row.count,
+                    "window_start": row.window_start.isoformat(),
+                    "window_minutes": window_minutes,
+                },
+            )
+            written += 1
+    return written
 
 
 async def refresh(
