@@ -77,9 +77,9 @@ class Entity:
     owner: Owner | None = None
     #: Roles other than ADMIN (who may change everything) and what they may change.
     writers: Mapping[Role, WriteRule] = field(default_factory=dict)
-    #: Column that marks a row as deleted (soft delete); such rows are hidden from
-    #: everyone on every path (lists, references, ``node``), except where a list says
-    #: otherwise for ADMIN.
+    #: Column that marks a row as deleted (soft delete); such rows are hidden on every
+    #: path (lists, ``node``, and references, see :meth:`shows`) from every role but
+    #: ADMIN, who sees them through references and where a list says so.
     deleted_flag: str | None = None
     #: Whether ``me.permissions`` describes the type's fields.
     in_permissions: bool = True
@@ -104,6 +104,14 @@ class Entity:
     def is_visible(self, row: Any) -> bool:
         """False for a soft-deleted row."""
         return self.deleted_flag is None or getattr(row, self.deleted_flag) is None
+
+    def shows(self, row: Any, principal: Any) -> bool:
+        """The one visibility rule of a row reached through a reference (an
+        interaction's ``customer``, a group key of an aggregate): a soft-deleted row is
+        shown to ADMIN only, as null to everyone else."""
+        if self.is_visible(row):
+            return True
+        return principal is not None and getattr(principal, "role", None) == Role.ADMIN
 
     async def owner_of(self, row: Any) -> int | None:
         """The user who owns ``row`` (None when rows have no owner)."""
