@@ -40,6 +40,16 @@ class WriteRule:
     #: With ``own_only``: records nobody owns count as the caller's too (a ticket that is
     #: not assigned yet may be taken by any agent).
     or_unowned: bool = False
+    #: Rules on the records a new one is attached to: (foreign key, ``OWNED_PARENT`` or
+    #: ``READABLE_PARENT``), e.g. an opportunity only on a customer the caller owns.
+    parents: tuple[tuple[str, str], ...] = ()
+
+
+#: The record a new one is attached to must be owned by the caller.
+OWNED_PARENT = "owned"
+#: The record a new one is attached to must be one the caller may read (not deleted,
+#: allowed by its read rule).
+READABLE_PARENT = "readable"
 
 
 #: Any record, every field.
