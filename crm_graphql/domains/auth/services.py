@@ -396,7 +396,13 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
 
 
 async def _authenticate_api_key(secret: str, credentials: Credentials) -> Principal | None:
-    key = await ApiKey.get_or_none(key_hash=digest(secret), revoked_at__isnull=True)
+    # A key acts for the ADMIN who created it: it stops working while its creator is
+    # deactivated (keys made with the command line have no creator).
+    key = await ApiKey.get_or_none(
+        Q(created_by_id__isnull=True) | Q(created_by__is_active=True),
+        key_hash=digest(secret),
+        revoked_at__isnull=True,
+    )
     if key is None:
         return None
     now = _now()
