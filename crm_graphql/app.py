@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.auth.services import purge_expired
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -61,9 +63,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # then this closes the connection pool.
         async with RegisterTortoise(app, config=database_config(settings)):
             events = await start_events(settings)
+            purge = start_session_purge(settings)
             try:
                 yield
             finally:
+                if purge is not None:
+                    purge.cancel()
                 if events is not None:
                     await events.stop()
                 await close_view_cache(app)
@@ -98,6 +103,24 @@ async def start_events(settings: Settings) -> InProcessEvents | None:
     events = InProcessEvents(settings)
     await events.start()
     return events
+
+
+def start_session_purge(settings: Settings) -> asyncio.Task[None] | None:
+    """Every ``CRM_SESSION_PURGE_MINUTES``, delete expired sessions, refresh tokens and
+    failed logins (``crm-graphql purge-sessions`` does the same once)."""
+    if not settings.session_purge_minutes:
+        return None
+
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(settings.session_purge_minutes * 60)
+            try:
+                counts = await purge_expired(settings)
+                logger.info("purged expired sessions", extra={"purged": counts})
+            except Exception:  # the next round tries again
+                logger.exception("purging expired sessions failed")
+
+    return asyncio.create_task(run(), name="crm-session-purge")
 
 
 def middleware(settings: Settings) -> list[Middleware]:

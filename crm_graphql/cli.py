@@ -288,6 +288,24 @@ def create_user(
     console.print(f"created {chosen.value} user {services.normalise_email(email)} (id {user_id})")
 
 
+@app.command("purge-sessions")
+def purge_sessions() -> None:
+    """Delete expired refresh tokens, ended sessions and old failed logins (the server
+    also does it every CRM_SESSION_PURGE_MINUTES)."""
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.auth.services import purge_expired
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    async def run() -> dict[str, int]:
+        async with open_database(database_config(settings)):
+            return await purge_expired(settings)
+
+    counts = asyncio.run(run())
+    console.print("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),

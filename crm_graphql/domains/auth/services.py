@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -299,6 +299,8 @@ async def refresh(
     if family.revoked_at is not None:
         raise invalid
     if row.used_at is not None:
+        if _in_grace(settings, row.used_at, now, family, client_address):
+            return await _exchange_again(settings, family, user, now)
         await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     if row.expires_at <= now or not user.is_active:
@@ -314,11 +316,64 @@ async def refresh(
                 entity_type="User",
                 entity_id=user.pk,
             )
-    if replacement is None:  # another request exchanged it a moment ago: reuse as well
+    if replacement is None:  # another request (another tab) exchanged it a moment ago
+        if _in_grace(settings, now, now, family, client_address):
+            return await _exchange_again(settings, family, user, now)
         await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     new_token, expires = replacement
     return _issued(settings, user, family, new_token, expires, now)
+
+
+def _in_grace(
+    settings: Settings,
+    used_at: datetime,
+    now: datetime,
+    family: TokenFamily,
+    client_address: str | None,
+) -> bool:
+    """Whether a token exchanged at ``used_at`` may be exchanged once more: two tabs
+    of one browser refreshing at the same moment, within ``CRM_REFRESH_GRACE_SECONDS``
+    and from the address the session signed in from. Anything else is reuse."""
+    grace = timedelta(seconds=settings.refresh_grace_seconds)
+    return (
+        grace > timedelta(0)
+        and now - used_at <= grace
+        and address_bucket(client_address) == address_bucket(family.client_address)
+    )
+
+
+async def _exchange_again(
+    settings: Settings, family: TokenFamily, user: User, now: datetime
+) -> IssuedSession:
+    """A further refresh token of the same session (the race's loser gets its own)."""
+    if not user.is_active:
+        raise CrmError(INVALID_REFRESH_TOKEN, ErrorCode.UNAUTHENTICATED)
+    new_token, expires = await _new_refresh_token(settings, family, now)
+    return _issued(settings, user, family, new_token, expires, now)
+
+
+async def purge_expired(settings: Settings) -> dict[str, int]:
+    """Delete what can no longer be used: expired refresh tokens, sessions left without
+    any, failed logins out of the throttle's window, and counted refusals already in the
+    audit log (whose finished windows are reported first). Returns the counts deleted."""
+    now = _now()
+    window = timedelta(minutes=settings.login_window_minutes)
+    await report_refusals(settings.login_window_minutes)
+    tokens = await RefreshToken.filter(expires_at__lte=now).delete()
+    # A session's newest token outlives its access tokens by far; one started a moment
+    # ago may not have its first token yet, hence the age.
+    live = Subquery(RefreshToken.all().values("family_id"))
+    old = now - timedelta(minutes=settings.access_token_minutes)
+    sessions = await TokenFamily.filter(created_at__lt=old).exclude(id__in=live).delete()
+    attempts = await LoginAttempt.filter(attempted_at__lt=now - window).delete()
+    refusals = await LoginRefusal.filter(reported=True, window_start__lt=now - window).delete()
+    return {
+        "refresh_tokens": tokens,
+        "sessions": sessions,
+        "login_attempts": attempts,
+        "login_refusals": refusals,
+    }
 
 
 async def logout(principal: Principal, *, everywhere: bool = False) -> int:
