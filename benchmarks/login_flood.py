@@ -1,7 +1,7 @@
 """Login flood: a signed-in user's small query while parallel streams of wrong
 passwords hit ``login``, with and without the cap on concurrent password checks.
 
-    python -m benchmarks.login_flood [--streams 8] [--seconds 20] [--cap 2]
+    python -m benchmarks.login_flood [--streams 8] [--seconds 20] [--cap 1]
 
 Runs the real server (``crm-graphql serve --demo`` on a SQLite file in a temporary
 folder) twice: once with ``CRM_LOGIN_MAX_PASSWORD_CHECKS=0`` (no cap: every login
@@ -136,7 +136,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--cap", type=int, default=2)
+    parser.add_argument("--cap", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

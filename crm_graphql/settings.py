@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         default=15, ge=1, le=24 * 60, description="Window of the login throttle."
     )
     login_max_password_checks: int = Field(
-        default=2,
+        default=1,
         ge=0,
         le=1000,
         description="Password checks (argon2) one process runs at once; further logins are "
