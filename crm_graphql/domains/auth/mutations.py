@@ -67,8 +67,7 @@ class AuthMutations:
                 # Refused without checking the password: counted, one audit event per
                 # address and window (the table is append-only; a flood must not fill it).
                 window = context.settings.login_window_minutes
-                if await services.record_refusal(context.client_address, window):
-                    await services.report_refusals(window, meta.request_id)
+                await services.record_refusal(context.client_address, window)
                 raise
             # Who was tried is recorded only as a user ID, when such a user exists.
             target = await User.get_or_none(email=normalise_email(email)[:254])

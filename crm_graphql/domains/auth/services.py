@@ -5,7 +5,9 @@ the per-request authentication and the command line alike.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -225,34 +227,45 @@ async def _throttled(
     return isinstance(last, datetime) and now < last + wait
 
 
-async def record_refusal(client_address: str | None, window_minutes: int) -> bool:
-    """Count a throttled login of ``client_address`` in its window; True for the first
-    of the window. The audit event of a window (with its count) is written once the
-    window is over, by :func:`report_refusals`."""
-    address = address_bucket(client_address) or "unknown"
-    window = timedelta(minutes=window_minutes)
-    now = _now()
-    start = datetime.fromtimestamp(
-        now.timestamp() // window.total_seconds() * window.total_seconds(), UTC
-    )
-    counted = await LoginRefusal.filter(client_address=address, window_start=start).update(
-        count=F("count") + 1
-    )
-    if counted:
-        return False
-    try:
-        await LoginRefusal.create(client_address=address, window_start=start, count=1)
-    except IntegrityError:  # another request made the row a moment ago
-        await LoginRefusal.filter(client_address=address, window_start=start).update(
-            count=F("count") + 1
-        )
-        return False
-    return True
+#: Refused logins counted in this process and not yet in the database, per (address,
+#: window start); written at most every ``REFUSAL_FLUSH_SECONDS`` so that a flood of
+#: refusals costs no database write each.
+_refusals: Counter[tuple[str, datetime]] = Counter()
+_refusals_flushed_at = 0.0
+REFUSAL_FLUSH_SECONDS = 5.0
+
+
+async def record_refusal(client_address: str | None, window_minutes: int) -> None:
+    """Count a login refused without checking the password (throttled) in the window of
+    its client address. The audit event of a window, with its count, is written once
+    the window is over, by :func:`report_refusals`."""
+    global _refusals_flushed_at
+    window = timedelta(minutes=window_minutes).total_seconds()
+    start = datetime.fromtimestamp(_now().timestamp() // window * window, UTC)
+    _refusals[(address_bucket(client_address) or "unknown", start)] += 1
+    if time.monotonic() - _refusals_flushed_at >= REFUSAL_FLUSH_SECONDS:
+        _refusals_flushed_at = time.monotonic()
+        await flush_refusals()
+
+
+async def flush_refusals() -> None:
+    """Add the refusals counted in this process to their windows' rows."""
+    pending = dict(_refusals)
+    _refusals.clear()
+    for (address, start), count in pending.items():
+        window = LoginRefusal.filter(client_address=address, window_start=start)
+        if await window.update(count=F("count") + count):
+            continue
+        try:
+            await LoginRefusal.create(client_address=address, window_start=start, count=count)
+        except IntegrityError:  # another process made the row a moment ago
+            await window.update(count=F("count") + count)
 
 
 async def report_refusals(window_minutes: int, request_id: str | None = None) -> int:
     """Write one audit event ``auth.login_throttled`` per finished window of refused
     logins, with their count; returns how many were written."""
+    await flush_refusals()
     now = _now()
     ended = now - timedelta(minutes=window_minutes)
     written = 0
