@@ -107,8 +107,8 @@ class Settings(BaseSettings):
         default=1,
         ge=0,
         le=1000,
-        description="Password checks (argon2) one process runs at once; further logins are "
-        "answered THROTTLED without hashing (0: no cap).",
+        description="Password checks (argon2) one process runs at once; a further login "
+        "waits up to 1 s for its turn, then is answered THROTTLED without hashing (0: no cap).",
     )
     refresh_grace_seconds: int = Field(
         default=10,

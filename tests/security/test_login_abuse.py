@@ -13,6 +13,7 @@ from crm_graphql.api.auth import address_bucket
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.db.audit import AuditEvent
+from crm_graphql.domains.auth import services
 from crm_graphql.domains.auth.models import LoginAttempt, LoginRefusal
 from crm_graphql.domains.auth.services import flush_refusals, report_refusals
 from tests.auth.documents import LOGIN
@@ -124,7 +125,9 @@ def test_serve_does_not_trust_forwarded_for_from_loopback(tmp_path):
     assert codes == ["INVALID_CREDENTIALS"] * 3 + ["TOO_MANY_ATTEMPTS"]
 
 
-async def test_parallel_logins_beyond_the_cap_are_throttled_without_hashing(db):
+async def test_parallel_logins_beyond_the_cap_are_throttled_without_hashing(db, monkeypatch):
+    # No wait for a turn: whoever finds the one slot taken is refused at once.
+    monkeypatch.setattr(services, "BUSY_WAIT_SECONDS", 0)
     await make_user(password=PASSWORD, email="busy@example.com")
     settings = db.settings.model_copy(update={"login_max_password_checks": 1})
     app = create_app(settings)
@@ -183,3 +186,19 @@ async def test_an_accented_email_does_not_sign_in_as_the_plain_one(anon, db, typ
     client = await anon()
     assert await _code(client, typed, PASSWORD) == "INVALID_CREDENTIALS"
     assert await _code(client, "MyAdmin@example.com", PASSWORD) is None
+
+
+async def test_a_short_burst_of_logins_waits_its_turn_instead_of_failing(db, monkeypatch):
+    monkeypatch.setattr(services, "BUSY_WAIT_SECONDS", 60)
+    await make_user(password=PASSWORD, email="burst@example.com")
+    app = create_app(db.settings.model_copy(update={"login_max_password_checks": 1}))
+
+    async def attempt(n: int) -> dict:
+        transport = httpx.ASGITransport(app=app, client=(f"192.0.2.{n}", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as http:
+            variables = {"email": "burst@example.com", "password": PASSWORD}
+            response = await http.post("/graphql", json={"query": LOGIN, "variables": variables})
+            return response.json()
+
+    bodies = await asyncio.gather(*(attempt(n) for n in range(3)))
+    assert all(body["data"]["login"]["accessToken"] for body in bodies), bodies

@@ -5,9 +5,10 @@ the per-request authentication and the command line alike.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -130,8 +131,49 @@ def _issued(
 LOGIN_FIRST_DELAY = timedelta(seconds=30)
 BUSY = "Too many sign-ins at once. Try again in a moment."
 
-#: Password checks running in this process (see ``CRM_LOGIN_MAX_PASSWORD_CHECKS``).
-_password_checks = 0
+#: How long a login waits for a free password check before it is answered THROTTLED.
+BUSY_WAIT_SECONDS = 1.0
+#: Logins that may wait for a password check at once; more are answered at once.
+MAX_WAITING_LOGINS = 64
+
+
+class PasswordCheckSlots:
+    """At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` password checks at once in a process;
+    a login waits up to ``BUSY_WAIT_SECONDS`` for its turn (first come, first served),
+    and is refused after that. A refused login costs no hashing and no SQL, and the wait
+    paces a client that floods ``login`` to one attempt per connection and second."""
+
+    def __init__(self) -> None:
+        self.busy = 0
+        self.waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, limit: int, wait: float) -> bool:
+        """True with a slot held (give it back with :meth:`release`); False when none
+        was free within ``wait`` seconds."""
+        if not limit or self.busy < limit:
+            self.busy += 1
+            return True
+        if len(self.waiting) >= MAX_WAITING_LOGINS:
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        try:
+            await asyncio.wait_for(turn, wait)
+        except TimeoutError:
+            return False
+        return True  # the slot was handed over by release()
+
+    def release(self) -> None:
+        """Hand the slot to the next waiting login, or free it."""
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.busy -= 1
+
+
+_password_checks = PasswordCheckSlots()
 
 
 async def login(
@@ -156,21 +198,33 @@ async def login(
     ``TOO_MANY_ATTEMPTS`` without checking the password. Nobody can lock an account
     for its owner: failures from other addresses do not count against the owner's.
 
-    At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` password checks run at once in a process;
-    a login beyond them is answered ``THROTTLED`` at once, without hashing.
+    At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` logins are checked at once in a process; a
+    further one waits up to a second for its turn and is then answered ``THROTTLED``,
+    without hashing (see :class:`PasswordCheckSlots`).
 
     The attempt is recorded as a failure *before* the password is checked and removed
     again if it succeeds, so that parallel guesses count against each other across
     workers instead of all passing the throttle at once.
     """
-    global _password_checks
+    if not await _password_checks.acquire(settings.login_max_password_checks, BUSY_WAIT_SECONDS):
+        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
+    try:
+        return await _login(settings, email, password, client_address, audit_meta)
+    finally:
+        _password_checks.release()
+
+
+async def _login(
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str | None,
+    audit_meta: AuditMeta | None,
+) -> IssuedSession:
     address = address_bucket(client_address)
     email_key = normalise_email(email)[:254]
     now = _now()
     since = now - timedelta(minutes=settings.login_window_minutes)
-    limit = settings.login_max_password_checks
-    if limit and _password_checks >= limit:
-        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
     attempt = await LoginAttempt.create(email=email_key, client_address=address, attempted_at=now)
     if await _throttled(settings, email_key, address, since, now, attempt.pk):
         await attempt.delete()  # refused attempts do not extend the wait
@@ -181,16 +235,9 @@ async def login(
     candidates = await User.filter(email=email_key).limit(10)
     user = next((found for found in candidates if found.email == email_key), None)
     password_hash = user.password_hash if user is not None and user.is_active else None
-    if limit and _password_checks >= limit:  # others started while this one waited
-        await attempt.delete()
-        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
-    _password_checks += 1
-    try:
-        matches = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(
-            password_hash, password
-        )
-    finally:
-        _password_checks -= 1
+    matches = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(
+        password_hash, password
+    )
     if not matches:
         await LoginAttempt.filter(attempted_at__lt=since).delete()  # keep the table small
         raise CrmError(INVALID_CREDENTIALS, ErrorCode.INVALID_CREDENTIALS)
