@@ -102,6 +102,10 @@ def serve(
             log_config=logging_config(settings),
             # One line per request comes from the app, with more in it than uvicorn knows.
             access_log=False,
+            # X-Forwarded-For is trusted only from CRM_TRUSTED_PROXIES, by the app itself;
+            # uvicorn's default would trust it from 127.0.0.1 (and FORWARDED_ALLOW_IPS).
+            proxy_headers=False,
+            forwarded_allow_ips=[],
             # SIGTERM: stop accepting, let in-flight requests finish for this long, then
             # run the lifespan's shutdown (which closes the connection pool).
             # uvicorn annotates it as int; it is a timeout in seconds, fractions work.
@@ -294,6 +298,24 @@ def create_user(
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from None
     console.print(f"created {chosen.value} user {services.normalise_email(email)} (id {user_id})")
+
+
+@app.command("purge-sessions")
+def purge_sessions() -> None:
+    """Delete expired refresh tokens, ended sessions and old failed logins (the server
+    also does it every CRM_SESSION_PURGE_MINUTES)."""
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.auth.services import purge_expired
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    async def run() -> dict[str, int]:
+        async with open_database(database_config(settings)):
+            return await purge_expired(settings)
+
+    counts = asyncio.run(run())
+    console.print("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
 @app.command("export-schema")

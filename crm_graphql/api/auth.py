@@ -18,6 +18,7 @@ repository anyway. Mixed with any other field, credentials are required as usual
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -258,3 +259,20 @@ def allow_roles(*roles: Role) -> list[FieldExtension]:
     Example: ``@strawberry.mutation(extensions=allow_roles(Role.ADMIN), ...)``.
     """
     return [PermissionExtension(permissions=[RolesAllowed(*roles)], use_directives=False)]
+
+
+def address_bucket(address: str | None) -> str | None:
+    """The key a client address is throttled by: an IPv4 address as it is, an IPv6
+    address by its /64 network (one subscriber usually holds a whole /64, so counting
+    single IPv6 addresses would let one client pose as billions)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:45]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

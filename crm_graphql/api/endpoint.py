@@ -212,7 +212,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         try:
             # The wait for a turn does not count against the operation's time limit.
             async with self._turns, asyncio.timeout(timeout):
-                return await self.schema.execute(
+                result = await self.schema.execute(
                     query,
                     root_value=root_value,
                     variable_values=request_data.variables,
@@ -221,6 +221,13 @@ class CrmGraphQL(GraphQL[Context, None]):
                     allowed_operation_types=allowed,
                     operation_extensions=request_data.extensions,
                 )
+            await self.limits.persisted.register(
+                request_data.query,
+                request_data.extensions,
+                self.schema._schema,  # type: ignore[attr-defined]
+                signed_in=context.principal is not None,
+            )
+            return result
         except InvalidOperationTypeError as exc:
             raise RequestRefused(
                 405,

@@ -46,6 +46,7 @@ MATRIX = {
     ("Order", "total"): NO_MONEY,
     ("OrderItem", "unitPrice"): NO_MONEY,
     ("OrderItem", "lineTotal"): NO_MONEY,
+    ("Product", "unitPrice"): NO_MONEY,
     ("Opportunity", "amount"): NO_MONEY,
     ("User", "email"): {Role.ADMIN},
     ("User", "role"): {Role.ADMIN},
@@ -100,6 +101,7 @@ PATHS = {
     ("Order", "total"): ("order", "total"),
     ("OrderItem", "unitPrice"): ("item", "unitPrice"),
     ("OrderItem", "lineTotal"): ("item", "lineTotal"),
+    ("Product", "unitPrice"): ("product", "unitPrice"),
     ("Opportunity", "amount"): ("opportunity", "amount"),
     ("User", "email"): ("user", "email"),
     ("User", "role"): ("user", "role"),
@@ -132,7 +134,7 @@ QUERY = """query($ticket: ID!) {
     openPipelineByCurrency { amount }
     interactions(first: 1) { nodes { subject body author { name email role } } }
     orders(first: 1) { nodes { number subtotal taxTotal total
-      items { quantity unitPrice lineTotal } } }
+      items { quantity unitPrice lineTotal product { unitPrice } } } }
     opportunities(first: 1) { nodes { name amount } }
     tickets(first: 1) { nodes { description comments(first: 1) { nodes { body } }
       satisfaction { score comment } } } } } }"""
@@ -153,6 +155,7 @@ def _pick(data: dict) -> dict[str, dict]:
         "interaction": interaction,
         "order": order,
         "item": order["items"][0],
+        "product": order["items"][0]["product"],
         "opportunity": customer["opportunities"]["nodes"][0],
         "user": interaction["author"],
         "lead": data["leads"]["nodes"][0],

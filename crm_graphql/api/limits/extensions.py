@@ -10,7 +10,7 @@ from typing import Any
 from graphql import ExecutionResult, get_operation_ast
 from strawberry.extensions import SchemaExtension, ValidationCache
 
-from crm_graphql.api.auth import credentials_from
+from crm_graphql.api.auth import address_bucket, credentials_from
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.limits.budget import CostBudget
 from crm_graphql.api.limits.cost import CostAnalysis, QueryCost, Throttle, actual_cost
@@ -85,7 +85,7 @@ def caller_key(context: Any) -> str:
         return f"key:{principal.api_key_id}"
     if principal is not None and principal.user_id is not None:
         return f"user:{principal.user_id}"
-    return f"ip:{context.client_address or 'unknown'}"
+    return f"ip:{address_bucket(context.client_address) or 'unknown'}"  # IPv6: its /64
 
 
 class CostRateLimit(SchemaExtension):

@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_support')]
+    dependencies = [('models', '0012_security')]
 
     initial = False
 

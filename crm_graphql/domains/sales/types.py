@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
+from crm_graphql.api.entities import ANY_ROW, OWNED_PARENT, WriteRule, entity
 from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.node import Node
 from crm_graphql.api.pagination.fields import connection
@@ -21,6 +21,9 @@ from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
 from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
+
+#: Opportunities the caller owns, with customers it owns.
+ON_OWN_CUSTOMERS = WriteRule(own_only=True, parents=(("customer", OWNED_PARENT),))
 
 
 @strawberry.type(description="One change of an opportunity's pipeline stage.")
@@ -38,7 +41,8 @@ class OpportunityStageChange:
 @entity(
     OpportunityModel,
     owner="owner_id",
-    writers={Role.MANAGER: ANY_ROW, Role.SALES: OWN_ROWS},
+    # SALES: its own opportunities, on customers it owns.
+    writers={Role.MANAGER: ANY_ROW, Role.SALES: ON_OWN_CUSTOMERS},
 )
 class Opportunity(Node):
     name: str = strawberry.field(description="Short name of the deal.")
