@@ -161,6 +161,7 @@ def start_server(
         "CRM_PORT": str(port),
         "CRM_WORKERS": str(workers),
         "CRM_LOG_LEVEL": "warning",
+        "CRM_METRICS_ALLOW_LOOPBACK": "true",
         "CRM_RATE_LIMIT_COST_PER_MINUTE": "0",
         "CRM_REQUEST_TIMEOUT_SECONDS": str(timeout),
     }

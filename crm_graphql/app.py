@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crm_graphql.api.aggregation.cache import close_view_cache
 from crm_graphql.api.dashboards import dashboards_page
@@ -21,9 +23,12 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.domains.auth.services import purge_expired
 from crm_graphql.domains.billing.routes import invoice_routes
 from crm_graphql.domains.integration.exports import export_routes
 from crm_graphql.domains.integration.uploads import import_routes
+from crm_graphql.domains.leads.forms import form_routes
+from crm_graphql.domains.marketing.unsubscribe import unsubscribe_routes
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -68,9 +73,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # then this closes the connection pool.
         async with RegisterTortoise(app, config=database_config(settings)):
             events = await start_events(settings)
+            purge = start_session_purge(settings)
             try:
                 yield
             finally:
+                if purge is not None:
+                    purge.cancel()
                 if events is not None:
                     await events.stop()
                 await close_view_cache(app)
@@ -96,6 +104,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *import_routes(),
         # The printable invoice (signed in, the same rules as the API).
         *invoice_routes(),
+        # The unsubscribe link of marketing e-mails (public; its signed token is the
+        # credential).
+        *unsubscribe_routes(),
+        # Lead capture from public websites' forms (public; per-form origins and limits).
+        *form_routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware(settings), lifespan=lifespan)
     app.state.settings = settings
@@ -113,10 +126,34 @@ async def start_events(settings: Settings) -> InProcessEvents | None:
     return events
 
 
+def start_session_purge(settings: Settings) -> asyncio.Task[None] | None:
+    """Every ``CRM_SESSION_PURGE_MINUTES``, delete expired sessions, refresh tokens and
+    failed logins (``crm-graphql purge-sessions`` does the same once)."""
+    if not settings.session_purge_minutes:
+        return None
+
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(settings.session_purge_minutes * 60)
+            try:
+                counts = await purge_expired(settings)
+                logger.info("purged expired sessions", extra={"purged": counts})
+            except Exception:  # the next round tries again
+                logger.exception("purging expired sessions failed")
+
+    return asyncio.create_task(run(), name="crm-session-purge")
+
+
 def middleware(settings: Settings) -> list[Middleware]:
     """The middleware, outermost first: request ID, then the request's record (metrics
     and the access log), then CORS (so refused preflights are recorded too)."""
     stack = [Middleware(RequestIdMiddleware), Middleware(ObservabilityMiddleware)]
+    if settings.trusted_proxies:
+        # X-Forwarded-For is believed from these proxies only (uvicorn's own handling is
+        # switched off by `serve`): anyone else could pick their address at will.
+        stack.insert(
+            0, Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
     if settings.cors_origins:
         stack.append(
             Middleware(

@@ -102,10 +102,17 @@ def serve(
             log_config=logging_config(settings),
             # One line per request comes from the app, with more in it than uvicorn knows.
             access_log=False,
+            # X-Forwarded-For is trusted only from CRM_TRUSTED_PROXIES, by the app itself;
+            # uvicorn's default would trust it from 127.0.0.1 (and FORWARDED_ALLOW_IPS).
+            proxy_headers=False,
+            forwarded_allow_ips=[],
             # SIGTERM: stop accepting, let in-flight requests finish for this long, then
             # run the lifespan's shutdown (which closes the connection pool).
             # uvicorn annotates it as int; it is a timeout in seconds, fractions work.
             timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
+            # Half-sent requests (slow headers or body) are cut: CRM_HEADER_TIMEOUT_SECONDS
+            # and CRM_BODY_TIMEOUT_SECONDS.
+            http="crm_graphql.api.limits.protocol:TimedHttpToolsProtocol",
         )
 
 
@@ -190,6 +197,14 @@ def seed(
         float | None,
         typer.Option(min=0, help="Mean comments per support ticket (default 4)."),
     ] = None,
+    campaigns: Annotated[
+        int | None,
+        typer.Option(min=0, help="Marketing campaigns to create (default 1 per 200 customers)."),
+    ] = None,
+    members_per_campaign: Annotated[
+        int | None,
+        typer.Option(min=0, help="Members per campaign (default 300)."),
+    ] = None,
 ) -> None:
     """Fill the database with realistic demo data (companies, staff, products, history)."""
     from crm_graphql.demo.history import History
@@ -205,6 +220,7 @@ def seed(
     history = History(**{name: value for name, value in means.items() if value is not None})
     # Options of the modules' demo steps; those left out keep the steps' defaults.
     given = {"tickets": tickets, "comments_per_ticket": comments_per_ticket}
+    given.update(campaigns=campaigns, members_per_campaign=members_per_campaign)
     options = {name: value for name, value in given.items() if value is not None}
     report = asyncio.run(
         seed_database(
@@ -282,6 +298,24 @@ def create_user(
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from None
     console.print(f"created {chosen.value} user {services.normalise_email(email)} (id {user_id})")
+
+
+@app.command("purge-sessions")
+def purge_sessions() -> None:
+    """Delete expired refresh tokens, ended sessions and old failed logins (the server
+    also does it every CRM_SESSION_PURGE_MINUTES)."""
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.auth.services import purge_expired
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    async def run() -> dict[str, int]:
+        async with open_database(database_config(settings)):
+            return await purge_expired(settings)
+
+    counts = asyncio.run(run())
+    console.print("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
 @app.command("export-schema")

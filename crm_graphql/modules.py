@@ -26,6 +26,10 @@ DOMAINS = (
     "audit",
     "analytics",
     "integration",
+    "marketing",
+    "leads",
+    "tasks",
+    "automation",
 )
 
 

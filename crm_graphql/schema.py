@@ -19,6 +19,8 @@ from crm_graphql.domains.audit.queries import AuditQueries
 from crm_graphql.domains.auth.mutations import AuthMutations
 from crm_graphql.domains.auth.queries import AuthQueries
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.automation.mutations.rules import AutomationMutations
+from crm_graphql.domains.automation.queries import AutomationQueries
 from crm_graphql.domains.billing.aggregates import BillingAggregateQueries
 from crm_graphql.domains.billing.mutations.invoices import InvoiceMutations
 from crm_graphql.domains.billing.mutations.payments import PaymentMutations
@@ -34,6 +36,15 @@ from crm_graphql.domains.integration.queries import IntegrationQueries
 from crm_graphql.domains.interactions.aggregates import InteractionAggregateQueries
 from crm_graphql.domains.interactions.mutations.interactions import InteractionMutations
 from crm_graphql.domains.interactions.queries import InteractionQueries
+from crm_graphql.domains.leads.aggregates import LeadAggregateQueries
+from crm_graphql.domains.leads.mutations.forms import LeadFormMutations
+from crm_graphql.domains.leads.mutations.leads import LeadMutations
+from crm_graphql.domains.leads.queries import LeadQueries
+from crm_graphql.domains.marketing.aggregates import CampaignAggregateQueries
+from crm_graphql.domains.marketing.mutations.campaigns import CampaignMutations
+from crm_graphql.domains.marketing.mutations.consent import ConsentMutations
+from crm_graphql.domains.marketing.mutations.segments import SegmentMutations
+from crm_graphql.domains.marketing.queries import MarketingQueries
 from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
 from crm_graphql.domains.orders.mutations.orders import OrderMutations
 from crm_graphql.domains.orders.mutations.products import ProductMutations
@@ -46,6 +57,9 @@ from crm_graphql.domains.support.dashboards import SupportDashboardQueries
 from crm_graphql.domains.support.mutations.sla import SlaMutations
 from crm_graphql.domains.support.mutations.tickets import TicketMutations
 from crm_graphql.domains.support.queries import SupportQueries
+from crm_graphql.domains.tasks.aggregates import TaskAggregateQueries
+from crm_graphql.domains.tasks.mutations.tasks import TaskMutations
+from crm_graphql.domains.tasks.queries import TaskQueries
 from crm_graphql.domains.users.mutations.users import UserMutations
 from crm_graphql.domains.users.queries import UserQueries
 from crm_graphql.settings import Settings
@@ -72,6 +86,13 @@ class Query(
     IntegrationQueries,
     BillingQueries,
     BillingAggregateQueries,
+    MarketingQueries,
+    CampaignAggregateQueries,
+    LeadQueries,
+    LeadAggregateQueries,
+    TaskQueries,
+    TaskAggregateQueries,
+    AutomationQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -97,6 +118,13 @@ class Mutation(
     ImportMutations,
     InvoiceMutations,
     PaymentMutations,
+    SegmentMutations,
+    CampaignMutations,
+    ConsentMutations,
+    LeadMutations,
+    LeadFormMutations,
+    TaskMutations,
+    AutomationMutations,
 ):
     pass
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
+import zlib
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -13,6 +17,24 @@ ENV_PREFIX = "CRM_"
 #: Shortest accepted ``CRM_JWT_SECRET``, in bytes (HS256 keys shorter than the hash
 #: output, 32 bytes, weaken it; RFC 7518 section 3.2).
 MIN_JWT_SECRET_BYTES = 32
+#: Least estimated entropy of ``CRM_JWT_SECRET``, in bits. 48 random URL-safe bytes give
+#: about 340 by this estimate, 32 random bytes in hex about 250; ``aaaa...`` or a
+#: repeated word give less than 100.
+MIN_JWT_SECRET_BITS = 160
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A pessimistic estimate of the entropy of ``secret``, in bits: the smaller of its
+    character entropy (Shannon, times its length) and the size of its deflate
+    compression (which sees repeated words that the character counts do not)."""
+    data = secret.encode()
+    if not data:
+        return 0.0
+    total = len(data)
+    shannon = -sum(n / total * math.log2(n / total) for n in Counter(data).values()) * total
+    # zlib adds a 2-byte header and a 4-byte checksum; the deflate block needs a few bits.
+    compressed = (len(zlib.compress(data, 9)) - 8) * 8
+    return max(0.0, min(shannon, float(compressed)))
 
 
 class SettingsError(ValueError):
@@ -67,10 +89,45 @@ class Settings(BaseSettings):
         default=30, ge=1, le=365, description="Lifetime of a refresh token (renewed on use)."
     )
     login_max_failures: int = Field(
-        default=5, ge=1, le=1000, description="Failed logins per e-mail or address per window."
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins of one e-mail from one address before it must wait.",
+    )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed logins from one address (IPv6: /64), for any e-mails, per window.",
     )
     login_window_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Window of the login throttle."
+    )
+    login_max_password_checks: int = Field(
+        default=1,
+        ge=0,
+        le=1000,
+        description="Password checks (argon2) one process runs at once; a further login "
+        "waits up to 1 s for its turn, then is answered THROTTLED without hashing (0: no cap).",
+    )
+    refresh_grace_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="A refresh token presented again this soon after its exchange, for the "
+        "same session, is exchanged once more instead of ending the session as reuse.",
+    )
+    session_purge_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        le=7 * 24 * 60,
+        description="How often the server deletes expired sessions, refresh tokens and login "
+        "attempts (0: never; `crm-graphql purge-sessions` does it on demand).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated) of reverse proxies whose "
+        "X-Forwarded-For is believed; none by default.",
     )
     public_introspection: bool = Field(
         default=True,
@@ -120,11 +177,22 @@ class Settings(BaseSettings):
     survey_token_days: int = Field(
         default=14, ge=1, le=365, description="Days a satisfaction-survey token stays valid."
     )
+    lead_form_submissions_per_minute: int = Field(
+        default=10, ge=0, description="Web-form submissions one address may make per minute."
+    )
+    lead_form_max_bytes: int = Field(
+        default=16 * 1024, ge=1024, le=1024 * 1024, description="Largest web-form submission."
+    )
 
     # -- query limits, cost, rate limits, persisted queries --------------------------------
     # A limit set to 0 is off (the benchmark of the limits compares against that).
     max_aliases: int = Field(default=30, ge=0, description="Aliases in one document.")
     max_root_fields: int = Field(default=20, ge=0, description="Root fields of one operation.")
+    max_query_fields: int = Field(
+        default=2000,
+        ge=0,
+        description="Selections of one document once its fragments are expanded (fragment bombs).",
+    )
     max_query_tokens: int = Field(
         default=5000, ge=0, description="Tokens (names, punctuation) in one document."
     )
@@ -151,6 +219,16 @@ class Settings(BaseSettings):
         default=10.0, ge=0, description="Longest execution of one operation (and SQL statement)."
     )
     introspection: bool = Field(default=True, description="Answer introspection at all.")
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Time a request's headers may take to arrive; then 408 (0: no limit).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Time a request's body may take to arrive after its headers (0: no limit).",
+    )
     max_concurrent_operations: int = Field(
         default=16,
         ge=0,
@@ -182,7 +260,13 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token for /metrics; unset: /metrics answers loopback clients only.",
+        description="Bearer token for /metrics; unset: /metrics is refused unless "
+        "CRM_METRICS_ALLOW_LOOPBACK is true.",
+    )
+    metrics_allow_loopback: bool = Field(
+        default=False,
+        description="Without CRM_METRICS_TOKEN, answer /metrics to loopback clients (safe only "
+        "when no reverse proxy runs on the same host, or it is in CRM_TRUSTED_PROXIES).",
     )
 
     # -- events: outbox, subscribers, scheduled events, the job queue -----------------------
@@ -319,6 +403,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin such as https://crm.example.com")
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network such as 10.0.0.5 or 10.0.0.0/24"
+                ) from None
+        return value
+
     @field_validator("log_format", mode="before")
     @classmethod
     def _lower_format(cls, value: object) -> object:
@@ -370,6 +473,12 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{ENV_PREFIX}JWT_SECRET is too short: at least {MIN_JWT_SECRET_BYTES} bytes "
                 "are required."
+            )
+        if estimated_entropy_bits(secret) < MIN_JWT_SECRET_BITS:
+            raise SettingsError(
+                f"{ENV_PREFIX}JWT_SECRET is not random enough (repeated or predictable "
+                "characters): anyone who guesses it can sign tokens for any user. Use a "
+                "random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
 
 

@@ -102,6 +102,8 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIter
         db_pool_max=10,
         jwt_secret=TEST_JWT_SECRET,
         request_timeout_seconds=30.0,
+        # The operations tests scrape /metrics from the loopback address without a token.
+        metrics_allow_loopback=True,
     )
     # Tortoise caches INSERT statements per connection name: forget the other dialect's.
     EXECUTOR_CACHE.clear()

@@ -18,6 +18,7 @@ repository anyway. Mixed with any other field, credentials are required as usual
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -41,6 +42,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
+from crm_graphql.api.availability import is_database_unavailable, unavailable_error
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.roles import Role
 
@@ -220,9 +222,13 @@ class Authentication(SchemaExtension):
                 principal = (
                     await self._principal(context.settings, credentials) if credentials else None
                 )
-            except Exception:  # a fault (lost database connection): log it, reveal nothing
-                logger.exception("checking credentials failed")
+            except Exception as fault:  # a fault (lost database connection): reveal nothing
                 principal, error = None, internal_error()
+                if is_database_unavailable(fault):
+                    logger.warning("checking credentials failed: database unavailable: %s", fault)
+                    error = unavailable_error(getattr(context, "request_id", None))
+                else:
+                    logger.exception("checking credentials failed")
             else:
                 error = authentication_error()
             if principal is None:
@@ -253,3 +259,20 @@ def allow_roles(*roles: Role) -> list[FieldExtension]:
     Example: ``@strawberry.mutation(extensions=allow_roles(Role.ADMIN), ...)``.
     """
     return [PermissionExtension(permissions=[RolesAllowed(*roles)], use_directives=False)]
+
+
+def address_bucket(address: str | None) -> str | None:
+    """The key a client address is throttled by: an IPv4 address as it is, an IPv6
+    address by its /64 network (one subscriber usually holds a whole /64, so counting
+    single IPv6 addresses would let one client pose as billions)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:45]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

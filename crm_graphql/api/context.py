@@ -52,8 +52,8 @@ class Context:
 
     @property
     def client_address(self) -> str | None:
-        """The client's IP address (uvicorn resolves ``X-Forwarded-For`` from trusted
-        proxies, see ``FORWARDED_ALLOW_IPS``)."""
+        """The client's IP address: the peer's, or the one ``X-Forwarded-For`` names when
+        the peer is one of ``CRM_TRUSTED_PROXIES``."""
         client = self.request.client if self.request is not None else None
         return client.host if client is not None else None
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -36,6 +38,9 @@ from crm_graphql.api.observability.record import note_outcome
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql")
+
+#: GraphQL's suggestions in error messages ("Did you mean 'email'?"): names of the schema.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class CrmGraphQL(GraphQL[Context, None]):
@@ -76,6 +81,11 @@ class CrmGraphQL(GraphQL[Context, None]):
             refusal = RequestRefused(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
             note_outcome(str(refusal.code))
             response = refusal_response(refusal, scope.get("state", {}).get("request_id"))
+        except ClientDisconnect:
+            # The client left (or was cut off by the read timeout) before its body arrived:
+            # there is no one to answer.
+            note_outcome(str(ErrorCode.REQUEST_TIMEOUT))
+            return
         await response(scope, receive, send)
 
     # Only HTTP requests get here (the endpoint is an HTTP route): no WebSocket.
@@ -108,6 +118,25 @@ class CrmGraphQL(GraphQL[Context, None]):
                     "POST a JSON body with Content-Type: application/json.",
                 )
         return await super().parse_http_body(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The JSON of a body (or of a GET parameter): a JSON object, or for a batch a
+        list of them. Invalid UTF-8, invalid or too deeply nested JSON, and any other
+        value are refused with ``400`` and a JSON error."""
+        try:
+            parsed = json.loads(data)
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+            raise RequestRefused(
+                400, ErrorCode.BAD_REQUEST, "The request is not valid UTF-8 JSON."
+            ) from None
+        items = parsed if isinstance(parsed, list) else [parsed]
+        if not all(isinstance(item, dict) for item in items):
+            raise RequestRefused(
+                400,
+                ErrorCode.BAD_REQUEST,
+                "Expected a JSON object (a batch: a list of JSON objects).",
+            )
+        return parsed
 
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
         limit = self.settings.max_batch_operations
@@ -183,7 +212,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         try:
             # The wait for a turn does not count against the operation's time limit.
             async with self._turns, asyncio.timeout(timeout):
-                return await self.schema.execute(
+                result = await self.schema.execute(
                     query,
                     root_value=root_value,
                     variable_values=request_data.variables,
@@ -192,6 +221,13 @@ class CrmGraphQL(GraphQL[Context, None]):
                     allowed_operation_types=allowed,
                     operation_extensions=request_data.extensions,
                 )
+            await self.limits.persisted.register(
+                request_data.query,
+                request_data.extensions,
+                self.schema._schema,  # type: ignore[attr-defined]
+                signed_in=context.principal is not None,
+            )
+            return result
         except InvalidOperationTypeError as exc:
             raise RequestRefused(
                 405,
@@ -215,6 +251,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         """The response body; every error, GraphQL's own included, carries a code."""
         for error in result.errors or ():
             error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+            if not self.settings.introspection:
+                # "Did you mean 'email'?" would reveal the schema introspection hides.
+                error.message = _SUGGESTION.sub("", error.message)
         return await super().process_result(request, result)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -229,4 +268,12 @@ class CrmGraphQL(GraphQL[Context, None]):
         waits = [wait for wait in given if isinstance(wait, int)]
         if waits:
             response.headers["Retry-After"] = str(max(waits))
+        codes = {
+            (error.get("extensions") or {}).get("code")
+            for result in results
+            for error in result.get("errors") or ()
+        }
+        if str(ErrorCode.SERVICE_UNAVAILABLE) in codes:
+            # The database cannot be reached: a load balancer or client retries a 503.
+            response.status_code = 503
         return response

@@ -40,6 +40,16 @@ class WriteRule:
     #: With ``own_only``: records nobody owns count as the caller's too (a ticket that is
     #: not assigned yet may be taken by any agent).
     or_unowned: bool = False
+    #: Rules on the records a new one is attached to: (foreign key, ``OWNED_PARENT`` or
+    #: ``READABLE_PARENT``), e.g. an opportunity only on a customer the caller owns.
+    parents: tuple[tuple[str, str], ...] = ()
+
+
+#: The record a new one is attached to must be owned by the caller.
+OWNED_PARENT = "owned"
+#: The record a new one is attached to must be one the caller may read (not deleted,
+#: allowed by its read rule).
+READABLE_PARENT = "readable"
 
 
 #: Any record, every field.
@@ -77,9 +87,9 @@ class Entity:
     owner: Owner | None = None
     #: Roles other than ADMIN (who may change everything) and what they may change.
     writers: Mapping[Role, WriteRule] = field(default_factory=dict)
-    #: Column that marks a row as deleted (soft delete); such rows are hidden from
-    #: everyone on every path (lists, references, ``node``), except where a list says
-    #: otherwise for ADMIN.
+    #: Column that marks a row as deleted (soft delete); such rows are hidden on every
+    #: path (lists, ``node``, and references, see :meth:`shows`) from every role but
+    #: ADMIN, who sees them through references and where a list says so.
     deleted_flag: str | None = None
     #: Whether ``me.permissions`` describes the type's fields.
     in_permissions: bool = True
@@ -104,6 +114,14 @@ class Entity:
     def is_visible(self, row: Any) -> bool:
         """False for a soft-deleted row."""
         return self.deleted_flag is None or getattr(row, self.deleted_flag) is None
+
+    def shows(self, row: Any, principal: Any) -> bool:
+        """The one visibility rule of a row reached through a reference (an
+        interaction's ``customer``, a group key of an aggregate): a soft-deleted row is
+        shown to ADMIN only, as null to everyone else."""
+        if self.is_visible(row):
+            return True
+        return principal is not None and getattr(principal, "role", None) == Role.ADMIN
 
     async def owner_of(self, row: Any) -> int | None:
         """The user who owns ``row`` (None when rows have no owner)."""

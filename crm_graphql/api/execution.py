@@ -14,17 +14,19 @@ from typing import Any, TypeGuard
 
 import strawberry
 from graphql import GraphQLError, GraphQLObjectType
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
 
 from crm_graphql.api.auth import Authentication, Authenticator
+from crm_graphql.api.availability import is_database_unavailable, unavailable_error
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
 from crm_graphql.api.observability.extension import ObserveOperation
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
+from crm_graphql.api.scalars import CanonicalDecimal
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql.errors")
@@ -42,9 +44,54 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Each error masked on its own; masking itself never raises: should it fail,
+        the client gets the plain internal error and the log gets both faults."""
+        processed: list[GraphQLError] = []
+        for error in errors:
+            try:
+                processed.append(
+                    self.anonymise_error(error) if self.should_mask_error(error) else error
+                )
+            except Exception:
+                logger.exception(
+                    "masking an error failed; the error was: %r",
+                    error.original_error or error,
+                    exc_info=True,
+                )
+                logger.error(
+                    "unexpected error at %s",
+                    getattr(error, "path", None),
+                    exc_info=error.original_error,
+                )
+                processed.append(
+                    GraphQLError(
+                        self.error_message,
+                        extensions={"code": str(ErrorCode.INTERNAL_SERVER_ERROR)},
+                    )
+                )
+        return processed
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = getattr(self.execution_context, "context", None)
         request_id = getattr(context, "request_id", None)
+        if is_database_unavailable(error.original_error):
+            # Not a bug: the database cannot be reached. Said once per error, briefly.
+            logger.warning(
+                "database unavailable at %s (request %s): %s",
+                error.path,
+                request_id,
+                error.original_error,
+            )
+            unavailable = unavailable_error(request_id)
+            return GraphQLError(
+                message=unavailable.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=unavailable.extensions,
+            )
         message, code = self.error_message, ErrorCode.INTERNAL_SERVER_ERROR
         if is_statement_timeout(error.original_error):
             # The SQL server stopped a statement at its time limit: the request was too
@@ -129,7 +176,13 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 class CrmSchema(strawberry.Schema):
     """The schema. Unexpected faults are logged where they are masked; expected errors
-    belong to the client and are not logged."""
+    belong to the client and are not logged. Amounts (``Decimal``) are read in their
+    canonical ASCII form only (see :mod:`crm_graphql.api.scalars`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        overrides = kwargs.get("scalar_overrides") or {}
+        kwargs["scalar_overrides"] = {Decimal: CanonicalDecimal, **overrides}
+        super().__init__(*args, **kwargs)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -146,7 +199,8 @@ def schema_extensions(settings: Settings, limits: Limits, authenticate: Authenti
     public_introspection = settings.public_introspection
     return [
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # The document's expanded size, then validation (cached) within that size.
+        *limits.validation(),
         # Tokens, depth, aliases, root fields, introspection, cost: all before any
         # credentials are checked, so a refused document costs no SQL at all. After
         # ValidationCache: the cost is computed once the document is known to be valid.

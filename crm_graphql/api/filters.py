@@ -18,6 +18,16 @@ from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.ids import decode_id
+from crm_graphql.api.input_limits import (
+    MAX_FILTER_CONDITIONS,
+    MAX_FILTER_NESTING,
+    MAX_SEARCH_LENGTH,
+    MAX_TEXT_CONDITION_LENGTH,
+    check_date,
+    check_text,
+    too_deep,
+    too_many_conditions,
+)
 from crm_graphql.api.references import foreign_key, referenced_type_name
 from crm_graphql.api.roles import Role
 
@@ -67,6 +77,13 @@ _IS_NULL = strawberry.field(
 
 @strawberry.input(description="Conditions on a text field. All conditions given must hold.")
 class StringFilter(LeafFilter):
+    def convert(self, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str):  # not isNull's true/false
+                check_text(text, "filter", MAX_TEXT_CONDITION_LENGTH)
+        return value
+
     eq: str | None = strawberry.field(default=UNSET, description="Exactly equal.")
     in_: list[str] | None = strawberry.field(
         default=UNSET, name="in", description="Equal to one of these."
@@ -90,6 +107,11 @@ class ComparableFilter(LeafFilter, Generic[T]):
     lt: T | None = strawberry.field(default=UNSET, description="Less than (earlier than).")
     lte: T | None = strawberry.field(default=UNSET, description="Less than or equal.")
     is_null: bool | None = _IS_NULL
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, date):  # datetimes too: outside the range SQL fails
+            check_date(value, "filter")
+        return value
 
 
 @strawberry.input(description="Conditions on a whole number. All given must hold.")
@@ -239,11 +261,37 @@ def strawberry_name(python_name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def check_filter_size(value: FilterInput, argument: str = "filter") -> None:
+    """Refuse a filter with too many conditions or too deep a nesting (``or`` with
+    thousands of branches), before any condition is built. Walks without recursion."""
+    conditions = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FILTER_NESTING:
+            raise too_deep(argument)
+        for field in dataclasses.fields(node):
+            given = getattr(node, field.name)
+            if given is UNSET or given is None:
+                continue
+            if field.name in ("and_", "or_"):
+                conditions += len(given)
+                stack.extend((item, depth + 1) for item in given)
+            elif field.name == "not_":
+                conditions += 1
+                stack.append((given, depth + 1))
+            else:
+                conditions += 1 + len(getattr(given, "in_", None) or ())
+            if conditions > MAX_FILTER_CONDITIONS:
+                raise too_many_conditions(argument)
+
+
 def filter_q(value: FilterInput | None, info: Info) -> Q:
     """The condition of an optional ``filter:`` argument, checked against the caller's
-    role (``FORBIDDEN`` for a guarded field the role may not read)."""
+    role (``FORBIDDEN`` for a guarded field the role may not read) and its size."""
     if value is None or value is UNSET:
         return Q()
+    check_filter_size(value)
     principal = info.context.principal
     return value.to_q(principal.role if principal is not None else None)
 
@@ -252,5 +300,6 @@ def search_q(text: str | None, columns: tuple[str, ...]) -> Q:
     """Free-text search: every word must appear (ignoring case) in one of ``columns``."""
     if not text:
         return Q()
+    check_text(text, "search", MAX_SEARCH_LENGTH)
     words = text.split()[:8]
     return Q(*(Q(*(Q(**{f"{c}__icontains": w}) for c in columns), join_type="OR") for w in words))

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated
 
 import strawberry
 
 from crm_graphql.api.errors import CrmError, ErrorCode
+
+#: The largest primary key (signed 64-bit columns on every backend).
+MAX_PRIMARY_KEY = 2**63 - 1
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+_PRIMARY_KEY = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
 
 #: ``id:`` argument of a single-record field.
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID of the record.")]
@@ -27,10 +33,22 @@ def parse_global_id(global_id: str) -> tuple[str, int]:
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, raw_pk = base64.urlsafe_b64decode(padded).decode().partition(":")
-        pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise CrmError(f"{global_id!r} is not a valid ID.", ErrorCode.INVALID_ID) from None
-    if not type_name or pk < 1 or pk > 2**63:
+    # Only the form this server writes: ASCII digits without sign, separators or leading
+    # zeros (``int`` alone also takes "+1", "1_0" and other scripts' digits), encoded
+    # exactly as ``to_global_id`` does (base64 decoding skips stray characters).
+    if not _TYPE_NAME.fullmatch(type_name) or not _PRIMARY_KEY.fullmatch(raw_pk):
+        raise CrmError(f"{global_id!r} is not a valid ID.", ErrorCode.INVALID_ID)
+    pk = int(raw_pk)
+    if pk > MAX_PRIMARY_KEY:
+        raise CrmError(
+            f"{global_id!r} is not a valid ID: the number in an ID is at most "
+            f"{MAX_PRIMARY_KEY} (2^63 - 1).",
+            ErrorCode.INVALID_ID,
+            maximum=str(MAX_PRIMARY_KEY),
+        )
+    if to_global_id(type_name, pk) != global_id:
         raise CrmError(f"{global_id!r} is not a valid ID.", ErrorCode.INVALID_ID)
     return type_name, pk
 

@@ -71,7 +71,15 @@ def _entity_model(model_name: str) -> type[Model] | None:
 
 def _resolve_reference(root: Any, info: Info) -> Any:
     name = info.python_name
-    return related(info, root, name, foreign_key(type(root), name))
+    reference = foreign_key(type(root), name)
+    row = related(info, root, name, reference)
+    registered = entity_of(reference.model)
+    if registered is None or registered.deleted_flag is None:
+        return row
+    principal = info.context.principal
+    if row is None or isinstance(row, reference.model):
+        return row if row is not None and registered.shows(row, principal) else None
+    return _visible(row, lambda found: registered.shows(found, principal))
 
 
 class _ReferenceType(FieldExtension):
@@ -88,7 +96,11 @@ class _ReferenceType(FieldExtension):
         target = entity_of(foreign_key(registered.model, name).model)
         if target is None:
             raise LookupError(f"{registered.name}.{name} points to no entity")
-        field.type_annotation = StrawberryAnnotation(target.node | None if fk.null else target.node)
+        # A soft-deleted target is null for most roles, whatever the foreign key says.
+        nullable = fk.null or target.deleted_flag is not None
+        field.type_annotation = StrawberryAnnotation(
+            target.node | None if nullable else target.node
+        )
 
 
 def reference(description: str) -> Any:
@@ -105,15 +117,17 @@ def reference(description: str) -> Any:
 
 
 def visible_row(info: Info, model: type[Model], pk: int | None) -> Any:
-    """The row ``pk`` of ``model`` unless its entity hides it (soft-deleted): the row
-    itself when this request has loaded it already, else an awaitable batched load."""
+    """The row ``pk`` of ``model`` unless its entity hides it from the caller
+    (soft-deleted, see :meth:`Entity.shows`): the row itself when this request has
+    loaded it already, else an awaitable batched load."""
     row = loaded(info, model, pk)
     registered = entity_of(model)
     if registered is None or registered.deleted_flag is None:
         return row
+    principal = info.context.principal
     if row is None or isinstance(row, model):
-        return row if row is not None and registered.is_visible(row) else None
-    return _visible(row, registered.is_visible)
+        return row if row is not None and registered.shows(row, principal) else None
+    return _visible(row, lambda found: registered.shows(found, principal))
 
 
 async def _visible(pending: Awaitable[Any], is_visible: Callable[[Any], bool]) -> Any:

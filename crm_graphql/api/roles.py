@@ -49,3 +49,8 @@ SUPPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT}
 SUPPORT_STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT})
 #: Administration: users' e-mail and role, API keys, the audit log.
 ADMIN_ONLY = frozenset({Role.ADMIN})
+#: Campaign budgets and costs: the roles that plan campaigns.
+CAMPAIGN_PLANNERS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETING})
+#: Figures that combine campaign costs with won amounts (ROI): planners who also read
+#: money of opportunities.
+CAMPAIGN_FINANCE = CAMPAIGN_PLANNERS & FINANCIAL

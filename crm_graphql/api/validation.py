@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from crm_graphql.api.mutations.problems import Problems, UserErrorCode
+from crm_graphql.api.scalars import canonical_decimal
 
 Path = Sequence[str | int]
 
@@ -97,10 +98,13 @@ def money(
     if value is None:
         problems.add(path, "This is required.", UserErrorCode.REQUIRED)
         return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        problems.add(path, "Not a decimal amount.", UserErrorCode.INVALID)
+    amount = value if isinstance(value, Decimal) else canonical_decimal(value)
+    if amount is None:
+        problems.add(
+            path,
+            "Not a decimal amount: ASCII digits, an optional minus and fraction (1234.50).",
+            UserErrorCode.INVALID,
+        )
         return None
     exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
     if not isinstance(exponent, int) or exponent < -2:

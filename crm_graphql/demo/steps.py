@@ -20,7 +20,9 @@ from datetime import datetime
 
 from crm_graphql.api.roles import Role
 from crm_graphql.demo.reference import REFERENCE_NOW
+from crm_graphql.domains.automation.demo import seed_automation
 from crm_graphql.domains.billing.demo import seed_invoices
+from crm_graphql.domains.marketing.demo import seed_campaigns
 from crm_graphql.domains.support.demo import seed_tickets
 
 
@@ -55,4 +57,6 @@ DemoStep = Callable[[DemoRun], Awaitable[dict[str, int]]]
 STEPS: list[DemoStep] = [
     seed_tickets,
     seed_invoices,
+    seed_campaigns,
+    seed_automation,
 ]

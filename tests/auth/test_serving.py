@@ -61,7 +61,7 @@ async def test_demo_users_are_made_once_per_role(anon, db):
 def test_token_settings_come_from_the_environment_and_the_secret_is_not_shown(monkeypatch):
     from crm_graphql.settings import load_settings
 
-    secret = "s" * 40
+    secret = "Zq3-vH8_kLm2Rt9xWc4NpJ6yBd1FgA7sUe5Ko0Ti"
     monkeypatch.setenv("CRM_JWT_SECRET", secret)
     monkeypatch.setenv("CRM_ACCESS_TOKEN_MINUTES", "5")
     monkeypatch.setenv("CRM_REFRESH_TOKEN_DAYS", "7")

@@ -26,8 +26,8 @@ from tests.factories import make_customer, make_interaction
             None,
             5550,
         ),
-        # No first/last: the default page size (20); edges and nodes are the same page.
-        ("{ customers { totalCount edges { node { id } } nodes { id } } }", None, 20),
+        # No first/last: the default page size (20); edges and nodes each return the page.
+        ("{ customers { totalCount edges { node { id } } nodes { id } } }", None, 40),
         # A variable's default applies when the variable is not sent.
         ("query($n: Int = 7) { customers(first: $n) { nodes { id } } }", None, 7),
         ("query($n: Int = 7) { customers(first: $n) { nodes { id } } }", {"n": 3}, 3),

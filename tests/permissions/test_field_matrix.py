@@ -46,6 +46,7 @@ MATRIX = {
     ("Order", "total"): NO_MONEY,
     ("OrderItem", "unitPrice"): NO_MONEY,
     ("OrderItem", "lineTotal"): NO_MONEY,
+    ("Product", "unitPrice"): NO_MONEY,
     ("Opportunity", "amount"): NO_MONEY,
     ("User", "email"): {Role.ADMIN},
     ("User", "role"): {Role.ADMIN},
@@ -56,6 +57,32 @@ MATRIX = {
     ("Ticket", "description"): CONVERSATION,
     ("TicketComment", "body"): CONVERSATION,
     ("TicketSatisfaction", "comment"): CONVERSATION,
+    # Sales automation.
+    ("Lead", "email"): NOT_ANALYST,
+    ("Lead", "phone"): NOT_ANALYST,
+    ("Lead", "notes"): CONVERSATION,
+    ("Task", "notes"): CONVERSATION,
+    ("Query", "assignmentRules"): {Role.ADMIN},
+    ("Query", "automationRules"): {Role.ADMIN},
+    ("Query", "automationRuns"): {Role.ADMIN},
+}
+
+PLANNERS = {Role.ADMIN, Role.MANAGER, Role.MARKETING}
+#: Marketing: campaign money for the roles that plan campaigns, attributed revenue by the
+#: money rule, ROI for both (read through the API in tests/marketing).
+MARKETING_MATRIX = {
+    ("Campaign", "budget"): PLANNERS,
+    ("Campaign", "actualCost"): PLANNERS,
+    ("CampaignNumbers", "budget"): PLANNERS,
+    ("CampaignNumbers", "actualCost"): PLANNERS,
+    ("CampaignAverages", "budget"): PLANNERS,
+    ("CampaignAverages", "actualCost"): PLANNERS,
+    ("CampaignMember", "unsubscribePath"): PLANNERS,
+    ("CampaignResults", "cost"): PLANNERS,
+    ("CampaignResults", "costPerLead"): PLANNERS,
+    ("CampaignResults", "pipelineAmount"): NO_MONEY,
+    ("CampaignResults", "wonAmount"): NO_MONEY,
+    ("CampaignResults", "roi"): PLANNERS & NO_MONEY,
 }
 
 #: Where each guarded field sits in QUERY's response.
@@ -74,6 +101,7 @@ PATHS = {
     ("Order", "total"): ("order", "total"),
     ("OrderItem", "unitPrice"): ("item", "unitPrice"),
     ("OrderItem", "lineTotal"): ("item", "lineTotal"),
+    ("Product", "unitPrice"): ("product", "unitPrice"),
     ("Opportunity", "amount"): ("opportunity", "amount"),
     ("User", "email"): ("user", "email"),
     ("User", "role"): ("user", "role"),
@@ -83,10 +111,22 @@ PATHS = {
     ("Ticket", "description"): ("ticket", "description"),
     ("TicketComment", "body"): ("comment", "body"),
     ("TicketSatisfaction", "comment"): ("satisfaction", "comment"),
+    ("Lead", "email"): ("lead", "email"),
+    ("Lead", "phone"): ("lead", "phone"),
+    ("Lead", "notes"): ("lead", "notes"),
+    ("Task", "notes"): ("task", "notes"),
+    ("Query", "assignmentRules"): ("query", "assignmentRules"),
+    ("Query", "automationRules"): ("query", "automationRules"),
+    ("Query", "automationRuns"): ("query", "automationRuns"),
 }
 
 QUERY = """query($ticket: ID!) {
   ticket(id: $ticket) { number }
+  leads(first: 1) { nodes { lastName email phone notes } }
+  tasks(first: 1) { nodes { title notes } }
+  assignmentRules { totalCount }
+  automationRules { totalCount }
+  automationRuns { state }
   tickets(first: 1) { nodes { number } }
   customers(first: 1) { nodes {
     firstName email phone birthDate address { city }
@@ -94,7 +134,7 @@ QUERY = """query($ticket: ID!) {
     openPipelineByCurrency { amount }
     interactions(first: 1) { nodes { subject body author { name email role } } }
     orders(first: 1) { nodes { number subtotal taxTotal total
-      items { quantity unitPrice lineTotal } } }
+      items { quantity unitPrice lineTotal product { unitPrice } } } }
     opportunities(first: 1) { nodes { name amount } }
     tickets(first: 1) { nodes { description comments(first: 1) { nodes { body } }
       satisfaction { score comment } } } } } }"""
@@ -115,8 +155,11 @@ def _pick(data: dict) -> dict[str, dict]:
         "interaction": interaction,
         "order": order,
         "item": order["items"][0],
+        "product": order["items"][0]["product"],
         "opportunity": customer["opportunities"]["nodes"][0],
         "user": interaction["author"],
+        "lead": data["leads"]["nodes"][0],
+        "task": data["tasks"]["nodes"][0],
     }
 
 
@@ -145,7 +188,52 @@ async def _world(author) -> str:
         score=5,
         comment="Great help",
     )
+    await _automation_world(author, customer)
     return gid(ticket)
+
+
+async def _automation_world(author, customer) -> None:
+    """A lead, a task, and one recorded run of an automation rule."""
+    from datetime import UTC, datetime
+
+    from crm_graphql.domains.automation.models import (
+        AutomationAction,
+        AutomationEntity,
+        AutomationRule,
+        AutomationTrigger,
+    )
+    from crm_graphql.domains.leads.models import Lead
+    from crm_graphql.domains.tasks.models import Task
+    from crm_graphql.events import DeliveryState, EventDelivery, OutboxEvent
+
+    lead = await Lead.create(
+        last_name="Lead", email="lead@example.com", phone="+14155550101", notes="Hot"
+    )
+    await Task.create(
+        title="Call", notes="Ask about budget", due_at=datetime.now(UTC), customer=customer
+    )
+    rule = await AutomationRule.create(
+        name="Rule",
+        entity=AutomationEntity.LEAD,
+        trigger=AutomationTrigger.CREATED,
+        action=AutomationAction.SET_FIELD,
+        params={"field": "score", "value": 1},
+    )
+    now = datetime.now(UTC)
+    event = await OutboxEvent.create(
+        type="automation.rule_matched",
+        entity_type="automation_rule",
+        entity_id=str(rule.pk),
+        data={"rule_id": rule.pk, "record_id": str(lead.pk)},
+        created_at=now,
+    )
+    await EventDelivery.create(
+        event=event,
+        subscriber="automation.run",
+        state=DeliveryState.DONE,
+        attempts=1,
+        created_at=now,
+    )
 
 
 def test_every_guarded_field_has_the_documented_rule():
@@ -156,12 +244,12 @@ def test_every_guarded_field_has_the_documented_rule():
         for key, roles in field_rules(build_schema()).items()
         if key[0] not in DASHBOARD_TYPES and key not in BILLING_RULES
     }
-    assert rules == MATRIX
+    assert rules == {**MATRIX, **MARKETING_MATRIX}
 
 
 def test_guarded_fields_say_who_may_read_them_in_their_description():
     schema = build_schema()._schema
-    for (type_name, field_name), roles in MATRIX.items():
+    for (type_name, field_name), roles in {**MATRIX, **MARKETING_MATRIX}.items():
         description = schema.type_map[type_name].fields[field_name].description
         for role in Role:
             assert (role.value in description.split("Readable by ")[1]) is (role in roles)

@@ -26,8 +26,16 @@ async def test_analyst_sees_what_is_hidden_and_may_change_nothing(gql_as, db):
 
 async def test_marketing_may_change_consent_and_tags_only(gql_as, db):
     table = _table(await (await gql_as(Role.MARKETING)).data(QUERY))
-    writable = {key for key, (_, can_write) in table.items() if can_write}
-    assert writable == {("Customer", "marketingConsent"), ("Customer", "tags")}
+    # Besides its own records: segments, campaigns and their members, leads and tasks.
+    own = {"Segment", "Campaign", "CampaignMember", "Lead", "Task"}
+    writable = {key for key, (_, can_write) in table.items() if can_write and key[0] not in own}
+    assert writable == {
+        ("Customer", "marketingConsent"),
+        ("Customer", "tags"),
+        ("Customer", "consents"),
+    }
+    assert table[("Campaign", "budget")] == (True, True)
+    assert table[("Lead", "status")][1] and table[("Task", "title")][1]
     assert table[("Order", "total")] == (False, False)
 
 

@@ -16,6 +16,7 @@ from crm_graphql.api.aggregation.periods import local_midnight, time_zone
 from crm_graphql.api.context import Info
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.filters import FilterInput
+from crm_graphql.api.input_limits import check_date
 from crm_graphql.api.roles import Role
 
 TIME_ZONE_DESCRIPTION = (
@@ -86,6 +87,8 @@ class LocalRange:
 def local_range(first: date, last: date, zone_name: str, *, argument: str = "to") -> LocalRange:
     """Validate a range of local days; ``to`` before ``from`` is ``BAD_USER_INPUT``."""
     zone = time_zone(zone_name)
+    check_date(first, "from" if argument == "to" else argument)
+    check_date(last, argument)
     if last < first:
         raise CrmError(
             "`to` must not be before `from`.", ErrorCode.BAD_USER_INPUT, argument=argument
@@ -121,7 +124,7 @@ def filter_bounds(value: FilterInput | None, field: str) -> tuple[datetime | Non
 
     def given(*names: str) -> list[datetime]:
         found = [getattr(condition, name, UNSET) for name in names]
-        return [_utc(v) for v in found if isinstance(v, datetime)]
+        return [_utc(check_date(v, "filter")) for v in found if isinstance(v, datetime)]
 
     lows, highs = given("gt", "gte", "eq"), given("lt", "lte", "eq")
     return (max(lows) if lows else None), (min(highs) + timedelta(seconds=1) if highs else None)

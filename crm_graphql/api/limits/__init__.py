@@ -5,6 +5,7 @@ runs. The parts, in the order a request meets them:
 
 - ``http``: body size (413), content type (CSRF), batches, mutations only over POST;
 - ``persisted``: automatic persisted queries and the allow-list;
+- ``size``: the document's size with its fragments expanded (before any rule walks it);
 - ``rules``: tokens, depth, aliases, root fields, introspection (validation rules);
 - ``cost``: the worst-case node count, refused over ``CRM_MAX_QUERY_COST``;
 - ``budget``: cost per caller per minute (memory, or Redis shared by processes);
@@ -21,7 +22,12 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 
 from crm_graphql.api.limits.budget import CostBudget, MemoryBudget, RedisBudget
 from crm_graphql.api.limits.cost import CostAnalysis, QueryCost
-from crm_graphql.api.limits.extensions import CostRateLimit, QueryCostLimit
+from crm_graphql.api.limits.extensions import (
+    CostRateLimit,
+    LimitedValidationCache,
+    QueryCostLimit,
+    QuerySizeLimit,
+)
 from crm_graphql.api.limits.persisted import (
     MemoryQueryStore,
     PersistedQueries,
@@ -35,6 +41,8 @@ __all__ = ["Limits", "QueryCost"]
 
 #: Documents whose cost plan is kept (plans are small: a few tuples each).
 COST_PLAN_CACHE_SIZE = 512
+#: Validation results kept (by document and rules).
+VALIDATION_CACHE_SIZE = 256
 
 
 @dataclass
@@ -71,6 +79,16 @@ class Limits:
         """Close the Redis connections, if any (at shutdown)."""
         if self.redis is not None:
             await self.redis.aclose()
+
+    def validation(self) -> list[Any]:
+        """The validation step: the expanded size first, then the (cached) validation
+        rules, which run only on documents within that size."""
+        max_fields = self.settings.max_query_fields
+        extensions: list[Any] = []
+        if max_fields:
+            extensions.append(lambda: QuerySizeLimit(max_fields=max_fields))
+        extensions.append(lambda: LimitedValidationCache(maxsize=VALIDATION_CACHE_SIZE))
+        return extensions
 
     def before_authentication(self) -> list[Any]:
         """Extensions (factories) that refuse a document before credentials are checked:

@@ -4,7 +4,9 @@ Computed before execution from the document alone, the way large public GraphQL 
 do it. Page sizes multiply down the nesting:
 
 - a field with ``first:``/``last:`` (a connection) returns at most that many records
-  for each of its parents, the default page size when neither is given;
+  for each of its parents, the default page size when neither is given; once for
+  each list of the page it selects under its own name (``nodes``, ``edges``, and
+  every alias of them: ``a: nodes {id} b: nodes {id}`` returns the records twice);
 - a list of objects without them (an order's ``items``) is assumed to hold
   ``CRM_COST_LIST_SIZE`` records for each parent;
 - a single object (``company``) and scalars add nothing: they come with their parent;
@@ -224,7 +226,10 @@ class _Planner:
         page = _page_factor(node, definition)
         if page is not None:
             factors = (*factors, page)
-            terms.append(factors)
+            # Each list of the page under its own name (``nodes``, ``edges``, aliases
+            # such as ``n2: nodes``) returns the page's records again: each is counted.
+            copies = len(self._list_keys(node.selection_set, named, fragments, set()))
+            terms.extend([factors] * max(1, copies))
             self._walk(node.selection_set, named, factors, True, fragments, terms)
             return
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
@@ -233,6 +238,38 @@ class _Planner:
             terms.append(factors)
         # A page's own lists (nodes, edges) are the records counted at the page field.
         self._walk(node.selection_set, named, factors, False, fragments, terms)
+
+    def _list_keys(
+        self,
+        selection_set: SelectionSetNode,
+        parent: Any,
+        fragments: dict[str, FragmentDefinitionNode],
+        spread: set[str],
+    ) -> set[str]:
+        """Response names (alias or field name) of the list fields selected directly in
+        ``selection_set``, through fragments; fields of one name are merged into one."""
+        keys: set[str] = set()
+        condition: NamedTypeNode | None
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                definition = _field_definition(self.schema, parent, selection.name.value)
+                if definition is not None and isinstance(
+                    get_nullable_type(definition.type), GraphQLList
+                ):
+                    keys.add((selection.alias or selection.name).value)
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is None or selection.name.value in spread:
+                    continue
+                spread.add(selection.name.value)
+                condition, inner = fragment.type_condition, fragment.selection_set
+            else:
+                assert isinstance(selection, InlineFragmentNode)
+                condition, inner = selection.type_condition, selection.selection_set
+            target = self.schema.get_type(condition.name.value) if condition else parent
+            keys |= self._list_keys(inner, target or parent, fragments, spread)
+        return keys
 
 
 def _field_definition(schema: GraphQLSchema, parent: Any, name: str) -> GraphQLField | None:

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import ExecutionResult, get_operation_ast
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import SchemaExtension, ValidationCache
 
-from crm_graphql.api.auth import credentials_from
+from crm_graphql.api.auth import address_bucket, credentials_from
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.limits.budget import CostBudget
 from crm_graphql.api.limits.cost import CostAnalysis, QueryCost, Throttle, actual_cost
+from crm_graphql.api.limits.size import FragmentCycle, expanded_size
 
 
 class QueryCostLimit(SchemaExtension):
@@ -84,7 +85,7 @@ def caller_key(context: Any) -> str:
         return f"key:{principal.api_key_id}"
     if principal is not None and principal.user_id is not None:
         return f"user:{principal.user_id}"
-    return f"ip:{context.client_address or 'unknown'}"
+    return f"ip:{address_bucket(context.client_address) or 'unknown'}"  # IPv6: its /64
 
 
 class CostRateLimit(SchemaExtension):
@@ -113,3 +114,45 @@ class CostRateLimit(SchemaExtension):
                 )
                 execution.result = ExecutionResult(data=None, errors=[error])
         yield
+
+
+class QuerySizeLimit(SchemaExtension):
+    """Refuses a document whose fragments expand past ``max_fields`` fields, before
+    any validation rule walks it (see :mod:`crm_graphql.api.limits.size`)."""
+
+    def __init__(self, *, max_fields: int) -> None:
+        self.max_fields = max_fields
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if document is not None and not execution.pre_execution_errors:
+            try:
+                size = expanded_size(document, self.max_fields)
+            except FragmentCycle as cycle:
+                execution.pre_execution_errors = [
+                    CrmError(str(cycle), ErrorCode.GRAPHQL_VALIDATION_FAILED)
+                ]
+            else:
+                if size > self.max_fields:
+                    execution.pre_execution_errors = [
+                        CrmError(
+                            f"The query has more than {self.max_fields} selections (fields "
+                            "and fragment spreads) once its fragments are expanded; at most "
+                            f"{self.max_fields} are allowed.",
+                            ErrorCode.QUERY_TOO_LARGE,
+                            maximumFields=self.max_fields,
+                        )
+                    ]
+        yield
+
+
+class LimitedValidationCache(ValidationCache):
+    """Strawberry's validation cache, skipped for a document already refused (by
+    :class:`QuerySizeLimit`): its rules would walk what was refused for its size."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+            return
+        yield from super().on_validate()

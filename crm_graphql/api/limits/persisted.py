@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from graphql import GraphQLError, GraphQLSchema, parse, validate
 from redis.asyncio import Redis
 
 from crm_graphql.api.errors import CrmError, ErrorCode
@@ -33,6 +34,11 @@ from crm_graphql.settings import SettingsError
 APQ_TTL_SECONDS = 24 * 3600
 #: Documents an in-memory APQ store keeps (it starts over when full).
 APQ_MEMORY_SIZE = 1000
+#: Largest document kept (bytes of UTF-8); a longer one runs but is not kept.
+APQ_MAX_DOCUMENT_BYTES = 64 * 1024
+#: Bytes of documents one store keeps at most (in memory: it starts over; in Redis:
+#: per ``APQ_TTL_SECONDS``, so at most twice this is alive at any time).
+APQ_MAX_TOTAL_BYTES = 8 * 1024 * 1024
 
 
 def sha256_hex(text: str) -> str:
@@ -49,33 +55,53 @@ class QueryStore(Protocol):
 
 
 class MemoryQueryStore:
-    """APQ documents of one process."""
+    """APQ documents of one process, bounded in count and in bytes."""
 
-    def __init__(self, size: int = APQ_MEMORY_SIZE) -> None:
+    def __init__(self, size: int = APQ_MEMORY_SIZE, max_bytes: int = APQ_MAX_TOTAL_BYTES) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._queries: dict[str, str] = {}
 
     async def get(self, sha: str) -> str | None:
         return self._queries.get(sha)
 
     async def put(self, sha: str, query: str) -> None:
-        if len(self._queries) >= self.size:
+        if sha in self._queries:
+            return
+        length = len(query.encode())
+        if len(self._queries) >= self.size or self.bytes + length > self.max_bytes:
             self._queries.clear()
+            self.bytes = 0
         self._queries[sha] = query
+        self.bytes += length
 
 
 class RedisQueryStore:
     """APQ documents shared by every process using the same Redis."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, max_bytes: int = APQ_MAX_TOTAL_BYTES) -> None:
         self.redis = redis
         self.prefix = f"{prefix}apq:"
+        self.max_bytes = max_bytes
+        #: Bytes stored in the current period of ``APQ_TTL_SECONDS`` (the documents of a
+        #: period expire within one more period).
+        self.bytes_key = f"{prefix}apq-bytes"
 
     async def get(self, sha: str) -> str | None:
         found = await self.redis.get(self.prefix + sha)
         return found.decode() if isinstance(found, bytes) else found
 
     async def put(self, sha: str, query: str) -> None:
+        if await self.redis.exists(self.prefix + sha):
+            return
+        length = len(query.encode())
+        total = await self.redis.incrby(self.bytes_key, length)
+        if total == length:
+            await self.redis.expire(self.bytes_key, APQ_TTL_SECONDS)
+        if total > self.max_bytes:
+            await self.redis.decrby(self.bytes_key, length)
+            return  # full for this period: the document runs but is not kept
         await self.redis.set(self.prefix + sha, query, ex=APQ_TTL_SECONDS)
 
 
@@ -141,13 +167,44 @@ class PersistedQueries:
         if self.store is None:
             raise CrmError("PersistedQueryNotSupported", ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED)
         if query is not None:
-            await self.store.put(sha, query)
-            return query
+            return query  # kept by :meth:`register` after it ran, if it may be
         found = await self.store.get(sha)
         if found is None:
             # Apollo clients look for this message (or the code) and resend the query.
             raise CrmError("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)
         return found
+
+    async def register(
+        self,
+        query: str | None,
+        extensions: Mapping[str, Any] | None,
+        schema: GraphQLSchema,
+        signed_in: bool,
+    ) -> bool:
+        """Keep the document of an APQ registration (hash and query sent) once it has
+        run: only for a signed-in caller, only a document that parses and validates, and
+        only up to ``APQ_MAX_DOCUMENT_BYTES``. Returns whether it was kept.
+
+        Anyone may otherwise fill the store with large documents without signing in.
+        """
+        persisted = (extensions or {}).get("persistedQuery")
+        if (
+            not signed_in
+            or query is None
+            or self.store is None
+            or self.allowed is not None
+            or not isinstance(persisted, dict)
+            or len(query.encode()) > APQ_MAX_DOCUMENT_BYTES
+        ):
+            return False
+        try:
+            document = parse(query)
+        except GraphQLError:
+            return False
+        if validate(schema, document):
+            return False
+        await self.store.put(sha256_hex(query), query)
+        return True
 
     def _registered(self, sha: str) -> str:
         assert self.allowed is not None

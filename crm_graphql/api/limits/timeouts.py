@@ -72,9 +72,12 @@ async def limit_statement_time(seconds: float, connection_name: str = "default")
 
 def is_statement_timeout(error: BaseException | None) -> bool:
     """True for the server's error of a statement stopped by its time limit."""
-    while error is not None:
+    seen: list[BaseException] = []
+    while error is not None and not any(error is known for known in seen):
+        seen.append(error)
         args = getattr(error, "args", ())
-        if args and args[0] in STATEMENT_TIMEOUT_ERRORS:
+        # args[0] may be anything (a list: not hashable): only a number is a server code.
+        if args and type(args[0]) is int and args[0] in STATEMENT_TIMEOUT_ERRORS:
             return True
         error = error.__cause__ or error.__context__
     return False

@@ -34,12 +34,14 @@ from tortoise.models import Model
 
 from crm_graphql.api import audit
 from crm_graphql.api.context import Info
-from crm_graphql.api.entities import Entity, entity_of_type
+from crm_graphql.api.entities import OWNED_PARENT, Entity, entity_of, entity_of_type
 from crm_graphql.api.json import plain
 from crm_graphql.api.mutations.changes import Changed, changed
 from crm_graphql.api.mutations.inputs import changed_fields, given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.api.mutations.transaction import Outcome, run_mutation, update_versioned
+from crm_graphql.api.permissions import write_rule
+from crm_graphql.api.references import foreign_key
 from crm_graphql.settings import Settings
 
 #: The field list of a deletion: it changes every field, so only a rule that allows
@@ -302,6 +304,7 @@ class Writes:
         )
         if problems.errors:
             return None
+        await _require_parents(problems, entity, values, path)
         async with self._duplicates(problems, change):
             row = await entity.model.create(**values)
         if after is not None:
@@ -428,3 +431,31 @@ class Writes:
             return saved
 
         return self.respond(await run_mutation(info, info.field_name, run))
+
+
+async def _require_parents(
+    problems: Problems, entity: Entity, values: Mapping[str, Any], path: Path
+) -> None:
+    """The write rule's conditions on the records a new one is attached to (SALES adds
+    opportunities only to the customers it owns, interactions to any it may read)."""
+    principal = problems.info.context.principal if problems.info is not None else None
+    if principal is None:
+        return  # the command line and services acting for the system
+    rule = write_rule(principal.role, entity.name)
+    for name, need in rule.parents if rule is not None else ():
+        reference = foreign_key(entity.model, name)
+        parent_id = values.get(reference.column)
+        target = entity_of(reference.model)
+        if parent_id is None or target is None:
+            continue
+        rows = reference.model.filter(target.visible_q, target.readable_q(principal), pk=parent_id)
+        allowed = await rows.exists()
+        if allowed and need == OWNED_PARENT:
+            parent = await reference.model.get(pk=parent_id)
+            allowed = problems.owns(await target.owner_of(parent))
+        if not allowed:
+            problems.fail(
+                [*path, name],
+                f"Your role may not add this to that {target.name}.",
+                UserErrorCode.FORBIDDEN,
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from crm_graphql.api.errors import error_code
@@ -40,7 +40,7 @@ class ObserveOperation(SchemaExtension):
 
 
 def _note_operation(record: RequestRecord, execution: Any) -> None:
-    record.operation = execution.operation_name
+    record.operation = _executed_name(execution)
     try:
         record.operation_type = execution.operation_type.value
     except Exception:  # unparsable document, or no such operation in it
@@ -49,6 +49,24 @@ def _note_operation(record: RequestRecord, execution: Any) -> None:
     if principal is not None:
         record.user_id = principal.user_id
         record.api_key_id = principal.api_key_id
+
+
+def _executed_name(execution: Any) -> str | None:
+    """The name of the operation the document defines and the request picked; None for
+    an anonymous one. A client-sent ``operationName`` that names no operation of the
+    document is not a name: anyone could otherwise fill the metrics' label values."""
+    document = getattr(execution, "graphql_document", None)
+    if document is None:
+        return None
+    wanted = execution.operation_name
+    names = [
+        definition.name.value if definition.name is not None else None
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    if wanted is None:
+        return names[0] if len(names) == 1 else None
+    return wanted if wanted in names else None
 
 
 def _note_ending(record: RequestRecord, execution: Any) -> None:

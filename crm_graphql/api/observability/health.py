@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise.connection import get_connection
 
+from crm_graphql.api.availability import RETRY_AFTER_SECONDS
 from crm_graphql.db.config import MIGRATIONS_MODULE
 
 logger = logging.getLogger("crm_graphql.health")
@@ -63,4 +64,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def _unavailable(reason: str) -> JSONResponse:
-    return JSONResponse({"status": "unavailable", "reason": reason}, 503)
+    return JSONResponse(
+        {"status": "unavailable", "reason": reason},
+        503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

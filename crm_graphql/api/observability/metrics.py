@@ -96,6 +96,9 @@ POOL_MAX = Gauge(
     multiprocess_mode="livesum",
 )
 
+#: The label value of every operation of a caller that is not signed in.
+UNAUTHENTICATED = "unauthenticated"
+
 _known_operations: set[str] = set()
 _known_lock = threading.Lock()
 
@@ -122,7 +125,10 @@ def observe(record: RequestRecord, seconds: float) -> None:
     HTTP_SECONDS.labels(record.route).observe(seconds)
     if not record.is_operation:
         return  # not a GraphQL operation (a page, an asset, a probe)
-    operation = operation_label(record.operation)
+    # Only signed-in callers name label values: otherwise anyone could fill the label
+    # cap with made-up operation names before the real ones are seen.
+    signed_in = record.user_id is not None or record.api_key_id is not None
+    operation = operation_label(record.operation) if signed_in else UNAUTHENTICATED
     OPERATIONS.labels(operation, record.operation_type or "unknown", record.final_outcome()).inc()
     OPERATION_SECONDS.labels(operation).observe(seconds)
     SQL_STATEMENTS.labels(operation).observe(record.statements)
@@ -179,10 +185,13 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def _may_scrape(request: Request, token: str | None) -> bool:
+def _may_scrape(request: Request, token: str | None, allow_loopback: bool) -> bool:
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    if not allow_loopback:
+        # A reverse proxy on the same host makes every client look local.
+        return False
     host = request.client.host if request.client is not None else ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -192,13 +201,21 @@ def _may_scrape(request: Request, token: str | None) -> bool:
 
 async def metrics_endpoint(request: Request) -> Response:
     """``GET /metrics``: with ``CRM_METRICS_TOKEN`` set, for ``Authorization: Bearer
-    <token>`` only; without, for clients on the loopback interface only."""
-    secret = request.app.state.settings.metrics_token
+    <token>`` only; without, refused, unless the operator opted in to loopback clients
+    (``CRM_METRICS_ALLOW_LOOPBACK``)."""
+    settings = request.app.state.settings
+    secret = settings.metrics_token
     token = secret.get_secret_value() if secret is not None else None
-    if not _may_scrape(request, token):
+    if not _may_scrape(request, token, settings.metrics_allow_loopback):
         if token:
             return PlainTextResponse(
                 "A metrics token is required.\n", 401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        if not settings.metrics_allow_loopback:
+            return PlainTextResponse(
+                "Set CRM_METRICS_TOKEN to scrape metrics "
+                "(or CRM_METRICS_ALLOW_LOOPBACK=true for local clients).\n",
+                403,
             )
         return PlainTextResponse("Metrics are served to local clients only.\n", 403)
     update_pool_gauges()

@@ -99,6 +99,8 @@ def plan_page(
         keys=keys,
         limit=size,
         backwards=last is not None,
-        after=tuple(decode_cursor(keys, after, "after")) if after is not None else None,
-        before=tuple(decode_cursor(keys, before, "before")) if before is not None else None,
+        after=tuple(decode_cursor(keys, after, "after", spec.model)) if after is not None else None,
+        before=(
+            tuple(decode_cursor(keys, before, "before", spec.model)) if before is not None else None
+        ),
     )

@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_support')]
+    dependencies = [('models', '0014_marketing')]
 
     initial = False
 

@@ -102,3 +102,21 @@ class LoginAttempt(Model):
     class Meta:
         table = "auth_login_attempt"
         indexes = (("email", "attempted_at"), ("client_address", "attempted_at"))
+
+
+class LoginRefusal(Model):
+    """Logins refused without checking the password (throttled), counted per client
+    address and window: the audit log gets one event per window with the count, not
+    one per refusal."""
+
+    id = fields.BigIntField(primary_key=True)
+    client_address = fields.CharField(max_length=45)
+    window_start = fields.DatetimeField()
+    count = fields.IntField(default=0)
+    # Set once the window is over and its audit event is written.
+    reported = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "auth_login_refusal"
+        unique_together = (("client_address", "window_start"),)
+        indexes = (("reported", "window_start"),)

@@ -11,7 +11,7 @@ from crm_graphql.api import audit
 from crm_graphql.api.audit import meta_from
 from crm_graphql.api.auth import PUBLIC, allow_roles, authentication_error
 from crm_graphql.api.context import Info
-from crm_graphql.api.errors import CrmError
+from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.ids import decode_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth import services
@@ -19,6 +19,9 @@ from crm_graphql.domains.auth.models import ApiKey as ApiKeyModel
 from crm_graphql.domains.auth.types import ApiKey, AuthSession, CreatedApiKey, LogoutResult
 from crm_graphql.domains.users.models import User
 from crm_graphql.domains.users.services import normalise_email
+
+#: Logins refused before the password is checked.
+REFUSALS = frozenset({ErrorCode.TOO_MANY_ATTEMPTS, ErrorCode.THROTTLED})
 
 
 def _session(issued: services.IssuedSession) -> AuthSession:
@@ -39,10 +42,11 @@ class AuthMutations:
     @strawberry.mutation(
         description=(
             "Sign in with e-mail and password. Fails with `INVALID_CREDENTIALS` (the same "
-            "for an unknown e-mail and a wrong password) or, after too many failures for the "
-            "e-mail or from the client's address (by default 5 within 15 minutes), with "
-            "`TOO_MANY_ATTEMPTS` until older failures are out of that window. Needs no "
-            "credentials."
+            "for an unknown e-mail and a wrong password); with `TOO_MANY_ATTEMPTS` after "
+            "too many failures for the e-mail from the client's address (by default 5; "
+            "then a wait that doubles with each further failure) or from the address for "
+            "any e-mails (by default 20 within 15 minutes); with `THROTTLED` when the "
+            "server is checking too many passwords at once. Needs no credentials."
         ),
         metadata=PUBLIC,
     )
@@ -59,6 +63,12 @@ class AuthMutations:
                 context.settings, email, password, context.client_address, meta
             )
         except CrmError as failure:
+            if failure.code in REFUSALS:
+                # Refused without checking the password: counted, one audit event per
+                # address and window (the table is append-only; a flood must not fill it).
+                window = context.settings.login_window_minutes
+                await services.record_refusal(context.client_address, window)
+                raise
             # Who was tried is recorded only as a user ID, when such a user exists.
             target = await User.get_or_none(email=normalise_email(email)[:254])
             await audit.record(

@@ -5,22 +5,27 @@ the per-request authentication and the command line alike.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections import Counter, deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import Q
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api import audit
 from crm_graphql.api.audit import AuditMeta
-from crm_graphql.api.auth import Credentials, Principal
+from crm_graphql.api.auth import Credentials, Principal, address_bucket
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import (
     ApiKey,
     LoginAttempt,
+    LoginRefusal,
     RefreshToken,
     RevocationReason,
     TokenFamily,
@@ -122,6 +127,55 @@ def _issued(
     return IssuedSession(access, access_expires, refresh, refresh_expires, user)
 
 
+#: The first delay of the progressive login throttle, doubled by each further failure.
+LOGIN_FIRST_DELAY = timedelta(seconds=30)
+BUSY = "Too many sign-ins at once. Try again in a moment."
+
+#: How long a login waits for a free password check before it is answered THROTTLED.
+BUSY_WAIT_SECONDS = 1.0
+#: Logins that may wait for a password check at once; more are answered at once.
+MAX_WAITING_LOGINS = 64
+
+
+class PasswordCheckSlots:
+    """At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` password checks at once in a process;
+    a login waits up to ``BUSY_WAIT_SECONDS`` for its turn (first come, first served),
+    and is refused after that. A refused login costs no hashing and no SQL, and the wait
+    paces a client that floods ``login`` to one attempt per connection and second."""
+
+    def __init__(self) -> None:
+        self.busy = 0
+        self.waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, limit: int, wait: float) -> bool:
+        """True with a slot held (give it back with :meth:`release`); False when none
+        was free within ``wait`` seconds."""
+        if not limit or self.busy < limit:
+            self.busy += 1
+            return True
+        if len(self.waiting) >= MAX_WAITING_LOGINS:
+            return False
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        try:
+            await asyncio.wait_for(turn, wait)
+        except TimeoutError:
+            return False
+        return True  # the slot was handed over by release()
+
+    def release(self) -> None:
+        """Hand the slot to the next waiting login, or free it."""
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.busy -= 1
+
+
+_password_checks = PasswordCheckSlots()
+
+
 async def login(
     settings: Settings,
     email: str,
@@ -132,27 +186,59 @@ async def login(
     """Check an e-mail and password and start a session.
 
     Wrong password, unknown e-mail, deactivated user and user without a password all
-    answer ``INVALID_CREDENTIALS`` after the same work (an argon2 verification). After
-    ``CRM_LOGIN_MAX_FAILURES`` failures for the e-mail, or from the client address,
-    within ``CRM_LOGIN_WINDOW_MINUTES``, the answer is ``TOO_MANY_ATTEMPTS`` (without
-    checking the password) until older failures leave the window.
+    answer ``INVALID_CREDENTIALS`` after the same work (an argon2 verification).
+
+    Failures are counted per (e-mail, client address) and per client address, within
+    ``CRM_LOGIN_WINDOW_MINUTES`` (an IPv6 address counts as its /64 network). After
+    ``CRM_LOGIN_MAX_FAILURES`` failures of one e-mail from one address, that address
+    must wait before trying the e-mail again: 30 seconds, then twice as long after each
+    further failure (at most the window); after ``CRM_LOGIN_MAX_FAILURES_PER_ADDRESS``
+    failures from one address, for any e-mails, the address waits until they leave the
+    window. The answer meanwhile is
+    ``TOO_MANY_ATTEMPTS`` without checking the password. Nobody can lock an account
+    for its owner: failures from other addresses do not count against the owner's.
+
+    At most ``CRM_LOGIN_MAX_PASSWORD_CHECKS`` logins are checked at once in a process; a
+    further one waits up to a second for its turn and is then answered ``THROTTLED``,
+    without hashing (see :class:`PasswordCheckSlots`).
 
     The attempt is recorded as a failure *before* the password is checked and removed
     again if it succeeds, so that parallel guesses count against each other across
     workers instead of all passing the throttle at once.
     """
-    address = client_address[:45] if client_address else None
+    if not await _password_checks.acquire(settings.login_max_password_checks, BUSY_WAIT_SECONDS):
+        raise CrmError(BUSY, ErrorCode.THROTTLED, retryAfter=1)
+    try:
+        return await _login(settings, email, password, client_address, audit_meta)
+    finally:
+        _password_checks.release()
+
+
+async def _login(
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str | None,
+    audit_meta: AuditMeta | None,
+) -> IssuedSession:
+    address = address_bucket(client_address)
     email_key = normalise_email(email)[:254]
     now = _now()
     since = now - timedelta(minutes=settings.login_window_minutes)
     attempt = await LoginAttempt.create(email=email_key, client_address=address, attempted_at=now)
-    if await _too_many_failures(settings, email_key, address, since):
-        await attempt.delete()  # refused attempts do not extend the lock
+    if await _throttled(settings, email_key, address, since, now, attempt.pk):
+        await attempt.delete()  # refused attempts do not extend the wait
         raise CrmError(TOO_MANY_ATTEMPTS, ErrorCode.TOO_MANY_ATTEMPTS)
 
-    user = await User.get_or_none(email=email_key)
+    # MariaDB's usual collations compare "ä" equal to "a": the database finds the
+    # candidates, the exact comparison (after normalisation) picks the user.
+    candidates = await User.filter(email=email_key).limit(10)
+    user = next((found for found in candidates if found.email == email_key), None)
     password_hash = user.password_hash if user is not None and user.is_active else None
-    if len(password) > MAX_PASSWORD_LENGTH or not await verify_password(password_hash, password):
+    matches = len(password) <= MAX_PASSWORD_LENGTH and await verify_password(
+        password_hash, password
+    )
+    if not matches:
         await LoginAttempt.filter(attempted_at__lt=since).delete()  # keep the table small
         raise CrmError(INVALID_CREDENTIALS, ErrorCode.INVALID_CREDENTIALS)
     assert user is not None and password_hash is not None
@@ -161,21 +247,91 @@ async def login(
     if needs_rehash(password_hash):
         user.password_hash = await hash_password_async(password)
         await user.save(update_fields=["password_hash"])
-    return await issue_session(settings, user, address, audit_meta)
+    return await issue_session(settings, user, client_address, audit_meta)
 
 
-async def _too_many_failures(
-    settings: Settings, email: str, address: str | None, since: datetime
+async def _throttled(
+    settings: Settings,
+    email: str,
+    address: str | None,
+    since: datetime,
+    now: datetime,
+    current: int,
 ) -> bool:
+    """Whether this attempt (already recorded as ``current``) must wait."""
     limit = settings.login_max_failures
-    by_email = await LoginAttempt.filter(email=email, attempted_at__gte=since).count()
-    if by_email > limit:
+    window = timedelta(minutes=settings.login_window_minutes)
+    earlier = LoginAttempt.filter(attempted_at__gte=since).exclude(id=current)
+    per_address = settings.login_max_failures_per_address
+    if address is not None and await earlier.filter(client_address=address).count() >= per_address:
         return True
-    if address is None:
+    pair = earlier.filter(email=email, client_address=address)
+    failures = await pair.count()
+    if failures < limit:
         return False
-    return (
-        await LoginAttempt.filter(client_address=address, attempted_at__gte=since).count() > limit
-    )
+    last = await pair.order_by("-attempted_at").first().values_list("attempted_at", flat=True)
+    wait = min(LOGIN_FIRST_DELAY * 2 ** min(failures - limit, 20), window)
+    return isinstance(last, datetime) and now < last + wait
+
+
+#: Refused logins counted in this process and not yet in the database, per (address,
+#: window start); written at most every ``REFUSAL_FLUSH_SECONDS`` so that a flood of
+#: refusals costs no database write each.
+_refusals: Counter[tuple[str, datetime]] = Counter()
+_refusals_flushed_at = 0.0
+REFUSAL_FLUSH_SECONDS = 5.0
+
+
+async def record_refusal(client_address: str | None, window_minutes: int) -> None:
+    """Count a login refused without checking the password (throttled) in the window of
+    its client address. The audit event of a window, with its count, is written once
+    the window is over, by :func:`report_refusals`."""
+    global _refusals_flushed_at
+    window = timedelta(minutes=window_minutes).total_seconds()
+    start = datetime.fromtimestamp(_now().timestamp() // window * window, UTC)
+    _refusals[(address_bucket(client_address) or "unknown", start)] += 1
+    if time.monotonic() - _refusals_flushed_at >= REFUSAL_FLUSH_SECONDS:
+        _refusals_flushed_at = time.monotonic()
+        await flush_refusals()
+
+
+async def flush_refusals() -> None:
+    """Add the refusals counted in this process to their windows' rows."""
+    pending = dict(_refusals)
+    _refusals.clear()
+    for (address, start), count in pending.items():
+        window = LoginRefusal.filter(client_address=address, window_start=start)
+        if await window.update(count=F("count") + count):
+            continue
+        try:
+            await LoginRefusal.create(client_address=address, window_start=start, count=count)
+        except IntegrityError:  # another process made the row a moment ago
+            await window.update(count=F("count") + count)
+
+
+async def report_refusals(window_minutes: int, request_id: str | None = None) -> int:
+    """Write one audit event ``auth.login_throttled`` per finished window of refused
+    logins, with their count; returns how many were written."""
+    await flush_refusals()
+    now = _now()
+    ended = now - timedelta(minutes=window_minutes)
+    written = 0
+    for row in await LoginRefusal.filter(reported=False, window_start__lte=ended).limit(1000):
+        async with in_transaction():
+            claimed = await LoginRefusal.filter(id=row.pk, reported=False).update(reported=True)
+            if not claimed:
+                continue
+            await audit.record(
+                "auth.login_throttled",
+                AuditMeta(client_address=row.client_address, request_id=request_id),
+                changes={
+                    "refused": row.count,
+                    "window_start": row.window_start.isoformat(),
+                    "window_minutes": window_minutes,
+                },
+            )
+            written += 1
+    return written
 
 
 async def refresh(
@@ -203,6 +359,8 @@ async def refresh(
     if family.revoked_at is not None:
         raise invalid
     if row.used_at is not None:
+        if _in_grace(settings, row.used_at, now, family, client_address):
+            return await _exchange_again(settings, family, user, now)
         await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     if row.expires_at <= now or not user.is_active:
@@ -218,11 +376,64 @@ async def refresh(
                 entity_type="User",
                 entity_id=user.pk,
             )
-    if replacement is None:  # another request exchanged it a moment ago: reuse as well
+    if replacement is None:  # another request (another tab) exchanged it a moment ago
+        if _in_grace(settings, now, now, family, client_address):
+            return await _exchange_again(settings, family, user, now)
         await _revoke_for_reuse(family, user, audit_meta)
         raise invalid
     new_token, expires = replacement
     return _issued(settings, user, family, new_token, expires, now)
+
+
+def _in_grace(
+    settings: Settings,
+    used_at: datetime,
+    now: datetime,
+    family: TokenFamily,
+    client_address: str | None,
+) -> bool:
+    """Whether a token exchanged at ``used_at`` may be exchanged once more: two tabs
+    of one browser refreshing at the same moment, within ``CRM_REFRESH_GRACE_SECONDS``
+    and from the address the session signed in from. Anything else is reuse."""
+    grace = timedelta(seconds=settings.refresh_grace_seconds)
+    return (
+        grace > timedelta(0)
+        and now - used_at <= grace
+        and address_bucket(client_address) == address_bucket(family.client_address)
+    )
+
+
+async def _exchange_again(
+    settings: Settings, family: TokenFamily, user: User, now: datetime
+) -> IssuedSession:
+    """A further refresh token of the same session (the race's loser gets its own)."""
+    if not user.is_active:
+        raise CrmError(INVALID_REFRESH_TOKEN, ErrorCode.UNAUTHENTICATED)
+    new_token, expires = await _new_refresh_token(settings, family, now)
+    return _issued(settings, user, family, new_token, expires, now)
+
+
+async def purge_expired(settings: Settings) -> dict[str, int]:
+    """Delete what can no longer be used: expired refresh tokens, sessions left without
+    any, failed logins out of the throttle's window, and counted refusals already in the
+    audit log (whose finished windows are reported first). Returns the counts deleted."""
+    now = _now()
+    window = timedelta(minutes=settings.login_window_minutes)
+    await report_refusals(settings.login_window_minutes)
+    tokens = await RefreshToken.filter(expires_at__lte=now).delete()
+    # A session's newest token outlives its access tokens by far; one started a moment
+    # ago may not have its first token yet, hence the age.
+    live = Subquery(RefreshToken.all().values("family_id"))
+    old = now - timedelta(minutes=settings.access_token_minutes)
+    sessions = await TokenFamily.filter(created_at__lt=old).exclude(id__in=live).delete()
+    attempts = await LoginAttempt.filter(attempted_at__lt=now - window).delete()
+    refusals = await LoginRefusal.filter(reported=True, window_start__lt=now - window).delete()
+    return {
+        "refresh_tokens": tokens,
+        "sessions": sessions,
+        "login_attempts": attempts,
+        "login_refusals": refusals,
+    }
 
 
 async def logout(principal: Principal, *, everywhere: bool = False) -> int:
@@ -300,7 +511,13 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
 
 
 async def _authenticate_api_key(secret: str, credentials: Credentials) -> Principal | None:
-    key = await ApiKey.get_or_none(key_hash=digest(secret), revoked_at__isnull=True)
+    # A key acts for the ADMIN who created it: it stops working while its creator is
+    # deactivated (keys made with the command line have no creator).
+    key = await ApiKey.get_or_none(
+        Q(created_by_id__isnull=True) | Q(created_by__is_active=True),
+        key_hash=digest(secret),
+        revoked_at__isnull=True,
+    )
     if key is None:
         return None
     now = _now()

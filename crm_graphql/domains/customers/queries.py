@@ -24,6 +24,7 @@ from crm_graphql.domains.customers.models import (
     CustomFieldDefinition as CustomFieldDefinitionModel,
 )
 from crm_graphql.domains.customers.types import Company, Customer, CustomFieldDefinition
+from crm_graphql.domains.marketing.segments import segment_argument_q
 
 SearchArg = Annotated[
     str | None,
@@ -38,6 +39,13 @@ CompanySearchArg = Annotated[
         description="Free text: every word must appear (ignoring case) in the name or domain."
     ),
 ]
+SegmentArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="Only the customers of this saved segment (its filter and search, with "
+        "the caller's field rules)."
+    ),
+]
 IncludeDeletedArg = Annotated[
     bool, strawberry.argument(description="Include soft-deleted customers (ADMIN only).")
 ]
@@ -50,8 +58,12 @@ class CustomerQueries:
         return await resolve_node(info, id, "Customer")
 
     @connection(CUSTOMER_LIST, description="Customers, newest first by default.")
-    def customers(
-        self, info: Info, search: SearchArg = None, include_deleted: IncludeDeletedArg = False
+    async def customers(
+        self,
+        info: Info,
+        search: SearchArg = None,
+        include_deleted: IncludeDeletedArg = False,
+        segment: SegmentArg = None,
     ) -> ListCondition:
         principal = info.context.principal
         if include_deleted and (principal is None or principal.role != Role.ADMIN):
@@ -66,7 +78,10 @@ class CustomerQueries:
             if principal is not None and principal.role in PERSONAL
             else CUSTOMER_SEARCH_WITHOUT_EMAIL
         )
-        return ListCondition(search_q(search, columns), include_deleted=include_deleted)
+        where = search_q(search, columns)
+        if segment is not None:
+            where &= await segment_argument_q(info, segment)
+        return ListCondition(where, include_deleted=include_deleted)
 
     @strawberry.field(description="One company by global ID; null when there is none.")
     async def company(self, info: Info, id: IdArg) -> Company | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -31,11 +31,19 @@ from crm_graphql.domains.customers.filters import CUSTOMER_LIST
 from crm_graphql.domains.customers.models import Company as CompanyModel
 from crm_graphql.domains.customers.models import Customer as CustomerModel
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.leads.loaders import load_converted_from
+from crm_graphql.domains.marketing import loaders as marketing_loaders
+from crm_graphql.domains.marketing.models import CustomerConsent as CustomerConsentModel
+from crm_graphql.domains.marketing.types import CustomerConsent
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
+from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
+
+if TYPE_CHECKING:
+    from crm_graphql.domains.leads.types import Lead
 
 
 @strawberry.type(description="One change of a stage: to what, when, by whom.")
@@ -126,7 +134,7 @@ class Company(Node):
     writers={
         Role.MANAGER: ANY_ROW,
         Role.SALES: OWN_ROWS,
-        Role.MARKETING: only_fields("marketingConsent", "tags"),
+        Role.MARKETING: only_fields("marketingConsent", "tags", "consents"),
     },
     deleted_flag="deleted_at",
 )
@@ -212,6 +220,15 @@ class Customer(Node):
         parent="customer",
         description="The customer's opportunities, newest first by default.",
     )
+
+    @strawberry.field(
+        description="Consent to be contacted, one entry per channel with an answer (a "
+        "channel without an entry was never asked: no consent).",
+        graphql_type=list[CustomerConsent],
+    )
+    async def consents(self, root: CustomerModel, info: Info) -> list[CustomerConsentModel]:
+        return await marketing_loaders.load_consents(info, root.id)
+
     tickets = connection(
         TICKET_LIST,
         parent="customer",
@@ -267,6 +284,18 @@ class Customer(Node):
         readable_by=FINANCIAL,
         description="The customer's payments and refunds, latest first by default.",
     )
+
+    tasks = connection(
+        TASK_LIST,
+        parent="customer",
+        description="Tasks about the customer, soonest due first by default.",
+    )
+
+    @strawberry.field(description="The lead the customer was converted from; null when none.")
+    async def converted_from_lead(
+        self, root: CustomerModel, info: Info
+    ) -> Annotated[Lead, strawberry.lazy("crm_graphql.domains.leads.types")] | None:
+        return await load_converted_from(info, root.id)
 
 
 @strawberry.type(description="An organisation-defined extra field of customers.")

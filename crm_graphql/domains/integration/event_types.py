@@ -20,6 +20,8 @@ ENTITY_PREFIXES: Mapping[str, str] = {
     "Order": "order",
     "Opportunity": "opportunity",
     "Ticket": "ticket",
+    "Lead": "lead",
+    "Task": "task",
 }
 
 #: What each verb of a change is called in the event type; other verbs are ``updated``.
@@ -59,6 +61,13 @@ EVENT_TYPES: Mapping[str, str] = {
     "ticket.status_changed": "A ticket moved to another status.",
     "ticket.assigned": "A ticket was assigned to someone else (or to nobody).",
     "ticket.deleted": "A ticket was deleted.",
+    "lead.created": "A lead was created (mutation or web form).",
+    "lead.updated": "A lead's fields changed (also its conversion).",
+    "lead.status_changed": "A lead moved to another status (`changes.status`).",
+    "lead.deleted": "A lead was deleted.",
+    "task.created": "A task was created (also by an automation rule).",
+    "task.updated": "A task changed (also completed, reopened, cancelled).",
+    "task.deleted": "A task was deleted.",
 }
 
 

@@ -6,13 +6,16 @@ from datetime import datetime
 
 import strawberry
 
-from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
+from crm_graphql.api.entities import ANY_ROW, READABLE_PARENT, WriteRule, entity
 from crm_graphql.api.node import Node
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import CONVERSATION, Role
 from crm_graphql.domains.interactions.enums import Channel, Direction
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
+
+#: Interactions the caller authored, with customers it may read.
+ON_READABLE_CUSTOMERS = WriteRule(own_only=True, parents=(("customer", READABLE_PARENT),))
 
 
 @strawberry.type(description="One touch point with a customer: e-mail, call, meeting, note ...")
@@ -21,8 +24,9 @@ from crm_graphql.domains.interactions.models import Interaction as InteractionMo
     owner="author_id",
     writers={
         Role.MANAGER: ANY_ROW,
-        Role.SALES: OWN_ROWS,
-        Role.SUPPORT: OWN_ROWS,
+        # Interactions with any customer the role may read; changed by their author.
+        Role.SALES: ON_READABLE_CUSTOMERS,
+        Role.SUPPORT: ON_READABLE_CUSTOMERS,
     },
 )
 class Interaction(Node):

@@ -31,6 +31,7 @@ class OrderStatusFilter(EnumFilter[OrderStatus]):
 @filter_input("products")
 class ProductFilter(FilterInput):
     model = Product
+    guarded = {"unit_price": FINANCIAL}
 
     sku: StringFilter | None = strawberry.field(default=UNSET, description="Stock-keeping unit.")
     name: StringFilter | None = strawberry.field(default=UNSET, description="Product name.")
@@ -68,6 +69,7 @@ PRODUCT_LIST = sortable(
     },
     default=(SortKey("name", False),),
     filter=ProductFilter,
+    guarded={"UNIT_PRICE": FINANCIAL},
 )
 
 ORDER_LIST = sortable(

@@ -32,7 +32,11 @@ class Product(Node):
     sku: str = strawberry.field(description="Stock-keeping unit, unique.")
     name: str = strawberry.field(description="Product name.")
     description: str | None = strawberry.field(description="Longer description.")
-    unit_price: Decimal = strawberry.field(description="List price per unit, in `currency`.")
+    unit_price: Decimal | None = guarded_field(
+        FINANCIAL,
+        "List price per unit, in `currency` (order totals can be computed from it).",
+        attr="unit_price",
+    )
     currency: str = strawberry.field(description="ISO 4217 currency code of the price.")
     active: bool = strawberry.field(description="False once the product is no longer sold.")
     tax_rate: Decimal | None = strawberry.field(

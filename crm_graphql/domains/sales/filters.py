@@ -52,6 +52,9 @@ class OpportunityFilter(FilterInput):
     customer: IDFilter | None = strawberry.field(default=UNSET, description="The customer.")
     company: IDFilter | None = strawberry.field(default=UNSET, description="The company.")
     owner: IDFilter | None = strawberry.field(default=UNSET, description="The owner.")
+    campaign: IDFilter | None = strawberry.field(
+        default=UNSET, description="The campaign it came from."
+    )
 
 
 OPPORTUNITY_LIST = sortable(

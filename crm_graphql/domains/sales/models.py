@@ -11,6 +11,7 @@ from crm_graphql.db.models import MoneyField, TimestampedModel
 
 if TYPE_CHECKING:
     from crm_graphql.domains.customers.models import Company, Customer
+    from crm_graphql.domains.marketing.models import Campaign
     from crm_graphql.domains.users.models import User
 
 
@@ -70,6 +71,10 @@ class Opportunity(TimestampedModel):
     expected_close_date = fields.DateField(null=True)
     closed_at = fields.DatetimeField(null=True)
     lost_reason = fields.CharField(max_length=255, null=True)
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="opportunities", null=True, on_delete=fields.SET_NULL
+    )
+    campaign_id: int | None
 
     class Meta:
         table = "opportunity"
@@ -81,6 +86,8 @@ class Opportunity(TimestampedModel):
             # Dashboards: the pipeline per stage, and each owner's won and open deals.
             ("stage", "currency", "probability", "amount", "created_at", "closed_at"),
             ("owner_id", "stage", "currency", "amount", "probability", "closed_at"),
+            # Campaign results: the pipeline and won amounts each campaign brought.
+            ("campaign_id", "stage", "currency", "amount"),
         )
 
 

@@ -78,6 +78,7 @@ async def new_opportunity(change: Change) -> dict[str, Any]:
         "lost_reason": lost_reason(problems, change.at("lostReason"), stage, data.lost_reason),
         "closed_at": now if stage in CLOSED_STAGES else None,
         "owner_id": owner_id if data.owner is not None else change.caller_id,
+        "campaign_id": await problems.existing_id(change.at("campaign"), data.campaign, "Campaign"),
     }
 
 
@@ -105,6 +106,10 @@ async def opportunity_changes(change: Change) -> dict[str, Any]:
         )
     if given(data.owner):
         values["owner_id"] = await problems.existing_id(change.at("owner"), data.owner, "User")
+    if given(data.campaign):
+        values["campaign_id"] = await problems.existing_id(
+            change.at("campaign"), data.campaign, "Campaign"
+        )
     return values
 
 

@@ -8,17 +8,22 @@ from decimal import Decimal
 import strawberry
 
 from crm_graphql.api.context import Info
-from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
+from crm_graphql.api.entities import ANY_ROW, OWNED_PARENT, WriteRule, entity
 from crm_graphql.api.loaders import load_by_id
 from crm_graphql.api.node import Node
+from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.sales import loaders
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
+from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
+
+#: Opportunities the caller owns, with customers it owns.
+ON_OWN_CUSTOMERS = WriteRule(own_only=True, parents=(("customer", OWNED_PARENT),))
 
 
 @strawberry.type(description="One change of an opportunity's pipeline stage.")
@@ -36,7 +41,8 @@ class OpportunityStageChange:
 @entity(
     OpportunityModel,
     owner="owner_id",
-    writers={Role.MANAGER: ANY_ROW, Role.SALES: OWN_ROWS},
+    # SALES: its own opportunities, on customers it owns.
+    writers={Role.MANAGER: ANY_ROW, Role.SALES: ON_OWN_CUSTOMERS},
 )
 class Opportunity(Node):
     name: str = strawberry.field(description="Short name of the deal.")
@@ -60,6 +66,7 @@ class Opportunity(Node):
     customer = reference("The customer the deal is with.")
     company = reference("The customer's company, if any.")
     owner = reference("The staff member responsible.")
+    campaign = reference("The campaign it came from (its primary campaign source), if any.")
 
     @strawberry.field(
         description="Every stage the deal entered, oldest first, starting with its first stage."
@@ -68,3 +75,9 @@ class Opportunity(Node):
         self, root: OpportunityModel, info: Info
     ) -> list[OpportunityStageChange]:
         return await loaders.load_stage_history(info, root.id)
+
+    tasks = connection(
+        TASK_LIST,
+        parent="opportunity",
+        description="Tasks about the opportunity, soonest due first by default.",
+    )

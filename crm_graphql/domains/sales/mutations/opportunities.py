@@ -47,6 +47,9 @@ class CreateOpportunityInput:
     lost_reason: str | None = strawberry.field(
         default=None, description="Why it was lost: required when created as CLOSED_LOST."
     )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=None, description="The campaign it came from (Campaign ID), if any."
+    )
 
 
 @strawberry.input(
@@ -69,6 +72,9 @@ class UpdateOpportunityInput:
     )
     owner: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Owner (User ID); null clears."
+    )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The campaign it came from (Campaign ID); null clears."
     )
 
 

@@ -1,0 +1,190 @@
+"""Campaign members in bulk: added by one ``INSERT ... SELECT`` (never a loop over
+customers), responses applied by one ``UPDATE`` per status, consent withdrawn in bulk.
+
+Every function runs in the caller's transaction (a mutation's) and takes a constant
+number of statements, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
+
+from crm_graphql.api.audit import AuditMeta
+from crm_graphql.db.audit import AuditEvent
+from crm_graphql.domains.customers.models import Customer
+from crm_graphql.domains.marketing.models import (
+    Campaign,
+    CampaignMember,
+    CampaignType,
+    ConsentChannel,
+    CustomerConsent,
+    MemberStatus,
+)
+
+#: How far each status is along the way; a response only ever moves a member forward,
+#: so a batch reported twice changes nothing the second time.
+STATUS_RANK = {
+    MemberStatus.TARGETED: 0,
+    MemberStatus.SENT: 1,
+    MemberStatus.BOUNCED: 2,
+    MemberStatus.OPENED: 3,
+    MemberStatus.CLICKED: 4,
+    MemberStatus.RESPONDED: 5,
+    MemberStatus.CONVERTED: 6,
+    MemberStatus.UNSUBSCRIBED: 7,
+}
+
+
+def _is_mysql(model: type[Model]) -> bool:
+    return model._meta.db.capabilities.dialect == "mysql"
+
+
+def email_consent_q() -> Q:
+    """Customers who may be e-mailed: an address, and e-mail consent granted."""
+    consenting = CustomerConsent.filter(channel=ConsentChannel.EMAIL, granted=True).values(
+        "customer_id"
+    )
+    return Q(email__isnull=False) & Q(id__in=Subquery(consenting))
+
+
+async def add_members(campaign: Campaign, customers: Q, now: datetime | None = None) -> int:
+    """Add the customers matching ``customers`` to ``campaign`` in one ``INSERT ...
+    SELECT``: those already in it are skipped, and an EMAIL campaign takes only
+    customers with e-mail consent (enforced in the same statement). Returns how many
+    were added."""
+    now = now or datetime.now(UTC)
+    already = CampaignMember.filter(campaign_id=campaign.pk).values("customer_id")
+    where = customers & ~Q(id__in=Subquery(already))
+    if campaign.type == CampaignType.EMAIL:
+        where &= email_consent_q()
+    select = Customer.filter(where).values_list("id", flat=True)
+    select._choose_db_if_not_chosen()
+    select._make_query()
+    sub_sql, sub_params = select.query.get_parameterized_sql()
+    db = CampaignMember._meta.db
+    mysql = _is_mysql(CampaignMember)
+    mark = "%s" if mysql else "?"
+    column = "`0`" if mysql else '"0"'
+    stamp = CampaignMember._meta.fields_map["created_at"].to_db_value(now, CampaignMember)
+    sql = (
+        f"INSERT {'IGNORE' if mysql else 'OR IGNORE'} INTO campaign_member "
+        "(campaign_id, customer_id, status, created_at, updated_at, version) "
+        f"SELECT {mark}, picked.{column}, {mark}, {mark}, {mark}, 1 FROM ({sub_sql}) picked"
+    )
+    params = [campaign.pk, MemberStatus.TARGETED.value, stamp, stamp, *sub_params]
+    added, _ = await db.execute_query(sql, params)
+    return int(added)
+
+
+@dataclass(frozen=True)
+class Response:
+    """One reported response, resolved to its member."""
+
+    member_id: int
+    customer_id: int
+    status: MemberStatus
+    at: datetime
+
+
+async def apply_responses(responses: Sequence[Response]) -> tuple[int, list[int]]:
+    """Move members forward to the reported statuses: for each member the furthest
+    status of the batch, written only where it is further than the stored one (one
+    ``UPDATE`` per status). Returns how many members changed and the customers who
+    became UNSUBSCRIBED."""
+    furthest: dict[int, Response] = {}
+    for response in responses:
+        known = furthest.get(response.member_id)
+        if known is None or STATUS_RANK[response.status] > STATUS_RANK[known.status]:
+            furthest[response.member_id] = response
+    by_status: dict[MemberStatus, list[Response]] = {}
+    for response in furthest.values():
+        by_status.setdefault(response.status, []).append(response)
+    changed = 0
+    unsubscribed: list[int] = []
+    db = CampaignMember._meta.db
+    mysql = _is_mysql(CampaignMember)
+    mark = "%s" if mysql else "?"
+    field = CampaignMember._meta.fields_map["status_at"]
+    now = field.to_db_value(datetime.now(UTC), CampaignMember)
+    for status, group in by_status.items():
+        lower = [s.value for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+        ids = [r.member_id for r in group]
+        cases = " ".join(f"WHEN {mark} THEN {mark}" for _ in group)
+        params: list[Any] = []
+        for r in group:
+            params += [r.member_id, field.to_db_value(r.at, CampaignMember)]
+        sql = (
+            f"UPDATE campaign_member SET status = {mark}, status_at = CASE id {cases} END, "
+            f"updated_at = {mark}, version = version + 1 "
+            f"WHERE id IN ({', '.join(mark for _ in ids)}) "
+            f"AND status IN ({', '.join(mark for _ in lower)})"
+        )
+        count, _ = await db.execute_query(sql, [status.value, *params, now, *ids, *lower])
+        changed += int(count)
+        if status == MemberStatus.UNSUBSCRIBED:
+            unsubscribed.extend(r.customer_id for r in group)
+    return changed, unsubscribed
+
+
+async def set_consent(
+    customer_ids: Iterable[int],
+    channel: ConsentChannel,
+    granted: bool,
+    source: str,
+    meta: AuditMeta | None,
+    at: datetime | None = None,
+) -> int:
+    """Grant or withdraw consent on ``channel`` for customers (upsert: one update, one
+    insert, one audit insert for all). Customers whose consent already says so keep
+    their row untouched. Returns how many customers changed. ``meta`` None: the caller
+    audits the change itself."""
+    at = at or datetime.now(UTC)
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return 0
+    rows = await CustomerConsent.filter(customer_id__in=wanted, channel=channel).values_list(
+        "customer_id", "granted"
+    )
+    current = dict(rows)
+    to_update = [pk for pk in wanted if pk in current and bool(current[pk]) != granted]
+    to_insert = [pk for pk in wanted if pk not in current]
+    if to_update:
+        await CustomerConsent.filter(customer_id__in=to_update, channel=channel).update(
+            granted=granted, changed_at=at, source=source, updated_at=at
+        )
+    if to_insert:
+        await CustomerConsent.bulk_create(
+            [
+                CustomerConsent(
+                    customer_id=pk, channel=channel, granted=granted, changed_at=at, source=source
+                )
+                for pk in to_insert
+            ]
+        )
+    changed = [*to_update, *to_insert]
+    if changed and meta is not None:
+        action = "customer.consent_granted" if granted else "customer.consent_withdrawn"
+        await AuditEvent.bulk_create(
+            [
+                AuditEvent(
+                    occurred_at=at,
+                    action=action,
+                    actor_user_id=meta.actor_user_id,
+                    actor_api_key_id=meta.actor_api_key_id,
+                    actor_label=meta.actor_label[:200] if meta.actor_label else None,
+                    entity_type="Customer",
+                    entity_id=str(pk),
+                    changes={"channel": channel.value, "granted": granted, "source": source},
+                    client_address=meta.client_address[:45] if meta.client_address else None,
+                    request_id=meta.request_id,
+                )
+                for pk in changed
+            ]
+        )
+    return len(changed)

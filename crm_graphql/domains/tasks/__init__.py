@@ -1,0 +1,2 @@
+"""Follow-up tasks with due times and reminders, about a customer, lead, opportunity or
+order."""
