@@ -352,6 +352,25 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     assert drawn["kpis"]["DSO"] == cashflow["daysSalesOutstanding"] > 0
     assert re.search(r"DSO\n[\d.,]+ days", cards["cashflow"]["text"])
 
+    # Marketing: the ROI of each campaign, and the leads it brought.
+    campaigns = answers["campaign-roi"]["campaigns"]["nodes"]
+    drawn = cards["campaign-roi"]["rendered"]
+    assert drawn["labels"] == [c["name"] for c in campaigns] and campaigns
+    assert drawn["series"]["ROI"] == [c["results"]["roi"] for c in campaigns]
+    assert drawn["series"]["Leads"] == [c["results"]["leads"] for c in campaigns]
+    assert any(roi is not None for roi in drawn["series"]["ROI"])
+    # Leads: the funnel of the period by status now, and its conversion rate.
+    funnel = answers["lead-funnel"]["leadFunnel"]
+    drawn = cards["lead-funnel"]["rendered"]
+    assert drawn["labels"] == [
+        row["status"].replace("_", " ").capitalize() for row in funnel["byStatus"]
+    ]
+    assert drawn["series"]["Leads"] == [row["count"] for row in funnel["byStatus"]]
+    assert sum(drawn["series"]["Leads"]) == drawn["kpis"]["Leads"] == funnel["total"] > 0
+    assert drawn["kpis"]["Converted"] == funnel["converted"] > 0
+    assert drawn["kpis"]["Conversion rate"] == funnel["conversionRate"]
+    assert funnel["conversionRate"] == pytest.approx(funnel["converted"] / funnel["total"])
+
     # The sign-in is this tab's only: sessionStorage, never localStorage.
     session = await page.evaluate("() => JSON.parse(sessionStorage.getItem('crm:session'))")
     assert session["role"] == "MANAGER"
@@ -442,8 +461,23 @@ async def test_support_sees_money_hidden_for_their_role_and_counts_shown(
     refused = server.query('{ cashflow(from: "2026-01-01", to: "2026-01-31") { invoiced } }', token)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
+    # Campaign ROI is for the planners who read money: the leads of each still show.
+    campaign_roi = cards["campaign-roi"]["rendered"]
+    assert cards["campaign-roi"]["state"] == "ready"
+    assert campaign_roi["hidden"] == ["ROI"]
+    assert [label for label, _ in cards["campaign-roi"]["datasets"]] == ["Leads"]
+    assert any(campaign_roi["series"]["Leads"])
+    assert f"ROI: {HIDDEN}" in cards["campaign-roi"]["text"]
+
     # Counts, times and scores: every support chart shows in full.
-    for name in ("interactions", "new-customers", "lifecycle", "orders-by-status", *SUPPORT_CHARTS):
+    for name in (
+        "interactions",
+        "new-customers",
+        "lifecycle",
+        "orders-by-status",
+        "lead-funnel",
+        *SUPPORT_CHARTS,
+    ):
         assert cards[name]["state"] == "ready", name
         assert cards[name]["rendered"]["hidden"] == [], name
     assert cards["support-backlog"]["rendered"]["kpis"]["Unsolved tickets"] > 0

@@ -408,6 +408,47 @@
         ],
       },
     },
+    {
+      id: "campaign-roi",
+      wide: true,
+      section: "Marketing",
+      title: "Campaign ROI",
+      note: "Return on investment of the latest twenty campaigns: (won amount − cost) ÷ " +
+        "cost, of the deals attributed to each; and the leads each brought.",
+      query: "CampaignRoi",
+      variables: () => ({}),
+      chart: {
+        type: "bar",
+        rows: "campaigns.nodes",
+        x: "name",
+        series: [
+          { label: "ROI", value: "results.roi", format: "percent" },
+          { label: "Leads", value: "results.leads", format: "count", type: "line" },
+        ],
+      },
+    },
+    {
+      id: "lead-funnel",
+      section: "Leads",
+      title: "Lead funnel",
+      note: "Leads created in the period (days in UTC) by their status now.",
+      query: "LeadFunnel",
+      variables: (c) => ({ period: c.period }),
+      kpis: [
+        { label: "Leads", path: "leadFunnel.total", format: "count" },
+        { label: "Converted", path: "leadFunnel.converted", format: "count" },
+        { label: "Conversion rate", path: "leadFunnel.conversionRate", format: "percent" },
+        { label: "Time to convert (median)", path: "leadFunnel.medianDaysToConvert", format: "days" },
+      ],
+      chart: {
+        type: "bar",
+        horizontal: true,
+        rows: "leadFunnel.byStatus",
+        x: "status",
+        xFormat: "words",
+        series: [{ label: "Leads", value: "count", format: "count" }],
+      },
+    },
   ];
 
   window.CRM = window.CRM || {};

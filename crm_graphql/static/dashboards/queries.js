@@ -340,6 +340,41 @@
     }
   }
 }`,
+
+    // --- marketing -----------------------------------------------------------------
+
+    CampaignRoi: `query CampaignRoi {
+  campaigns(first: 20, orderBy: [{ field: STARTS_ON, direction: DESC }]) {
+    nodes {
+      name
+      status
+      currency
+      results {
+        members
+        leads
+        wonOpportunities
+        wonAmount
+        cost
+        roi
+      }
+    }
+  }
+}`,
+
+    // --- leads ---------------------------------------------------------------------
+
+    LeadFunnel: `query LeadFunnel($period: LeadPeriodInput!) {
+  leadFunnel(period: $period) {
+    total
+    converted
+    conversionRate
+    medianDaysToConvert
+    byStatus {
+      status
+      count
+    }
+  }
+}`,
   };
 
   // A key is its operation's name: the page sends it as `operationName`.
