@@ -21,6 +21,7 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.api.runtime.gc import tune_after_start
 from crm_graphql.domains.support.surveys import survey_routes
 from crm_graphql.events import load_subscriber_modules
 from crm_graphql.events.worker import InProcessEvents
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # then this closes the connection pool.
         async with RegisterTortoise(app, config=database_config(settings)):
             events = await start_events(settings)
+            tune_after_start(settings)
             try:
                 yield
             finally:

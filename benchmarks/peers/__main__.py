@@ -53,7 +53,17 @@ from benchmarks.peers.shape import first_difference
 from crm_graphql.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = ("api", "floor", "pg4", "pg5", "textbook")
+KEYS = ("api", "floor", "pg4", "pg5", "textbook", "standard")
+#: Run unless ``--only`` says otherwise (``standard`` is for measuring the API's own
+#: optimisations side by side).
+DEFAULT_KEYS = KEYS[:-1]
+#: The settings that turn the API's read-path optimisations off (see docs/performance.md).
+STANDARD_PATH = {
+    "CRM_GC_FREEZE": "false",
+    "CRM_GC_THRESHOLD": "0",
+    "CRM_PLANNED_READS": "false",
+    "CRM_FAST_JSON": "false",
+}
 
 
 @dataclass
@@ -121,6 +131,17 @@ async def start_contenders(args: argparse.Namespace, work: Path) -> list[Contend
             contender = Contender(
                 key,
                 "this API (`crm-graphql serve`, 1 worker)",
+                base,
+                process,
+                _graphql(HEADLINE),
+                lambda data: data,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        elif key == "standard":
+            process = start_server(settings, 1, port, secret, 60, extra_env=STANDARD_PATH)
+            contender = Contender(
+                key,
+                "this API, optimisations off (standard executor path, default GC, json)",
                 base,
                 process,
                 _graphql(HEADLINE),
@@ -325,7 +346,7 @@ async def main() -> None:
         help="PostgreSQL server for the PostGraphile contenders (the database is named "
         "after the MySQL one)",
     )
-    parser.add_argument("--only", default=",".join(KEYS), help=f"comma-separated of {KEYS}")
+    parser.add_argument("--only", default=",".join(DEFAULT_KEYS), help=f"comma-separated of {KEYS}")
     parser.add_argument("--sizes", default="50,5", help="page sizes (first: N)")
     parser.add_argument("--runs", type=int, default=40, help="latency samples per contender")
     parser.add_argument("--warmup", type=int, default=5)
