@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined
 
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.loaders import ATTACHED
@@ -78,6 +78,10 @@ def _global_id(type_name: str) -> Callable[..., Any]:
     def resolve_id(source: Any, info: Any) -> strawberry.ID:
         return strawberry.ID(to_global_id(type_name, source.pk))
 
+    def read(source: Any) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, source.pk))
+
+    resolve_id.planned_read = read  # type: ignore[attr-defined]
     return resolve_id
 
 
@@ -88,4 +92,102 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
             return values[name]
         return standard(source, info, **arguments)
 
+    def read(source: Any) -> Any:
+        values = getattr(source, "__dict__", {}).get(ATTACHED)
+        if values is None or name not in values:
+            raise Abandon
+        return values[name]
+
+    resolve.planned_read = read  # type: ignore[attr-defined]
     return resolve
+
+
+# --------------------------------------------------------------------------- subtrees
+#
+# graphql-core executes every field of every row through the same generic machinery:
+# a resolve-info object, the resolver, ``complete_value`` with its checks, a path entry.
+# For a selection made only of plain reads (columns, global IDs, attached references
+# and child lists, ``__typename``) of fields the caller may read, a plan made once per
+# selection (and cached for the request next to graphql-core's own memo of collected
+# fields) computes the same values directly. Any surprise on the way (a null where the
+# type says non-null, a value a scalar refuses, a row of another type, a reference that
+# was not attached) abandons the plan for that object, which then runs the standard
+# way: its errors, paths and null propagation are graphql-core's own. A plan never has
+# side effects, so abandoning it leaves nothing behind.
+
+
+class Abandon(Exception):
+    """The plan does not cover this value: run the standard executor."""
+
+
+#: The kinds of step of a plan.
+LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME = range(5)
+
+#: One response key: (kind, response name, read, nullable, detail, item nullable).
+Step = tuple[int, str, Callable[[Any], Any] | None, bool, Any, bool]
+Plan = tuple[Step, ...]
+
+
+def reader(gfield: GraphQLField) -> Callable[[Any], Any] | None:
+    """How to read a field's value from its source without its resolver, or None."""
+    resolve = gfield.resolve
+    if resolve is None:
+        return None
+    if getattr(resolve, "_is_default", False):
+        definition = (gfield.extensions or {}).get("strawberry-definition")
+        return _attribute(definition.python_name) if definition is not None else None
+    return getattr(resolve, "planned_read", None)
+
+
+def _attribute(name: str) -> Callable[[Any], Any]:
+    def read(source: Any) -> Any:
+        return getattr(source, name)
+
+    return read
+
+
+def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
+    """The response object of ``source`` under ``plan`` (raises :class:`Abandon`)."""
+    result: dict[str, Any] = {}
+    for kind, name, read, nullable, detail, item_nullable in plan:
+        if kind == TYPENAME:
+            result[name] = detail
+            continue
+        value = read(source)  # type: ignore[misc]
+        if value is None:
+            if not nullable:
+                raise Abandon
+            result[name] = None
+        elif kind == LEAF:
+            result[name] = _leaf(detail, value)
+        elif kind == OBJECT:
+            result[name] = _object(detail, value)
+        else:
+            if not isinstance(value, list | tuple):
+                raise Abandon
+            items: list[Any] = []
+            for item in value:
+                if item is None:
+                    if not item_nullable:
+                        raise Abandon
+                    items.append(None)
+                elif kind == LIST_OF_LEAVES:
+                    items.append(_leaf(detail, item))
+                else:
+                    items.append(_object(detail, item))
+            result[name] = items
+    return result
+
+
+def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
+    coerced = coerce(value)
+    if coerced is None or coerced is Undefined:
+        raise Abandon
+    return coerced
+
+
+def _object(detail: tuple[Any, Plan], value: Any) -> dict[str, Any]:
+    is_type_of, plan = detail
+    if is_type_of is not None and is_type_of(value, None) is not True:
+        raise Abandon
+    return run_plan(plan, value)
