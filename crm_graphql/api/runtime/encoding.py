@@ -18,8 +18,22 @@ import re
 
 import orjson
 
-#: In orjson's output: where ``json.dumps`` may have written something else.
-_MAY_DIFFER = re.compile(rb"[^\x20-\x7e]|[0-9][eE]|0\.0000")
+#: In orjson's output, an exponent: "e" then a digit or a minus sign (the digit before
+#: it is checked for each match: matches are rare, and a pattern starting with a literal
+#: is searched much faster than one starting with a class).
+_EXPONENT = re.compile(rb"e[-0-9]")
+_DIGITS = range(0x30, 0x3A)
+
+
+def may_differ(encoded: bytes) -> bool:
+    """True when ``json.dumps`` may have written other bytes than orjson's ``encoded``:
+    non-ASCII text, DEL, a float written with an exponent or as ``0.0000...``."""
+    if not encoded.isascii() or b"\x7f" in encoded or b"0.0000" in encoded:
+        return True
+    return any(
+        match.start() > 0 and encoded[match.start() - 1] in _DIGITS
+        for match in _EXPONENT.finditer(encoded)
+    )
 
 
 def standard_json(data: object) -> bytes:
@@ -33,6 +47,6 @@ def fast_json(data: object) -> bytes:
         encoded = orjson.dumps(data)
     except TypeError:
         return standard_json(data)
-    if _MAY_DIFFER.search(encoded) is not None:
+    if may_differ(encoded):
         return standard_json(data)
     return encoded
