@@ -103,6 +103,9 @@ class _ReferenceType(FieldExtension):
             raise LookupError(f"{registered.name}.{name} points to no entity")
         # A soft-deleted target is null for most roles, whatever the foreign key says.
         nullable = fk.null or target.deleted_flag is not None
+        if target.deleted_flag is not None:
+            # Who may see the attached row depends on the caller: no direct resolver.
+            setattr(self, ATTACHED_FIRST, False)
         field.type_annotation = StrawberryAnnotation(
             target.node | None if nullable else target.node
         )
