@@ -150,9 +150,14 @@ async def prepare(settings: Settings, customers: int) -> str:
 
 
 def start_server(
-    settings: Settings, workers: int, port: int, secret: str, timeout: float
+    settings: Settings,
+    workers: int,
+    port: int,
+    secret: str,
+    timeout: float,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    """``crm-graphql serve --workers N`` on 127.0.0.1:port."""
+    """``crm-graphql serve --workers N`` on 127.0.0.1:port (``extra_env``: more settings)."""
     env = {
         **os.environ,
         "CRM_DATABASE_URL": settings.database_url,
@@ -164,6 +169,7 @@ def start_server(
         "CRM_METRICS_ALLOW_LOOPBACK": "true",
         "CRM_RATE_LIMIT_COST_PER_MINUTE": "0",
         "CRM_REQUEST_TIMEOUT_SECONDS": str(timeout),
+        **(extra_env or {}),
     }
     command = [sys.executable, "-c", "from crm_graphql.cli import main; main()", "serve"]
     return subprocess.Popen(command, env=env)

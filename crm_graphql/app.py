@@ -23,6 +23,7 @@ from crm_graphql.api.observability.middleware import ObservabilityMiddleware
 from crm_graphql.api.observability.sql import install_statement_counter
 from crm_graphql.api.pages import static_mount
 from crm_graphql.api.request_id import RequestIdMiddleware
+from crm_graphql.api.runtime.gc import tune_after_start
 from crm_graphql.domains.auth.services import purge_expired
 from crm_graphql.domains.billing.routes import invoice_routes
 from crm_graphql.domains.integration.exports import export_routes
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=database_config(settings)):
             events = await start_events(settings)
             purge = start_session_purge(settings)
+            tune_after_start(settings)
             try:
                 yield
             finally:

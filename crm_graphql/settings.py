@@ -363,6 +363,30 @@ class Settings(BaseSettings):
         "the servers and the workers).",
     )
 
+    # -- the read path ------------------------------------------------------------------
+    gc_freeze: bool = Field(
+        default=True,
+        description="After start-up, move every object made so far (modules, schema, "
+        "configuration) out of the cyclic garbage collector's reach (gc.freeze).",
+    )
+    gc_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        le=10_000_000,
+        description="Allocations between two young-generation collections of the cyclic "
+        "garbage collector (Python's default: 700); 0 keeps the interpreter's thresholds.",
+    )
+    fast_json: bool = Field(
+        default=True,
+        description="Encode responses with orjson (falling back to the standard library "
+        "where its bytes could differ); the same bytes either way.",
+    )
+    planned_reads: bool = Field(
+        default=True,
+        description="Lists read only the columns a request needs (the standard path reads "
+        "whole rows); the answers are the same.",
+    )
+
     @field_validator("events_subscriber_modules", mode="before")
     @classmethod
     def _split_modules(cls, value: object) -> object:

@@ -53,7 +53,17 @@ from benchmarks.peers.shape import first_difference
 from crm_graphql.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = ("api", "floor", "pg4", "pg5", "textbook")
+KEYS = ("api", "floor", "pg4", "pg5", "textbook", "standard")
+#: Run unless ``--only`` says otherwise (``standard`` is for measuring the API's own
+#: optimisations side by side).
+DEFAULT_KEYS = KEYS[:-1]
+#: The settings that turn the API's read-path optimisations off (see docs/performance.md).
+STANDARD_PATH = {
+    "CRM_GC_FREEZE": "false",
+    "CRM_GC_THRESHOLD": "0",
+    "CRM_PLANNED_READS": "false",
+    "CRM_FAST_JSON": "false",
+}
 
 
 @dataclass
@@ -89,6 +99,13 @@ def _python_server(module: str, database_url: str, port: int, log: Path) -> subp
     return subprocess.Popen(command, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
+def _variant(text: str) -> tuple[str, dict[str, str]]:
+    """``LABEL:CRM_X=v,CRM_Y=w`` -> (label, environment)."""
+    label, _, settings = text.partition(":")
+    pairs = (item.partition("=") for item in settings.split(",") if item.strip())
+    return label.strip(), {name.strip(): value.strip() for name, _, value in pairs}
+
+
 def _graphql(document: str) -> Any:
     def request(first: int) -> tuple[str, str, Any, Any]:
         return "POST", "/graphql", {"query": document, "variables": {"first": first}}, None
@@ -121,6 +138,17 @@ async def start_contenders(args: argparse.Namespace, work: Path) -> list[Contend
             contender = Contender(
                 key,
                 "this API (`crm-graphql serve`, 1 worker)",
+                base,
+                process,
+                _graphql(HEADLINE),
+                lambda data: data,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        elif key == "standard":
+            process = start_server(settings, 1, port, secret, 60, extra_env=STANDARD_PATH)
+            contender = Contender(
+                key,
+                "this API, optimisations off (standard executor path, default GC, json)",
                 base,
                 process,
                 _graphql(HEADLINE),
@@ -164,6 +192,20 @@ async def start_contenders(args: argparse.Namespace, work: Path) -> list[Contend
                 log=log,
             )
         contenders.append(contender)
+    for label, extra_env in args.variant:
+        port = _free_port()
+        process = start_server(settings, 1, port, secret, 60, extra_env=extra_env)
+        contenders.append(
+            Contender(
+                f"variant:{label}",
+                f"this API, {label}",
+                f"http://127.0.0.1:{port}",
+                process,
+                _graphql(HEADLINE),
+                lambda data: data,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
     try:
         for contender in contenders:
             await wait_until_answers(contender)
@@ -325,7 +367,15 @@ async def main() -> None:
         help="PostgreSQL server for the PostGraphile contenders (the database is named "
         "after the MySQL one)",
     )
-    parser.add_argument("--only", default=",".join(KEYS), help=f"comma-separated of {KEYS}")
+    parser.add_argument("--only", default=",".join(DEFAULT_KEYS), help=f"comma-separated of {KEYS}")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:CRM_X=v,CRM_Y=w",
+        help="one more API server with these settings (repeatable), e.g. "
+        "'GC only:CRM_PLANNED_READS=false,CRM_FAST_JSON=false'",
+    )
     parser.add_argument("--sizes", default="50,5", help="page sizes (first: N)")
     parser.add_argument("--runs", type=int, default=40, help="latency samples per contender")
     parser.add_argument("--warmup", type=int, default=5)
@@ -342,6 +392,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     args.only = [key.strip() for key in args.only.split(",") if key.strip()]
+    args.variant = [_variant(text) for text in args.variant]
     unknown = set(args.only) - set(KEYS)
     if unknown:
         parser.error(f"unknown contenders {sorted(unknown)}")

@@ -26,6 +26,7 @@ from typing import Any
 
 from benchmarks.common import bench_settings, http_client
 from benchmarks.headline_latency import HEADLINE
+from crm_graphql.api.runtime.gc import tune_after_start
 
 #: (label, substrings of a source path), first match wins.
 CATEGORIES = [
@@ -103,12 +104,21 @@ async def main() -> None:
     parser.add_argument("--first", type=int, default=50)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--top", type=int, default=25, help="functions to list")
+    parser.add_argument(
+        "--standard",
+        action="store_true",
+        help="the standard path: read-path optimisations off, the collector untuned",
+    )
     args = parser.parse_args()
     body = {"query": HEADLINE, "variables": {"first": args.first}}
-    settings = bench_settings(args.database_url)
+    off = {"planned_reads": False, "fast_json": False} if args.standard else {}
+    settings = bench_settings(args.database_url, **off)
     async with http_client(settings) as client:
         for _ in range(5):  # warm-up: caches, connections
             (await client.post("/graphql", json=body)).raise_for_status()
+        if not args.standard:
+            # As the served process does once started (the ASGI transport runs no lifespan).
+            tune_after_start(settings)
         plain_gc = GcTimer()
         gc.callbacks.append(plain_gc)
         started = time.perf_counter()

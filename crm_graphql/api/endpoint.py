@@ -35,6 +35,8 @@ from crm_graphql.api.limits.http import (
 )
 from crm_graphql.api.limits.timeouts import limit_statement_time
 from crm_graphql.api.observability.record import note_outcome
+from crm_graphql.api.planner import plan_resolvers
+from crm_graphql.api.runtime.encoding import fast_json, standard_json
 from crm_graphql.settings import Settings
 
 logger = logging.getLogger("crm_graphql")
@@ -58,6 +60,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self._limited_http = JsonBodyLimit(self._serve_http, settings.max_body_bytes)
         self._statement_limit_set = False
+        self._encode = fast_json if settings.fast_json else standard_json
+        if settings.planned_reads:
+            plan_resolvers(self.schema._schema)  # type: ignore[attr-defined]
         # Operations beyond the cap wait their turn: a few at a time finish sooner than
         # hundreds sharing the CPU (each would take seconds and run into the time limit).
         cap = settings.max_concurrent_operations
@@ -255,6 +260,10 @@ class CrmGraphQL(GraphQL[Context, None]):
                 # "Did you mean 'email'?" would reveal the schema introspection hides.
                 error.message = _SUGGESTION.sub("", error.message)
         return await super().process_result(request, result)
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body: the same bytes as Strawberry's ``json.dumps``."""
+        return self._encode(data)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """The HTTP response; a throttled operation's says when to retry."""

@@ -22,8 +22,10 @@ import strawberry
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from crm_graphql.api.columns import reads
 from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.ids import to_global_id
+from crm_graphql.api.planner import GLOBAL_ID_OF
 from crm_graphql.api.roles import Role
 
 T = TypeVar("T")
@@ -157,8 +159,11 @@ def entity(
         if name in _BY_NAME:
             raise ValueError(f"entity {name} is registered twice")
 
+        @reads(model._meta.pk_attr)
         def resolve_id(root: Any) -> strawberry.ID:
             return strawberry.ID(to_global_id(name, root.pk))
+
+        setattr(resolve_id, GLOBAL_ID_OF, name)
 
         # Added to the class given, which does not declare them: hence the ignores.
         cls.id = strawberry.field(  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 import strawberry
-from graphql import GraphQLError, GraphQLObjectType
+from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
@@ -26,6 +26,17 @@ from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
 from crm_graphql.api.observability.extension import ObserveOperation
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
+from crm_graphql.api.planner import (
+    LEAF,
+    LIST_OF_LEAVES,
+    LIST_OF_OBJECTS,
+    OBJECT,
+    TYPENAME,
+    Plan,
+    Step,
+    reader,
+    run_plan,
+)
 from crm_graphql.api.scalars import CanonicalDecimal
 from crm_graphql.settings import Settings
 
@@ -148,6 +159,100 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self.is_awaitable = _rows_are_not_awaitable(self.is_awaitable)
         self.gate = FieldGate(self.schema, self.context_value)
+        settings = getattr(self.context_value, "settings", None)
+        # (type, selection) -> its plan, None where no plan covers it (see api.planner).
+        self._plans: dict[tuple[GraphQLObjectType, int], Plan | None] | None = (
+            {} if settings is not None and settings.planned_reads else None
+        )
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        """A selection of plain reads runs its plan; everything else, or whatever the
+        plan gives up on, runs the standard way (see :mod:`crm_graphql.api.planner`)."""
+        if self._plans is not None:
+            plan = self._plan_of(parent_type, grouped_field_set)
+            if plan is not None:
+                try:
+                    return run_plan(plan, source_value)
+                except Exception:  # Abandon, or anything the standard way should report
+                    pass
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        plans = self._plans
+        assert plans is not None
+        # graphql-core keeps every collected selection alive for the whole operation.
+        key = (parent_type, id(grouped_field_set))
+        if key in plans:
+            return plans[key]
+        plans[key] = None  # while being planned (and for good if it cannot be)
+        plan = plans[key] = self._make_plan(parent_type, grouped_field_set)
+        return plan
+
+    def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        guarded = self.gate.guarded(parent_type)
+        steps: list[Step] = []
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            name = node.name.value
+            if name == "__typename":
+                steps.append((TYPENAME, response_name, None, False, parent_type.name, False))
+                continue
+            gfield = parent_type.fields.get(name)
+            if gfield is None or gfield.args or node.arguments:
+                return None
+            if guarded is not None and name in guarded and not self.gate.allows(parent_type, name):
+                return None
+            read = reader(gfield)
+            if read is None:
+                return None
+            step = self._step(response_name, read, gfield.type, field_details_list)
+            if step is None:
+                return None
+            steps.append(step)
+        return tuple(steps)
+
+    def _step(
+        self, response_name: str, read: Any, field_type: Any, field_details_list: Any
+    ) -> Step | None:
+        nullable = not isinstance(field_type, GraphQLNonNull)
+        named = field_type if nullable else field_type.of_type
+        if is_leaf_type(named):
+            return (LEAF, response_name, read, nullable, named.coerce_output_value, False)
+        if isinstance(named, GraphQLObjectType):
+            sub = self._subplan(named, field_details_list)
+            if sub is None:
+                return None
+            return (OBJECT, response_name, read, nullable, (named.is_type_of, sub), False)
+        if not isinstance(named, GraphQLList):
+            return None
+        item = named.of_type
+        item_nullable = not isinstance(item, GraphQLNonNull)
+        item = item if item_nullable else item.of_type
+        if is_leaf_type(item):
+            coerce = item.coerce_output_value
+            return (LIST_OF_LEAVES, response_name, read, nullable, coerce, item_nullable)
+        if isinstance(item, GraphQLObjectType):
+            sub = self._subplan(item, field_details_list)
+            if sub is None:
+                return None
+            detail = (item.is_type_of, sub)
+            return (LIST_OF_OBJECTS, response_name, read, nullable, detail, item_nullable)
+        return None
+
+    def _subplan(self, gtype: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        grouped_field_set, defer_usages, _ = self.collect_subfields(gtype, field_details_list)
+        if defer_usages:
+            return None
+        return self._plan_of(gtype, grouped_field_set)
 
     def execute_field(
         self,

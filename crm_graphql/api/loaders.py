@@ -22,6 +22,8 @@ from crm_graphql.api.context import Info
 M = TypeVar("M", bound=Model)
 
 _ATTACHED = "_crm_attached"
+#: The row attribute holding the values :func:`attach` gave it (field name -> value).
+ATTACHED = _ATTACHED
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,11 @@ class FieldGate:
         """The rules of a type's fields, or None for a type without any."""
         return self._rules.get(parent_type)
 
+    def allows(self, parent_type: GraphQLObjectType, field_name: str) -> bool:
+        """Whether the caller may read a guarded field (decides nothing, reports nothing)."""
+        principal = getattr(self.context, "principal", None)
+        return principal is not None and principal.role in self._rules[parent_type][field_name]
+
     def denial(self, parent_type: GraphQLObjectType, field_name: str) -> CrmError | None:
         """None when the field may be read; the error to report on its first denial;
         otherwise raises nothing and returns ``_ALREADY_REPORTED``."""

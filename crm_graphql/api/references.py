@@ -21,6 +21,7 @@ from tortoise.models import Model
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import entities, entity_count, entity_of, entity_of_type
 from crm_graphql.api.loaders import Reference, loaded, related
+from crm_graphql.api.planner import ATTACHED_FIRST
 
 
 def foreign_keys(model: type[Model]) -> dict[str, Reference]:
@@ -86,6 +87,10 @@ class _ReferenceType(FieldExtension):
     """Gives a reference field its GraphQL type when the schema is built: the target
     entity's type, nullable when the foreign key is."""
 
+    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
+        """A reference reads its foreign key (see ``api.columns``)."""
+        return (foreign_key(model, field.python_name).column,)
+
     def apply(self, field: StrawberryField) -> None:
         owner = field.origin
         if not isinstance(owner, type):
@@ -98,6 +103,9 @@ class _ReferenceType(FieldExtension):
             raise LookupError(f"{registered.name}.{name} points to no entity")
         # A soft-deleted target is null for most roles, whatever the foreign key says.
         nullable = fk.null or target.deleted_flag is not None
+        if target.deleted_flag is not None:
+            # Who may see the attached row depends on the caller: no direct resolver.
+            setattr(self, ATTACHED_FIRST, False)
         field.type_annotation = StrawberryAnnotation(
             target.node | None if nullable else target.node
         )
@@ -133,6 +141,10 @@ def visible_row(info: Info, model: type[Model], pk: int | None) -> Any:
 async def _visible(pending: Awaitable[Any], is_visible: Callable[[Any], bool]) -> Any:
     row = await pending
     return row if row is not None and is_visible(row) else None
+
+
+# The reference's resolver returns the row a page attached, when there is one.
+setattr(_ReferenceType, ATTACHED_FIRST, True)
 
 
 class _KeyReferenceType(FieldExtension):

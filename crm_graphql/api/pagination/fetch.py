@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
+from typing import Any
 
 from pypika_tortoise.analytics import RowNumber
 from pypika_tortoise.enums import Order as SqlOrder
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
+from crm_graphql.api.columns import row_builder
 from crm_graphql.api.context import Info
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
@@ -18,15 +21,24 @@ from crm_graphql.api.pagination.pages import PagePlan
 from crm_graphql.api.pagination.types import Connection
 
 
-async def paginate(info: Info, plan: PagePlan, spec: ListSpec, where: Q) -> Connection[object]:
-    """One page of a root list: rows matching ``where``, in the plan's order."""
+async def paginate(
+    info: Info,
+    plan: PagePlan,
+    spec: ListSpec,
+    where: Q,
+    columns: tuple[str, ...] | None = None,
+) -> Connection[object]:
+    """One page of a root list: rows matching ``where``, in the plan's order.
+
+    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
+    """
     query = (
         spec.model.filter(where)
         .filter(plan.cursor_q())
         .order_by(*(key.ordering for key in plan.query_keys))
         .limit(plan.limit + 1)
     )
-    rows = await query
+    rows = await query if columns is None else await select_columns(query, columns)
     wanted = spec.wanted_references(info)
     if wanted:
         await spec.attach(info, rows, wanted)
@@ -45,16 +57,18 @@ async def paginate_children(
     parent_id: int,
     where: Q,
     where_key: Hashable,
+    columns: tuple[str, ...] | None = None,
 ) -> Connection[object]:
     """One page of a nested list (e.g. a customer's orders), batched over all parents.
 
     Every parent in the response that asks for the same page shares one statement:
     ``ROW_NUMBER() OVER (PARTITION BY parent_column ...)`` cuts each parent's page.
     ``where_key`` identifies ``where`` (filters are not hashable themselves).
+    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
     """
     context = info.context
     wanted = spec.wanted_references(info)
-    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted)
+    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted, columns)
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
         rows = await fetch_windowed(
@@ -64,6 +78,7 @@ async def paginate_children(
             parent_ids,
             plan.query_keys,
             plan.limit + 1,
+            columns,
         )
         if wanted:
             await spec.attach(info, rows, wanted)
@@ -99,8 +114,10 @@ async def fetch_windowed(
     parent_ids: list[int],
     keys: tuple[SortKey, ...],
     per_parent: int,
+    only: tuple[str, ...] | None = None,
 ) -> list[Model]:
-    """The first ``per_parent`` rows of each parent, in the order of ``keys``."""
+    """The first ``per_parent`` rows of each parent, in the order of ``keys`` (``only``:
+    just these columns, as partial rows)."""
     table = model._meta.basetable
     columns = model._meta.fields_db_projection
     window = RowNumber().over(table[columns[parent_column]])
@@ -109,6 +126,8 @@ async def fetch_windowed(
             table[columns[key.column]], order=SqlOrder.desc if key.descending else SqlOrder.asc
         )
     inner = model.filter(where, **{f"{parent_column}__in": parent_ids}).annotate(_rn=window)
+    if only is not None:
+        inner = inner.only(*only)
     inner._choose_db_if_not_chosen()
     inner._make_query()
     db = inner._db
@@ -121,5 +140,20 @@ async def fetch_windowed(
         .orderby(ranked._rn)
     )
     sql, params = outer.get_parameterized_sql()
+    if only is not None:
+        build = row_builder(model, only)
+        _, found = await db.execute_query(sql, params)
+        return [build(row) for row in found]
     executor = db.executor_class(model=model, db=db)
     return await executor.execute_select(sql, params, custom_fields=["_rn"])
+
+
+async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
+    """The rows of ``query`` with only ``columns`` read, as partial models."""
+    query = query.only(*columns)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    _, found = await query._db.execute_query(sql, params)
+    build = row_builder(query.model, columns)
+    return [build(row) for row in found]

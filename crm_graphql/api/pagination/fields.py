@@ -35,14 +35,17 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
+from tortoise.models import Model
 
+from crm_graphql.api.columns import needed_columns, node_type_of
 from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
 from crm_graphql.api.filters import filter_q
+from crm_graphql.api.loaders import selected_fields
 from crm_graphql.api.pagination.fetch import paginate, paginate_children
 from crm_graphql.api.pagination.listing import ListSpec
-from crm_graphql.api.pagination.pages import plan_page
+from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
 from crm_graphql.api.permissions import readable_by as readable_by_roles
 from crm_graphql.api.references import foreign_key
@@ -155,13 +158,37 @@ class ConnectionExtension(FieldExtension):
         plan = plan_page(
             info, spec, first=first, after=after, last=last, before=before, order_by=order_by
         )
-        if self.parent is None:
-            return await paginate(info, plan, spec, where)
+        column = foreign_key(spec.model, self.parent).column if self.parent is not None else None
+        columns = self._columns(info, plan, column)
+        if column is None:
+            return await paginate(info, plan, spec, where, columns)
         # Nested lists have no condition of their own: the filter identifies the page.
-        column = foreign_key(spec.model, self.parent).column
         return await paginate_children(
-            info, plan, spec, column, source.pk, where, repr(filter_value)
+            info, plan, spec, column, source.pk, where, repr(filter_value), columns
         )
+
+    def _columns(self, info: Info, plan: PagePlan, parent: str | None) -> tuple[str, ...] | None:
+        """The columns the page's rows need (None: all, the standard path)."""
+        if not info.context.settings.planned_reads:
+            return None
+        memo = info.context.memo
+        key = ("columns", id(info._raw_info.field_nodes[0]), plan.keys)
+        if key in memo:
+            return memo[key]
+        keys = [sort_key.column for sort_key in plan.keys]
+        if parent is not None:
+            keys.append(parent)
+        columns = memo[key] = needed_columns(
+            node_type_of(info._raw_info.return_type),
+            self.spec.model,
+            selected_fields(info, "nodes"),
+            keys,
+        )
+        return columns
+
+    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
+        """A nested list reads the key of its parent row only (see ``api.columns``)."""
+        return ()
 
 
 def _no_condition() -> Q:

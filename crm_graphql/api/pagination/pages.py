@@ -57,8 +57,8 @@ class PagePlan:
         info = PageInfo(
             has_next_page=more if not self.backwards else self.before is not None,
             has_previous_page=more if self.backwards else self.after is not None,
-            start_cursor=self.cursor_of(rows[0]) if rows else None,
-            end_cursor=self.cursor_of(rows[-1]) if rows else None,
+            _ends=(rows[0], rows[-1]) if rows else None,
+            _cursor_of=self.cursor_of,
         )
         return Connection(nodes=rows, page_info=info, _cursor_of=self.cursor_of, _count=count)
 

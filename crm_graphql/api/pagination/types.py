@@ -23,12 +23,18 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(
         description="True when rows precede this page (in the direction of `last`)."
     )
-    start_cursor: str | None = strawberry.field(
-        description="Cursor of the first row of the page; null on an empty page."
-    )
-    end_cursor: str | None = strawberry.field(
-        description="Cursor of the last row of the page; null on an empty page."
-    )
+    #: The first and last rows of the page (None: an empty page).
+    _ends: strawberry.Private[tuple[Any, Any] | None]
+    _cursor_of: strawberry.Private[CursorFn]
+
+    # Cursors are encoded only when selected: most pages are read without them.
+    @strawberry.field(description="Cursor of the first row of the page; null on an empty page.")
+    def start_cursor(self) -> str | None:
+        return self._cursor_of(self._ends[0]) if self._ends is not None else None
+
+    @strawberry.field(description="Cursor of the last row of the page; null on an empty page.")
+    def end_cursor(self) -> str | None:
+        return self._cursor_of(self._ends[1]) if self._ends is not None else None
 
 
 @strawberry.type(description="A row of a list together with its cursor.")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from crm_graphql.api.columns import reads
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity, only_fields
 from crm_graphql.api.loaders import load_by_id
@@ -178,11 +179,13 @@ class Customer(Node):
         "(CRM_BASE_CURRENCY); other currencies are in `lifetimeValueByCurrency`. What was "
         "ordered, not what was invoiced or paid: see `paidRevenue` and `balance`.",
     )
+    @reads("id")
     async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_lifetime_values(info, root.id)
         return loaders.in_currency(amounts, info.context.settings.base_currency)
 
     @guarded_field(FINANCIAL, "Lifetime value per currency, one entry per currency used.")
+    @reads("id")
     async def lifetime_value_by_currency(
         self, root: CustomerModel, info: Info
     ) -> list[MoneyAmount] | None:
@@ -193,6 +196,7 @@ class Customer(Node):
         "Sum of the amounts of open opportunities (not won or lost) in the base "
         "currency; other currencies are in `openPipelineByCurrency`.",
     )
+    @reads("id")
     async def open_pipeline_amount(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_open_pipeline(info, root.id)
         return loaders.in_currency(amounts, info.context.settings.base_currency)

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import strawberry
 
+from crm_graphql.api.columns import reads
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import ANY_ROW, entity
 from crm_graphql.api.loaders import attached
 from crm_graphql.api.node import Node
 from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.planner import attached_first
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, Role
 from crm_graphql.domains.orders import services
@@ -84,6 +86,8 @@ class Order(Node):
         description="The line items, in the order they were added.",
         graphql_type=list[OrderItem],
     )
+    @reads("id")
+    @attached_first
     def items(
         self, root: OrderModel, info: Info
     ) -> list[OrderItemModel] | Awaitable[list[OrderItemModel]]:

@@ -1,0 +1,169 @@
+"""Which columns a row needs for the fields a request selects (the planned read path).
+
+A list reads only the columns its selected fields use, plus the keys (primary key, sort
+keys, the parent's foreign key): an interaction's ``body`` or a customer's address and
+JSON columns are not read, decoded or turned into model attributes when nobody asks
+for them. What each field of a type reads is decided once per type:
+
+- a field without a resolver reads the model column of its name;
+- a resolver declares what it reads with :func:`reads` (``@reads("id")``);
+- a field extension declares it with a ``reads_columns(model, field)`` method (the
+  nested lists read the key only, a reference its foreign key);
+- anything else (a resolver that declares nothing, a name that is no column): every
+  column is read, as on the standard path.
+
+Rows read this way are partial Tortoise models (``_partial``: they cannot be saved);
+writes always read whole rows.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from graphql import GraphQLObjectType, get_named_type
+from tortoise.models import Model
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The attribute :func:`reads` sets on a resolver.
+READS_ATTRIBUTE = "__crm_reads_columns__"
+
+
+def reads(*columns: str) -> Callable[[F], F]:
+    """Declare the model columns a resolver reads of its row (``root``)."""
+
+    def mark(resolver: F) -> F:
+        setattr(resolver, READS_ATTRIBUTE, tuple(columns))
+        return resolver
+
+    return mark
+
+
+#: GraphQL node type -> field name -> the columns it reads (None: unknown, all).
+_FIELD_COLUMNS: weakref.WeakKeyDictionary[GraphQLObjectType, dict[str, tuple[str, ...] | None]]
+_FIELD_COLUMNS = weakref.WeakKeyDictionary()
+
+
+def field_columns(
+    node_type: GraphQLObjectType, model: type[Model], name: str
+) -> tuple[str, ...] | None:
+    """The columns field ``name`` of ``node_type`` reads (None: not known)."""
+    known = _FIELD_COLUMNS.get(node_type)
+    if known is None:
+        known = _FIELD_COLUMNS[node_type] = {}
+    if name in known:
+        return known[name]
+    result = known[name] = _columns_of(node_type, model, name)
+    return result
+
+
+def _columns_of(
+    node_type: GraphQLObjectType, model: type[Model], name: str
+) -> tuple[str, ...] | None:
+    if name == "__typename":
+        return ()
+    graphql_field = node_type.fields.get(name)
+    definition = (
+        (graphql_field.extensions or {}).get("strawberry-definition") if graphql_field else None
+    )
+    if definition is None:
+        return None
+    projection = model._meta.fields_db_projection
+    declared: list[str] = []
+    found = False
+    for extension in definition.extensions or ():
+        reads_columns = getattr(extension, "reads_columns", None)
+        if reads_columns is not None:
+            declared.extend(reads_columns(model, definition))
+            found = True
+    resolver = definition.base_resolver
+    if not found:
+        if resolver is None:
+            return (definition.python_name,) if definition.python_name in projection else None
+        marked = getattr(resolver.wrapped_func, READS_ATTRIBUTE, None)
+        if marked is None:
+            return None
+        declared.extend(marked)
+    if any(column not in projection for column in declared):
+        return None
+    return tuple(declared)
+
+
+def node_type_of(return_type: Any) -> GraphQLObjectType | None:
+    """The node type of a connection type (its ``nodes`` field's item type)."""
+    connection = get_named_type(return_type)
+    nodes = getattr(connection, "fields", {}).get("nodes")
+    node = get_named_type(nodes.type) if nodes is not None else None
+    return node if isinstance(node, GraphQLObjectType) else None
+
+
+def needed_columns(
+    node_type: GraphQLObjectType | None,
+    model: type[Model],
+    selected: Iterable[str],
+    keys: Sequence[str],
+) -> tuple[str, ...] | None:
+    """The columns a page's rows need: the keys and what the selected fields read
+    (None: every column)."""
+    if node_type is None:
+        return None
+    pk = model._meta.pk_attr
+    columns = dict.fromkeys([pk, *keys])
+    for name in selected:
+        more = field_columns(node_type, model, name)
+        if more is None:
+            return None
+        columns.update(dict.fromkeys(more))
+    return tuple(columns)
+
+
+#: (model, columns) -> how a row of those columns becomes a partial model.
+_BUILDERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[Any], Model]] = {}
+
+
+def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any], Model]:
+    """Turns a row (a mapping of the model field names in ``columns``) into a partial
+    model, converting each value as Tortoise's ``_init_from_db`` does."""
+    key = (model, columns)
+    builder = _BUILDERS.get(key)
+    if builder is not None:
+        return builder
+    meta = model._meta
+    native = {model_field for _, model_field, _ in meta.db_native_fields}
+    simple = {model_field: field for _, model_field, field in meta.db_default_fields}
+    complex_ = {model_field: field for _, model_field, field in meta.db_complex_fields}
+    plain: list[str] = []
+    typed: list[tuple[str, Callable[[Any], Any]]] = []
+    converted: list[tuple[str, Callable[[Any], Any]]] = []
+    for column in columns:
+        if column in native:
+            plain.append(column)
+        elif column in simple:
+            typed.append((column, simple[column].field_type))
+        elif column in complex_:
+            converted.append((column, complex_[column].to_python_value))
+        else:
+            raise LookupError(f"{model.__name__}.{column} is no column")
+    custom_pk = meta.db_pk_column not in meta.generated_db_fields
+    new = model.__new__
+    set_attribute = object.__setattr__
+
+    def build(row: Any) -> Model:
+        instance = new(model)
+        set_attribute(instance, "_partial", True)
+        set_attribute(instance, "_saved_in_db", True)
+        set_attribute(instance, "_custom_generated_pk", custom_pk)
+        set_attribute(instance, "_await_when_save", {})
+        for column in plain:
+            set_attribute(instance, column, row[column])
+        for column, to_type in typed:
+            value = row[column]
+            set_attribute(instance, column, to_type(value) if value is not None else None)
+        for column, to_python in converted:
+            set_attribute(instance, column, to_python(row[column]))
+        return instance
+
+    _BUILDERS[key] = build
+    return build

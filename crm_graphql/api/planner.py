@@ -1,0 +1,193 @@
+"""Resolvers decided once, when the schema is built, for the fields a page answers
+from what it has already read.
+
+Strawberry calls every field that has a resolver through the same generic wrapper: an
+``Info`` object, argument conversion, the chain of field extensions. For the fields
+below that work is done per row and changes nothing, so :func:`plan_resolvers` gives
+them a direct resolver, falling back to Strawberry's own wherever the shortcut does
+not apply:
+
+- a global ``id``: the type's name and the row's primary key;
+- a field a page attaches to its rows (a reference such as an interaction's
+  ``author``, an order's ``items``): the attached value when there is one, which is
+  what the resolver returns then.
+
+Field rules are applied before any resolver runs (``CrmExecutionContext``), so a
+denied field is never resolved either way; the answers are the same bytes
+(``tests/planner``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined
+
+from crm_graphql.api.ids import to_global_id
+from crm_graphql.api.loaders import ATTACHED
+
+#: A resolver marked with this attribute returns the value a page attached to the row
+#: under the field's name when there is one (see :func:`crm_graphql.api.loaders.attach`).
+ATTACHED_FIRST = "__crm_attached_first__"
+#: A resolver marked with this attribute returns the row's global ID of this type name.
+GLOBAL_ID_OF = "__crm_global_id_of__"
+
+
+def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a resolver that returns the value attached to its row, when there is one."""
+    setattr(resolver, ATTACHED_FIRST, True)
+    return resolver
+
+
+def plan_resolvers(schema: GraphQLSchema) -> int:
+    """Give the fields described in the module doc their direct resolvers; returns how
+    many fields got one."""
+    planned = 0
+    for type_name, gtype in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(gtype, GraphQLObjectType):
+            continue
+        for gfield in gtype.fields.values():
+            direct = _direct_resolver(gfield)
+            if direct is not None:
+                gfield.resolve = direct
+                planned += 1
+    return planned
+
+
+def _direct_resolver(gfield: GraphQLField) -> Callable[..., Any] | None:
+    definition = (gfield.extensions or {}).get("strawberry-definition")
+    standard = gfield.resolve
+    if definition is None or standard is None or gfield.args:
+        return None
+    resolver = definition.base_resolver
+    function = resolver.wrapped_func if resolver is not None else None
+    type_name = getattr(function, GLOBAL_ID_OF, None)
+    if type_name is not None and not definition.extensions:
+        return _global_id(type_name)
+    marked = getattr(function, ATTACHED_FIRST, False) or any(
+        getattr(extension, ATTACHED_FIRST, False) for extension in definition.extensions
+    )
+    if marked and not (resolver is not None and resolver.is_async):
+        return _attached_or(definition.python_name, standard)
+    return None
+
+
+def _global_id(type_name: str) -> Callable[..., Any]:
+    def resolve_id(source: Any, info: Any) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, source.pk))
+
+    def read(source: Any) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, source.pk))
+
+    resolve_id.planned_read = read  # type: ignore[attr-defined]
+    return resolve_id
+
+
+def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        values = getattr(source, "__dict__", {}).get(ATTACHED)
+        if values is not None and name in values:
+            return values[name]
+        return standard(source, info, **arguments)
+
+    def read(source: Any) -> Any:
+        values = getattr(source, "__dict__", {}).get(ATTACHED)
+        if values is None or name not in values:
+            raise Abandon
+        return values[name]
+
+    resolve.planned_read = read  # type: ignore[attr-defined]
+    return resolve
+
+
+# --------------------------------------------------------------------------- subtrees
+#
+# graphql-core executes every field of every row through the same generic machinery:
+# a resolve-info object, the resolver, ``complete_value`` with its checks, a path entry.
+# For a selection made only of plain reads (columns, global IDs, attached references
+# and child lists, ``__typename``) of fields the caller may read, a plan made once per
+# selection (and cached for the request next to graphql-core's own memo of collected
+# fields) computes the same values directly. Any surprise on the way (a null where the
+# type says non-null, a value a scalar refuses, a row of another type, a reference that
+# was not attached) abandons the plan for that object, which then runs the standard
+# way: its errors, paths and null propagation are graphql-core's own. A plan never has
+# side effects, so abandoning it leaves nothing behind.
+
+
+class Abandon(Exception):
+    """The plan does not cover this value: run the standard executor."""
+
+
+#: The kinds of step of a plan.
+LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME = range(5)
+
+#: One response key: (kind, response name, read, nullable, detail, item nullable).
+Step = tuple[int, str, Callable[[Any], Any] | None, bool, Any, bool]
+Plan = tuple[Step, ...]
+
+
+def reader(gfield: GraphQLField) -> Callable[[Any], Any] | None:
+    """How to read a field's value from its source without its resolver, or None."""
+    resolve = gfield.resolve
+    if resolve is None:
+        return None
+    if getattr(resolve, "_is_default", False):
+        definition = (gfield.extensions or {}).get("strawberry-definition")
+        return _attribute(definition.python_name) if definition is not None else None
+    return getattr(resolve, "planned_read", None)
+
+
+def _attribute(name: str) -> Callable[[Any], Any]:
+    def read(source: Any) -> Any:
+        return getattr(source, name)
+
+    return read
+
+
+def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
+    """The response object of ``source`` under ``plan`` (raises :class:`Abandon`)."""
+    result: dict[str, Any] = {}
+    for kind, name, read, nullable, detail, item_nullable in plan:
+        if kind == TYPENAME:
+            result[name] = detail
+            continue
+        value = read(source)  # type: ignore[misc]
+        if value is None:
+            if not nullable:
+                raise Abandon
+            result[name] = None
+        elif kind == LEAF:
+            result[name] = _leaf(detail, value)
+        elif kind == OBJECT:
+            result[name] = _object(detail, value)
+        else:
+            if not isinstance(value, list | tuple):
+                raise Abandon
+            items: list[Any] = []
+            for item in value:
+                if item is None:
+                    if not item_nullable:
+                        raise Abandon
+                    items.append(None)
+                elif kind == LIST_OF_LEAVES:
+                    items.append(_leaf(detail, item))
+                else:
+                    items.append(_object(detail, item))
+            result[name] = items
+    return result
+
+
+def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
+    coerced = coerce(value)
+    if coerced is None or coerced is Undefined:
+        raise Abandon
+    return coerced
+
+
+def _object(detail: tuple[Any, Plan], value: Any) -> dict[str, Any]:
+    is_type_of, plan = detail
+    if is_type_of is not None and is_type_of(value, None) is not True:
+        raise Abandon
+    return run_plan(plan, value)

@@ -1,0 +1,1 @@
+"""How the server process runs: the cyclic garbage collector and the response encoder."""

@@ -1,0 +1,67 @@
+"""The planned read path: lists read only the columns a request needs, cursors are made
+only when selected, and the garbage collector is tuned once the server has started."""
+
+from __future__ import annotations
+
+import gc
+
+from crm_graphql.api.runtime import gc as runtime_gc
+from tests.customers.test_customer_360 import HEADLINE, _build_customers
+from tests.helpers import count_statements
+
+
+async def test_a_page_reads_only_the_columns_its_fields_use(gql, db):
+    await _build_customers(2, interactions=3, orders=2)
+    with count_statements() as statements:
+        data = await gql.data(HEADLINE, {"first": 5})
+    assert len(data["customers"]["nodes"]) == 2
+    interactions = [sql for sql in statements if "interaction" in sql and "ROW_NUMBER" in sql]
+    assert len(interactions) == 1, statements
+    # Neither the body nor the columns of other fields are read for this page...
+    assert "body" not in interactions[0]
+    assert "subject" in interactions[0]
+    customers = [sql for sql in statements if 'FROM "customer"' in sql or "FROM `customer`" in sql]
+    assert customers and all("address" not in sql for sql in customers), customers
+    # ... and the statement count is the standard path's (see test_customer_360).
+    assert len(statements) == 10, statements
+
+
+async def test_a_field_whose_columns_are_unknown_reads_whole_rows(gql, db):
+    await _build_customers(1, interactions=1, orders=0)
+    # ``address`` has a resolver that declares no columns: it gets the whole row.
+    query = "{ customers(first: 5) { nodes { id address { line1 city } } } }"
+    with count_statements() as statements:
+        data = await gql.data(query)
+    assert len(data["customers"]["nodes"]) == 1
+    customers = [sql for sql in statements if "customer" in sql and "LIMIT" in sql]
+    assert customers and all("address_line2" in sql for sql in customers), statements
+
+
+async def test_cursors_of_a_page_are_the_ones_to_page_on(gql, db):
+    await _build_customers(3, interactions=0, orders=0)
+    query = """query($after: String) { customers(first: 2, after: $after) {
+      pageInfo { startCursor endCursor hasNextPage } edges { cursor } nodes { id } } }"""
+    first = (await gql.data(query))["customers"]
+    assert first["pageInfo"]["startCursor"] == first["edges"][0]["cursor"]
+    assert first["pageInfo"]["endCursor"] == first["edges"][-1]["cursor"]
+    second = (await gql.data(query, {"after": first["pageInfo"]["endCursor"]}))["customers"]
+    assert len(second["nodes"]) == 1
+    assert {n["id"] for n in second["nodes"]}.isdisjoint(n["id"] for n in first["nodes"])
+    assert second["pageInfo"]["hasNextPage"] is False
+
+
+def test_the_collector_is_tuned_once_after_start(monkeypatch):
+    from crm_graphql.settings import load_settings
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(runtime_gc, "_tuned", False)
+    try:
+        runtime_gc.tune_after_start(load_settings(gc_threshold=40_000, gc_freeze=True))
+        assert gc.get_threshold() == (40_000, *runtime_gc.OLDER_THRESHOLDS)
+        assert gc.get_freeze_count() > 0
+        # Once per process: a second app in the same process changes nothing.
+        runtime_gc.tune_after_start(load_settings(gc_threshold=1_000))
+        assert gc.get_threshold()[0] == 40_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
