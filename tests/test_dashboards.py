@@ -484,6 +484,24 @@ async def test_support_sees_money_hidden_for_their_role_and_counts_shown(
     recorded.assert_stayed_on_this_server()
 
 
+async def test_marketing_sees_billing_and_campaign_roi_hidden_and_the_leads_shown(
+    page_server: DemoServer, browser: Any
+) -> None:
+    recorded = await _open_dashboards(browser, page_server, Role.MARKETING)
+    cards = await _cards(recorded.page)
+    # Marketing plans campaigns (their costs) but reads no invoice, payment or won amount.
+    for name in ("receivables-ageing", "cashflow"):
+        assert cards[name]["state"] == "forbidden", name
+        assert HIDDEN in cards[name]["text"] and cards[name]["datasets"] is None, name
+    campaign_roi = cards["campaign-roi"]["rendered"]
+    assert campaign_roi["hidden"] == ["ROI"]
+    assert any(campaign_roi["series"]["Leads"])
+    funnel = cards["lead-funnel"]
+    assert funnel["state"] == "ready" and funnel["rendered"]["hidden"] == []
+    assert funnel["rendered"]["kpis"]["Leads"] == sum(funnel["rendered"]["series"]["Leads"]) > 0
+    recorded.assert_stayed_on_this_server()
+
+
 async def test_auto_refresh_after_a_change_shows_the_new_number(
     server: DemoServer, browser: Any
 ) -> None:
