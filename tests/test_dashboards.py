@@ -336,7 +336,10 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
         assert drawn["series"][label] == _money(
             [row["buckets"][field] for row in ageing["customers"]]
         ), label
-    assert drawn["labels"] == [row["customer"]["lastName"] for row in ageing["customers"]]
+    assert drawn["labels"] == [
+        f"{row['customer']['firstName']} {row['customer']['lastName']}"
+        for row in ageing["customers"]
+    ]
     assert drawn["kpis"]["Open receivables"] == float(Decimal(ageing["total"]["total"])) > 0
     assert drawn["kpis"]["Open invoices"] == ageing["total"]["invoiceCount"] > 0
     assert dict(cards["receivables-ageing"]["datasets"]) == drawn["series"]

@@ -22,7 +22,8 @@
  *              groups exist than are drawn
  *   chart      {type: "bar" | "line", rows, x, xFormat, pivot, pivotOrder, stacked,
  *               horizontal, series: [{label, value, format, type}]}: one point per row
- *              at `rows`, labelled by its `x` field; `pivot` makes one series per value
+ *              at `rows`, labelled by its `x` field (or fields: a list of paths, their
+ *              values joined by spaces); `pivot` makes one series per value
  *              of that field (e.g. one per channel), in the order of `pivotOrder` if
  *              given; a series' `type` may differ from the chart's
  *   table      {rows, columns: [{label, value, format, currency}]} instead of a chart
@@ -367,7 +368,7 @@
         horizontal: true,
         stacked: true,
         rows: "receivablesAgeing.customers",
-        x: "customer.lastName",
+        x: ["customer.firstName", "customer.lastName"],
         series: [
           { label: "Current", value: "buckets.current", format: "money" },
           { label: "1-30 days", value: "buckets.days1to30", format: "money" },

@@ -50,6 +50,14 @@
     return raw === null || raw === undefined ? "–" : String(raw);
   }
 
+  /* A row's label: the value at `x`, or at each of a list of paths, joined by spaces
+   * (["customer.firstName", "customer.lastName"]). */
+  function xOf(row, x) {
+    return Array.isArray(x)
+      ? x.map((path) => get(row, path)).filter((part) => part != null).join(" ")
+      : get(row, x);
+  }
+
   /* Labels and series of a chart declaration over the rows of an answer. */
   function seriesOf(spec, rows, forbidden) {
     const shown = [];
@@ -65,7 +73,7 @@
     if (spec.pivot) {
       const keys = [];
       rows.forEach((row) => {
-        const x = get(row, spec.x);
+        const x = xOf(row, spec.x);
         const key = get(row, spec.pivot);
         if (!labels.includes(x)) {
           labels.push(x);
@@ -86,14 +94,14 @@
         keys.forEach((key) => {
           // A group that is not there has no records: a true zero.
           const values = labels.map((x) => {
-            const row = rows.find((r) => get(r, spec.x) === x && get(r, spec.pivot) === key);
+            const row = rows.find((r) => xOf(r, spec.x) === x && get(r, spec.pivot) === key);
             return row ? number(get(row, serie.value)) : 0;
           });
           shown.push({ label: format.words(key), format: serie.format, values: values });
         });
       });
     } else {
-      labels = rows.map((row) => get(row, spec.x));
+      labels = rows.map((row) => xOf(row, spec.x));
       visible.forEach((serie) => {
         shown.push({
           label: serie.label,
