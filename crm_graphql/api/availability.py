@@ -8,6 +8,7 @@ ends when the database is back. The client is told ``SERVICE_UNAVAILABLE`` with 
 
 from __future__ import annotations
 
+from tortoise.connection import get_connection
 from tortoise.exceptions import DBConnectionError
 
 from crm_graphql.api.errors import CrmError, ErrorCode
@@ -41,6 +42,21 @@ def is_database_unavailable(error: BaseException | None) -> bool:
         if type(cause).__name__ == "InterfaceError" and "closed" in str(cause).lower():
             return True
     return False
+
+
+def pool_exhausted(connection_name: str = "default") -> bool:
+    """True when every connection of the MySQL pool is lent: an operation that ran out
+    of time now waited for the database's capacity, not for its own statements to end.
+    (SQLite has one connection and no pool: a slow statement there is the request's.)"""
+    try:
+        client = get_connection(connection_name)
+    except Exception:  # the ORM is not set up in this process
+        return False
+    client = getattr(client, "_parent", None) or client  # inside a transaction
+    pool = getattr(client, "_pool", None)
+    if pool is None:
+        return False
+    return bool(pool.maxsize) and pool.size - pool.freesize >= pool.maxsize
 
 
 def unavailable_error(request_id: str | None = None) -> CrmError:

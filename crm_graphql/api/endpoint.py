@@ -22,6 +22,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from crm_graphql.api.availability import pool_exhausted, unavailable_error
 from crm_graphql.api.context import Context
 from crm_graphql.api.errors import CrmError, ErrorCode, error_code
 from crm_graphql.api.graphiql import graphiql_response
@@ -243,6 +244,16 @@ class CrmGraphQL(GraphQL[Context, None]):
         except (CannotGetOperationTypeError, MissingQueryError) as exc:
             raise RequestRefused(400, ErrorCode.BAD_REQUEST, str(exc) or "No query.") from exc
         except TimeoutError:
+            if pool_exhausted():
+                # Every pooled connection was lent the whole time: the database's
+                # capacity, not this operation, ran out. A 503 the client retries.
+                logger.warning("operation stopped after %ss: no database connection", timeout)
+                note_outcome(str(ErrorCode.SERVICE_UNAVAILABLE))
+                return ExecutionResult(
+                    data=None,
+                    errors=[unavailable_error(getattr(context, "request_id", None))],
+                    extensions={"cost": context.cost.as_extension()},
+                )
             logger.warning("operation stopped after %ss", timeout)
             note_outcome(str(ErrorCode.TIMEOUT))
             error = CrmError("The request took too long and was stopped.", ErrorCode.TIMEOUT)
