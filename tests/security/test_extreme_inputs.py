@@ -62,12 +62,24 @@ async def test_deeply_nested_not_is_refused_with_a_typed_error(
     for _ in range(depth):
         nested = {"not": nested}
     error = await client.error(CUSTOMERS, {"filter": nested})
-    if depth == 20:
-        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
-        assert error["extensions"]["maximum"] == 10, error
-    else:  # GraphQL's own limit on the nesting of variables comes first
-        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", error
-        assert "nested too deeply" in error["message"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["maximum"] == 10, error
+
+
+async def test_a_huge_filter_inside_another_input_is_refused_before_anything_is_written(
+    limited: LimitedFactory,
+) -> None:
+    client = await limited()
+    branches = [{"email": {"eq": f"person{i}@example.com"}} for i in range(5000)]
+    create = (
+        "mutation($input: CreateSegmentInput!) { createSegment(input: $input) {"
+        " segment { id } userErrors { field message } } }"
+    )
+    error = await client.error(create, {"input": {"name": "All", "filter": {"or": branches}}})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["maximum"] == 200
+    segments = await client.data("{ segments(first: 5) { totalCount } }")
+    assert segments["segments"]["totalCount"] == 0
 
 
 async def test_a_filter_within_the_limits_still_runs(limited: LimitedFactory) -> None:

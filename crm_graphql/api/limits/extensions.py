@@ -1,6 +1,7 @@
-"""Schema extensions that refuse an operation before it runs: too costly (right after
-validation, like a validation error), or over the caller's rate budget (once the
-caller is known). No resolver runs and no SQL is sent for a refused operation."""
+"""Schema extensions that refuse an operation before it runs: too costly or with a
+filter variable over the size limits (right after validation, like a validation
+error), or over the caller's rate budget (once the caller is known). No resolver runs
+and no SQL is sent for a refused operation."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from crm_graphql.api.auth import address_bucket, credentials_from
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.limits.budget import CostBudget
 from crm_graphql.api.limits.cost import CostAnalysis, QueryCost, Throttle, actual_cost
+from crm_graphql.api.limits.filter_size import oversized_filter
 from crm_graphql.api.limits.size import FragmentCycle, expanded_size
 
 
@@ -54,6 +56,12 @@ class QueryCostLimit(SchemaExtension):
                     maximumCost=self.max_cost,
                 )
                 execution.pre_execution_errors = [error]
+            else:
+                oversized = oversized_filter(
+                    execution.schema._schema, operation, execution.variables
+                )
+                if oversized is not None:
+                    execution.pre_execution_errors = [oversized]
         yield
 
     def get_results(self) -> dict[str, Any]:

@@ -420,14 +420,16 @@ async def purge_expired(settings: Settings) -> dict[str, int]:
     now = _now()
     window = timedelta(minutes=settings.login_window_minutes)
     await report_refusals(settings.login_window_minutes)
-    tokens = await RefreshToken.filter(expires_at__lte=now).delete()
-    # A session's newest token outlives its access tokens by far; one started a moment
-    # ago may not have its first token yet, hence the age.
-    live = Subquery(RefreshToken.all().values("family_id"))
-    old = now - timedelta(minutes=settings.access_token_minutes)
-    sessions = await TokenFamily.filter(created_at__lt=old).exclude(id__in=live).delete()
-    attempts = await LoginAttempt.filter(attempted_at__lt=now - window).delete()
-    refusals = await LoginRefusal.filter(reported=True, window_start__lt=now - window).delete()
+    # One transaction: a reader sees the purge done or not begun, never halfway.
+    async with in_transaction():
+        tokens = await RefreshToken.filter(expires_at__lte=now).delete()
+        # A session's newest token outlives its access tokens by far; one started a
+        # moment ago may not have its first token yet, hence the age.
+        live = Subquery(RefreshToken.all().values("family_id"))
+        old = now - timedelta(minutes=settings.access_token_minutes)
+        sessions = await TokenFamily.filter(created_at__lt=old).exclude(id__in=live).delete()
+        attempts = await LoginAttempt.filter(attempted_at__lt=now - window).delete()
+        refusals = await LoginRefusal.filter(reported=True, window_start__lt=now - window).delete()
     return {
         "refresh_tokens": tokens,
         "sessions": sessions,
