@@ -21,7 +21,8 @@ import asyncio
 import secrets
 
 from benchmarks.common import bench_settings, http_client
-from benchmarks.dashboard_views import Row, capture, explain, measure, raw_connection
+from benchmarks.dashboard_views import raw_connection
+from benchmarks.view_table import measure_views, print_views_table
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_support_bench"
 
@@ -99,35 +100,16 @@ async def main() -> None:
         args.database_url, cache_key_prefix=f"crm-bench:{secrets.token_hex(4)}:", db_pool_max=5
     )
     connection = await raw_connection(args.database_url)
-    rows: list[Row] = []
     try:
         async with http_client(settings) as client:
-            for name, document in views:
-                statements = await capture(client, name, document)
-                if args.explain:
-                    for statement in statements:
-                        if not statement.authentication:
-                            print(f"  {name}: {' '.join(statement.sql.split())[:300]}")
-                            await explain(connection, statement, False)
-                row = await measure(client, connection, name, document, statements, args.runs)
-                rows.append(row)
-                print(f"  {name}: API {row.api_ms:.1f} ms, SQL {row.sql_ms:.1f} ms", flush=True)
+            rows = await measure_views(
+                client, connection, views, args.runs, show_plans=args.explain
+            )
     finally:
         connection.close()
     print()
     print(f"database: {args.database_url}, medians of {args.runs} runs, view cache off")
-    header = f"| {'view':<38} | API median | raw SQL median | ratio | statements | target |"
-    print(header)
-    print("|" + "|".join("-" * len(part) for part in header.split("|")[1:-1]) + "|")
-    for row in rows:
-        print(
-            f"| {row.view:<38} | {row.api_ms:7.1f} ms | {row.sql_ms:11.1f} ms "
-            f"| {row.ratio:5.2f} | {len(row.statements):10d} | {row.verdict} |"
-        )
-    print(
-        "\nStatements include the one that checks the caller's session; the raw side runs "
-        "them one after another on one connection."
-    )
+    print_views_table(rows)
 
 
 if __name__ == "__main__":

@@ -206,11 +206,15 @@ def seed(
         typer.Option(min=0, help="Members per campaign (default 300)."),
     ] = None,
 ) -> None:
-    """Fill the database with realistic demo data (companies, staff, products, history)."""
+    """Fill the database with realistic demo data (companies, staff, products, history);
+    migrations not applied yet are applied first."""
+    from crm_graphql.db.setup import migrate_database
     from crm_graphql.demo.history import History
     from crm_graphql.demo.seed import seed_database
+    from crm_graphql.modules import database_config
 
     settings = _settings()
+    asyncio.run(migrate_database(database_config(settings)))
     # Options left out keep the generator's defaults (and so the data a seed gave before).
     means = {
         "interactions": interactions_per_customer,
