@@ -31,6 +31,7 @@ DOMAINS = (
     "tasks",
     "automation",
     "privacy",
+    "timeline",
 )
 
 
