@@ -213,6 +213,10 @@ async def test_erasure_leaves_the_personal_values_nowhere_in_the_database(gql):
     assert erased.city is None and erased.birth_date is None
     event = await AuditEvent.get(action="customer.erase_personal_data")
     assert event.actor_user_id == gql.user.pk
+    # Webhook receivers are told, with the record as it is now.
+    announced = await OutboxEvent.filter(type="customer.updated").order_by("-id").first()
+    assert announced is not None and announced.data["verb"] == "erase_personal_data"
+    assert announced.data["object"]["firstName"] == "[erased]"
     assert event.changes["reason"] == "Art. 17 request REQ-7 from [erased]"
     assert event.changes["erased"]["interactions"] == 3
 

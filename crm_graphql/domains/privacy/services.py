@@ -349,6 +349,26 @@ class Scrubber:
         return sorted(found)
 
 
+#: What an erasure writes into the customer's own columns.
+ERASED_CUSTOMER_VALUES: dict[str, Any] = {
+    "first_name": ERASED,
+    "last_name": ERASED,
+    "email": None,
+    "phone": None,
+    "job_title": None,
+    "birth_date": None,
+    "address_line1": None,
+    "address_line2": None,
+    "city": None,
+    "region": None,
+    "postal_code": None,
+    "marketing_consent": False,
+    "tags": [],
+    "custom_fields": {},
+}
+ERASED_CUSTOMER_COLUMNS = tuple(ERASED_CUSTOMER_VALUES)
+
+
 def _person_atoms(row: Mapping[str, Any]) -> list[str]:
     """The identifying values of a customer or lead row."""
     names = [row.get("first_name"), row.get("last_name")]
@@ -491,22 +511,7 @@ async def erase(held: Holdings) -> ErasureCounts:
     customer_id = held.customer["id"]
     now = datetime.now(UTC)
     await Customer.filter(pk=customer_id).update(
-        first_name=ERASED,
-        last_name=ERASED,
-        email=None,
-        phone=None,
-        job_title=None,
-        birth_date=None,
-        address_line1=None,
-        address_line2=None,
-        city=None,
-        region=None,
-        postal_code=None,
-        marketing_consent=False,
-        tags=[],
-        custom_fields={},
-        updated_at=now,
-        version=F("version") + 1,
+        **ERASED_CUSTOMER_VALUES, updated_at=now, version=F("version") + 1
     )
     await CustomerConsent.filter(customer_id=customer_id).update(granted=False, changed_at=now)
     if held.interactions:

@@ -12,6 +12,8 @@ from tortoise.transactions import in_transaction
 from crm_graphql.api import audit
 from crm_graphql.api.auth import allow_roles
 from crm_graphql.api.context import Info
+from crm_graphql.api.entities import entity_of_type
+from crm_graphql.api.mutations.changes import Changed, changed
 from crm_graphql.api.mutations.problems import Problems, UserError, UserErrorCode
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.customers.models import Customer as CustomerModel
@@ -149,6 +151,19 @@ class PrivacyMutations:
                 changes=changes,
             )
             customer = await CustomerModel.get(pk=pk)
+            # Announced like any change (a `customer.updated` event for webhooks, with the
+            # record as it is now): receivers learn to erase their copies too.
+            await changed(
+                Changed(
+                    entity_of_type(Customer),
+                    "erase_personal_data",
+                    pk,
+                    locked,
+                    customer,
+                    {column: audit.REDACTED for column in services.ERASED_CUSTOMER_COLUMNS},
+                    actor_id=problems.caller_id,
+                )
+            )
         return ErasePersonalDataPayload(
             customer=customer, erased=ErasureSummary.of(counts), user_errors=[]
         )
