@@ -247,3 +247,21 @@ async def test_invoices_older_than_the_retention_period_do_not_hold_erasure(gql)
         ]["invoices"]
     ]
     assert invoice_totals == [str(Decimal("20.00"))]
+
+
+async def test_erasure_leaves_events_about_other_people_with_the_same_first_name(gql):
+    person = await make_person(1)
+    namesake = await make_customer(first_name=person.values["first_name"], last_name="Other")
+    kept = await OutboxEvent.create(
+        type="customer.created",
+        entity_type="customer",
+        entity_id=str(namesake.pk),
+        data={"object": {"firstName": person.values["first_name"], "lastName": "Other"}},
+        created_at=datetime.now(UTC),
+    )
+    payload = (await gql.data(ERASE, {"id": gid(person.customer), "reason": "asked by e-mail"}))[
+        "erasePersonalData"
+    ]
+    assert payload["userErrors"] == []
+    assert (await OutboxEvent.get(pk=kept.pk)).data == kept.data
+    assert (await Customer.get(pk=namesake.pk)).first_name == person.values["first_name"]

@@ -55,8 +55,9 @@ MIN_SWEEP_LENGTH = 4
 #: Search patterns per statement when sweeping copies of the values.
 SWEEP_CHUNK = 100
 
-#: Secrets and internals that are no personal data of the customer.
-_NOT_EXPORTED = frozenset({"token_hash"})
+#: Secrets, and staff data (the address an audited action came from), that are no
+#: personal data of the customer.
+_NOT_EXPORTED = frozenset({"token_hash", "client_address"})
 #: Audit-diff keys whose values are personal data of the person (beyond the kernel's
 #: ``PERSONAL_FIELDS``, which are never stored with values in the first place).
 _PERSONAL_AUDIT_KEYS = PERSONAL_FIELDS | {
@@ -300,17 +301,26 @@ async def retained_invoices(customer_id: int, years: int, today: date) -> list[s
 class Scrubber:
     """Replaces the person's values inside any text or JSON value."""
 
-    def __init__(self, atoms: Iterable[str], texts: Iterable[str]) -> None:
+    def __init__(self, markers: Iterable[str], atoms: Iterable[str], texts: Iterable[str]) -> None:
+        """``markers`` identify the person on their own (e-mail, phone, full name,
+        address) and, with the free ``texts``, are searched for outside the person's
+        records; in what is found, ``atoms`` (single names, birth date, job title) are
+        replaced too."""
+        strip = _usable
+        found = {value for value in map(strip, [*markers, *texts]) if value}
+        every = found | {value for value in map(strip, atoms) if value}
         # Longest first, so that an e-mail is replaced whole before a name inside it.
-        unique = {value.strip() for value in [*atoms, *texts] if value and value.strip()}
-        self.values = sorted(unique, key=len, reverse=True)
+        self.values = sorted(every, key=len, reverse=True)
         self._pattern = (
             re.compile("|".join(re.escape(value) for value in self.values), re.IGNORECASE)
             if self.values
             else None
         )
         #: What is searched for outside the customer's own records.
-        self.sweep = [value for value in self.values if len(value) >= MIN_SWEEP_LENGTH]
+        self.sweep = sorted(value for value in found if len(value) >= MIN_SWEEP_LENGTH)
+        #: Single names and the like: searched for only where changing another
+        #: person's text by mistake does no harm (caches and error messages).
+        self.names = sorted(value for value in every - found if len(value) >= MIN_SWEEP_LENGTH)
 
     def text(self, value: str) -> str:
         if self._pattern is None:
@@ -335,10 +345,11 @@ class Scrubber:
             return self.text(value)
         return json.dumps(self.value(parsed), ensure_ascii=False, separators=(",", ":"))
 
-    def patterns(self) -> list[str]:
-        """LIKE patterns that find the sweep values, raw and as written inside JSON."""
+    def patterns(self, names: bool = False) -> list[str]:
+        """LIKE patterns that find the sweep values (with ``names``: also the single
+        names), raw and as written inside JSON."""
         found: set[str] = set()
-        for value in self.sweep:
+        for value in [*self.sweep, *(self.names if names else [])]:
             for form in (
                 value,
                 json.dumps(value)[1:-1],
@@ -369,22 +380,33 @@ ERASED_CUSTOMER_VALUES: dict[str, Any] = {
 ERASED_CUSTOMER_COLUMNS = tuple(ERASED_CUSTOMER_VALUES)
 
 
-def _person_atoms(row: Mapping[str, Any]) -> list[str]:
-    """The identifying values of a customer or lead row."""
-    names = [row.get("first_name"), row.get("last_name")]
-    full = " ".join(part for part in names if part)
-    values = [
-        *names,
-        full,
+def _usable(value: Any) -> str | None:
+    """A value worth erasing: not empty and not already an erasure mark."""
+    text = str(value).strip() if value is not None else ""
+    return text if text and text not in (ERASED, REDACTED) else None
+
+
+def _person_markers(row: Mapping[str, Any]) -> list[Any]:
+    """The values of a customer or lead row that identify the person on their own."""
+    full = " ".join(part for part in (row.get("first_name"), row.get("last_name")) if part)
+    return [
+        full if " " in full else None,
         row.get("email"),
         row.get("phone"),
         row.get("address_line1"),
         row.get("address_line2"),
+    ]
+
+
+def _person_atoms(row: Mapping[str, Any]) -> list[Any]:
+    """Further personal values of a row, replaced wherever the person is found."""
+    return [
+        row.get("first_name"),
+        row.get("last_name"),
         row.get("postal_code"),
         row.get("birth_date"),
         row.get("job_title"),
     ]
-    return [str(value) for value in values if value]
 
 
 @dataclass
@@ -434,27 +456,57 @@ def _redacted_changes(changes: Any, scrub: Scrubber) -> Any:
 
 
 #: Tables where copies of a person's values may be: (model, column, holds JSON).
-_COPIES: tuple[tuple[type[Model], str, bool], ...] = (
-    (AuditEvent, "changes", True),
-    (OutboxEvent, "data", True),
-    (ScheduledEvent, "data", True),
-    (EventDelivery, "last_error", False),
-    (WebhookDelivery, "body", False),
-    (WebhookDelivery, "last_error", False),
-    (WebhookAttempt, "error", False),
-    (WebhookAttempt, "response_excerpt", False),
-    (IdempotencyRecord, "result", True),
-    (ImportRowError, "message", False),
-    (Lead, "notes", False),
-    (Lead, "form_data", True),
+#: Where single names are searched for too (a 24-hour cache of responses, error texts).
+_COPIES: tuple[tuple[type[Model], str, bool, bool], ...] = (
+    (AuditEvent, "changes", True, False),
+    (OutboxEvent, "data", True, False),
+    (ScheduledEvent, "data", True, False),
+    (EventDelivery, "last_error", False, True),
+    (WebhookDelivery, "body", False, False),
+    (WebhookDelivery, "last_error", False, True),
+    (WebhookAttempt, "error", False, True),
+    (WebhookAttempt, "response_excerpt", False, True),
+    (IdempotencyRecord, "result", True, True),
+    (ImportRowError, "message", False, True),
+    (Lead, "notes", False, False),
+    (Lead, "form_data", True, False),
 )
+
+
+async def _scrub_events(held: Holdings, scrub: Scrubber) -> int:
+    """Scrub the events about the person's records (and their webhook deliveries),
+    whatever they hold: events name their entity in lower case (``customer``)."""
+    about = Q(pk__in=[])
+    for entity_type, ids in held.records().items():
+        if ids:
+            about |= Q(
+                entity_type__in=[entity_type, entity_type.lower()],
+                entity_id__in=[str(pk) for pk in ids],
+            )
+    changed = 0
+    event_ids = []
+    for model in (OutboxEvent, ScheduledEvent):
+        for row in await model.filter(about).values("id", "data"):
+            if model is OutboxEvent:
+                event_ids.append(row["id"])
+            after = scrub.value(row["data"])
+            if after != row["data"]:
+                await model.filter(pk=row["id"]).update(data=after)
+                changed += 1
+    if event_ids:
+        for delivery in await WebhookDelivery.filter(event_id__in=event_ids).values("id", "body"):
+            body = scrub.json_text(delivery["body"])
+            if body != delivery["body"]:
+                await WebhookDelivery.filter(pk=delivery["id"]).update(body=body)
+                changed += 1
+    return changed
 
 
 async def _sweep_copies(connection: BaseDBAsyncClient, scrub: Scrubber) -> int:
     """Find and scrub the person's values wherever else they were copied."""
-    patterns = scrub.patterns()
     changed = 0
-    for model, column, holds_json in _COPIES:
+    for model, column, holds_json, names in _COPIES:
+        patterns = scrub.patterns(names)
         quote = "`" if is_mysql(connection) else '"'
         table = f"{quote}{model._meta.db_table}{quote}"
         pk = model._meta.pk_attr
@@ -489,8 +541,10 @@ async def _sweep_copies(connection: BaseDBAsyncClient, scrub: Scrubber) -> int:
 
 def scrubber_for(held: Holdings) -> Scrubber:
     """The values to erase: the person's identifying values and every free text about them."""
+    markers = _person_markers(held.customer)
     atoms = _person_atoms(held.customer)
     for lead in held.leads:
+        markers += _person_markers(lead)
         atoms += _person_atoms(lead)
     texts = [
         *(row.get("body") for row in held.interactions),
@@ -500,7 +554,7 @@ def scrubber_for(held: Holdings) -> Scrubber:
         *(row.get("notes") for row in held.tasks),
         *(row.get("notes") for row in held.leads),
     ]
-    return Scrubber(atoms, [text for text in texts if isinstance(text, str)])
+    return Scrubber(markers, atoms, [text for text in texts if isinstance(text, str)])
 
 
 async def erase(held: Holdings) -> ErasureCounts:
@@ -557,7 +611,8 @@ async def erase(held: Holdings) -> ErasureCounts:
         if after != event["changes"]:
             await AuditEvent.filter(pk=event["id"]).update(changes=after)
             counts.audit_events += 1
-    counts.copies = await _sweep_copies(connections.get("default"), scrub)
+    counts.copies = await _scrub_events(held, scrub)
+    counts.copies += await _sweep_copies(connections.get("default"), scrub)
     return counts
 
 
