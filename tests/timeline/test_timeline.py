@@ -200,3 +200,19 @@ async def test_orders_moved_by_status_show_when_the_status_changed(gql):
         ("PAID", "SHIPPED"),
         ("PLACED", "PAID"),
     ]
+
+
+async def test_marketing_reads_no_tickets_and_no_interaction_bodies(gql_as):
+    person = await make_person(1)
+    marketing = await gql_as(Role.MARKETING)
+    body = await marketing.execute(
+        """query($id: ID!) { node(id: $id) { ... on Customer { timeline(first: 100) {
+          edges { kind node { ... on InteractionEntry { interaction { subject body } } } }
+        } } } }""",
+        {"id": gid(person.customer)},
+    )
+    kinds = {edge["kind"] for edge in body["data"]["node"]["timeline"]["edges"]}
+    assert kinds.isdisjoint({"TICKET", "TICKET_COMMENT", "INVOICE", "PAYMENT"})
+    assert "CAMPAIGN_RESPONSE" in kinds and "INTERACTION" in kinds
+    assert body["errors"] and all(e["path"][-1] == "body" for e in body["errors"])
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
