@@ -30,6 +30,8 @@ DOMAINS = (
     "leads",
     "tasks",
     "automation",
+    "privacy",
+    "timeline",
 )
 
 

@@ -49,6 +49,7 @@ from crm_graphql.domains.orders.aggregates import OrderAggregateQueries
 from crm_graphql.domains.orders.mutations.orders import OrderMutations
 from crm_graphql.domains.orders.mutations.products import ProductMutations
 from crm_graphql.domains.orders.queries import OrderQueries
+from crm_graphql.domains.privacy.mutations.privacy import PrivacyMutations
 from crm_graphql.domains.sales.aggregates import OpportunityAggregateQueries
 from crm_graphql.domains.sales.mutations.opportunities import OpportunityMutations
 from crm_graphql.domains.sales.queries import SalesQueries
@@ -125,6 +126,7 @@ class Mutation(
     LeadFormMutations,
     TaskMutations,
     AutomationMutations,
+    PrivacyMutations,
 ):
     pass
 

@@ -336,6 +336,16 @@ class Settings(BaseSettings):
         description="Name and address printed on invoices as their issuer, lines separated by |.",
     )
 
+    # -- privacy requests ---------------------------------------------------------------------
+    invoice_retention_years: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="Years an issued invoice (and the customer's data on it) must be kept after "
+        "its issue date (commercial and tax law: e.g. 10 years in Germany, 6 in the UK); "
+        "`erasePersonalData` is refused while a customer has an invoice that young.",
+    )
+
     # -- integration: outbound webhooks, CSV import and export ------------------------------
     webhook_allow_loopback: bool = Field(
         default=False,

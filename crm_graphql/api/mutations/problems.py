@@ -60,6 +60,11 @@ class UserErrorCode(Enum):
     CLOSED = strawberry.enum_value(
         "CLOSED", description="The record is closed and takes no more changes (a CLOSED ticket)."
     )
+    RETENTION_PERIOD = strawberry.enum_value(
+        "RETENTION_PERIOD",
+        description="The law requires the records to be kept for now (invoices within "
+        "CRM_INVOICE_RETENTION_YEARS of their issue date).",
+    )
     IN_USE = strawberry.enum_value(
         "IN_USE",
         description="Other records still refer to this one (e.g. a product on orders); "

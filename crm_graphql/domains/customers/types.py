@@ -40,6 +40,9 @@ from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
 from crm_graphql.domains.tasks.filters import TASK_LIST
+from crm_graphql.domains.timeline.enums import TimelineKind
+from crm_graphql.domains.timeline.loaders import timeline_page
+from crm_graphql.domains.timeline.types import TimelineConnection
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
@@ -294,6 +297,36 @@ class Customer(Node):
         parent="customer",
         description="Tasks about the customer, soonest due first by default.",
     )
+
+    @strawberry.field(
+        description="Everything about the customer as one feed, newest first: interactions, "
+        "orders and their status changes, opportunity stage changes, tickets and comments, "
+        "tasks, campaign responses, invoices and payments. Each entry carries its record "
+        "with the usual field and row rules (entries a role may not read are left out; "
+        "asking for such a kind in `types` is FORBIDDEN)."
+    )
+    @reads("id")
+    async def timeline(
+        self,
+        root: CustomerModel,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Entries per page (default and maximum as lists)."),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Read on after this cursor (`pageInfo.endCursor`)."),
+        ] = None,
+        types: Annotated[
+            list[TimelineKind] | None,
+            strawberry.argument(
+                description="Only these kinds of entries; all readable ones by default."
+            ),
+        ] = None,
+    ) -> TimelineConnection:
+        rows, has_next = await timeline_page(info, root.id, first=first, after=after, kinds=types)
+        return TimelineConnection.of(rows, has_next)
 
     @strawberry.field(description="The lead the customer was converted from; null when none.")
     async def converted_from_lead(

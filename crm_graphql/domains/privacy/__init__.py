@@ -1,0 +1,1 @@
+"""Privacy requests: the export of everything held about a person, and its erasure."""

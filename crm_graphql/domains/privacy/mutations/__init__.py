@@ -1,0 +1,1 @@
+"""The mutations of privacy requests."""

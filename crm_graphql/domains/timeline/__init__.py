@@ -1,0 +1,1 @@
+"""The customer timeline: everything about a customer as one feed, newest first."""
