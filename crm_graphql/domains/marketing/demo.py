@@ -225,3 +225,37 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
         Campaign._meta.db_table: count,
         CampaignMember._meta.db_table: members.written,
     }
+
+
+#: One lead in this many created while a campaign ran came from it.
+LEADS_PER_CAMPAIGN_SHARE = 3
+#: Leads keep coming from a campaign this long after its end.
+LEAD_TAIL_DAYS = 14
+
+
+async def attribute_leads(run: Run) -> dict[str, int]:
+    """Attribute the demo leads to the campaigns they came from: a share of the leads
+    created while each campaign ran (or shortly after), one ``UPDATE`` per campaign; and
+    the opportunities their conversions created. Runs after the leads are written."""
+    connection = get_connection("default")
+    mysql = connection.capabilities.dialect == "mysql"
+    quote, mark = ("`", "%s") if mysql else ('"', "?")
+    modulo = "%%" if mysql else "%"  # the driver's parameter marks use "%" on MySQL
+    campaigns = await Campaign.filter(starts_on__isnull=False).order_by("starts_on", "id")
+    async with in_transaction("default") as transaction:
+        for campaign in campaigns:
+            assert campaign.starts_on is not None
+            ends = campaign.ends_on or campaign.starts_on
+            begin = datetime.combine(campaign.starts_on, datetime.min.time())
+            end = datetime.combine(ends, datetime.min.time()) + timedelta(days=LEAD_TAIL_DAYS)
+            # Naive UTC text compares with the stored times on both databases.
+            stamps = [begin.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")]
+            share = campaign.pk % LEADS_PER_CAMPAIGN_SHARE
+            await transaction.execute_query(
+                f"UPDATE {quote}lead{quote} SET campaign_id = {mark} "
+                f"WHERE campaign_id IS NULL AND created_at >= {mark} AND created_at < {mark} "
+                f"AND id {modulo} {LEADS_PER_CAMPAIGN_SHARE} = {share}",
+                [campaign.pk, *stamps],
+            )
+    # Rows changed, none added: nothing to report per table.
+    return {}

@@ -89,6 +89,12 @@ class Campaign(TimestampedModel):
     currency = fields.CharField(max_length=3)
     expected_response = fields.SmallIntField(null=True, description="Percent of members.")
     description = fields.TextField(null=True)
+    tracking_code = fields.CharField(
+        max_length=100,
+        null=True,
+        unique=True,
+        description="The utm_campaign value of its links: web-form leads carrying it come from it.",
+    )
     owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_campaigns", null=True, on_delete=fields.SET_NULL
     )
