@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from crm_graphql.domains.marketing.models import MemberStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -10,6 +11,17 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.CreateModel(
+            name='CampaignMemberTally',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('campaign', fields.ForeignKeyField('models.Campaign', source_field='campaign_id', db_constraint=True, to_field='id', related_name='member_tallies', on_delete=OnDelete.CASCADE)),
+                ('status', fields.CharEnumField(description='TARGETED: TARGETED\nSENT: SENT\nOPENED: OPENED\nCLICKED: CLICKED\nRESPONDED: RESPONDED\nCONVERTED: CONVERTED\nBOUNCED: BOUNCED\nUNSUBSCRIBED: UNSUBSCRIBED', enum_type=MemberStatus, max_length=16)),
+                ('members', fields.IntField(default=0)),
+            ],
+            options={'table': 'campaign_member_tally', 'app': 'models', 'unique_together': (('campaign_id', 'status'),), 'pk_attr': 'id', 'table_description': 'How many members of a campaign have each status: kept exact by the member writes'},
+            bases=['Model'],
+        ),
         ops.AddField(
             model_name='Campaign',
             name='tracking_code',
@@ -28,5 +40,11 @@ class Migration(migrations.Migration):
             model_name='LeadForm',
             name='campaign',
             field=fields.ForeignKeyField('models.Campaign', source_field='campaign_id', null=True, description='The campaign its leads come from, unless a submission names another.', db_constraint=True, to_field='id', related_name='lead_forms', on_delete=OnDelete.SET_NULL),
+        ),
+        # The tally of the members that exist already (the member writes keep it from now on).
+        ops.RunSQL(
+            "INSERT INTO campaign_member_tally (campaign_id, status, members) "
+            "SELECT campaign_id, status, COUNT(*) FROM campaign_member GROUP BY campaign_id, status",
+            reverse_sql="DELETE FROM campaign_member_tally",
         ),
     ]

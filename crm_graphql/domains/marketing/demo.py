@@ -21,6 +21,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api.roles import Role
+from crm_graphql.domains.marketing.members import rebuild_tally
 from crm_graphql.domains.marketing.models import (
     Campaign,
     CampaignMember,
@@ -209,6 +210,8 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
                      created, created)
                 )  # fmt: skip
             await members.flush(transaction, mysql, run.batch_size)
+            # Written in bulk here, not by the member writes: count them into the tally.
+            await rebuild_tally([campaign.pk])
             if converted:
                 # The converted members' deals opened since the start came from it.
                 quote, mark = ("`", "%s") if mysql else ('"', "?")

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
+from tortoise.models import Model
 
 from crm_graphql.db.models import MoneyField, TimestampedModel
 
@@ -124,6 +125,23 @@ class CampaignMember(TimestampedModel):
         table = "campaign_member"
         unique_together = (("campaign_id", "customer_id"),)
         indexes = (("campaign_id", "status"), ("customer_id", "created_at"))
+
+
+class CampaignMemberTally(Model):
+    """How many members of a campaign have each status: kept exact by the member writes
+    in their own transaction, read by the campaign results instead of the members."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="member_tallies", on_delete=fields.CASCADE
+    )
+    campaign_id: int
+    status = fields.CharEnumField(MemberStatus, max_length=16)
+    members = fields.IntField(default=0)
+
+    class Meta:
+        table = "campaign_member_tally"
+        unique_together = (("campaign_id", "status"),)
 
 
 class CustomerConsent(TimestampedModel):

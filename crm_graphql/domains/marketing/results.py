@@ -1,6 +1,7 @@
 """Campaign results, computed in the database: two statements for every campaign of a
 response (``campaignResults(id)`` and ``Campaign.results`` on a page of ``campaigns``):
-the members per status (a few rows per campaign, from an index alone), and the
+the members per status (from their tally, kept by the member writes: see
+:mod:`.members`), and the
 campaigns with the sums of their attributed opportunities and leads.
 
 Members are counted per status reached (a member who clicked also opened and was sent
@@ -158,12 +159,12 @@ def _in(values: list[Any], mark: str) -> str:
 
 
 def members_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
-    """Members of campaigns ``ids`` per status: a few rows per campaign, read from the
-    ``(campaign_id, status)`` index alone."""
+    """Members of campaigns ``ids`` per status, from their tally (at most one row per
+    campaign and status, whatever the number of members)."""
     mark = "%s" if mysql else "?"
     sql = (
-        "SELECT campaign_id, status, COUNT(*) AS members FROM campaign_member "
-        f"WHERE campaign_id IN ({_in(ids, mark)}) GROUP BY campaign_id, status"
+        "SELECT campaign_id, status, members FROM campaign_member_tally "
+        f"WHERE campaign_id IN ({_in(ids, mark)})"
     )
     return sql, list(ids)
 
@@ -212,8 +213,8 @@ REACHED: dict[str, list[MemberStatus]] = {
 
 
 async def load_figures(ids: list[int]) -> dict[int, Figures]:
-    """The sums of campaigns ``ids`` (two statements: members per status, and the
-    campaigns with their attributed opportunities and leads)."""
+    """The sums of campaigns ``ids`` (two statements: members per status from the tally,
+    and the campaigns with their attributed opportunities and leads)."""
     if not ids:
         return {}
     db = Campaign._meta.db
