@@ -47,4 +47,24 @@ class Migration(migrations.Migration):
             "SELECT campaign_id, status, COUNT(*) FROM campaign_member GROUP BY campaign_id, status",
             reverse_sql="DELETE FROM campaign_member_tally",
         ),
+        # Customer.marketing_consent and the EMAIL consent say the same from now on. A
+        # flag without an EMAIL answer becomes a granted answer; where both exist, the
+        # answer (newer, with its time and source) wins.
+        ops.RunSQL(
+            [
+                "INSERT INTO customer_consent (customer_id, channel, granted, changed_at, source, "
+                "version, created_at, updated_at) "
+                "SELECT c.id, 'EMAIL', 1, c.updated_at, 'marketingConsent (migrated)', 1, "
+                "c.updated_at, c.updated_at FROM customer c WHERE c.marketing_consent = 1 "
+                "AND NOT EXISTS (SELECT 1 FROM customer_consent k "
+                "WHERE k.customer_id = c.id AND k.channel = 'EMAIL')",
+                "UPDATE customer SET marketing_consent = 0 WHERE marketing_consent = 1 "
+                "AND NOT EXISTS (SELECT 1 FROM customer_consent k WHERE k.customer_id = customer.id "
+                "AND k.channel = 'EMAIL' AND k.granted = 1)",
+                "UPDATE customer SET marketing_consent = 1 WHERE marketing_consent = 0 "
+                "AND EXISTS (SELECT 1 FROM customer_consent k WHERE k.customer_id = customer.id "
+                "AND k.channel = 'EMAIL' AND k.granted = 1)",
+            ],
+            reverse_sql=["DELETE FROM customer_consent WHERE source = 'marketingConsent (migrated)'"],
+        ),
     ]

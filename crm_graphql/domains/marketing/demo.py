@@ -111,6 +111,24 @@ class _Rows:
         self.rows = []
 
 
+async def sync_marketing_flags(connection: Any, customer_ids: list[int], mysql: bool) -> None:
+    """Set ``Customer.marketing_consent`` of ``customer_ids`` from their EMAIL consent
+    (one ``UPDATE`` per batch of customers)."""
+    quote, mark = ("`", "%s") if mysql else ('"', "?")
+    granted = (
+        "EXISTS (SELECT 1 FROM customer_consent k WHERE k.customer_id = customer.id "
+        f"AND k.channel = {mark} AND k.granted = {mark})"
+    )
+    for start in range(0, len(customer_ids), 1000):
+        batch = customer_ids[start : start + 1000]
+        await connection.execute_query(
+            f"UPDATE {quote}customer{quote} SET marketing_consent = "
+            f"CASE WHEN {granted} THEN 1 ELSE 0 END "
+            f"WHERE id IN ({', '.join(mark for _ in batch)})",
+            [ConsentChannel.EMAIL.value, True, *batch],
+        )
+
+
 async def seed_campaigns(run: Run) -> dict[str, int]:
     """Write the demo consent, segments, campaigns and members; returns rows per table."""
     customers = run.customer_ids
@@ -148,6 +166,9 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
 
     async with in_transaction("default") as transaction:
         await consents.flush(transaction, mysql, run.batch_size)
+        # The customers' marketing_consent flags were drawn on their own: make them say
+        # what the EMAIL consent says, as the API keeps them.
+        await sync_marketing_flags(transaction, customers, mysql)
         for name, description, customer_filter in SEGMENTS:
             await Segment.create(
                 name=name,

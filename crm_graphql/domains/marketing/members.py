@@ -233,10 +233,13 @@ async def set_consent(
     source: str,
     meta: AuditMeta | None,
     at: datetime | None = None,
+    *,
+    sync_flag: bool = True,
 ) -> int:
     """Grant or withdraw consent on ``channel`` for customers (upsert: one update, one
     insert, one audit insert for all). Customers whose consent already says so keep
-    their row untouched. Returns how many customers
+    their row untouched. EMAIL consent also sets ``Customer.marketing_consent`` (one
+    update; ``sync_flag`` False when the caller wrote it). Returns how many customers
     changed. ``meta`` None: the caller audits the change itself."""
     at = at or datetime.now(UTC)
     wanted = sorted(set(customer_ids))
@@ -262,6 +265,13 @@ async def set_consent(
             ]
         )
     changed = [*to_update, *to_insert]
+    if channel == ConsentChannel.EMAIL and sync_flag:
+        # Customer.marketing_consent is the EMAIL consent: written together with it.
+        await (
+            Customer.filter(id__in=wanted)
+            .exclude(marketing_consent=granted)
+            .update(marketing_consent=granted, updated_at=at)
+        )
     if changed and meta is not None:
         action = "customer.consent_granted" if granted else "customer.consent_withdrawn"
         await AuditEvent.bulk_create(

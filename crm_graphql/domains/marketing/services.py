@@ -16,7 +16,7 @@ from crm_graphql.api import validation
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import UserErrorCode
 from crm_graphql.api.mutations.writes import Change, Prepare
-from crm_graphql.domains.marketing import segments
+from crm_graphql.domains.marketing import consent, segments
 from crm_graphql.domains.marketing.models import Campaign, CampaignStatus, CampaignType
 
 
@@ -200,3 +200,12 @@ def campaign_move(target: CampaignStatus) -> Prepare:
         return {"status": target}
 
     return move
+
+
+# --------------------------------------------------------------------------- consent
+
+
+async def record_marketing_flags(flags: dict[int, bool]) -> None:
+    """Customers' ``marketing_consent`` written in bulk (customer ID -> flag, e.g. by an
+    import): their EMAIL consent follows in the same transaction (see :mod:`.consent`)."""
+    await consent.record_flags(flags)
