@@ -31,7 +31,8 @@ from crm_graphql.api.ids import to_global_id
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_marketing_bench"
 
 RESULTS = """members sent opened clicked responded converted bounced unsubscribed openRate
-  clickRate responseRate conversionRate leads opportunities wonOpportunities currency
+  clickRate responseRate conversionRate leads convertedLeads leadConversionRate
+  opportunities wonOpportunities currency
   pipelineAmount wonAmount cost costPerLead roi"""
 
 

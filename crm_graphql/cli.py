@@ -322,6 +322,25 @@ def purge_sessions() -> None:
     console.print("deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()))
 
 
+@app.command("rebuild-campaign-tally")
+def rebuild_campaign_tally() -> None:
+    """Count every campaign's members per status again into the tally the campaign
+    results read (after members were loaded into the database by other means)."""
+    from tortoise.transactions import in_transaction
+
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.domains.marketing.members import rebuild_tally
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    async def run() -> int:
+        async with open_database(database_config(settings)), in_transaction():
+            return await rebuild_tally()
+
+    console.print(f"campaign member tally rebuilt: {asyncio.run(run())} rows")
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),

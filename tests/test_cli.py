@@ -84,3 +84,40 @@ def test_wrong_setting_stops_the_command_naming_the_variable(tmp_path):
     )
     assert done.returncode == 2
     assert "CRM_PORT" in done.stderr
+
+
+def test_rebuild_campaign_tally_counts_every_campaigns_members_again(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "tally.sqlite3"
+    env = {"CRM_DATABASE_URL": f"sqlite://{path}", "PATH": ""}
+    migrate = [sys.executable, "-m", "crm_graphql.cli", "migrate"]
+    assert subprocess.run(migrate, env=env, capture_output=True).returncode == 0
+    # Members loaded around the API, and a tally that says something else.
+    db = sqlite3.connect(path)
+    stamp = "2026-01-01 00:00:00+00:00"
+    db.execute(
+        "INSERT INTO campaign (id, created_at, updated_at, version, name, type, status, "
+        "currency) VALUES (1, ?, ?, 1, 'Loaded', 'EVENT', 'ACTIVE', 'EUR')",
+        [stamp, stamp],
+    )
+    for customer_id, status in enumerate(["SENT", "SENT", "OPENED"], start=1):
+        db.execute(
+            "INSERT INTO campaign_member (created_at, updated_at, version, campaign_id, "
+            "customer_id, status) VALUES (?, ?, 1, 1, ?, ?)",
+            [stamp, stamp, customer_id, status],
+        )
+    db.execute(
+        "INSERT INTO campaign_member_tally (campaign_id, status, members) VALUES (1, 'TARGETED', 9)"
+    )
+    db.commit()
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_graphql.cli", "rebuild-campaign-tally"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 rows" in done.stdout + done.stderr
+    tally = set(db.execute("SELECT status, members FROM campaign_member_tally").fetchall())
+    assert tally == {("SENT", 2), ("OPENED", 1)}

@@ -362,6 +362,17 @@ async def test_manager_sees_every_chart_drawn_from_the_demo_data(
     assert drawn["series"]["ROI"] == [c["results"]["roi"] for c in campaigns]
     assert drawn["series"]["Leads"] == [c["results"]["leads"] for c in campaigns]
     assert any(roi is not None for roi in drawn["series"]["ROI"])
+    # The leads drawn are the leads whose campaign it is, as the leads list counts them.
+    grouped = server.query(
+        "{ leadsAggregate(groupBy: [{field: CAMPAIGN}]) { groups { key { campaign { name } }"
+        " count } } }",
+        token,
+    )["data"]["leadsAggregate"]["groups"]
+    per_campaign = {
+        g["key"]["campaign"]["name"]: g["count"] for g in grouped if g["key"]["campaign"]
+    }
+    assert drawn["series"]["Leads"] == [per_campaign.get(c["name"], 0) for c in campaigns]
+    assert any(drawn["series"]["Leads"])
     # Leads: the funnel of the period by status now, and its conversion rate.
     funnel = answers["lead-funnel"]["leadFunnel"]
     drawn = cards["lead-funnel"]["rendered"]

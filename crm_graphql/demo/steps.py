@@ -22,7 +22,7 @@ from crm_graphql.api.roles import Role
 from crm_graphql.demo.reference import REFERENCE_NOW
 from crm_graphql.domains.automation.demo import seed_automation
 from crm_graphql.domains.billing.demo import seed_invoices
-from crm_graphql.domains.marketing.demo import seed_campaigns
+from crm_graphql.domains.marketing.demo import attribute_leads, seed_campaigns
 from crm_graphql.domains.support.demo import seed_tickets
 
 
@@ -59,4 +59,5 @@ STEPS: list[DemoStep] = [
     seed_invoices,
     seed_campaigns,
     seed_automation,
+    attribute_leads,
 ]

@@ -155,9 +155,10 @@ async def test_email_campaign_takes_only_consenting_customers_from_a_segment(gql
         added = await client.data(FROM_SEGMENT, {"c": gid(email), "s": gid(segment)})
     payload = added["addCampaignMembersFromSegment"]
     assert payload["userErrors"] == [] and payload["added"] == 2
+    members_only = [s for s in statements if "CAMPAIGN_MEMBER_TALLY" not in s.upper()]
     inserts = [
         s
-        for s in statements
+        for s in members_only
         if s.upper().startswith("INSERT INTO CAMPAIGN_MEMBER")
         or s.upper().startswith("INSERT IGNORE INTO CAMPAIGN_MEMBER")
         or s.upper().startswith("INSERT OR IGNORE INTO CAMPAIGN_MEMBER")

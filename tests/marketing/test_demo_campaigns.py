@@ -4,6 +4,7 @@ read back through the API and follow the API's own rules."""
 from __future__ import annotations
 
 from crm_graphql.demo.seed import generate
+from crm_graphql.domains.leads.models import Lead
 from crm_graphql.domains.marketing.models import (
     Campaign,
     CampaignMember,
@@ -17,7 +18,7 @@ from crm_graphql.domains.marketing.models import (
 async def test_seed_writes_campaigns_with_members_who_may_be_contacted(gql, db):
     report = await generate(
         80, 5, batch_size=500, progress=False,
-        options={"tickets": 0, "campaigns": 6, "members_per_campaign": 30},
+        options={"tickets": 0, "campaigns": 6, "members_per_campaign": 30, "leads": 300},
     )  # fmt: skip
     assert report.rows["campaign"] == await Campaign.all().count() == 6
     assert report.rows["campaign_member"] == await CampaignMember.all().count() > 0
@@ -33,13 +34,17 @@ async def test_seed_writes_campaigns_with_members_who_may_be_contacted(gql, db):
     assert set(email_members) <= consenting
     data = await gql.data(
         """{ segments { nodes { name count problems { message } } }
-             campaigns(first: 10) { nodes { name status results { members sent } } } }"""
+             campaigns(first: 10) { nodes { name status results { members sent leads } } } }"""
     )
     assert all(s["problems"] == [] and s["count"] >= 0 for s in data["segments"]["nodes"])
     assert (
         sum(c["results"]["members"] for c in data["campaigns"]["nodes"])
         == report.rows["campaign_member"]
     )
+    # Leads created while a campaign ran came from it (a share of them).
+    attributed = await Lead.filter(campaign_id__isnull=False).count()
+    assert 0 < attributed < await Lead.all().count()
+    assert sum(c["results"]["leads"] for c in data["campaigns"]["nodes"]) == attributed
 
 
 async def test_a_run_without_the_options_makes_a_few_campaigns(db):

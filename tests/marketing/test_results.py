@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from crm_graphql.api.roles import Role
+from crm_graphql.domains.leads.models import Lead, LeadStatus
+from crm_graphql.domains.marketing.members import rebuild_tally
 from crm_graphql.domains.marketing.models import (
     Campaign,
     CampaignMember,
@@ -22,9 +24,11 @@ from tests.helpers import count_statements
 
 RESULTS = """query($id: ID!) { campaignResults(id: $id) {
   members sent opened clicked responded converted bounced unsubscribed
-  openRate clickRate responseRate conversionRate leads opportunities wonOpportunities
+  openRate clickRate responseRate conversionRate leads convertedLeads leadConversionRate
+  opportunities wonOpportunities
   currency pipelineAmount wonAmount cost costPerLead roi } }"""
-LIST = """{ campaigns { nodes { name results { members converted opportunities } } } }"""
+LIST = """{ campaigns { nodes { name results {
+  members converted opportunities leads convertedLeads costPerLead } } } }"""
 
 STATUSES = [
     MemberStatus.TARGETED,
@@ -61,6 +65,10 @@ async def _world() -> Campaign:
             buyer, amount=Decimal(amount), stage=stage, currency=currency, campaign=campaign
         )
     await make_opportunity(buyer, amount=Decimal("9999"), currency="EUR")  # no campaign
+    for status in (LeadStatus.NEW, LeadStatus.QUALIFIED, LeadStatus.CONVERTED):
+        await Lead.create(last_name="Lead", status=status, campaign_id=campaign.pk)
+    await Lead.create(last_name="Elsewhere", status=LeadStatus.CONVERTED)  # no campaign
+    await rebuild_tally()  # members written here directly, not by the member writes
     return campaign
 
 
@@ -93,14 +101,16 @@ async def test_results_count_members_by_status_reached_and_attribute_money(gql_a
         "clickRate": pytest.approx(4 / sent),
         "responseRate": pytest.approx(3 / 11),
         "conversionRate": pytest.approx(2 / 11),
-        "leads": 2,
+        "leads": 3,
+        "convertedLeads": 1,
+        "leadConversionRate": pytest.approx(1 / 3),
         "opportunities": 5,
         "wonOpportunities": 2,
         "currency": "EUR",
         "pipelineAmount": "300.30",
         "wonAmount": "1000.00",
         "cost": "300.00",
-        "costPerLead": "150.00",
+        "costPerLead": "100.00",
         "roi": pytest.approx((1000 - 300) / 300),
     }
 
@@ -141,13 +151,29 @@ async def test_the_list_view_reads_every_campaigns_results_in_the_same_statement
     for n in range(5):
         other = await Campaign.create(name=f"C{n}", type=CampaignType.SOCIAL, currency="EUR")
         await CampaignMember.create(campaign=other, customer=await make_customer())
+        await Lead.create(last_name=f"L{n}", campaign_id=other.pk)
+    await rebuild_tally()
     with count_statements() as many:
         data = await client.data(LIST)
     assert len(data["campaigns"]["nodes"]) == 6
     assert len(many) == len(few)
     by_name = {n["name"]: n["results"] for n in data["campaigns"]["nodes"]}
-    assert by_name["Launch"] == {"members": 11, "converted": 2, "opportunities": 5}
-    assert by_name["C0"] == {"members": 1, "converted": 0, "opportunities": 0}
+    assert by_name["Launch"] == {
+        "members": 11,
+        "converted": 2,
+        "opportunities": 5,
+        "leads": 3,
+        "convertedLeads": 1,
+        "costPerLead": "100.00",
+    }
+    assert by_name["C0"] == {
+        "members": 1,
+        "converted": 0,
+        "opportunities": 0,
+        "leads": 1,
+        "convertedLeads": 0,
+        "costPerLead": None,
+    }
 
 
 async def test_campaigns_aggregate_groups_by_type_status_and_month(gql_as, db):

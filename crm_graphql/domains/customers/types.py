@@ -152,7 +152,8 @@ class Customer(Node):
     source: CustomerSource = strawberry.field(description="How the person reached the CRM.")
     birth_date: date | None = guarded_field(PERSONAL, "Date of birth.", attr="birth_date")
     marketing_consent: bool = strawberry.field(
-        description="True when the person agreed to receive marketing."
+        description="True when the person agreed to receive marketing e-mail: the same as a "
+        "granted EMAIL entry of `consents` (changing either changes both)."
     )
     tags: list[str] = strawberry.field(description="Free labels for segmentation.")
     custom_fields: JSON = strawberry.field(description="Organisation-defined extra fields.")

@@ -60,6 +60,7 @@ from crm_graphql.domains.integration.models import (
     WebhookEndpoint,
 )
 from crm_graphql.domains.integration.payloads import record_of
+from crm_graphql.domains.marketing.services import record_marketing_flags
 from crm_graphql.events import NewEvent, emit, emit_many
 from crm_graphql.events.sql import is_mysql, placeholders, sql
 from crm_graphql.settings import Settings, load_settings
@@ -742,6 +743,8 @@ async def _write(
             if entity == "customers" and ids:
                 await _record_stages(creates, ids, owner)
             await _update_many(model, updates)
+            if entity == "customers":
+                await _record_consent(creates, ids, updates)
             await _emit(entity, events, creates, ids, updates, job.created_by_id)
         else:
             for result in creates:
@@ -767,6 +770,23 @@ def _column(job: ImportJob, target: str | None) -> str | None:
         if name == target or name.replace(".", "").lower() == target.replace(".", "").lower():
             return column
     return target
+
+
+async def _record_consent(
+    creates: list[RowResult], ids: list[int], updates: list[tuple[int, dict[str, Any]]]
+) -> None:
+    """The EMAIL consent of the customers whose ``marketing_consent`` the batch set: kept
+    in step with the flag, in the batch's transaction."""
+    flags = {
+        pk: True
+        for result, pk in zip(creates, ids, strict=True)
+        if result.values.get("marketing_consent")
+    }
+    for pk, values in updates:
+        if values.get("marketing_consent") is not None:
+            flags[pk] = bool(values["marketing_consent"])
+    if flags:
+        await record_marketing_flags(flags)
 
 
 async def _record_stages(creates: list[RowResult], ids: list[int], actor: int | None) -> None:

@@ -29,6 +29,7 @@ LeadGroupField = group_field_enum(
         "SOURCE": "Source.",
         "COUNTRY": "Country.",
         "OWNER": "Owner.",
+        "CAMPAIGN": "The campaign it came from.",
         "CREATED_AT": "Creation time (with a granularity).",
         "CONVERTED_AT": "Conversion time (with a granularity).",
     },
@@ -44,8 +45,10 @@ class LeadGroupKey:
     created_at: datetime | None = strawberry.field(default=None, description=PERIOD_KEY)
     converted_at: datetime | None = strawberry.field(default=None, description=PERIOD_KEY)
     _owner_id: strawberry.Private[int | None] = None
+    _campaign_id: strawberry.Private[int | None] = None
 
     owner = key_reference(LeadModel, "owner", "The owner.")
+    campaign = key_reference(LeadModel, "campaign", "The campaign they came from.")
 
 
 LEADS = AggregateSpec(
@@ -56,6 +59,7 @@ LEADS = AggregateSpec(
         "SOURCE": GroupField("source", "source", convert=LeadSource),
         "COUNTRY": GroupField("country", "country"),
         "OWNER": by_reference("owner"),
+        "CAMPAIGN": by_reference("campaign"),
         "CREATED_AT": GroupField("created_at", "created_at", "datetime"),
         "CONVERTED_AT": GroupField("converted_at", "converted_at", "datetime"),
     },

@@ -3,8 +3,13 @@ or the customer with the same e-mail (the visitor is never told which).
 
 The fields a form may send (form-encoded or JSON; camelCase or snake_case): ``email``,
 ``name`` or ``firstName`` and ``lastName``, ``phone``, ``company``, ``jobTitle``,
-``country``, ``region``, ``message``, ``marketingConsent``, ``contactConsent``, and the
-honeypot ``website``, which people never see and bots fill in.
+``country``, ``region``, ``message``, ``marketingConsent``, ``contactConsent``,
+``utm_campaign`` (or ``campaign``: the tracking code of the campaign whose link brought
+the visitor), and the honeypot ``website``, which people never see and bots fill in.
+
+The lead comes from the campaign whose tracking code the submission carries, else from
+the form's campaign; an unknown code is kept in the form data only (the visitor is not
+told).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from crm_graphql.domains.leads.models import (
     LeadForm,
     LeadSource,
 )
+from crm_graphql.domains.marketing.models import Campaign
 
 HONEYPOT = "website"
 #: Longest value of one field, and most fields of one submission.
@@ -43,7 +49,11 @@ ALIASES = {
     "companyName": "company_name",
     "marketingConsent": "marketing_consent",
     "contactConsent": "contact_consent",
+    "utmCampaign": "utm_campaign",
+    "campaign": "utm_campaign",
 }
+#: Longest tracking code looked up.
+MAX_CODE_LENGTH = 100
 
 
 @dataclass
@@ -117,6 +127,7 @@ async def submit(
         return Submission(
             False, [{"field": e.field[-1], "message": e.message} for e in problems.errors]
         )
+    values["campaign_id"] = await campaign_of(form, fields.get("utm_campaign"))
     data = {k: v for k, v in fields.items() if k != HONEYPOT}
     meta = audit.AuditMeta(actor_label=f"form {form.key}", client_address=client_address)
     lead_entity = entity_of(Lead)
@@ -126,6 +137,16 @@ async def submit(
     # on it held through the transaction would put all of them in one queue.
     await LeadForm.filter(pk=form.pk).update(submissions=F("submissions") + 1)
     return Submission(True, [], outcome)
+
+
+async def campaign_of(form: LeadForm, code: str | None) -> int | None:
+    """The campaign a submission comes from: the one whose tracking code it carries,
+    else the form's (None when neither)."""
+    if code and len(code) <= MAX_CODE_LENGTH:
+        found = await Campaign.filter(tracking_code=code).only("id").first()
+        if found is not None:
+            return found.pk
+    return form.campaign_id
 
 
 async def _record(

@@ -63,6 +63,9 @@ class LeadFilter(FilterInput):
         default=UNSET, description="The owner (`isNull: true`: unassigned)."
     )
     form: IDFilter | None = strawberry.field(default=UNSET, description="The web form.")
+    campaign: IDFilter | None = strawberry.field(
+        default=UNSET, description="The campaign it came from (`isNull: true`: none)."
+    )
 
 
 LEAD_LIST = sortable(

@@ -11,6 +11,7 @@ from crm_graphql.db.models import TimestampedModel
 
 if TYPE_CHECKING:
     from crm_graphql.domains.customers.models import Customer
+    from crm_graphql.domains.marketing.models import Campaign
     from crm_graphql.domains.sales.models import Opportunity
     from crm_graphql.domains.users.models import User
 
@@ -53,6 +54,11 @@ class LeadForm(TimestampedModel):
     redirect_url = fields.CharField(max_length=500, null=True)
     active = fields.BooleanField(default=True)
     submissions = fields.IntField(default=0)
+    #: The campaign its leads come from, unless a submission names another.
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="lead_forms", null=True, on_delete=fields.SET_NULL
+    )
+    campaign_id: int | None
 
     class Meta:
         table = "lead_form"
@@ -84,6 +90,11 @@ class Lead(TimestampedModel):
         "models.LeadForm", related_name="leads", null=True, on_delete=fields.SET_NULL
     )
     form_id: int | None
+    #: The campaign it came from (its primary campaign source).
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="leads", null=True, on_delete=fields.SET_NULL
+    )
+    campaign_id: int | None
     #: Further submissions of the same person (attached, not duplicated).
     submissions = fields.IntField(default=1)
     #: The raw fields of the last web-form submission, for the record.
@@ -110,6 +121,8 @@ class Lead(TimestampedModel):
             ("email", "status"),
             ("owner_id", "status"),
             ("converted_customer_id",),
+            # Campaign results: the leads each campaign brought, and how many converted.
+            ("campaign_id", "status"),
             # leadFunnel and leadsAggregate read this index alone.
             ("created_at", "status", "source", "converted_at"),
         )

@@ -127,6 +127,10 @@ async def lead_fields(change: Change, *, creating: bool) -> dict[str, Any]:
         values["source"] = LeadSource(data.source.value)
     if given(data.owner):
         values["owner_id"] = await problems.existing_id(change.at("owner"), data.owner, "User")
+    if given(data.campaign):
+        values["campaign_id"] = await problems.existing_id(
+            change.at("campaign"), data.campaign, "Campaign"
+        )
     return values
 
 
@@ -284,6 +288,8 @@ async def convert(
             stage=opportunity.stage,
             probability=STAGE_PROBABILITY[opportunity.stage],
             expected_close_date=opportunity.expected_close_date,
+            # The lead's campaign is the deal's primary campaign source.
+            campaign_id=lead.campaign_id,
         )
         await OpportunityStageChange.create(
             opportunity_id=created_opportunity.pk,
@@ -369,6 +375,10 @@ async def lead_form_fields(change: Change) -> dict[str, Any]:
         values["redirect_url"] = _redirect(problems, change.at("redirectUrl"), data.redirect_url)
     if given(getattr(data, "active", UNSET)) and data.active is not None:
         values["active"] = data.active
+    if given(data.campaign):
+        values["campaign_id"] = await problems.existing_id(
+            change.at("campaign"), data.campaign, "Campaign"
+        )
     return values
 
 

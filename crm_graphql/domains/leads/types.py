@@ -54,6 +54,10 @@ class LeadForm(Node):
     active: bool = strawberry.field(description="Whether it accepts submissions.")
     submissions: int = strawberry.field(description="Submissions accepted so far.")
     created_at: datetime = strawberry.field(description="When it was created.")
+    campaign = reference(
+        "The campaign its leads come from, unless a submission carries the tracking code "
+        "(`utm_campaign`) of another; null: none."
+    )
 
 
 @strawberry.type(
@@ -99,6 +103,10 @@ class Lead(Node):
     )
     owner = reference("The staff member working it; null: unassigned.")
     form = reference("The web form it came through, if any.")
+    campaign = reference(
+        "The campaign it came from (its primary campaign source), if any; a conversion "
+        "passes it on to the opportunity it creates."
+    )
     tasks = connection(
         TASK_LIST, parent="lead", description="Tasks about the lead, soonest due first by default."
     )

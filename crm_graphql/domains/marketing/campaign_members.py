@@ -106,7 +106,8 @@ async def remove(writes: Writes, problems: Problems, member_id: str) -> Campaign
     member = await problems.record_of(CampaignMember, member_id, "CampaignMember", ["id"])
     campaign = await Campaign.get(pk=member.campaign_id)
     await writes.require(problems, campaign, ["members"], ["id"])
-    await member.delete()
+    if await members.remove_member(member.pk) is None:
+        problems.fail(["id"], "No such CampaignMember.", UserErrorCode.NOT_FOUND)
     await writes.record(
         problems,
         "remove_member",

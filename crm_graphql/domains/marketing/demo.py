@@ -21,6 +21,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api.roles import Role
+from crm_graphql.domains.marketing.members import rebuild_tally
 from crm_graphql.domains.marketing.models import (
     Campaign,
     CampaignMember,
@@ -110,6 +111,24 @@ class _Rows:
         self.rows = []
 
 
+async def sync_marketing_flags(connection: Any, customer_ids: list[int], mysql: bool) -> None:
+    """Set ``Customer.marketing_consent`` of ``customer_ids`` from their EMAIL consent
+    (one ``UPDATE`` per batch of customers)."""
+    quote, mark = ("`", "%s") if mysql else ('"', "?")
+    granted = (
+        "EXISTS (SELECT 1 FROM customer_consent k WHERE k.customer_id = customer.id "
+        f"AND k.channel = {mark} AND k.granted = {mark})"
+    )
+    for start in range(0, len(customer_ids), 1000):
+        batch = customer_ids[start : start + 1000]
+        await connection.execute_query(
+            f"UPDATE {quote}customer{quote} SET marketing_consent = "
+            f"CASE WHEN {granted} THEN 1 ELSE 0 END "
+            f"WHERE id IN ({', '.join(mark for _ in batch)})",
+            [ConsentChannel.EMAIL.value, True, *batch],
+        )
+
+
 async def seed_campaigns(run: Run) -> dict[str, int]:
     """Write the demo consent, segments, campaigns and members; returns rows per table."""
     customers = run.customer_ids
@@ -147,6 +166,9 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
 
     async with in_transaction("default") as transaction:
         await consents.flush(transaction, mysql, run.batch_size)
+        # The customers' marketing_consent flags were drawn on their own: make them say
+        # what the EMAIL consent says, as the API keeps them.
+        await sync_marketing_flags(transaction, customers, mysql)
         for name, description, customer_filter in SEGMENTS:
             await Segment.create(
                 name=name,
@@ -209,6 +231,8 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
                      created, created)
                 )  # fmt: skip
             await members.flush(transaction, mysql, run.batch_size)
+            # Written in bulk here, not by the member writes: count them into the tally.
+            await rebuild_tally([campaign.pk])
             if converted:
                 # The converted members' deals opened since the start came from it.
                 quote, mark = ("`", "%s") if mysql else ('"', "?")
@@ -225,3 +249,37 @@ async def seed_campaigns(run: Run) -> dict[str, int]:
         Campaign._meta.db_table: count,
         CampaignMember._meta.db_table: members.written,
     }
+
+
+#: One lead in this many created while a campaign ran came from it.
+LEADS_PER_CAMPAIGN_SHARE = 3
+#: Leads keep coming from a campaign this long after its end.
+LEAD_TAIL_DAYS = 14
+
+
+async def attribute_leads(run: Run) -> dict[str, int]:
+    """Attribute the demo leads to the campaigns they came from: a share of the leads
+    created while each campaign ran (or shortly after), one ``UPDATE`` per campaign; and
+    the opportunities their conversions created. Runs after the leads are written."""
+    connection = get_connection("default")
+    mysql = connection.capabilities.dialect == "mysql"
+    quote, mark = ("`", "%s") if mysql else ('"', "?")
+    modulo = "%%" if mysql else "%"  # the driver's parameter marks use "%" on MySQL
+    campaigns = await Campaign.filter(starts_on__isnull=False).order_by("starts_on", "id")
+    async with in_transaction("default") as transaction:
+        for campaign in campaigns:
+            assert campaign.starts_on is not None
+            ends = campaign.ends_on or campaign.starts_on
+            begin = datetime.combine(campaign.starts_on, datetime.min.time())
+            end = datetime.combine(ends, datetime.min.time()) + timedelta(days=LEAD_TAIL_DAYS)
+            # Naive UTC text compares with the stored times on both databases.
+            stamps = [begin.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")]
+            share = campaign.pk % LEADS_PER_CAMPAIGN_SHARE
+            await transaction.execute_query(
+                f"UPDATE {quote}lead{quote} SET campaign_id = {mark} "
+                f"WHERE campaign_id IS NULL AND created_at >= {mark} AND created_at < {mark} "
+                f"AND id {modulo} {LEADS_PER_CAMPAIGN_SHARE} = {share}",
+                [campaign.pk, *stamps],
+            )
+    # Rows changed, none added: nothing to report per table.
+    return {}

@@ -58,6 +58,9 @@ class CampaignFilter(FilterInput):
     )
     starts_on: DateFilter | None = strawberry.field(default=UNSET, description="Start date.")
     ends_on: DateFilter | None = strawberry.field(default=UNSET, description="End date.")
+    tracking_code: StringFilter | None = strawberry.field(
+        default=UNSET, description="The `utm_campaign` value of its links."
+    )
     created_at: DateTimeFilter | None = strawberry.field(
         default=UNSET, description="When the campaign was created."
     )

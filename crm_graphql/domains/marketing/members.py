@@ -3,6 +3,12 @@ customers), responses applied by one ``UPDATE`` per status, consent withdrawn in
 
 Every function runs in the caller's transaction (a mutation's) and takes a constant
 number of statements, whatever the number of rows.
+
+The members per campaign and status are also kept in ``campaign_member_tally``, which
+the results read instead of every member: each write here adds what it changed to it
+(one upsert), in the same transaction, so the tally is exact. A member written by any
+other way (a bulk load) needs :func:`rebuild_tally` (``crm-graphql
+rebuild-campaign-tally``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.marketing.models import (
     Campaign,
     CampaignMember,
+    CampaignMemberTally,
     CampaignType,
     ConsentChannel,
     CustomerConsent,
@@ -43,6 +50,57 @@ STATUS_RANK = {
 
 def _is_mysql(model: type[Model]) -> bool:
     return model._meta.db.capabilities.dialect == "mysql"
+
+
+#: Changes of the tally: (campaign, status) -> members more (or fewer).
+TallyChanges = dict[tuple[int, MemberStatus], int]
+
+
+async def add_to_tally(changes: TallyChanges) -> None:
+    """Add ``changes`` to the tally in one upsert (in the caller's transaction: the
+    rows it touches stay locked until the member writes commit)."""
+    rows = sorted((key, count) for key, count in changes.items() if count)
+    if not rows:
+        return
+    db = CampaignMemberTally._meta.db
+    mysql = _is_mysql(CampaignMemberTally)
+    mark = "%s" if mysql else "?"
+    values = ", ".join(f"({mark}, {mark}, {mark})" for _ in rows)
+    params: list[Any] = []
+    for (campaign_id, status), count in rows:
+        params += [campaign_id, status.value, count]
+    table = CampaignMemberTally._meta.db_table
+    if mysql:
+        upsert = "ON DUPLICATE KEY UPDATE members = members + VALUES(members)"
+    else:
+        upsert = (
+            "ON CONFLICT (campaign_id, status) DO UPDATE SET members = members + excluded.members"
+        )
+    await db.execute_query(
+        f"INSERT INTO {table} (campaign_id, status, members) VALUES {values} {upsert}", params
+    )
+
+
+async def rebuild_tally(campaign_ids: Sequence[int] | None = None) -> int:
+    """Count the members of ``campaign_ids`` (every campaign when None) again and
+    replace their tally (for members written outside this module, e.g. a bulk load).
+    Two statements; run it inside a transaction. Returns the tally rows written."""
+    db = CampaignMemberTally._meta.db
+    mark = "%s" if _is_mysql(CampaignMemberTally) else "?"
+    table = CampaignMemberTally._meta.db_table
+    where, params = "", list(campaign_ids or [])
+    if campaign_ids is not None:
+        if not campaign_ids:
+            return 0
+        where = f" WHERE campaign_id IN ({', '.join(mark for _ in campaign_ids)})"
+    await db.execute_query(f"DELETE FROM {table}{where}", params)
+    written, _ = await db.execute_query(
+        f"INSERT INTO {table} (campaign_id, status, members) "
+        f"SELECT campaign_id, status, COUNT(*) FROM campaign_member{where} "
+        "GROUP BY campaign_id, status",
+        params,
+    )
+    return int(written)
 
 
 def email_consent_q() -> Q:
@@ -79,7 +137,25 @@ async def add_members(campaign: Campaign, customers: Q, now: datetime | None = N
     )
     params = [campaign.pk, MemberStatus.TARGETED.value, stamp, stamp, *sub_params]
     added, _ = await db.execute_query(sql, params)
+    # The rows really inserted (those skipped as members already are not counted).
+    await add_to_tally({(campaign.pk, MemberStatus.TARGETED): int(added)})
     return int(added)
+
+
+async def remove_member(member_id: int) -> CampaignMember | None:
+    """Delete one member (locked first, so that its status cannot move meanwhile) and
+    take it off the tally; None when it is gone already."""
+    member = (
+        await CampaignMember.filter(pk=member_id)
+        .select_for_update()
+        .only("id", "campaign_id", "customer_id", "status")
+        .first()
+    )
+    if member is None:
+        return None
+    await CampaignMember.filter(pk=member_id).delete()
+    await add_to_tally({(member.campaign_id, member.status): -1})
+    return member
 
 
 @dataclass(frozen=True)
@@ -94,27 +170,46 @@ class Response:
 
 async def apply_responses(responses: Sequence[Response]) -> tuple[int, list[int]]:
     """Move members forward to the reported statuses: for each member the furthest
-    status of the batch, written only where it is further than the stored one (one
-    ``UPDATE`` per status). Returns how many members changed and the customers who
-    became UNSUBSCRIBED."""
+    status of the batch, written only where it is further than the stored one (the
+    members read and locked in one statement, one ``UPDATE`` per status, one upsert of
+    the tally). Returns how many members changed and the customers who became
+    UNSUBSCRIBED."""
     furthest: dict[int, Response] = {}
     for response in responses:
         known = furthest.get(response.member_id)
         if known is None or STATUS_RANK[response.status] > STATUS_RANK[known.status]:
             furthest[response.member_id] = response
-    by_status: dict[MemberStatus, list[Response]] = {}
-    for response in furthest.values():
-        by_status.setdefault(response.status, []).append(response)
-    changed = 0
-    unsubscribed: list[int] = []
+    if not furthest:
+        return 0, []
     db = CampaignMember._meta.db
     mysql = _is_mysql(CampaignMember)
     mark = "%s" if mysql else "?"
+    ids = sorted(furthest)
+    stored = await db.execute_query_dict(
+        f"SELECT id, campaign_id, status FROM campaign_member "
+        f"WHERE id IN ({', '.join(mark for _ in ids)}){' FOR UPDATE' if mysql else ''}",
+        ids,
+    )
+    tally: TallyChanges = {}
+    by_status: dict[MemberStatus, list[Response]] = {}
+    for row in stored:
+        response = furthest[int(row["id"])]
+        before = MemberStatus(row["status"])
+        if STATUS_RANK[response.status] <= STATUS_RANK[before]:
+            continue
+        by_status.setdefault(response.status, []).append(response)
+        campaign_id = int(row["campaign_id"])
+        tally[(campaign_id, before)] = tally.get((campaign_id, before), 0) - 1
+        tally[(campaign_id, response.status)] = tally.get((campaign_id, response.status), 0) + 1
+    changed = 0
+    unsubscribed: list[int] = [
+        r.customer_id for r in furthest.values() if r.status == MemberStatus.UNSUBSCRIBED
+    ]
     field = CampaignMember._meta.fields_map["status_at"]
     now = field.to_db_value(datetime.now(UTC), CampaignMember)
     for status, group in by_status.items():
         lower = [s.value for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
-        ids = [r.member_id for r in group]
+        moving = [r.member_id for r in group]
         cases = " ".join(f"WHEN {mark} THEN {mark}" for _ in group)
         params: list[Any] = []
         for r in group:
@@ -122,13 +217,12 @@ async def apply_responses(responses: Sequence[Response]) -> tuple[int, list[int]
         sql = (
             f"UPDATE campaign_member SET status = {mark}, status_at = CASE id {cases} END, "
             f"updated_at = {mark}, version = version + 1 "
-            f"WHERE id IN ({', '.join(mark for _ in ids)}) "
+            f"WHERE id IN ({', '.join(mark for _ in moving)}) "
             f"AND status IN ({', '.join(mark for _ in lower)})"
         )
-        count, _ = await db.execute_query(sql, [status.value, *params, now, *ids, *lower])
+        count, _ = await db.execute_query(sql, [status.value, *params, now, *moving, *lower])
         changed += int(count)
-        if status == MemberStatus.UNSUBSCRIBED:
-            unsubscribed.extend(r.customer_id for r in group)
+    await add_to_tally(tally)
     return changed, unsubscribed
 
 
@@ -139,11 +233,14 @@ async def set_consent(
     source: str,
     meta: AuditMeta | None,
     at: datetime | None = None,
+    *,
+    sync_flag: bool = True,
 ) -> int:
     """Grant or withdraw consent on ``channel`` for customers (upsert: one update, one
     insert, one audit insert for all). Customers whose consent already says so keep
-    their row untouched. Returns how many customers changed. ``meta`` None: the caller
-    audits the change itself."""
+    their row untouched. EMAIL consent also sets ``Customer.marketing_consent`` (one
+    update; ``sync_flag`` False when the caller wrote it). Returns how many customers
+    changed. ``meta`` None: the caller audits the change itself."""
     at = at or datetime.now(UTC)
     wanted = sorted(set(customer_ids))
     if not wanted:
@@ -168,6 +265,13 @@ async def set_consent(
             ]
         )
     changed = [*to_update, *to_insert]
+    if channel == ConsentChannel.EMAIL and sync_flag:
+        # Customer.marketing_consent is the EMAIL consent: written together with it.
+        await (
+            Customer.filter(id__in=wanted)
+            .exclude(marketing_consent=granted)
+            .update(marketing_consent=granted, updated_at=at)
+        )
     if changed and meta is not None:
         action = "customer.consent_granted" if granted else "customer.consent_withdrawn"
         await AuditEvent.bulk_create(

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
+from tortoise.models import Model
 
 from crm_graphql.db.models import MoneyField, TimestampedModel
 
@@ -89,6 +90,12 @@ class Campaign(TimestampedModel):
     currency = fields.CharField(max_length=3)
     expected_response = fields.SmallIntField(null=True, description="Percent of members.")
     description = fields.TextField(null=True)
+    tracking_code = fields.CharField(
+        max_length=100,
+        null=True,
+        unique=True,
+        description="The utm_campaign value of its links: web-form leads carrying it come from it.",
+    )
     owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="owned_campaigns", null=True, on_delete=fields.SET_NULL
     )
@@ -118,6 +125,23 @@ class CampaignMember(TimestampedModel):
         table = "campaign_member"
         unique_together = (("campaign_id", "customer_id"),)
         indexes = (("campaign_id", "status"), ("customer_id", "created_at"))
+
+
+class CampaignMemberTally(Model):
+    """How many members of a campaign have each status: kept exact by the member writes
+    in their own transaction, read by the campaign results instead of the members."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="member_tallies", on_delete=fields.CASCADE
+    )
+    campaign_id: int
+    status = fields.CharEnumField(MemberStatus, max_length=16)
+    members = fields.IntField(default=0)
+
+    class Meta:
+        table = "campaign_member_tally"
+        unique_together = (("campaign_id", "status"),)
 
 
 class CustomerConsent(TimestampedModel):

@@ -1,10 +1,12 @@
 """Campaign results, computed in the database: two statements for every campaign of a
 response (``campaignResults(id)`` and ``Campaign.results`` on a page of ``campaigns``):
-the members per status (a few rows per campaign, from an index alone), and the
-campaigns with the sums of their attributed opportunities.
+the members per status (from their tally, kept by the member writes: see
+:mod:`.members`), and the
+campaigns with the sums of their attributed opportunities and leads.
 
 Members are counted per status reached (a member who clicked also opened and was sent
-the message); opportunities whose ``campaign`` is the campaign are attributed to it.
+the message); leads and opportunities whose ``campaign`` is the campaign are attributed
+to it.
 Amounts are summed exactly (DECIMAL on MySQL, whole cents on SQLite) over the
 opportunities in the campaign's currency, so that cost and revenue compare.
 """
@@ -20,6 +22,7 @@ import strawberry
 from crm_graphql.api.context import Info
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import CAMPAIGN_FINANCE, CAMPAIGN_PLANNERS, FINANCIAL
+from crm_graphql.domains.leads.models import LeadStatus
 from crm_graphql.domains.marketing.members import STATUS_RANK
 from crm_graphql.domains.marketing.models import Campaign, MemberStatus
 from crm_graphql.domains.sales.models import OPEN_STAGES, OpportunityStage
@@ -69,7 +72,13 @@ class CampaignResults:
         description="converted / members, from 0 to 1; null without members."
     )
     leads: int = strawberry.field(
-        description="Leads attributed: members who CONVERTED (became a lead or bought)."
+        description="Leads attributed: leads whose `campaign` is this one (set on capture)."
+    )
+    converted_leads: int = strawberry.field(
+        description="Conversions: of the leads attributed, those converted (`convertLead`)."
+    )
+    lead_conversion_rate: float | None = strawberry.field(
+        description="converted leads / leads, from 0 to 1; null without leads."
     )
     opportunities: int = strawberry.field(description="Opportunities attributed (every stage).")
     won_opportunities: int = strawberry.field(description="Of those, CLOSED_WON.")
@@ -117,7 +126,7 @@ def results_of(figures: Figures) -> CampaignResults:
     """The results type from a campaign's sums (ratios from the exact sums)."""
     c = figures.counts
     cost = figures.cost
-    leads = c["converted"]
+    leads = c["leads"]
     return CampaignResults(
         members=c["members"],
         sent=c["sent"],
@@ -132,6 +141,8 @@ def results_of(figures: Figures) -> CampaignResults:
         response_rate=_rate(c["responded"], c["members"]),
         conversion_rate=_rate(c["converted"], c["members"]),
         leads=leads,
+        converted_leads=c["converted_leads"],
+        lead_conversion_rate=_rate(c["converted_leads"], leads),
         opportunities=c["opportunities"],
         won_opportunities=c["won_opportunities"],
         currency=figures.currency,
@@ -148,18 +159,19 @@ def _in(values: list[Any], mark: str) -> str:
 
 
 def members_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
-    """Members of campaigns ``ids`` per status: a few rows per campaign, read from the
-    ``(campaign_id, status)`` index alone."""
+    """Members of campaigns ``ids`` per status, from their tally (at most one row per
+    campaign and status, whatever the number of members)."""
     mark = "%s" if mysql else "?"
     sql = (
-        "SELECT campaign_id, status, COUNT(*) AS members FROM campaign_member "
-        f"WHERE campaign_id IN ({_in(ids, mark)}) GROUP BY campaign_id, status"
+        "SELECT campaign_id, status, members FROM campaign_member_tally "
+        f"WHERE campaign_id IN ({_in(ids, mark)})"
     )
     return sql, list(ids)
 
 
 def campaigns_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
-    """Campaigns ``ids`` with their cost and the opportunities attributed to them."""
+    """Campaigns ``ids`` with their cost, the opportunities attributed to them (joined
+    and summed) and their leads (counted from the ``(campaign_id, status)`` index)."""
     mark = "%s" if mysql else "?"
     # Exact sums: DECIMAL on MySQL, whole cents on SQLite (REAL there).
     money = "o.amount" if mysql else "CAST(ROUND(o.amount * 100) AS INTEGER)"
@@ -172,11 +184,14 @@ def campaigns_sql(ids: list[int], mysql: bool) -> tuple[str, list[Any]]:
         f"SUM(CASE WHEN o.stage IN ({_in(open_stages, mark)}) AND o.currency = c.currency "
         f"THEN {money} ELSE 0 END) AS pipeline, "
         f"SUM(CASE WHEN o.stage = {mark} AND o.currency = c.currency "
-        f"THEN {money} ELSE 0 END) AS won "
+        f"THEN {money} ELSE 0 END) AS won, "
+        "(SELECT COUNT(*) FROM lead l WHERE l.campaign_id = c.id) AS leads, "
+        "(SELECT COUNT(*) FROM lead l "
+        f"WHERE l.campaign_id = c.id AND l.status = {mark}) AS converted_leads "
         "FROM campaign c LEFT JOIN opportunity o ON o.campaign_id = c.id "
         f"WHERE c.id IN ({_in(ids, mark)}) GROUP BY c.id, c.currency, c.actual_cost"
     )
-    return sql, [won, *open_stages, won, *ids]
+    return sql, [won, *open_stages, won, LeadStatus.CONVERTED.value, *ids]
 
 
 def _amount(value: Any, mysql: bool) -> Decimal:
@@ -198,8 +213,8 @@ REACHED: dict[str, list[MemberStatus]] = {
 
 
 async def load_figures(ids: list[int]) -> dict[int, Figures]:
-    """The sums of campaigns ``ids`` (two statements: members per status, and the
-    campaigns with their attributed opportunities)."""
+    """The sums of campaigns ``ids`` (two statements: members per status from the tally,
+    and the campaigns with their attributed opportunities and leads)."""
     if not ids:
         return {}
     db = Campaign._meta.db
@@ -218,6 +233,8 @@ async def load_figures(ids: list[int]) -> dict[int, Figures]:
         counts["members"] = sum(statuses.values())
         counts["opportunities"] = int(row["opportunities"] or 0)
         counts["won_opportunities"] = int(row["won_opportunities"] or 0)
+        counts["leads"] = int(row["leads"] or 0)
+        counts["converted_leads"] = int(row["converted_leads"] or 0)
         cost = row["cost"]
         found[pk] = Figures(
             campaign_id=pk,

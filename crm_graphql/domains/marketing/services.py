@@ -5,6 +5,7 @@ writes in the caller's transaction."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,8 +16,8 @@ from crm_graphql.api import validation
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import UserErrorCode
 from crm_graphql.api.mutations.writes import Change, Prepare
-from crm_graphql.domains.marketing import segments
-from crm_graphql.domains.marketing.models import CampaignStatus, CampaignType
+from crm_graphql.domains.marketing import consent, segments
+from crm_graphql.domains.marketing.models import Campaign, CampaignStatus, CampaignType
 
 
 def _segment_filter(change: Change, value: Any) -> dict[str, Any]:
@@ -101,6 +102,33 @@ def _dates(change: Change, starts_on: date | None, ends_on: date | None) -> None
         )
 
 
+TRACKING_CODE = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+async def _tracking_code(change: Change, value: str | None) -> str | None:
+    """A campaign's ``utm_campaign`` value: a short token, unique among campaigns."""
+    if value is None or not value.strip():
+        return None
+    code = value.strip()
+    if not TRACKING_CODE.fullmatch(code):
+        change.problems.add(
+            change.at("trackingCode"),
+            "1-100 letters, digits, dots, underscores or hyphens.",
+            UserErrorCode.INVALID,
+        )
+        return None
+    others = Campaign.filter(tracking_code=code)
+    if change.row is not None:
+        others = others.exclude(pk=change.row.pk)
+    if await others.exists():
+        change.problems.add(
+            change.at("trackingCode"),
+            "Another campaign has this tracking code.",
+            UserErrorCode.DUPLICATE,
+        )
+    return code
+
+
 async def new_campaign(change: Change) -> dict[str, Any]:
     """A new campaign: PLANNED, owned by the given owner or the caller."""
     data, problems = change.input, change.problems
@@ -121,6 +149,7 @@ async def new_campaign(change: Change) -> dict[str, Any]:
         "description": validation.text(
             problems, change.at("description"), data.description, max_length=10_000
         ),
+        "tracking_code": await _tracking_code(change, data.tracking_code),
         "owner_id": owner_id if data.owner is not None else change.caller_id,
     }
 
@@ -145,6 +174,8 @@ async def campaign_changes(change: Change) -> dict[str, Any]:
         values["currency"] = validation.currency(problems, change.at("currency"), data.currency)
     if given(data.expected_response):
         values["expected_response"] = _percent(change, "expectedResponse", data.expected_response)
+    if given(data.tracking_code):
+        values["tracking_code"] = await _tracking_code(change, data.tracking_code)
     for attr in ("starts_on", "ends_on"):
         if given(getattr(data, attr)):
             values[attr] = getattr(data, attr)
@@ -169,3 +200,12 @@ def campaign_move(target: CampaignStatus) -> Prepare:
         return {"status": target}
 
     return move
+
+
+# --------------------------------------------------------------------------- consent
+
+
+async def record_marketing_flags(flags: dict[int, bool]) -> None:
+    """Customers' ``marketing_consent`` written in bulk (customer ID -> flag, e.g. by an
+    import): their EMAIL consent follows in the same transaction (see :mod:`.consent`)."""
+    await consent.record_flags(flags)

@@ -129,6 +129,10 @@ class Campaign(Node):
         description="Expected response, in percent of the members."
     )
     description: str | None = strawberry.field(description="What the campaign is about.")
+    tracking_code: str | None = strawberry.field(
+        description="The `utm_campaign` value of its links: web-form leads that carry it "
+        "(or come through a form bound to the campaign) are attributed to it."
+    )
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     version: int = strawberry.field(

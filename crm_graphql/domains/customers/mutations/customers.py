@@ -54,7 +54,8 @@ class CreateCustomerInput:
     address: AddressInput | None = strawberry.field(default=None, description="Address.")
     birth_date: date | None = strawberry.field(default=None, description="Not in the future.")
     marketing_consent: bool = strawberry.field(
-        default=False, description="Agreed to receive marketing."
+        default=False,
+        description="Agreed to receive marketing e-mail (true grants EMAIL consent too).",
     )
     tags: list[str] | None = strawberry.field(default=None, description="Labels.")
     custom_fields: JSON | None = strawberry.field(
@@ -87,7 +88,8 @@ class UpdateCustomerInput:
     )
     birth_date: date | None = strawberry.field(default=UNSET, description="Birth date.")
     marketing_consent: bool | None = strawberry.field(
-        default=UNSET, description="Consent to marketing."
+        default=UNSET,
+        description="Consent to marketing e-mail: grants or withdraws EMAIL consent too.",
     )
     tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces the tags.")
     custom_fields: JSON | None = strawberry.field(

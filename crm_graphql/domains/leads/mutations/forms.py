@@ -25,6 +25,11 @@ class CreateLeadFormInput:
         default=None,
         description="Where a browser goes after a form-encoded submission; null: a JSON answer.",
     )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The campaign its leads come from (Campaign ID), unless a submission "
+        "carries the tracking code of another.",
+    )
 
 
 @strawberry.input(description="Changes to a web form: only the fields given change.")
@@ -41,6 +46,9 @@ class UpdateLeadFormInput:
     )
     active: bool | None = strawberry.field(
         default=UNSET, description="false: submissions are refused (404)."
+    )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The campaign its leads come from (Campaign ID); null: none."
     )
 
 

@@ -59,6 +59,9 @@ class CreateLeadInput:
         default=None,
         description="Owner (User ID); when omitted, the assignment rules choose one (or none).",
     )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=None, description="The campaign it came from (Campaign ID), if any."
+    )
 
 
 @strawberry.input(
@@ -88,6 +91,9 @@ class UpdateLeadInput:
     )
     owner: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Owner (User ID); null: unassigned."
+    )
+    campaign: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The campaign it came from (Campaign ID); null clears."
     )
 
 
@@ -215,7 +221,8 @@ class LeadMutations:
         "customer with the lead's e-mail (or a new one, PROSPECT), the company given or "
         "found by the e-mail's domain (or created from the company name), the opportunity "
         "asked for, the lead's open tasks moved to the customer; the lead becomes "
-        "CONVERTED with links to them. One audit event per record; all or nothing."
+        "CONVERTED with links to them. The opportunity comes from the lead's campaign "
+        "(its `campaign`). One audit event per record; all or nothing."
     )
     async def convert_lead(
         self,
@@ -283,6 +290,7 @@ class LeadMutations:
                         "lead_id": lead.pk,
                         "name": conversion.opportunity.name,
                         "stage": conversion.opportunity.stage,
+                        "campaign_id": conversion.opportunity.campaign_id,
                     },
                     after=conversion.opportunity,
                 )

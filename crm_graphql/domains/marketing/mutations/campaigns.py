@@ -44,6 +44,11 @@ class CreateCampaignInput:
         default=None, description="Expected response in percent of the members (0-100)."
     )
     description: str | None = strawberry.field(default=None, description="What it is about.")
+    tracking_code: str | None = strawberry.field(
+        default=None,
+        description="The `utm_campaign` value of its links (1-100 letters, digits, `.`, "
+        "`_`, `-`; unique): web-form leads that carry it come from the campaign.",
+    )
     owner: strawberry.ID | None = strawberry.field(
         default=None, description="Owner (User ID); the caller when omitted."
     )
@@ -67,6 +72,9 @@ class UpdateCampaignInput:
         default=UNSET, description="Expected response in percent (0-100)."
     )
     description: str | None = strawberry.field(default=UNSET, description="What it is about.")
+    tracking_code: str | None = strawberry.field(
+        default=UNSET, description="The `utm_campaign` value of its links (unique); null clears."
+    )
     owner: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Owner (User ID); null clears."
     )
