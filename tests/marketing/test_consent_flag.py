@@ -158,7 +158,9 @@ async def test_the_migration_brings_existing_flags_and_consent_in_step(db):
             changed_at=now,
             source="web form",
         )
-    migration = importlib.import_module("crm_graphql.db.migrations.0017_mkt2").Migration
+    migration = importlib.import_module(
+        "crm_graphql.db.migrations.0017_campaign_attribution"
+    ).Migration
     (step,) = [
         op
         for op in migration.operations
