@@ -9,7 +9,7 @@ from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.leads.models import Lead, LeadForm, LeadStatus
 from crm_graphql.domains.marketing.models import Campaign, CampaignType
 from crm_graphql.domains.sales.models import Opportunity
-from tests.factories import gid
+from tests.factories import gid, make_customer, make_opportunity
 
 CREATE = """mutation($input: CreateLeadInput!) { createLead(input: $input) {
   lead { id campaign { id name } } userErrors { field code } } }"""
@@ -145,3 +145,22 @@ async def test_conversion_passes_the_leads_campaign_to_the_opportunity(gql, db):
     )["convertLead"]
     assert payload == {"opportunity": {"campaign": {"name": "Spring"}}, "userErrors": []}
     assert (await Opportunity.get()).campaign_id == spring.pk
+
+
+async def test_deleting_a_campaign_keeps_what_it_brought_without_it(gql, db):
+    gone, kept = await _campaign("Gone"), await _campaign("Kept")
+    lead = await Lead.create(last_name="Doe", campaign_id=gone.pk)
+    other = await Lead.create(last_name="Roe", campaign_id=kept.pk)
+    form = await LeadForm.create(name="Fair", key="fair-key-for-delete", campaign_id=gone.pk)
+    deal = await make_opportunity(await make_customer(), campaign_id=gone.pk)
+    deleted = await gql.data(
+        "mutation($id: ID!) { deleteCampaign(id: $id) { userErrors { code } } }",
+        {"id": gid(gone)},
+    )
+    assert deleted["deleteCampaign"]["userErrors"] == []
+    assert await Campaign.filter(id=gone.pk).count() == 0
+    assert (await Lead.get(id=lead.pk)).campaign_id is None
+    assert (await LeadForm.get(id=form.pk)).campaign_id is None
+    assert (await Opportunity.get(id=deal.pk)).campaign_id is None
+    assert (await Lead.get(id=other.pk)).campaign_id == kept.pk
+    assert (await Lead.get(id=lead.pk)).last_name == "Doe"

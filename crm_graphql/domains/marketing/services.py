@@ -16,8 +16,10 @@ from crm_graphql.api import validation
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import UserErrorCode
 from crm_graphql.api.mutations.writes import Change, Prepare
+from crm_graphql.domains.leads.models import Lead, LeadForm
 from crm_graphql.domains.marketing import consent, segments
 from crm_graphql.domains.marketing.models import Campaign, CampaignStatus, CampaignType
+from crm_graphql.domains.sales.models import Opportunity
 
 
 def _segment_filter(change: Change, value: Any) -> dict[str, Any]:
@@ -209,3 +211,17 @@ async def record_marketing_flags(flags: dict[int, bool]) -> None:
     """Customers' ``marketing_consent`` written in bulk (customer ID -> flag, e.g. by an
     import): their EMAIL consent follows in the same transaction (see :mod:`.consent`)."""
     await consent.record_flags(flags)
+
+
+async def detach_campaign(change: Change) -> None:
+    """Before a campaign is deleted: the leads, lead forms and opportunities it brought
+    stay, without a campaign.
+
+    Done explicitly: the columns added to existing tables carry no foreign key on MySQL
+    (and a connection may run without foreign-key checks), and a lead must not keep the
+    number of a campaign that is gone.
+    """
+    campaign_id = change.row.pk
+    await Lead.filter(campaign_id=campaign_id).update(campaign_id=None)
+    await LeadForm.filter(campaign_id=campaign_id).update(campaign_id=None)
+    await Opportunity.filter(campaign_id=campaign_id).update(campaign_id=None)

@@ -185,11 +185,11 @@ class CampaignMutations:
         )
 
     @strawberry.mutation(
-        description="Delete a campaign with its members; opportunities keep their data "
-        "without the campaign."
+        description="Delete a campaign with its members; the leads, lead forms and "
+        "opportunities it brought keep their data without the campaign."
     )
     async def delete_campaign(self, info: Info, id: IdArg) -> CampaignPayload:
-        return await CAMPAIGN.delete(info, id)
+        return await CAMPAIGN.delete(info, id, before=services.detach_campaign)
 
     @strawberry.mutation(
         description="Snapshot a segment's customers into a campaign in one statement: "
