@@ -30,6 +30,7 @@ DOMAINS = (
     "leads",
     "tasks",
     "automation",
+    "duplicates",
 )
 
 

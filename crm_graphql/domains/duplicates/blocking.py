@@ -1,0 +1,138 @@
+"""Candidate pairs of duplicate records, found by blocking keys in SQL.
+
+Comparing every record with every other is quadratic: 100,000 customers are five
+billion pairs. Instead each record gets a few *blocking keys* (its normalised e-mail,
+its phone, the first letters of its name within its company...), and only records
+that share a key are compared. The database finds the blocks in one statement for all
+keys: a ``COUNT(*) OVER (PARTITION BY key)`` keeps the rows of the blocks with two or
+more members, ordered by key and name.
+
+A small block gives all its pairs; a large one (a name prefix shared by hundreds of
+people at a big company, an office switchboard number) gives each record's next
+:data:`NEIGHBOURS` in name order only (the sorted-neighbourhood method), so the number
+of pairs stays linear in the number of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from crm_graphql.api.aggregation.core import is_mysql
+
+#: Blocks up to this size give every pair of their members.
+SMALL_BLOCK = 30
+#: In a larger block, each record is paired with this many records after it.
+NEIGHBOURS = 8
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """One way records are grouped before they are compared."""
+
+    #: Its name, the reason a pair found by it is a candidate (e.g. ``EMAIL``).
+    name: str
+    #: SQL parts over the record's columns whose concatenation is the key.
+    parts: tuple[str, ...]
+    #: SQL condition: the records that have the key.
+    where: str
+
+
+def _key_sql(parts: Sequence[str], mysql: bool) -> str:
+    if len(parts) == 1:
+        return parts[0]
+    if mysql:
+        return "CONCAT(" + ", ':', ".join(parts) + ")"
+    return " || ':' || ".join(parts)
+
+
+def _base_sql(model: type[Model], condition: Q, columns: Sequence[str]) -> tuple[str, list[Any]]:
+    """The statement (and its parameters) reading ``columns`` of the rows that match
+    ``condition``: the records the caller may see."""
+    query = model.filter(condition).only(*columns)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    return sql, list(params)
+
+
+def blocks_sql(
+    model: type[Model],
+    condition: Q,
+    columns: Sequence[str],
+    keys: Sequence[BlockingKey],
+    order: Sequence[str],
+) -> tuple[str, list[Any]]:
+    """One statement giving, for every blocking key, the records of its blocks with two
+    or more members: ``(key name, key value, *columns)``, ordered by key then ``order``."""
+    mysql = is_mysql(model)
+    base, params = _base_sql(model, condition, columns)
+    quote = "`" if mysql else '"'
+    names = ", ".join(f"{quote}{column}{quote}" for column in columns)
+    keyed = " UNION ALL ".join(
+        f"SELECT '{key.name}' AS block_name, {_key_sql(key.parts, mysql)} AS block_key, "
+        f"{names} FROM base WHERE {key.where}"
+        for key in keys
+    )
+    ordering = ", ".join(order)
+    sql = (
+        f"WITH base AS ({base}), keyed AS ({keyed}) "
+        f"SELECT * FROM (SELECT keyed.*, COUNT(*) OVER (PARTITION BY block_name, block_key) "
+        f"AS block_size FROM keyed) sized WHERE block_size > 1 "
+        f"ORDER BY block_name, block_key, {ordering}"
+    )
+    return sql, params
+
+
+async def block_rows(
+    model: type[Model],
+    condition: Q,
+    columns: Sequence[str],
+    keys: Sequence[BlockingKey],
+    order: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The rows of :func:`blocks_sql`, as dictionaries."""
+    sql, params = blocks_sql(model, condition, columns, keys, order)
+    return list(await model._meta.db.execute_query_dict(sql, params))
+
+
+def pairs_in(members: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """The pairs of one block (members in name order), smaller ID first."""
+    if len(members) <= SMALL_BLOCK:
+        candidates: Iterator[tuple[int, int]] = combinations(members, 2)
+    else:
+        candidates = (
+            (members[i], members[j])
+            for i in range(len(members))
+            for j in range(i + 1, min(i + 1 + NEIGHBOURS, len(members)))
+        )
+    for a, b in candidates:
+        if a != b:
+            yield (a, b) if a < b else (b, a)
+
+
+def candidate_pairs(rows: Sequence[dict[str, Any]]) -> dict[tuple[int, int], set[str]]:
+    """Every candidate pair of the blocks in ``rows`` (ordered by block), with the
+    blocking keys that found it."""
+    found: dict[tuple[int, int], set[str]] = {}
+    block: list[int] = []
+    current: tuple[Any, Any] | None = None
+
+    def flush() -> None:
+        if current is not None and len(block) > 1:
+            for pair in pairs_in(block):
+                found.setdefault(pair, set()).add(current[0])
+
+    for row in rows:
+        key = (row["block_name"], row["block_key"])
+        if key != current:
+            flush()
+            current, block = key, []
+        block.append(int(row["id"]))
+    flush()
+    return found
