@@ -30,6 +30,7 @@ from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
 from crm_graphql.domains.customers.mutations.customers import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQueries
+from crm_graphql.domains.duplicates.mutations import MergeMutations
 from crm_graphql.domains.duplicates.queries import DuplicateQueries
 from crm_graphql.domains.integration.mutations.imports import ImportMutations
 from crm_graphql.domains.integration.mutations.webhooks import WebhookMutations
@@ -127,6 +128,7 @@ class Mutation(
     LeadFormMutations,
     TaskMutations,
     AutomationMutations,
+    MergeMutations,
 ):
     pass
 
