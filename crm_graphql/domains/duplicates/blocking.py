@@ -69,22 +69,42 @@ def blocks_sql(
     order: Sequence[str],
 ) -> tuple[str, list[Any]]:
     """One statement giving, for every blocking key, the records of its blocks with two
-    or more members: ``(key name, key value, *columns)``, ordered by key then ``order``."""
+    or more members: ``(block_no, block_key, *columns)``, ordered by block, key, then
+    ``order``.
+
+    The blocks are counted over narrow rows (key number, key hash, ID): on MySQL the
+    key is partitioned by its ``CRC32`` (an integer), so the window's temporary table
+    stays small; the few hash collisions are told apart by the key itself, which the
+    result carries. Only the rows of real blocks are joined back to their columns.
+    """
     mysql = is_mysql(model)
     base, params = _base_sql(model, condition, columns)
     quote = "`" if mysql else '"'
-    names = ", ".join(f"{quote}{column}{quote}" for column in columns)
-    keyed = " UNION ALL ".join(
-        f"SELECT '{key.name}' AS block_name, {_key_sql(key.parts, mysql)} AS block_key, "
-        f"{names} FROM base WHERE {key.where}"
-        for key in keys
+    names = ", ".join(f"base.{quote}{column}{quote}" for column in columns)
+    key_sql = [_key_sql(key.parts, mysql) for key in keys]
+    hashed = [f"CRC32({sql})" if mysql else sql for sql in key_sql]
+    # One pass over the records, each read once and given every key (a cross join with
+    # the key numbers): a UNION of one scan per key reads the table as often.
+    numbers = " UNION ALL ".join(f"SELECT {number} AS block_no" for number in range(len(keys)))
+    hash_case = " ".join(f"WHEN {number} THEN {sql}" for number, sql in enumerate(hashed))
+    where_case = " ".join(f"WHEN {number} THEN {key.where}" for number, key in enumerate(keys))
+    keyed = (
+        f"SELECT numbers.block_no, CASE numbers.block_no {hash_case} END AS block_hash, id "
+        f"FROM base CROSS JOIN ({numbers}) numbers "
+        f"WHERE CASE numbers.block_no {where_case} END"
     )
+    real_key = " ".join(f"WHEN {number} THEN {sql}" for number, sql in enumerate(key_sql))
     ordering = ", ".join(order)
+    # From the (few) rows of real blocks to their records by primary key: left to itself
+    # MariaDB probes the window's result once per record instead.
+    join = "STRAIGHT_JOIN" if mysql else "JOIN"
     sql = (
-        f"WITH base AS ({base}), keyed AS ({keyed}) "
-        f"SELECT * FROM (SELECT keyed.*, COUNT(*) OVER (PARTITION BY block_name, block_key) "
-        f"AS block_size FROM keyed) sized WHERE block_size > 1 "
-        f"ORDER BY block_name, block_key, {ordering}"
+        f"WITH base AS ({base}), keyed AS ({keyed}), "
+        f"sized AS (SELECT block_no, block_hash, id, COUNT(*) OVER "
+        f"(PARTITION BY block_no, block_hash) AS block_size FROM keyed) "
+        f"SELECT sized.block_no, CASE sized.block_no {real_key} END AS block_key, {names} "
+        f"FROM sized {join} base ON base.id = sized.id WHERE sized.block_size > 1 "
+        f"ORDER BY sized.block_no, sized.block_hash, block_key, {ordering}"
     )
     return sql, params
 
@@ -116,9 +136,11 @@ def pairs_in(members: Sequence[int]) -> Iterator[tuple[int, int]]:
             yield (a, b) if a < b else (b, a)
 
 
-def candidate_pairs(rows: Sequence[dict[str, Any]]) -> dict[tuple[int, int], set[str]]:
+def candidate_pairs(
+    rows: Sequence[dict[str, Any]], keys: Sequence[BlockingKey]
+) -> dict[tuple[int, int], set[str]]:
     """Every candidate pair of the blocks in ``rows`` (ordered by block), with the
-    blocking keys that found it."""
+    names of the blocking keys that found it."""
     found: dict[tuple[int, int], set[str]] = {}
     block: list[int] = []
     current: tuple[Any, Any] | None = None
@@ -129,7 +151,7 @@ def candidate_pairs(rows: Sequence[dict[str, Any]]) -> dict[tuple[int, int], set
                 found.setdefault(pair, set()).add(current[0])
 
     for row in rows:
-        key = (row["block_name"], row["block_key"])
+        key = (keys[int(row["block_no"])].name, row["block_key"])
         if key != current:
             flush()
             current, block = key, []

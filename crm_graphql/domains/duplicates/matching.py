@@ -93,7 +93,7 @@ class Matching:
     #: The columns read for blocking and scoring (``id`` first).
     columns: tuple[str, ...]
     keys: tuple[BlockingKey, ...]
-    #: The order of the records within a block (SQL, over ``columns``).
+    #: The order of the records within a block (SQL, over ``base``: the columns read).
     order: tuple[str, ...]
     #: The name compared, from the columns read.
     name_of: Callable[[dict[str, Any]], str]
@@ -126,7 +126,7 @@ CUSTOMERS = Matching(
             "company_id IS NOT NULL",
         ),
     ),
-    order=("LOWER(last_name)", "LOWER(first_name)", "id"),
+    order=("LOWER(base.last_name)", "LOWER(base.first_name)", "base.id"),
     name_of=person_name,
     exact={
         "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
@@ -154,7 +154,7 @@ LEADS = Matching(
             "company_name IS NOT NULL AND TRIM(company_name) <> '' AND first_name IS NOT NULL",
         ),
     ),
-    order=("LOWER(last_name)", "LOWER(first_name)", "id"),
+    order=("LOWER(base.last_name)", "LOWER(base.first_name)", "base.id"),
     name_of=person_name,
     exact={
         "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
@@ -177,7 +177,7 @@ COMPANIES = Matching(
         _phone_key("phone"),
         BlockingKey("NAME", ("LOWER(SUBSTR(name, 1, 3))",), "name IS NOT NULL"),
     ),
-    order=("LOWER(name)", "id"),
+    order=("LOWER(base.name)", "base.id"),
     name_of=company_name,
     exact={
         "DOMAIN": (DuplicateReason.SAME_DOMAIN, 0.85),
@@ -265,7 +265,7 @@ async def find_duplicates(
         records.setdefault(int(row["id"]), row)
     names = {pk: matching.name_of(row) for pk, row in records.items()}
     scored: list[ScoredPair] = []
-    for (a, b), blocks in candidate_pairs(rows).items():
+    for (a, b), blocks in candidate_pairs(rows, matching.keys).items():
         pair = score_pair(matching, records[a], records[b], (names[a], names[b]), blocks)
         if pair is not None and pair.score >= min_score:
             scored.append(pair)
