@@ -99,7 +99,9 @@ async def main() -> None:
     parser.add_argument("--merges", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    settings = bench_settings(args.database_url)
+    # The default 10 s limit of one operation is for interactive use; on a busy machine
+    # the first page can take longer, and the point here is to measure it.
+    settings = bench_settings(args.database_url, request_timeout_seconds=120)
     async with http_client(settings) as client:
         planted = await plant(args.planted, args.seed)
         total = await Customer.filter(deleted_at__isnull=True).count()
@@ -143,7 +145,8 @@ async def main() -> None:
             started = time.perf_counter()
             response = await client.post("/graphql", json={"query": MERGE, "variables": variables})
             merge_times.append((time.perf_counter() - started) * 1000)
-            assert not response.json()["mergeCustomers"]["userErrors"], response.text
+            body = response.json()
+            assert not body.get("errors") and not body["data"]["mergeCustomers"]["userErrors"], body
         if merge_times:
             print(
                 f"mergeCustomers: median {statistics.median(merge_times):.0f} ms "

@@ -52,6 +52,16 @@ async def test_customers_sharing_email_phone_or_a_similar_name_at_a_company_are_
     assert email_pair["first"]["email"] == "j.smith@acme.example"  # MANAGER/ADMIN read it
 
 
+async def test_a_typo_that_reorders_the_words_of_a_name_still_matches(gql, db):
+    # Sorted, "tricia taylor" and "tricia tyalor" put their words in different orders;
+    # the plain ratio still sees one swapped pair of letters.
+    company = await make_company()
+    taylor = await make_customer(first_name="Tricia", last_name="Taylor", company=company)
+    tyalor = await make_customer(first_name="Tricia", last_name="Tyalor", company=company)
+    pairs = pairs_of(await gql.data(QUERY, {"entity": "CUSTOMER"}))
+    assert pairs[frozenset((gid(taylor), gid(tyalor)))]["reasons"] == ["SIMILAR_NAME_SAME_COMPANY"]
+
+
 async def test_deleted_customers_are_never_candidates(gql, db):
     await make_customer(email="same@example.com")
     await make_customer(email="same@example.com", deleted_at=datetime.now(UTC))

@@ -41,6 +41,10 @@ class BlockingKey:
     parts: tuple[str, ...]
     #: SQL condition: the records that have the key.
     where: str
+    #: The order of the records within its blocks (SQL over ``base``, as many terms as
+    #: the default order), when not the default: records next to each other in this
+    #: order are compared in a large block.
+    order: tuple[str, ...] = ()
 
 
 def _key_sql(parts: Sequence[str], mysql: bool) -> str:
@@ -70,7 +74,7 @@ def blocks_sql(
 ) -> tuple[str, list[Any]]:
     """One statement giving, for every blocking key, the records of its blocks with two
     or more members: ``(block_no, block_key, *columns)``, ordered by block, key, then
-    ``order``.
+    ``order`` (or the key's own order).
 
     The blocks are counted over narrow rows (key number, key hash, ID): on MySQL the
     key is partitioned by its ``CRC32`` (an integer), so the window's temporary table
@@ -94,7 +98,15 @@ def blocks_sql(
         f"WHERE CASE numbers.block_no {where_case} END"
     )
     real_key = " ".join(f"WHEN {number} THEN {sql}" for number, sql in enumerate(key_sql))
-    ordering = ", ".join(order)
+    terms = []
+    for position, default in enumerate(order):
+        special = " ".join(
+            f"WHEN {number} THEN {key.order[position]}"
+            for number, key in enumerate(keys)
+            if key.order
+        )
+        terms.append(f"CASE sized.block_no {special} ELSE {default} END" if special else default)
+    ordering = ", ".join(terms)
     # From the (few) rows of real blocks to their records by primary key: left to itself
     # MariaDB probes the window's result once per record instead.
     join = "STRAIGHT_JOIN" if mysql else "JOIN"

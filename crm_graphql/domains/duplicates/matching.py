@@ -1,10 +1,10 @@
 """Which records may be duplicates, and how likely: blocking keys, then a score.
 
 For each kind of record a :class:`Matching` states its blocking keys (see
-:mod:`.blocking`) and how a candidate pair is scored. Names are compared with
-RapidFuzz's ``token_sort_ratio`` (word order ignored) after its default processing
-(lower case, punctuation removed); for companies, legal forms (Inc, GmbH, Ltd...) are
-dropped first. Each reason is a piece of evidence with a weight; the score is
+:mod:`.blocking`) and how a candidate pair is scored. Names are compared with RapidFuzz
+(the better of ``ratio`` and ``token_sort_ratio``, which ignores word order) after its
+default processing (lower case, punctuation removed); for companies, legal forms (Inc,
+GmbH, Ltd...) are dropped first. Each reason is a piece of evidence with a weight; the score is
 ``1 - prod(1 - weight)``: two pieces of evidence make a pair more likely than either.
 """
 
@@ -83,6 +83,12 @@ def _phone_key(column: str) -> BlockingKey:
     return BlockingKey("PHONE", (column,), f"{column} IS NOT NULL AND {column} <> ''")
 
 
+#: People in name order: by last name, or by first name in the blocks of first names
+#: (so that two spellings of one last name meet there).
+NAME_ORDER = ("LOWER(base.last_name)", "LOWER(base.first_name)", "base.id")
+FIRST_NAME_ORDER = ("LOWER(base.first_name)", "LOWER(base.last_name)", "base.id")
+
+
 @dataclass(frozen=True)
 class Matching:
     """How duplicates of one kind of record are found and scored."""
@@ -124,9 +130,10 @@ CUSTOMERS = Matching(
             "COMPANY_FIRST",
             ("company_id", "LOWER(SUBSTR(first_name, 1, 2))"),
             "company_id IS NOT NULL",
+            order=FIRST_NAME_ORDER,
         ),
     ),
-    order=("LOWER(base.last_name)", "LOWER(base.first_name)", "base.id"),
+    order=NAME_ORDER,
     name_of=person_name,
     exact={
         "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
@@ -152,9 +159,10 @@ LEADS = Matching(
             "COMPANY_FIRST",
             ("LOWER(TRIM(company_name))", "LOWER(SUBSTR(first_name, 1, 2))"),
             "company_name IS NOT NULL AND TRIM(company_name) <> '' AND first_name IS NOT NULL",
+            order=FIRST_NAME_ORDER,
         ),
     ),
-    order=("LOWER(base.last_name)", "LOWER(base.first_name)", "base.id"),
+    order=NAME_ORDER,
     name_of=person_name,
     exact={
         "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
@@ -204,6 +212,15 @@ class ScoredPair:
     reasons: tuple[DuplicateReason, ...]
 
 
+def name_similarity(left: str, right: str) -> float:
+    """How alike two processed names are, 0-1: the better of the plain ratio (a typo
+    that moves a word in sorted order, "Taylor"/"Tyalor") and the ratio of the words
+    sorted (first and last name swapped)."""
+    if not left or not right:
+        return 0.0
+    return max(fuzz.ratio(left, right), fuzz.token_sort_ratio(left, right)) / 100
+
+
 def _same_group(a: dict[str, Any], b: dict[str, Any], column: str) -> bool:
     left, right = a.get(column), b.get(column)
     if left is None or right is None:
@@ -231,7 +248,7 @@ def score_pair(
             reasons.append(reason)
             weights.append(weight)
             strong = True
-    similarity = fuzz.token_sort_ratio(names[0], names[1]) / 100 if all(names) else 0.0
+    similarity = name_similarity(*names)
     if similarity >= matching.name_threshold:
         if matching.group_column is None:
             reasons.append(DuplicateReason.SIMILAR_NAME)

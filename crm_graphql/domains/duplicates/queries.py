@@ -30,8 +30,8 @@ class DuplicateQueries:
         description="Pairs of records that may be duplicates, most likely first: found by "
         "blocking keys in SQL (e-mail, phone, name within a company, domain) and scored "
         "by name similarity. Soft-deleted (and merged) records are left out. ADMIN and "
-        "MANAGER only. Each page searches the whole table again (about a second per "
-        "100,000 customers; see docs/data-management.md).",
+        "MANAGER only. Each page searches the whole table again (seconds for 100,000 "
+        "customers; see docs/data-management.md).",
         extensions=allow_roles(Role.ADMIN, Role.MANAGER),
     )
     async def duplicate_candidates(
