@@ -32,6 +32,7 @@ DOMAINS = (
     "automation",
     "privacy",
     "timeline",
+    "duplicates",
 )
 
 

@@ -30,6 +30,8 @@ from crm_graphql.domains.customers.mutations.companies import CompanyMutations
 from crm_graphql.domains.customers.mutations.custom_fields import CustomFieldMutations
 from crm_graphql.domains.customers.mutations.customers import CustomerMutations
 from crm_graphql.domains.customers.queries import CustomerQueries, CustomFieldQueries
+from crm_graphql.domains.duplicates.mutations import MergeMutations
+from crm_graphql.domains.duplicates.queries import DuplicateQueries
 from crm_graphql.domains.integration.mutations.imports import ImportMutations
 from crm_graphql.domains.integration.mutations.webhooks import WebhookMutations
 from crm_graphql.domains.integration.queries import IntegrationQueries
@@ -94,6 +96,7 @@ class Query(
     TaskQueries,
     TaskAggregateQueries,
     AutomationQueries,
+    DuplicateQueries,
 ):
     @strawberry.field(description="Any record by its global ID; null when there is none.")
     async def node(self, info: Info, id: IdArg) -> Node | None:
@@ -127,6 +130,7 @@ class Mutation(
     TaskMutations,
     AutomationMutations,
     PrivacyMutations,
+    MergeMutations,
 ):
     pass
 

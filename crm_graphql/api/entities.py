@@ -97,6 +97,9 @@ class Entity:
     in_permissions: bool = True
     #: Which rows each caller may read (lists and ``node(id:)`` apply it); None: all.
     read_rule: ReadRule | None = None
+    #: Column of a hidden row pointing to the row it was merged into: ``node(id:)`` of
+    #: a merged record answers with the record that absorbed it.
+    merged_into: str | None = None
 
     @property
     def visible_q(self) -> Q:
@@ -146,12 +149,14 @@ def entity(
     deleted_flag: str | None = None,
     in_permissions: bool = True,
     read_rule: ReadRule | None = None,
+    merged_into: str | None = None,
 ) -> Callable[[type[T]], type[T]]:
     """Class decorator of the GraphQL type of a kind of record: registers the entity.
 
     Gives the type its global ``id`` field and lets ``node(id:)`` find its rows. Put it
     below ``@strawberry.type``. ``read_rule`` limits the rows a caller may read (a
-    row-level read rule, applied by every list of the entity and by ``node(id:)``).
+    row-level read rule, applied by every list of the entity and by ``node(id:)``);
+    ``merged_into``: the column of a merged (hidden) row naming the row that absorbed it.
     """
 
     def decorate(cls: type[T]) -> type[T]:
@@ -181,6 +186,7 @@ def entity(
             deleted_flag=deleted_flag,
             in_permissions=in_permissions,
             read_rule=read_rule,
+            merged_into=merged_into,
         )
         _BY_NAME[name] = registered
         _BY_MODEL[model] = registered

@@ -349,11 +349,12 @@ class Writes:
         before: Callable[[Change], Awaitable[None]] | None = None,
         audit_values: Callable[[Any], Mapping[str, Any]] | None = None,
         in_use: str | None = None,
+        soft: bool = True,
     ) -> Any:
         """Delete a record: soft (the entity's deleted flag, restorable) when the entity
-        has one, else for good. ``before`` checks and removes what goes with it;
-        ``in_use``: the IN_USE message when other records still refer to it (a foreign
-        key refuses the delete)."""
+        has one and ``soft``, else for good. ``before`` checks and removes what goes with
+        it; ``in_use``: the IN_USE message when other records still refer to it (a
+        foreign key refuses the delete)."""
 
         async def work(problems: Problems) -> Model:
             entity = self.entity
@@ -364,7 +365,7 @@ class Writes:
                 await before(change)
             problems.check()
             changes = dict(audit_values(row)) if audit_values else {}
-            if entity.deleted_flag is not None:
+            if entity.deleted_flag is not None and soft:
                 flag = {entity.deleted_flag: datetime.now(UTC)}
                 await update_versioned(problems, entity.model, row.pk, row.version, flag)
                 saved = await self.reload(row.pk)

@@ -37,7 +37,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.columns import needed_columns, node_type_of
+from crm_graphql.api.columns import READS_ATTRIBUTE, needed_columns, node_type_of
 from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
@@ -187,8 +187,11 @@ class ConnectionExtension(FieldExtension):
         return columns
 
     def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
-        """A nested list reads the key of its parent row only (see ``api.columns``)."""
-        return ()
+        """A nested list reads the key of its parent row only (see ``api.columns``), and
+        what its resolver declares with ``@reads`` (a segment's saved filter)."""
+        resolver = field.base_resolver
+        declared = getattr(resolver.wrapped_func, READS_ATTRIBUTE, ()) if resolver else ()
+        return tuple(declared)
 
 
 def _no_condition() -> Q:

@@ -68,6 +68,11 @@ class Company(TimestampedModel, AddressMixin):
     )
     owner_id: int | None
     payment_terms_days = fields.IntField(null=True, description="Net days invoices are due in.")
+    deleted_at = fields.DatetimeField(null=True, description="Set when merged into another.")
+    merged_into: fields.ForeignKeyNullableRelation[Company] = fields.ForeignKeyField(
+        "models.Company", related_name="merged_companies", null=True, on_delete=fields.SET_NULL
+    )
+    merged_into_id: int | None
 
     class Meta:
         table = "company"
@@ -101,6 +106,10 @@ class Customer(TimestampedModel, AddressMixin):
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     deleted_at = fields.DatetimeField(null=True, description="Set when soft-deleted.")
     payment_terms_days = fields.IntField(null=True, description="Net days invoices are due in.")
+    merged_into: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="merged_customers", null=True, on_delete=fields.SET_NULL
+    )
+    merged_into_id: int | None
 
     class Meta:
         table = "customer"

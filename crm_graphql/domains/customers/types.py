@@ -94,7 +94,13 @@ def address_of(row: Any) -> Address | None:
 
 
 @strawberry.type(description="An organisation that customers belong to.")
-@entity(CompanyModel, owner="owner_id", writers={Role.MANAGER: ANY_ROW})
+@entity(
+    CompanyModel,
+    owner="owner_id",
+    writers={Role.MANAGER: ANY_ROW},
+    deleted_flag="deleted_at",
+    merged_into="merged_into_id",
+)
 class Company(Node):
     name: str = strawberry.field(description="Name.")
     domain: str | None = strawberry.field(description="Web domain, e.g. example.com.")
@@ -112,6 +118,10 @@ class Company(Node):
         return address_of(root)
 
     owner = reference("The staff member responsible for the account.")
+    merged_into = reference(
+        "The company this one was merged into (`mergeCompanies`); null unless merged. A "
+        "merged company is hidden (soft-deleted): only ADMIN reaches it, through references."
+    )
     payment_terms_days: int | None = strawberry.field(
         description="Net days its customers' invoices are due in; null: 30 (see "
         "`setCompanyPaymentTerms`)."
@@ -141,6 +151,7 @@ class Company(Node):
         Role.MARKETING: only_fields("marketingConsent", "tags", "consents"),
     },
     deleted_flag="deleted_at",
+    merged_into="merged_into_id",
 )
 class Customer(Node):
     first_name: str = strawberry.field(description="Given name.")
@@ -176,6 +187,10 @@ class Customer(Node):
 
     company = reference("The company the person works for, if known.")
     owner = reference("The staff member responsible for the customer.")
+    merged_into = reference(
+        "The customer this one was merged into (`mergeCustomers`); null unless merged. A "
+        "merged customer is deleted: `node(id:)` of its ID gives the survivor."
+    )
 
     @guarded_field(
         FINANCIAL,

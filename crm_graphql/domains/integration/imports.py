@@ -451,9 +451,8 @@ async def _existing(entity: str, keys: set[tuple[str, str]]) -> dict[tuple[str, 
     condition = Q(
         *(lookup_q(f"{kind}__in", values) for kind, values in by_kind.items()), join_type="OR"
     )
-    query = model.filter(condition)
-    if entity == "customers":
-        query = query.filter(deleted_at=None)
+    # Deleted customers and companies merged into another (soft-deleted) never match.
+    query = model.filter(condition, deleted_at=None)
     found: dict[tuple[str, str], int] = {}
     for row in await query.order_by("id").values("id", *by_kind):
         for kind in by_kind:

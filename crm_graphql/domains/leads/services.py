@@ -215,7 +215,8 @@ async def _company(
         return await Company.get(pk=company_id), False
     domain = email_domain(lead.email)
     if domain is not None:
-        found = await Company.filter(domain=domain).order_by("id").first()
+        # Not a company merged into another (those are soft-deleted).
+        found = await Company.filter(domain=domain, deleted_at=None).order_by("id").first()
         if found is not None:
             return found, False
     if lead.company_name is None and domain is None:

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from crm_graphql.api.columns import reads
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import ANY_ROW, OWN_ROWS, entity
 from crm_graphql.api.node import Node
@@ -91,6 +92,7 @@ class Segment(Node):
         "caller may not read (through the segment too) is FORBIDDEN; a segment with "
         "`problems` is BAD_USER_INPUT.",
     )
+    @reads("customer_filter", "search", "version")
     def customers(self, root: SegmentModel, info: Info) -> ListCondition:
         return ListCondition(segments.segment_q(info, root, "customers"))
 

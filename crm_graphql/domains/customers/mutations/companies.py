@@ -92,4 +92,5 @@ class CompanyMutations:
         "a company."
     )
     async def delete_company(self, info: Info, id: IdArg) -> CompanyPayload:
-        return await COMPANY.delete(info, id, before=services.detach_company)
+        # For good: the deleted flag of companies marks the ones merged into another.
+        return await COMPANY.delete(info, id, before=services.detach_company, soft=False)

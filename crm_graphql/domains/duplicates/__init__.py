@@ -1,0 +1,1 @@
+"""Data management: duplicate records found and scored, and merged into one."""
