@@ -365,7 +365,8 @@ async def execute(rule_id: int, record_id: str, event_id: int) -> str:
     if record is None:
         raise PermanentFailure(f"{prefix} {record_id} no longer exists")
     try:
-        if not await holds(model, filter_cls, rule.condition, record.pk):
+        # The record was just read: an empty condition holds without a second statement.
+        if rule.condition and not await holds(model, filter_cls, rule.condition, record.pk):
             return "skipped: the condition does not hold"
     except InvalidCondition as exc:
         raise PermanentFailure(f"invalid condition: {exc}") from None
