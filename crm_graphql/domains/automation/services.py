@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import F
+from tortoise.functions import Max
 from tortoise.models import Model
 
 from crm_graphql.api import audit
@@ -220,7 +221,6 @@ async def _last_interactions(customer_ids: set[int]) -> dict[int, datetime]:
     index on customer and time)."""
     if not customer_ids:
         return {}
-    from tortoise.functions import Max
 
     rows = (
         await Interaction.filter(customer_id__in=customer_ids)
