@@ -6,10 +6,17 @@
    with ``createLead`` (one insert) over the same HTTP path;
 3. automation lag: N opportunity stage changes (events written in bulk, 500 per
    transaction, as a bulk update would) -> a rule creates one task each; the lag of a
-   task is from its event's commit to the task's commit, with 1 and 2 workers.
+   task is from its event's commit to the task's commit, with 1 and 2 workers;
+4. time-based triggers (``--parts schedule``): M open tasks, each with its due time and
+   reminder scheduled (2 M scheduled events, as ``createTask`` writes them); the cost of
+   one scheduling pass (the scheduler's transaction: nothing due, and 100 due events
+   moved to the outbox), side by side with the same pass over 1,000 open tasks and with
+   a poll that reads every open task's times (what the index spares).
 
     python -m benchmarks.automation --database-url mysql://root:@127.0.0.1:3306/test \\
         --broker-url redis://127.0.0.1:6379/0 [--requests 3000] [--events 10000]
+    python -m benchmarks.automation --database-url mysql://root:@127.0.0.1:3306/test \\
+        --parts schedule --open-tasks 100000
 
 A fresh database is created next to the one in the URL and dropped afterwards.
 """
@@ -26,7 +33,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -49,9 +56,10 @@ from crm_graphql.domains.automation.models import (
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.leads.models import Lead, LeadForm
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage
+from crm_graphql.domains.tasks.models import Task
 from crm_graphql.domains.users.models import User
-from crm_graphql.events import NewEvent, emit_many
-from crm_graphql.events.scheduling import ensure_lock_rows
+from crm_graphql.events import NewEvent, emit_many, schedule_many
+from crm_graphql.events.scheduling import ensure_lock_rows, fire_due
 from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 
@@ -285,9 +293,98 @@ async def lag(args, database_url: str, workers: int) -> str:
     )
 
 
+async def _open_tasks(count: int, owner_id: int) -> float:
+    """``count`` OPEN tasks due over the next 30 days, with their due and reminder events
+    scheduled (in transactions of 10,000); returns the seconds the scheduling took."""
+    now = datetime.now(UTC)
+    first = await Task.all().count()
+    await Task.bulk_create(
+        [
+            Task(
+                title=f"Task {n}",
+                due_at=now + timedelta(seconds=60 + (n * 2_592_000) // count),
+                remind_at=now + timedelta(seconds=30 + (n * 2_592_000) // count),
+                assignee_id=owner_id,
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    rows = await Task.filter(id__gt=first).order_by("id").values_list("id", "due_at", "remind_at")
+    started = time.perf_counter()
+    for start in range(0, len(rows), 5000):
+        events = []
+        for pk, due, remind in rows[start : start + 5000]:
+            data = {"title": "t", "assignee_id": owner_id}
+            events.append((f"task:{pk}:due", due, "task.due", "task", pk, data))
+            events.append((f"task:{pk}:reminder", remind, "task.reminder_due", "task", pk, data))
+        async with in_transaction():
+            await schedule_many(events)
+    return time.perf_counter() - started
+
+
+async def _pass_ms(repeat: int) -> tuple[float, int]:
+    """The median time of a scheduling pass (one transaction), and what it moved."""
+    times, moved = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        async with in_transaction() as connection:
+            moved += await fire_due(connection, 500) or 0
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), moved
+
+
+async def _poll_ms(repeat: int) -> float:
+    """A poll of every open task's due and reminder times (what a per-minute scan reads)."""
+    times = []
+    connection = connections.get("default")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await connection.execute_query(
+            "SELECT id, due_at, remind_at FROM task WHERE status = 'OPEN'"
+        )
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+async def scheduling(args) -> list[str]:
+    connection = connections.get("default")
+    for table in ("task", "scheduled_event", "event_delivery", "outbox_event"):
+        await connection.execute_query(f"DELETE FROM {table}")
+    owner = await User.create(name="Planner", email="planner@example.com", role=Role.SALES)
+    lines = []
+    for count in (1000, args.open_tasks):
+        await connection.execute_query("DELETE FROM task")
+        await connection.execute_query("DELETE FROM scheduled_event")
+        await connection.execute_query("DELETE FROM outbox_event")
+        took = await _open_tasks(count, owner.pk)
+        await connection.execute_query("ANALYZE TABLE scheduled_event, task")
+        await _pass_ms(5)  # warm
+        idle, _ = await _pass_ms(50)
+        busy_times, moved = [], 0
+        for _ in range(5):
+            await connection.execute_query(
+                "UPDATE scheduled_event SET due_at = %s WHERE type = 'task.due' "
+                "ORDER BY due_at LIMIT 100",
+                [(datetime.now(UTC) - timedelta(seconds=1)).replace(tzinfo=None)],
+            )
+            took_ms, count_moved = await _pass_ms(1)
+            busy_times.append(took_ms)
+            moved += count_moved
+        busy = statistics.median(busy_times)
+        poll = await _poll_ms(5)
+        lines.append(
+            f"{count:>7} open tasks ({2 * count} scheduled, planned in {took:6.2f} s, "
+            f"{2 * count / took:6.0f} events/s): pass with nothing due {idle:6.2f} ms, "
+            f"pass moving 100 due {busy:6.2f} ms ({moved} in 5 passes); "
+            f"poll of every open task {poll:8.2f} ms"
+        )
+    return lines
+
+
 async def main(args) -> None:
     base = args.database_url
-    name = f"crm_bench_automation_{uuid.uuid4().hex[:8]}"
+    name = args.database_name or f"crm_bench_automation_{uuid.uuid4().hex[:8]}"
     await _admin(base, f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     database_url = urlparse(base)._replace(path=f"/{name}").geturl()
     settings = load_settings(database_url=database_url, jwt_secret=secrets.token_urlsafe(48))
@@ -301,6 +398,11 @@ async def main(args) -> None:
         if "capture" in args.parts:
             for line in await capture(args, database_url, settings):
                 print(line, flush=True)
+        if "schedule" in args.parts:
+            print(f"time-based triggers (load {os.getloadavg()[0]:.1f}):")
+            for line in await scheduling(args):
+                print(line, flush=True)
+            print(f"load: {os.getloadavg()}")
         if "lag" not in args.parts:
             return
         owner = await User.create(name="Owner", email="owner@example.com", role=Role.SALES)
@@ -337,5 +439,9 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--parts", nargs="+", default=["capture", "lag"])
+    parser.add_argument("--open-tasks", type=int, default=100_000)
+    parser.add_argument(
+        "--database-name", default=None, help="name of the throw-away database (dropped after)"
+    )
     parser.add_argument("--log", type=Path, default=Path("/tmp/crm-automation-bench.log"))
     asyncio.run(main(parser.parse_args()))

@@ -22,7 +22,7 @@ from crm_graphql.events.models import (
     ScheduledEvent,
 )
 from crm_graphql.events.outbox import InvalidEvent, NewEvent, NotInTransaction, emit, emit_many
-from crm_graphql.events.scheduling import cancel, reschedule, schedule
+from crm_graphql.events.scheduling import cancel, reschedule, schedule, schedule_many
 from crm_graphql.events.subscribers import (
     Event,
     Handler,
@@ -62,6 +62,7 @@ __all__ = [
     "reschedule",
     "run_delivery",
     "schedule",
+    "schedule_many",
     "subscriber",
     "subscribers_for",
     "unregister",

@@ -30,8 +30,8 @@ MOVE = """mutation($id: ID!, $stage: OpportunityStage!, $version: Int!) {
   opportunity { stage } userErrors { code } } }"""
 CREATE_LEAD = """mutation($input: CreateLeadInput!) { createLead(input: $input) {
   lead { id } userErrors { code } } }"""
-RUNS = """query($rule: ID) { automationRuns(rule: $rule) {
-  state attempts error recordId rule { name } } }"""
+RUNS = """query($rule: ID) { automationRuns(filter: {rule: {eq: $rule}}) { nodes {
+  state attempts error recordId rule { name } } } }"""
 NEGOTIATION_RULE = {
     "name": "Negotiation follow-up",
     "entity": "OPPORTUNITY",
@@ -62,7 +62,7 @@ async def test_stage_change_creates_one_task_for_the_owner_and_the_run_is_record
         opportunity.pk,
     )
     assert timedelta(days=1, hours=23) < task.due_at - datetime.now(UTC) <= timedelta(days=2)
-    runs = (await gql.data(RUNS, {"rule": rule_id}))["automationRuns"]
+    runs = (await gql.data(RUNS, {"rule": rule_id}))["automationRuns"]["nodes"]
     assert runs == [
         {
             "state": "DONE",
@@ -118,7 +118,7 @@ async def test_failing_action_is_retried_then_failed_and_never_blocks_the_mutati
     payload = (await gql.data(CREATE_LEAD, {"input": {"lastName": "Kept"}}))["createLead"]
     assert payload["userErrors"] == [] and await Lead.filter(last_name="Kept").exists()
     await drain(fast_settings(db, events_max_attempts=3))
-    runs = (await gql.data(RUNS))["automationRuns"]
+    runs = (await gql.data(RUNS))["automationRuns"]["nodes"]
     assert len(runs) == 1
     assert (runs[0]["state"], runs[0]["attempts"]) == ("FAILED", 3)
     assert "deactivated" in runs[0]["error"]
@@ -136,7 +136,7 @@ async def test_deleted_record_fails_at_once_and_disabled_rules_do_not_fire(gql, 
     await gql.data(CREATE_LEAD, {"input": {"lastName": "Gone"}})
     await Lead.filter(last_name="Gone").delete()
     await drain(fast_settings(db))
-    runs = (await gql.data(RUNS))["automationRuns"]
+    runs = (await gql.data(RUNS))["automationRuns"]["nodes"]
     assert (runs[0]["state"], runs[0]["attempts"]) == ("FAILED", 1)
     assert "no longer exists" in runs[0]["error"]
     rule.active = False
@@ -144,7 +144,7 @@ async def test_deleted_record_fails_at_once_and_disabled_rules_do_not_fire(gql, 
     await gql.data(CREATE_LEAD, {"input": {"lastName": "Quiet"}})
     await drain(fast_settings(db))
     assert (await Lead.get(last_name="Quiet")).score == 0
-    assert len((await gql.data(RUNS))["automationRuns"]) == 1
+    assert len((await gql.data(RUNS))["automationRuns"]["nodes"]) == 1
 
 
 async def test_lead_still_new_after_n_hours_gets_a_task_others_do_not(gql, db):
@@ -180,7 +180,7 @@ async def test_lead_still_new_after_n_hours_gets_a_task_others_do_not(gql, db):
     await drain(settings, fire_scheduled=True)
     tasks = await Task.all()
     assert [(t.title, t.assignee_id) for t in tasks] == [("Call Stale today", owner.pk)]
-    states = sorted(r["state"] for r in (await gql.data(RUNS))["automationRuns"])
+    states = sorted(r["state"] for r in (await gql.data(RUNS))["automationRuns"]["nodes"])
     assert states == ["DONE", "DONE"]  # the CONTACTED lead's run is done: condition false
 
 
@@ -222,12 +222,12 @@ async def test_automation_runs_read_in_constant_statements(gql, db):
     await gql.data(CREATE_LEAD, {"input": {"lastName": "One"}})
     await drain(settings)
     with count_statements() as few:
-        assert len((await gql.data(RUNS))["automationRuns"]) == 1
+        assert len((await gql.data(RUNS))["automationRuns"]["nodes"]) == 1
     for n in range(8):
         await gql.data(CREATE_LEAD, {"input": {"lastName": f"More{n}"}})
     await drain(settings)
     with count_statements() as many:
-        assert len((await gql.data(RUNS))["automationRuns"]) == 9
+        assert len((await gql.data(RUNS))["automationRuns"]["nodes"]) == 9
     assert len(few) == len(many), (few, many)
 
 

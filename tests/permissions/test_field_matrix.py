@@ -126,7 +126,7 @@ QUERY = """query($ticket: ID!) {
   tasks(first: 1) { nodes { title notes } }
   assignmentRules { totalCount }
   automationRules { totalCount }
-  automationRuns { state }
+  automationRuns { totalCount }
   tickets(first: 1) { nodes { number } }
   customers(first: 1) { nodes {
     firstName email phone birthDate address { city }

@@ -7,6 +7,7 @@ from enum import Enum
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.domains.automation.models import (
     AssignmentKind,
+    AssignmentTarget,
     AutomationAction,
     AutomationEntity,
     AutomationTrigger,
@@ -18,6 +19,15 @@ graphql_enum(
     {
         "ROUND_ROBIN": "Its users in turn.",
         "TERRITORY": "The users of the lead's country (or country-region, e.g. US-CA), in turn.",
+    },
+)
+graphql_enum(
+    AssignmentTarget,
+    "What an assignment rule assigns.",
+    {
+        "LEAD": "New leads without an owner (their owner).",
+        "TICKET": "New tickets without an assignee (their assignee; territory: the "
+        "customer's country and region).",
     },
 )
 graphql_enum(
@@ -35,6 +45,9 @@ graphql_enum(
         "checked then: e.g. a lead still NEW after 24 hours).",
         "TASK_DUE": "A task falls due (its due time passes while it is OPEN).",
         "TASK_REMINDER": "A task's reminder time comes while it is OPEN.",
+        "NO_INTERACTION": "An open opportunity's customer had no interaction for "
+        "`delayDays` days (counted from the last interaction, or from the opportunity's "
+        "creation if later; every new interaction starts the count again).",
     },
 )
 graphql_enum(
@@ -44,6 +57,8 @@ graphql_enum(
         "CREATE_TASK": "Create a task about the record.",
         "ASSIGN_OWNER": "Make a user the record's owner (a task's assignee).",
         "SET_FIELD": "Set a field of the record.",
+        "CALL_WEBHOOK": "POST the record, signed, to a registered webhook endpoint (a "
+        "webhook delivery of type automation.rule_fired, retried like every delivery).",
     },
 )
 
@@ -91,6 +106,7 @@ graphql_enum(
 
 __all__ = [
     "AssignmentKind",
+    "AssignmentTarget",
     "AutomationAction",
     "AutomationEntity",
     "AutomationRunState",

@@ -7,6 +7,7 @@ import string
 from typing import Any
 
 from crm_graphql.api.errors import CrmError
+from crm_graphql.api.filters import FilterInput
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
 from crm_graphql.domains.automation.conditions import (
     InvalidCondition,
@@ -18,12 +19,15 @@ from crm_graphql.domains.automation.models import AutomationEntity
 from crm_graphql.domains.automation.services import ENTITIES, SETTABLE
 
 
-def condition(problems: Problems, path: Path, entity: AutomationEntity, value: Any) -> dict:
-    """The JSON of a condition given as the entity's filter input, checked by building
-    its ORM condition (unknown IDs, bad values: INVALID)."""
+def condition(
+    problems: Problems, path: Path, entity: AutomationEntity | type[FilterInput], value: Any
+) -> dict:
+    """The JSON of a condition given as the entity's filter input (or the filter input
+    class given), checked by building its ORM condition (unknown IDs, bad values:
+    INVALID)."""
     if value is None:
         return {}
-    _, filter_cls, _, _ = ENTITIES[entity]
+    filter_cls = ENTITIES[entity][1] if isinstance(entity, AutomationEntity) else entity
     data = condition_json(value)
     try:
         condition_q(filter_cls, data)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from tortoise.expressions import Q
 
+from crm_graphql.api.columns import reads
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import entity
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.api.loaders import load_by_id
+from crm_graphql.api.loaders import attached, load_by_id
 from crm_graphql.api.node import Node
+from crm_graphql.api.references import reference
+from crm_graphql.api.roles import Role
 from crm_graphql.domains.automation.enums import (
     AssignmentKind,
+    AssignmentTarget,
     AutomationAction,
     AutomationEntity,
     AutomationRunState,
@@ -22,8 +28,10 @@ from crm_graphql.domains.automation.enums import (
 )
 from crm_graphql.domains.automation.models import AssignmentRule as AssignmentRuleModel
 from crm_graphql.domains.automation.models import AutomationRule as AutomationRuleModel
+from crm_graphql.domains.automation.models import AutomationRun as AutomationRunModel
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
+from crm_graphql.events import EventDelivery
 
 RECORD_TYPES = {"lead": "Lead", "opportunity": "Opportunity", "task": "Task"}
 
@@ -44,8 +52,9 @@ class Territory:
 
 
 @strawberry.type(
-    description="Chooses the owner of new unassigned leads: the first active rule (by "
-    "position) whose condition holds and that has an active user for the lead decides."
+    description="Chooses the owner of new unassigned leads (or the assignee of new "
+    "tickets): the first active rule of its target (by position) whose condition holds "
+    "and that has an active user for the record decides."
 )
 @entity(AssignmentRuleModel, writers={})
 class AssignmentRule(Node):
@@ -53,10 +62,12 @@ class AssignmentRule(Node):
     position: int = strawberry.field(description="Order of evaluation, lowest first.")
     active: bool = strawberry.field(description="Whether it assigns leads.")
     kind: AssignmentKind = strawberry.field(description="Round-robin or by territory.")
+    target: AssignmentTarget = strawberry.field(description="What it assigns: leads or tickets.")
     condition: JSON = strawberry.field(
-        description="The leads it applies to, as a LeadFilter input ({}: every lead)."
+        description="The records it applies to, as a LeadFilter (or TicketFilter) input "
+        "({}: every one)."
     )
-    assigned: int = strawberry.field(description="Leads it assigned so far.")
+    assigned: int = strawberry.field(description="Records it assigned so far.")
     version: int = strawberry.field(
         description="Incremented by every change; send it back with updates."
     )
@@ -85,6 +96,9 @@ class AutomationActionSpec:
     due_in_days: int | None = strawberry.field(description="CREATE_TASK: days until due.")
     set_field: str | None = strawberry.field(description="SET_FIELD: the field.")
     set_value: str | None = strawberry.field(description="SET_FIELD: the value.")
+    webhook_id: strawberry.ID | None = strawberry.field(
+        description="CALL_WEBHOOK: global ID of the webhook endpoint it POSTs to."
+    )
     _user_id: strawberry.Private[int | None]
 
     @strawberry.field(
@@ -109,6 +123,9 @@ class AutomationRule(Node):
         description="FIELD_CHANGED: only a change to this value; null: any change."
     )
     delay_hours: int | None = strawberry.field(description="TIME_AFTER_CREATED: the hours.")
+    delay_days: int | None = strawberry.field(
+        description="NO_INTERACTION: days without an interaction with the customer."
+    )
     condition: JSON = strawberry.field(
         description="The condition, as the entity's filter input ({}: always)."
     )
@@ -128,26 +145,75 @@ class AutomationRule(Node):
             due_in_days=params.get("due_in_days"),
             set_field=params.get("field"),
             set_value=None if params.get("value") is None else str(params["value"]),
+            webhook_id=(
+                None
+                if params.get("webhook_id") is None
+                else strawberry.ID(to_global_id("WebhookEndpoint", params["webhook_id"]))
+            ),
             _user_id=params.get("user_id"),
         )
 
 
-@strawberry.type(description="One run of an automation rule on one record.")
-class AutomationRun:
-    state: AutomationRunState = strawberry.field(description="Where it stands.")
-    attempts: int = strawberry.field(description="Attempts so far.")
-    error: str | None = strawberry.field(description="The last error, if any.")
-    created_at: datetime = strawberry.field(description="When the rule fired.")
-    finished_at: datetime | None = strawberry.field(description="When it finished.")
-    next_attempt_at: datetime | None = strawberry.field(description="RETRYING: when it runs again.")
-    record_id: strawberry.ID | None = strawberry.field(
-        description="Global ID of the record it ran on."
-    )
-    _rule_id: strawberry.Private[int]
+def admin_only(principal: Any) -> Q | None:
+    """Runs are ADMIN's to read (also through ``node(id:)``)."""
+    if principal is not None and principal.role == Role.ADMIN:
+        return None
+    return Q(pk__in=[0])
 
-    @strawberry.field(description="The rule.")
-    async def rule(self, info: Info) -> AutomationRule | None:
-        return await load_by_id(info, AutomationRuleModel, self._rule_id)  # type: ignore[return-value]
+
+def _delivery(root: AutomationRunModel) -> EventDelivery | None:
+    """The run's delivery row, attached to the page's rows (see ``runs.attach_deliveries``)."""
+    found, delivery = attached(root, "delivery")
+    if not found:
+        raise RuntimeError("the page did not attach the runs' deliveries")
+    return delivery
+
+
+@strawberry.type(
+    description="One run of an automation rule on one record: its outcome, attempts and "
+    "error (the delivery of its event to the rule runner)."
+)
+@entity(AutomationRunModel, writers={}, read_rule=admin_only)
+class AutomationRun(Node):
+    @strawberry.field(description="Where it stands (PENDING until a runner takes it).")
+    @reads("event_id")
+    def state(self, root: AutomationRunModel) -> AutomationRunState:
+        delivery = _delivery(root)
+        return AutomationRunState(delivery.state.value if delivery else "PENDING")
+
+    @strawberry.field(description="Attempts so far.")
+    @reads("event_id")
+    def attempts(self, root: AutomationRunModel) -> int:
+        delivery = _delivery(root)
+        return delivery.attempts if delivery else 0
+
+    @strawberry.field(description="The last error, if any.")
+    @reads("event_id")
+    def error(self, root: AutomationRunModel) -> str | None:
+        delivery = _delivery(root)
+        return delivery.last_error if delivery else None
+
+    @strawberry.field(description="When it finished (DONE or FAILED).")
+    @reads("event_id")
+    def finished_at(self, root: AutomationRunModel) -> datetime | None:
+        delivery = _delivery(root)
+        return delivery.finished_at if delivery else None
+
+    @strawberry.field(description="RETRYING: when it runs again.")
+    @reads("event_id")
+    def next_attempt_at(self, root: AutomationRunModel) -> datetime | None:
+        delivery = _delivery(root)
+        retrying = delivery is not None and delivery.state.value == "RETRYING"
+        return delivery.due_at if retrying and delivery else None
+
+    created_at: datetime = strawberry.field(description="When the rule fired.")
+
+    @strawberry.field(description="Global ID of the record it ran on.")
+    @reads("record_type", "record_id")
+    def record_id(self, root: AutomationRunModel) -> strawberry.ID | None:
+        return record_global_id(root.record_type, str(root.record_id))
+
+    rule = reference("The rule.")
 
 
 def record_global_id(entity: str, record_id: str) -> strawberry.ID | None:

@@ -42,12 +42,12 @@ from crm_graphql.domains.support.filters import TICKET_LIST
 from crm_graphql.domains.tasks.filters import TASK_LIST
 from crm_graphql.domains.timeline.enums import TimelineKind
 from crm_graphql.domains.timeline.loaders import timeline_page
-from crm_graphql.domains.timeline.types import TimelineConnection
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
 if TYPE_CHECKING:
     from crm_graphql.domains.leads.types import Lead
+    from crm_graphql.domains.timeline.types import TimelineConnection
 
 
 @strawberry.type(description="One change of a stage: to what, when, by whom.")
@@ -340,7 +340,11 @@ class Customer(Node):
                 description="Only these kinds of entries; all readable ones by default."
             ),
         ] = None,
-    ) -> TimelineConnection:
+    ) -> Annotated[TimelineConnection, strawberry.lazy("crm_graphql.domains.timeline.types")]:
+        # Imported here: the timeline's entries include tasks, whose subjects include
+        # customers (the types import each other).
+        from crm_graphql.domains.timeline.types import TimelineConnection
+
         rows, has_next = await timeline_page(info, root.id, first=first, after=after, kinds=types)
         return TimelineConnection.of(rows, has_next)
 

@@ -63,17 +63,43 @@ async def check_url(url: str, settings: Settings) -> str | None:
 
 def body_of(event: Event) -> str:
     """The JSON body of every delivery of ``event``."""
+    return delivery_body(event.id, event.type, event.created_at, event.data)
+
+
+def delivery_body(
+    event_id: int, event_type: str, created_at: datetime, data: dict[str, Any]
+) -> str:
+    """The JSON body of a delivery (the same shape for every event)."""
     return json.dumps(
         {
-            "id": f"evt_{event.id}",
-            "type": event.type,
+            "id": f"evt_{event_id}",
+            "type": event_type,
             "apiVersion": WEBHOOK_API_VERSION,
-            "createdAt": event.created_at.astimezone(UTC).isoformat(),
-            "data": event.data,
+            "createdAt": created_at.astimezone(UTC).isoformat(),
+            "data": data,
         },
         separators=(",", ":"),
         sort_keys=True,
     )
+
+
+async def deliver_to(
+    endpoint_id: int, event_id: int, event_type: str, data: dict[str, Any]
+) -> WebhookDelivery | None:
+    """One delivery of an event to one endpoint, whatever it subscribes to (an automation
+    rule calling it), sent like every other delivery: signed, retried with backoff,
+    recorded with its attempts. In the caller's transaction; None when that endpoint
+    already has a delivery of this event (a run done before)."""
+    if await WebhookDelivery.filter(endpoint_id=endpoint_id, event_id=event_id).exists():
+        return None
+    delivery = await WebhookDelivery.create(
+        endpoint_id=endpoint_id,
+        event_id=event_id,
+        event_type=event_type,
+        body=delivery_body(event_id, event_type, datetime.now(UTC), data),
+    )
+    await send_later([delivery])
+    return delivery
 
 
 async def make_deliveries(event: Event) -> list[WebhookDelivery]:
@@ -86,10 +112,10 @@ async def make_deliveries(event: Event) -> list[WebhookDelivery]:
     ]
     if not endpoints:
         return []
-    body = body_of(event)
+    text = body_of(event)
     deliveries = [
         await WebhookDelivery.create(
-            endpoint_id=endpoint.pk, event_id=event.id, event_type=event.type, body=body
+            endpoint_id=endpoint.pk, event_id=event.id, event_type=event.type, body=text
         )
         for endpoint in endpoints
     ]

@@ -132,6 +132,8 @@ class Ticket(TimestampedModel):
         "models.User", related_name="assigned_tickets", null=True, on_delete=fields.SET_NULL
     )
     assignee_id: int | None
+    #: The assignment rule that chose the assignee of the new ticket, if one did.
+    assigned_by_rule_id = fields.IntField(null=True)
     tags: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     first_responded_at = fields.DatetimeField(null=True)
     solved_at = fields.DatetimeField(null=True)

@@ -28,6 +28,7 @@ from crm_graphql.domains.support.models import BusinessCalendar as BusinessCalen
 from crm_graphql.domains.support.models import SlaPolicy as SlaPolicyModel
 from crm_graphql.domains.support.models import Ticket as TicketModel
 from crm_graphql.domains.support.models import TicketComment as TicketCommentModel
+from crm_graphql.domains.tasks.filters import TASK_LIST
 
 
 @strawberry.type(description="Working time on one day of the week, in the calendar's zone.")
@@ -214,4 +215,9 @@ class Ticket(Node):
         parent="ticket",
         description="Replies and notes, oldest first by default (internal notes only for "
         "SUPPORT, MANAGER and ADMIN).",
+    )
+    tasks = connection(
+        TASK_LIST,
+        parent="ticket",
+        description="Tasks about the ticket, soonest due first by default.",
     )

@@ -100,6 +100,7 @@ class TaskFilter(FilterInput):
     lead: IDFilter | None = strawberry.field(default=UNSET, description="The lead.")
     opportunity: IDFilter | None = strawberry.field(default=UNSET, description="The opportunity.")
     order: IDFilter | None = strawberry.field(default=UNSET, description="The order.")
+    ticket: IDFilter | None = strawberry.field(default=UNSET, description="The support ticket.")
 
 
 TASK_LIST = sortable(

@@ -1,5 +1,5 @@
-"""Tasks: something to do by a due time, about a customer, a lead, an opportunity or an
-order, with an optional reminder."""
+"""Tasks: something to do by a due time, about a customer, a lead, an opportunity, an
+order or a ticket, with an optional reminder."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from crm_graphql.domains.leads.models import Lead
     from crm_graphql.domains.orders.models import Order
     from crm_graphql.domains.sales.models import Opportunity
+    from crm_graphql.domains.support.models import Ticket
     from crm_graphql.domains.users.models import User
 
 
@@ -68,6 +69,10 @@ class Task(TimestampedModel):
         "models.Order", related_name="tasks", null=True, on_delete=fields.CASCADE
     )
     order_id: int | None
+    ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="tasks", null=True, on_delete=fields.CASCADE
+    )
+    ticket_id: int | None
     completed_at = fields.DatetimeField(null=True)
     completed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="completed_tasks", null=True, on_delete=fields.SET_NULL
@@ -86,4 +91,5 @@ class Task(TimestampedModel):
             ("customer_id", "due_at"),
             ("lead_id", "status"),
             ("opportunity_id", "due_at"),
+            ("ticket_id", "due_at"),
         )

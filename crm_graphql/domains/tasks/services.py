@@ -26,6 +26,7 @@ SUBJECTS = {
     "lead": ("lead_id", "Lead"),
     "opportunity": ("opportunity_id", "Opportunity"),
     "order": ("order_id", "Order"),
+    "ticket": ("ticket_id", "Ticket"),
 }
 
 

@@ -40,6 +40,9 @@ class CreateTaskInput:
     order: strawberry.ID | None = strawberry.field(
         default=None, description="The order it is about."
     )
+    ticket: strawberry.ID | None = strawberry.field(
+        default=None, description="The support ticket it is about."
+    )
 
 
 @strawberry.input(description="Changes to a task: only the fields given change.")
