@@ -207,3 +207,20 @@ async def test_assignment_rule_is_edited_checked_and_audited(gql, db):
     )
     assert saved["condition"] == {"country": {"eq": "DE"}}
     assert await AuditEvent.filter(action="assignment_rule.update").count() == 1
+
+
+async def test_rules_are_read_by_admin_only_also_through_node(gql, gql_as, db):
+    rule = await AutomationRule.create(
+        name="Score",
+        entity=AutomationEntity.LEAD,
+        trigger=AutomationTrigger.CREATED,
+        action=AutomationAction.SET_FIELD,
+        params={"field": "score", "value": 10},
+    )
+    assignment = await AssignmentRule.create(name="Round", kind=AssignmentKind.ROUND_ROBIN)
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    for record in (rule, assignment):
+        assert (await gql.data(node, {"id": gid(record)}))["node"] == {"id": gid(record)}
+        for role in (Role.MANAGER, Role.SALES, Role.MARKETING):
+            other = await gql_as(role)
+            assert (await other.data(node, {"id": gid(record)}))["node"] is None, role

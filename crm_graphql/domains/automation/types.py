@@ -51,12 +51,19 @@ class Territory:
         return await _users(info, self._user_ids)
 
 
+def admin_only(principal: Any) -> Q | None:
+    """Rules and their runs are ADMIN's to read, also through ``node(id:)``."""
+    if principal is not None and principal.role == Role.ADMIN:
+        return None
+    return Q(pk__in=[0])
+
+
 @strawberry.type(
     description="Chooses the owner of new unassigned leads (or the assignee of new "
     "tickets): the first active rule of its target (by position) whose condition holds "
     "and that has an active user for the record decides."
 )
-@entity(AssignmentRuleModel, writers={})
+@entity(AssignmentRuleModel, writers={}, read_rule=admin_only)
 class AssignmentRule(Node):
     name: str = strawberry.field(description="Name.")
     position: int = strawberry.field(description="Order of evaluation, lowest first.")
@@ -112,7 +119,7 @@ class AutomationActionSpec:
     description="When a record is created, changes or waits too long, and a condition "
     "(the list's filter input) holds: an action. Every run is recorded (`automationRuns`)."
 )
-@entity(AutomationRuleModel, writers={})
+@entity(AutomationRuleModel, writers={}, read_rule=admin_only)
 class AutomationRule(Node):
     name: str = strawberry.field(description="Name.")
     active: bool = strawberry.field(description="false: disabled, it does not fire.")
@@ -152,13 +159,6 @@ class AutomationRule(Node):
             ),
             _user_id=params.get("user_id"),
         )
-
-
-def admin_only(principal: Any) -> Q | None:
-    """Runs are ADMIN's to read (also through ``node(id:)``)."""
-    if principal is not None and principal.role == Role.ADMIN:
-        return None
-    return Q(pk__in=[0])
 
 
 def _delivery(root: AutomationRunModel) -> EventDelivery | None:
