@@ -101,6 +101,9 @@ class Customer(TimestampedModel, AddressMixin):
     custom_fields: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     deleted_at = fields.DatetimeField(null=True, description="Set when soft-deleted.")
     payment_terms_days = fields.IntField(null=True, description="Net days invoices are due in.")
+    external_id = fields.CharField(
+        max_length=100, null=True, db_index=True, description="The ID in another system."
+    )
 
     class Meta:
         table = "customer"
@@ -110,6 +113,8 @@ class Customer(TimestampedModel, AddressMixin):
             ("company_id", "created_at"),
             # Dashboards: counts by stage and source, new customers per period.
             ("deleted_at", "lifecycle_stage", "source", "created_at"),
+            # Imports match on the E.164 phone.
+            ("phone",),
         )
 
 

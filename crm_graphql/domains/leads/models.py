@@ -110,6 +110,8 @@ class Lead(TimestampedModel):
             ("email", "status"),
             ("owner_id", "status"),
             ("converted_customer_id",),
+            # Imports match on the E.164 phone.
+            ("phone",),
             # leadFunnel and leadsAggregate read this index alone.
             ("created_at", "status", "source", "converted_at"),
         )

@@ -57,6 +57,9 @@ class CreateCustomerInput:
         default=False, description="Agreed to receive marketing."
     )
     tags: list[str] | None = strawberry.field(default=None, description="Labels.")
+    external_id: str | None = strawberry.field(
+        default=None, description="The ID in another system (at most 100 characters)."
+    )
     custom_fields: JSON | None = strawberry.field(
         default=None,
         description="Extra fields: a JSON object whose keys are defined custom fields "
@@ -90,6 +93,9 @@ class UpdateCustomerInput:
         default=UNSET, description="Consent to marketing."
     )
     tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces the tags.")
+    external_id: str | None = strawberry.field(
+        default=UNSET, description="The ID in another system; null clears."
+    )
     custom_fields: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the extra fields."
     )
