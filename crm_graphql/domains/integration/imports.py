@@ -32,11 +32,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from tortoise import connections
-from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.json import plain
 from crm_graphql.domains.customers.models import Customer, CustomerLifecycleChange, LifecycleStage
 from crm_graphql.domains.integration.event_types import ENTITY_PREFIXES, event_type_of
@@ -244,43 +242,63 @@ class Counts:
 async def _existing(
     kind: Kind, keys: set[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], int], set[int]]:
-    """The visible records with any of ``keys`` (one SELECT), and those of them that an
-    import may not change (converted leads)."""
+    """The visible records with any of ``keys`` (one SELECT: a UNION of one indexed
+    lookup per matched column), and those of them that an import may not change
+    (converted leads)."""
     if not keys:
         return {}, set()
-    by_kind: dict[str, list[str]] = {}
+    by_column: dict[str, list[str]] = {}
     for column, value in keys:
-        by_kind.setdefault(column, []).append(value)
-    condition = Q(
-        *(lookup_q(f"{column}__in", values) for column, values in by_kind.items()),
-        join_type="OR",
-    )
-    query = kind.model.filter(condition)
-    extra: tuple[str, ...] = ()
-    if kind.model is Customer:
-        query = query.filter(deleted_at=None)
-    if kind.model is Lead:
-        extra = ("status",)
+        by_column.setdefault(column, []).append(value)
+    connection = connections.get("default")
+    mysql = is_mysql(connection)
+    meta = kind.model._meta
+    table = _quote(connection, meta.db_table)
+    status = kind.model is Lead
+    selected = ["id", *kind.match_on, *(["status"] if status else [])]
+    projection = ", ".join(_quote(connection, name) for name in selected)
+    visible = " AND deleted_at IS NULL" if kind.model is Customer else ""
+    parts: list[str] = []
+    params: list[Any] = []
+    for column, values in by_column.items():
+        quoted = _quote(connection, column)
+        # MySQL's collation ignores case (and keeps the index); SQLite compares lower case.
+        target = quoted if mysql or column in ("phone", "external_id") else f"LOWER({quoted})"
+        parts.append(
+            f"SELECT {projection} FROM {table} "
+            f"WHERE {target} IN ({placeholders(len(values))}){visible}"
+        )
+        params.extend(values)
+    statement = " UNION ".join(parts) + " ORDER BY 1"
+    _, rows = await connection.execute_query(sql(connection, statement), params)
     found: dict[tuple[str, str], int] = {}
     fixed: set[int] = set()
-    for row in await query.order_by("id").values("id", *by_kind, *extra):
-        if extra and row["status"] == LeadStatus.CONVERTED:
-            fixed.add(row["id"])
-        for column in by_kind:
-            if row.get(column):
-                text = str(row[column])
+    for row in rows:
+        record = dict(row) if not isinstance(row, dict) else row
+        pk = int(record["id"])
+        if status and record["status"] == LeadStatus.CONVERTED.value:
+            fixed.add(pk)
+        for column in by_column:
+            if record.get(column):
+                text = str(record[column])
                 key = text if column in ("phone", "external_id") else text.lower()
-                found.setdefault((column, key), row["id"])
+                found.setdefault((column, key), pk)
     return found, fixed
+
+
+#: Fields whose values go to the database as they are (the import's validation has
+#: checked their lengths); every other field converts through ``to_db_value``.
+_PLAIN_FIELDS = frozenset({"CharField", "TextField", "IntField", "SmallIntField", "BigIntField"})
+#: Most rows in one INSERT (SQLite allows 32,766 parameters in a statement).
+_MAX_PARAMETERS = 30_000
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """The columns an INSERT of a model writes, with their defaults and converters."""
+    """The columns an INSERT of a model writes: name, default, converter (None: none)."""
 
     names: tuple[str, ...]
-    defaults: tuple[Any, ...]
-    fields: tuple[Any, ...]
+    plan: tuple[tuple[str, Any, Any], ...]
 
 
 _INSERT_COLUMNS: dict[type[Model], _Columns] = {}
@@ -291,42 +309,48 @@ def _columns(model: type[Model]) -> _Columns:
     if found is None:
         meta = model._meta
         names = tuple(sorted(name for name in meta.db_fields if name != meta.pk_attr))
-        fields = tuple(meta.fields_map[name] for name in names)
-        found = _INSERT_COLUMNS[model] = _Columns(
-            names=names,
-            defaults=tuple(field.default for field in fields),
-            fields=fields,
-        )
+        plan = []
+        for name in names:
+            column = meta.fields_map[name]
+            plain_field = type(column).__name__ in _PLAIN_FIELDS
+            plan.append((name, column.default, None if plain_field else column.to_db_value))
+        found = _INSERT_COLUMNS[model] = _Columns(names=names, plan=tuple(plan))
     return found
 
 
 async def _insert(
     model: type[Model], rows: list[dict[str, Any]], *, returning: bool = True
 ) -> list[int]:
-    """One multi-row INSERT; the new IDs in order (``RETURNING`` on SQLite and MariaDB;
-    one INSERT per row on MySQL, which has no ``RETURNING``). Values are converted by
-    the model's own fields; columns not given get their defaults."""
+    """Multi-row INSERTs (one per batch unless it has more values than a statement
+    takes); the new IDs in order (``RETURNING`` on SQLite and MariaDB; one INSERT per
+    row on MySQL, which has no ``RETURNING``). Values are converted by the model's own
+    fields; columns not given get their defaults."""
     if not rows:
         return []
     connection = connections.get("default")
     meta = model._meta
     columns = _columns(model)
     now = datetime.now(UTC)
+    fixed: dict[str, Any] = {"created_at": now, "updated_at": now, "version": 1}
+    defaults = {}
+    for name, default, _ in columns.plan:
+        if name in fixed:
+            defaults[name] = fixed[name]
+        elif not callable(default):
+            defaults[name] = default
     records: list[list[Any]] = []
     for values in rows:
         record = []
-        for name, column, default in zip(
-            columns.names, columns.fields, columns.defaults, strict=True
-        ):
-            if name in ("created_at", "updated_at"):
-                value: Any = now
-            elif name == "version":
-                value = 1
+        for name, default, convert in columns.plan:
+            if name in fixed:
+                value: Any = fixed[name]
             elif name in values:
                 value = values[name]
+            elif name in defaults:
+                value = defaults[name]
             else:
-                value = default() if callable(default) else default
-            record.append(column.to_db_value(value, None))
+                value = default()
+            record.append(value if convert is None else convert(value, None))
         records.append(record)
     names = ", ".join(_quote(connection, meta.fields_db_projection[n]) for n in columns.names)
     table = _quote(connection, meta.db_table)
@@ -338,51 +362,89 @@ async def _insert(
             )
             for record in records
         ]
-    statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(records), width)}"
     pk = _quote(connection, meta.pk.source_field or meta.pk_attr)
-    flat = [value for record in records for value in record]
-    if not returning:
-        await connection.execute_query(sql(connection, statement), flat)
-        return []
-    _, result = await connection.execute_query(sql(connection, f"{statement} RETURNING {pk}"), flat)
-    return [
-        int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
-        for row in result
-    ]
+    ids: list[int] = []
+    step = max(1, _MAX_PARAMETERS // width)
+    for start in range(0, len(records), step):
+        part = records[start : start + step]
+        statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(part), width)}"
+        flat = [value for record in part for value in record]
+        if not returning:
+            await connection.execute_query(sql(connection, statement), flat)
+            continue
+        _, result = await connection.execute_query(
+            sql(connection, f"{statement} RETURNING {pk}"), flat
+        )
+        ids.extend(
+            int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
+            for row in result
+        )
+    return ids
 
 
 async def _update_many(model: type[Model], updates: list[tuple[int, dict[str, Any]]]) -> None:
-    """Write different values into many rows in one UPDATE (``CASE id WHEN ...``); a
-    row keeps the columns it does not set. Bumps ``version`` and ``updated_at``."""
-    updates = [(pk, values) for pk, values in updates if values]
-    if not updates:
+    """Write different values into many rows in one UPDATE; a row keeps the columns it
+    does not set, and a record named twice takes, per column, the first value given.
+    Bumps ``version`` and ``updated_at``.
+
+    MySQL/MariaDB: the rows' values as a derived table joined on the primary key (one
+    lookup per row); SQLite: ``CASE id WHEN ...`` per column."""
+    merged: dict[int, dict[str, Any]] = {}
+    for pk, values in updates:
+        if values:
+            row = merged.setdefault(pk, {})
+            for name, value in values.items():
+                row.setdefault(name, value)
+    if not merged:
         return
     connection = connections.get("default")
     meta = model._meta
-    by_column: dict[str, list[tuple[int, Any]]] = {}
-    for pk, values in updates:
-        for name, value in values.items():
-            by_column.setdefault(name, []).append((pk, value))
-    parts: list[str] = []
-    params: list[Any] = []
+    columns: list[str] = []
+    for values in merged.values():
+        columns.extend(name for name in values if name not in columns)
+    convert = {name: meta.fields_map[name].to_db_value for name in columns}
+    table = _quote(connection, meta.db_table)
     pk_column = _quote(connection, meta.pk.source_field or meta.pk_attr)
-    for name, pairs in by_column.items():
-        column = _quote(connection, meta.fields_db_projection[name])
-        field = meta.fields_map[name]
-        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
-        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
-        for pk, value in pairs:
-            params.extend([pk, field.to_db_value(value, cast(Any, None))])
     updated = _quote(connection, meta.fields_db_projection["updated_at"])
     version = _quote(connection, "version")
+    now = meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None))
+    quoted = {name: _quote(connection, meta.fields_db_projection[name]) for name in columns}
+    params: list[Any] = []
+    if is_mysql(connection):
+        # A column a row does not set is NULL in the derived table: COALESCE keeps the
+        # record's value (an import never writes an empty value over one).
+        width = len(columns) + 1
+        heads = ", ".join(["%s AS id", *(f"%s AS {quoted[name]}" for name in columns)])
+        rest = " UNION ALL SELECT " + ", ".join(["%s"] * width)
+        derived = f"SELECT {heads}" + rest * (len(merged) - 1)
+        for pk, values in merged.items():
+            params.append(pk)
+            params.extend(
+                convert[name](values[name], cast(Any, None)) if name in values else None
+                for name in columns
+            )
+        sets = [f"t.{q} = COALESCE(v.{q}, t.{q})" for q in (quoted[name] for name in columns)]
+        statement = (
+            f"UPDATE {table} AS t JOIN ({derived}) AS v ON t.{pk_column} = v.id "
+            f"SET {', '.join(sets)}, t.{updated} = %s, t.{version} = t.{version} + 1"
+        )
+        params.append(now)
+        await connection.execute_query(statement, params)
+        return
+    parts: list[str] = []
+    for name in columns:
+        pairs = [(pk, values[name]) for pk, values in merged.items() if name in values]
+        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
+        column = quoted[name]
+        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+        for pk, value in pairs:
+            params.extend([pk, convert[name](value, cast(Any, None))])
     parts.append(f"{updated} = %s")
     parts.append(f"{version} = {version} + 1")
-    params.append(meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None)))
-    ids = [pk for pk, _ in updates]
-    params.extend(ids)
+    params.append(now)
+    params.extend(merged)
     statement = (
-        f"UPDATE {_quote(connection, meta.db_table)} SET {', '.join(parts)} "
-        f"WHERE {pk_column} IN ({placeholders(len(ids))})"
+        f"UPDATE {table} SET {', '.join(parts)} WHERE {pk_column} IN ({placeholders(len(merged))})"
     )
     await connection.execute_query(sql(connection, statement), params)
 
@@ -572,7 +634,7 @@ async def _write(
                 for key in match_keys(entity, result.values):
                     seen[key] = -result.number
         if errors and stored:
-            await ImportRowError.bulk_create(errors[:stored])
+            await ImportRowError.bulk_create(errors[:stored], batch_size=1000)
         await ImportJob.filter(pk=job.pk).update(
             processed=processed,
             created=counts.created,
