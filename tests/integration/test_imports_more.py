@@ -4,15 +4,17 @@ e-mail or external ID and their author by e-mail, resolved per batch."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.customers.models import Customer
-from crm_graphql.domains.integration import imports
+from crm_graphql.domains.integration import imports, tasks
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.leads.models import Lead, LeadSource, LeadStatus
-from crm_graphql.events import OutboxEvent
+from crm_graphql.events import OutboxEvent, Outcome, run_delivery
+from crm_graphql.events.relay import relay_pass
 from tests.factories import make_customer, make_user
 from tests.helpers import count_statements
 from tests.integration.conftest import integration_settings
@@ -182,3 +184,38 @@ async def test_customers_match_and_keep_their_external_id(as_role, db, import_fo
     assert answer["createCustomer"]["userErrors"] == [
         {"field": ["input", "externalId"], "message": "At most 100 characters."}
     ]
+
+
+async def test_a_long_import_keeps_its_run_while_its_worker_lives(
+    as_role,
+    db,
+    import_folder,  # noqa: F811
+    monkeypatch,
+):
+    admin = await as_role(Role.ADMIN, import_dir=str(import_folder))
+    rows = "".join(f"P{i},Row,p{i}@example.com\n" for i in range(6))
+    await upload(admin, "customers", f"first_name,last_name,email\n{rows}".encode())
+    settings = integration_settings(db, import_batch_rows=2)
+    original = imports._write
+
+    async def slow_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.5)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_write", slow_write)
+    # A lease of 0.6 s: the import (three batches of 0.5 s) outlives it several times.
+    tasks.register_importer(lease_seconds=0.6)
+    imports.configure(settings)
+    try:
+        event = await OutboxEvent.get(type=imports.IMPORT_REQUESTED)
+        await relay_pass(settings)
+        first = asyncio.ensure_future(run_delivery(event.pk, "integration.imports.run", settings))
+        await asyncio.sleep(1.0)
+        second = await run_delivery(event.pk, "integration.imports.run", settings)
+        assert (second, await first) == (Outcome.SKIPPED, Outcome.DONE)
+    finally:
+        tasks.register_importer()
+        imports.configure(None)
+    job = await imports.ImportJob.get()
+    assert (job.status, job.created, job.skipped) == ("SUCCEEDED", 6, 0)
+    assert await Customer.all().count() == 6
