@@ -4,7 +4,9 @@
         [--import-rows 100000] [--export-rows 1000000]
 
 A fresh database is created next to the one in the URL (MySQL/MariaDB; SQLite: a file in
-a temporary folder) and dropped afterwards.
+a temporary folder) and dropped afterwards; a URL naming a database that ends in
+``_bench`` (``.../crm_import2_bench``) uses that name. ``--profile FILE`` writes a
+cProfile of the import (``python -m pstats FILE``).
 
 - import: a CSV of ``--import-rows`` customers (names, e-mail, phone, country, stage; 1 in
   50 rows with a bad e-mail) is uploaded and run as a job (policy SKIP), timed from the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import random
 import subprocess
@@ -83,6 +86,7 @@ async def bench_import(settings, folder: Path, rows: int) -> None:  # type: igno
     size = path.stat().st_size
     for policy in (DuplicatePolicy.SKIP, DuplicatePolicy.UPDATE):
         started = time.perf_counter()
+        cpu = time.process_time()
         stored = await imports.store_upload(_chunks(path), str(folder / "uploads"))
         job = await imports.start_job(
             "customers",
@@ -95,10 +99,11 @@ async def bench_import(settings, folder: Path, rows: int) -> None:  # type: igno
         )
         await imports.run_job(job.pk, settings)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         done = await ImportJob.get(pk=job.pk)
         print(
             f"import {rows:,} rows ({size / 1e6:.1f} MB), policy {policy.value}: "
-            f"{elapsed:.1f} s = {rows / elapsed:,.0f} rows/s "
+            f"{elapsed:.1f} s = {rows / elapsed:,.0f} rows/s, client CPU {cpu:.1f} s "
             f"(created {done.created:,}, updated {done.updated:,}, skipped {done.skipped:,}, "
             f"failed {done.failed:,}; batch {settings.import_batch_rows})"
         )
@@ -230,13 +235,16 @@ async def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--export-rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--profile", default="", help="write a cProfile of the import here")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="crm-csv-bench-"))
     dropped = None
     if args.database_url.startswith("mysql://"):
-        dropped = f"crm_bench_{uuid.uuid4().hex[:10]}"
+        named = urlparse(args.database_url).path.strip("/")
+        dropped = named if named.endswith("_bench") else f"crm_bench_{uuid.uuid4().hex[:10]}"
+        await _admin(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
         await _admin(args.database_url, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
         url = urlparse(args.database_url)._replace(path=f"/{dropped}").geturl()
     else:
@@ -252,8 +260,15 @@ async def main() -> None:
         await Tortoise.init(config=database_config(settings), _enable_global_fallback=True)
         backend = "MariaDB" if is_mysql(connections.get("default")) else "SQLite"
         print(f"backend: {backend}")
-        await bench_import(settings, folder, args.import_rows)
-        if not args.skip_export:
+        if args.import_rows:
+            if args.profile:
+                profile = cProfile.Profile()
+                profile.enable()
+            await bench_import(settings, folder, args.import_rows)
+            if args.profile:
+                profile.disable()
+                profile.dump_stats(args.profile)
+        if not args.skip_export and args.export_rows:
             await connections.get("default").execute_query("DELETE FROM customer_lifecycle_change")
             await connections.get("default").execute_query("DELETE FROM customer")
             await bench_export(settings, url, folder, args.export_rows)

@@ -365,7 +365,10 @@ class Settings(BaseSettings):
         description="An endpoint whose deliveries fail this long without one success is disabled.",
     )
     import_batch_rows: int = Field(
-        default=1000, ge=1, le=50_000, description="Rows of a CSV import written per statement."
+        default=5000,
+        ge=1,
+        le=50_000,
+        description="Rows of a CSV import validated and written per transaction.",
     )
     import_dir: str = Field(
         default="./crm-imports",

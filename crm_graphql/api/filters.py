@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -255,6 +256,7 @@ def _reference_q(value: IDFilter, model: type[Model], field_name: str) -> Q:
     return Q(*parts) if parts else Q()
 
 
+@functools.cache
 def strawberry_name(python_name: str) -> str:
     """camelCase GraphQL name of a snake_case Python name."""
     head, *rest = python_name.rstrip("_").split("_")

@@ -13,11 +13,12 @@ between its effect and the mark runs it again, so it is at least once, keyed by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import traceback
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +57,8 @@ class Policy:
     retry_base_seconds: float
     retry_max_seconds: float
     timeout_seconds: float
+    #: A heartbeat's lease (see ``Subscriber.lease_seconds``), or None.
+    lease_seconds: float | None = None
 
     @classmethod
     def of(cls, subscriber: Subscriber | None, settings: Settings) -> Policy:
@@ -75,6 +78,7 @@ class Policy:
             timeout_seconds=pick(
                 subscriber and subscriber.timeout_seconds, settings.events_handler_timeout_seconds
             ),
+            lease_seconds=subscriber.lease_seconds if subscriber is not None else None,
         )
 
     def retry_delay(self, attempt: int) -> float:
@@ -179,10 +183,17 @@ async def _run_in_transaction(event_id: int, subscriber: Subscriber, policy: Pol
     return Outcome.DONE
 
 
+class LeaseLost(Exception):
+    """Another worker took over a run whose heartbeat did not reach the database in time."""
+
+
 async def _run_external(event_id: int, subscriber: Subscriber, policy: Policy) -> Outcome:
     connection = connections.get(CONNECTION)
     now = utcnow()
-    lease = timedelta(seconds=policy.timeout_seconds + LEASE_MARGIN_SECONDS)
+    if policy.lease_seconds is not None:
+        lease = timedelta(seconds=policy.lease_seconds)
+    else:
+        lease = timedelta(seconds=policy.timeout_seconds + LEASE_MARGIN_SECONDS)
     claimed, _ = await connection.execute_query(
         sql(
             connection,
@@ -205,7 +216,14 @@ async def _run_external(event_id: int, subscriber: Subscriber, policy: Policy) -
         return Outcome.SKIPPED
     _, rows = await connection.execute_query(sql(connection, _SELECT), [event_id, subscriber.name])
     event = _event(rows[0])
-    await asyncio.wait_for(subscriber.handler(event), policy.timeout_seconds)
+    if policy.lease_seconds is None:
+        await asyncio.wait_for(subscriber.handler(event), policy.timeout_seconds)
+    else:
+        try:
+            await _with_heartbeat(event, subscriber, policy, now)
+        except LeaseLost:
+            logger.warning("%s lost its run of event %s to a worker", subscriber.name, event_id)
+            return Outcome.SKIPPED
     await connection.execute_query(
         sql(
             connection,
@@ -222,6 +240,48 @@ async def _run_external(event_id: int, subscriber: Subscriber, policy: Policy) -
         ],
     )
     return Outcome.DONE
+
+
+async def _with_heartbeat(
+    event: Event, subscriber: Subscriber, policy: Policy, claimed_at: datetime
+) -> None:
+    """Run the handler, renewing the claim (``started_at``) every third of the lease
+    while it runs. A renewal finds the claim as this run left it, or the run was taken
+    over (a heartbeat that came too late): the handler is then cancelled and
+    :class:`LeaseLost` raised."""
+    beat = (policy.lease_seconds or policy.timeout_seconds) / 3
+    connection = connections.get(CONNECTION)
+    run = asyncio.ensure_future(asyncio.wait_for(subscriber.handler(event), policy.timeout_seconds))
+    stamp = claimed_at
+    try:
+        while True:
+            done, _ = await asyncio.wait({run}, timeout=beat)
+            if done:
+                run.result()
+                return
+            renewed = utcnow()
+            kept, _ = await connection.execute_query(
+                sql(
+                    connection,
+                    "UPDATE event_delivery SET started_at = %s WHERE event_id = %s "
+                    "AND subscriber = %s AND state = %s AND started_at = %s",
+                ),
+                [
+                    db_time(connection, renewed),
+                    event.id,
+                    subscriber.name,
+                    DeliveryState.RUNNING.value,
+                    db_time(connection, stamp),
+                ],
+            )
+            if not kept:
+                raise LeaseLost(f"event {event.id}, subscriber {subscriber.name}")
+            stamp = renewed
+    finally:
+        if not run.done():
+            run.cancel()
+            with contextlib.suppress(BaseException):
+                await run
 
 
 async def _record_failure(

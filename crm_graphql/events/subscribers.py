@@ -59,6 +59,10 @@ class Subscriber:
     retry_base_seconds: float | None = None
     retry_max_seconds: float | None = None
     timeout_seconds: float | None = None
+    #: Only with ``transactional=False``: the run renews its claim every third of this
+    #: while it is alive (a heartbeat), and another worker takes the run over only after
+    #: this long without a renewal. None: the claim lasts the time limit (plus a margin).
+    lease_seconds: float | None = None
 
     def matches(self, event_type: str) -> bool:
         """True when this subscriber runs on events of ``event_type``."""
@@ -81,12 +85,15 @@ def subscriber(
     retry_base_seconds: float | None = None,
     retry_max_seconds: float | None = None,
     timeout_seconds: float | None = None,
+    lease_seconds: float | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register an async handler ``async def handle(event: Event) -> None``.
 
     ``events`` are event types or patterns (``opportunity.*``, ``*.created``, ``*``). The
     name is the subscriber's identity in the delivery records: keep it stable. Settings
     not given here (attempts, retry delays, time limit) come from ``CRM_EVENTS_*``.
+    ``lease_seconds`` gives a long run with external effects a heartbeat (see
+    :attr:`Subscriber.lease_seconds`).
     """
     patterns = tuple(events)
     if not _NAME.match(name):
@@ -98,6 +105,8 @@ def subscriber(
             raise SubscriberError(f"subscriber {name!r}: {pattern!r} is not an event pattern")
     if max_attempts is not None and max_attempts < 1:
         raise SubscriberError(f"subscriber {name!r}: max_attempts must be at least 1")
+    if lease_seconds is not None and (transactional or lease_seconds <= 0):
+        raise SubscriberError(f"subscriber {name!r}: a lease is for non-transactional runs")
 
     def register(handler: Handler) -> Handler:
         known = _registry.get(name)
@@ -112,6 +121,7 @@ def subscriber(
             retry_base_seconds=retry_base_seconds,
             retry_max_seconds=retry_max_seconds,
             timeout_seconds=timeout_seconds,
+            lease_seconds=lease_seconds,
         )
         subscribers_for.cache_clear()
         return handler

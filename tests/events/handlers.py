@@ -84,3 +84,11 @@ async def external(event: Event) -> None:
     """External effects: runs outside a transaction (its write commits on its own)."""
     await _steer(event)
     await record(event, "test.external")
+
+
+@subscriber("test.leased", events=["leased.*"], transactional=False, lease_seconds=0.6)
+async def leased(event: Event) -> None:
+    """External effects with a heartbeat every 0.2 s: a lease of 0.6 s that a run of
+    seconds keeps as long as it is alive."""
+    await _steer(event)
+    await record(event, "test.leased")

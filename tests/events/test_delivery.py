@@ -4,6 +4,7 @@ are retried with backoff and recorded, never felt by the change that emitted the
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -169,3 +170,45 @@ async def test_effects_table_is_only_written_by_handlers(events_db):
     # Guards the other tests: the effects table starts empty.
     assert await effects() == []
     assert EFFECTS == "test_event_effect"
+
+
+async def test_a_run_with_a_heartbeat_keeps_its_claim_past_its_lease(events_db):
+    # Lease 0.6 s, renewed every 0.2 s: a run of 2 s is not taken over while it lives.
+    settings = fast_settings(events_db)
+    [event_id] = await _emit("leased.job", sleep=2.0)
+    await relay_pass(settings)
+    first = asyncio.ensure_future(run_delivery(event_id, "test.leased", settings))
+    await asyncio.sleep(1.2)
+    assert await run_delivery(event_id, "test.leased", settings) == Outcome.SKIPPED
+    assert await first == Outcome.DONE
+    assert len(await effects()) == 1
+    delivery = await EventDelivery.get(event_id=event_id)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.DONE, 1)
+
+
+async def test_a_run_whose_heartbeat_stopped_is_taken_over_after_its_lease(events_db):
+    settings = fast_settings(events_db)
+    [event_id] = await _emit("leased.job")
+    await relay_pass(settings)
+    # A worker claimed the run and died: its claim is not renewed.
+    started = datetime.now(UTC) - timedelta(seconds=0.3)
+    await EventDelivery.filter(event_id=event_id).update(
+        state=DeliveryState.RUNNING, started_at=started
+    )
+    assert await run_delivery(event_id, "test.leased", settings) == Outcome.SKIPPED
+    await asyncio.sleep(0.5)
+    assert await run_delivery(event_id, "test.leased", settings) == Outcome.DONE
+    assert len(await effects()) == 1
+
+
+async def test_a_run_that_lost_its_claim_stops(events_db):
+    settings = fast_settings(events_db)
+    [event_id] = await _emit("leased.job", sleep=2.0)
+    await relay_pass(settings)
+    first = asyncio.ensure_future(run_delivery(event_id, "test.leased", settings))
+    await asyncio.sleep(0.3)
+    # Another worker took the run over (as after a heartbeat that came too late).
+    await EventDelivery.filter(event_id=event_id).update(started_at=datetime.now(UTC))
+    assert await first == Outcome.SKIPPED
+    assert await effects() == []
+    assert (await EventDelivery.get(event_id=event_id)).state == DeliveryState.RUNNING

@@ -110,6 +110,9 @@ class Customer(TimestampedModel, AddressMixin):
         "models.Customer", related_name="merged_customers", null=True, on_delete=fields.SET_NULL
     )
     merged_into_id: int | None
+    external_id = fields.CharField(
+        max_length=100, null=True, db_index=True, description="The ID in another system."
+    )
 
     class Meta:
         table = "customer"
@@ -119,6 +122,8 @@ class Customer(TimestampedModel, AddressMixin):
             ("company_id", "created_at"),
             # Dashboards: counts by stage and source, new customers per period.
             ("deleted_at", "lifecycle_stage", "source", "created_at"),
+            # Imports match on the E.164 phone.
+            ("phone",),
         )
 
 

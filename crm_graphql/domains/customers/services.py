@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from strawberry.types.unset import UNSET
+
 from crm_graphql.api import validation
 from crm_graphql.api.filters import strawberry_name
 from crm_graphql.api.mutations.inputs import given
@@ -47,10 +49,15 @@ async def customer_fields(change: Change) -> dict[str, Any]:
     data, problems = change.input, change.problems
     region = change.settings.phone_region
     out: dict[str, Any] = {}
-    for name, limit in (("first_name", 100), ("last_name", 100), ("job_title", 120)):
-        value = getattr(data, name)
+    for name, limit in (
+        ("first_name", 100),
+        ("last_name", 100),
+        ("job_title", 120),
+        ("external_id", 100),
+    ):
+        value = getattr(data, name, UNSET)
         if given(value):
-            must = name != "job_title"  # names cannot be cleared
+            must = name in ("first_name", "last_name")  # names cannot be cleared
             out[name] = validation.text(
                 problems, change.at(strawberry_name(name)), value, max_length=limit, required=must
             )

@@ -259,6 +259,10 @@ class Customer(Node):
         description="The customer's support tickets, newest first by default (SALES: only "
         "for customers it owns).",
     )
+    external_id: str | None = strawberry.field(
+        description="The customer's ID in another system (a shop, an ERP): matched by "
+        "CSV imports of customers and interactions."
+    )
     payment_terms_days: int | None = strawberry.field(
         description="Net days the customer's invoices are due in; null: the company's, "
         "else 30 (see `setCustomerPaymentTerms`)."

@@ -1,17 +1,17 @@
-"""CSV import jobs for customers and companies (see docs/integration.md).
+"""CSV import jobs for customers, companies, leads and interactions (see
+docs/integration.md).
 
 An upload is streamed to a file (hashing it and checking its encoding on the way), a job
 row is made for (entity, file hash, options) — the same file with the same options is
 the same job — and an ``import.requested`` event starts it on the worker. The job reads
 the file as a stream, in batches of ``CRM_IMPORT_BATCH_ROWS`` rows; each batch is one
 transaction: one SELECT finds the existing records its rows match, one multi-row INSERT
-creates the new ones, one UPDATE per matched row fills them (policy UPDATE), one INSERT
+creates the new ones, one UPDATE fills the matched ones (policy UPDATE), one INSERT
 records the refused rows, one the events, one UPDATE the job's progress. A job that stops
 (a worker killed) goes on after its last committed batch when it runs again.
 
-Every row goes through the same validation as the mutations (the customers domain's
-``customer_fields`` / ``company_fields``); its problems become the row's errors, with
-the CSV column they came from.
+Every row goes through the same validation as the mutations (see :mod:`.import_kinds`);
+its problems become the row's errors, with the CSV column they came from.
 """
 
 from __future__ import annotations
@@ -20,38 +20,42 @@ import asyncio
 import codecs
 import contextlib
 import csv
-import functools
 import hashlib
 import io
 import json
 import os
-import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
-from strawberry.types.unset import UNSET
 from tortoise import connections
-from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from crm_graphql.api.conditions import lookup_q
-from crm_graphql.api.mutations.problems import Problems
-from crm_graphql.api.mutations.writes import Change
-from crm_graphql.domains.customers import services as customer_services
+from crm_graphql.api.json import plain
 from crm_graphql.domains.customers.models import (
     Company,
     Customer,
-    CustomerSource,
+    CustomerLifecycleChange,
     LifecycleStage,
-    SizeBand,
 )
-from crm_graphql.domains.integration.event_types import event_type_of
+from crm_graphql.domains.integration.event_types import ENTITY_PREFIXES, event_type_of
+from crm_graphql.domains.integration.hooks import field_name
+from crm_graphql.domains.integration.import_kinds import (
+    ENTITIES,
+    KINDS,
+    TARGETS,
+    Kind,
+    RowResult,
+    check_mapping,
+    match_keys,
+    resolve_references,
+    suggest_mapping,
+    validate_row,
+)
 from crm_graphql.domains.integration.models import (
     DuplicatePolicy,
     ImportJob,
@@ -60,10 +64,20 @@ from crm_graphql.domains.integration.models import (
     WebhookEndpoint,
 )
 from crm_graphql.domains.integration.payloads import record_of
+from crm_graphql.domains.leads.models import Lead, LeadStatus
 from crm_graphql.domains.marketing.services import record_marketing_flags
 from crm_graphql.events import NewEvent, emit, emit_many
 from crm_graphql.events.sql import is_mysql, placeholders, sql
 from crm_graphql.settings import Settings, load_settings
+
+__all__ = [
+    "ENTITIES",
+    "TARGETS",
+    "check_mapping",
+    "match_keys",
+    "suggest_mapping",
+    "validate_row",
+]
 
 #: The event that starts (or resumes) an import job.
 IMPORT_REQUESTED = "import.requested"
@@ -91,94 +105,6 @@ def current_settings() -> Settings:
 
 class ImportRefused(ValueError):
     """An upload that cannot become a job (the message says why)."""
-
-
-# --------------------------------------------------------------------------- fields
-
-
-@dataclass(frozen=True)
-class Target:
-    """A field a CSV column can go to."""
-
-    #: The input field (``email``) or address part (``address.city``).
-    name: str
-    #: Header spellings that suggest this field (compared without case and punctuation).
-    synonyms: tuple[str, ...]
-
-
-def _targets(*pairs: tuple[str, str]) -> tuple[Target, ...]:
-    return tuple(Target(name, tuple(s.split())) for name, s in pairs)
-
-
-ADDRESS_TARGETS = _targets(
-    ("address.line1", "address addressline1 street address1 streetaddress"),
-    ("address.line2", "addressline2 address2"),
-    ("address.city", "city town"),
-    ("address.region", "region state province county"),
-    ("address.postalCode", "postalcode zip zipcode postcode plz"),
-    ("address.country", "country countrycode"),
-)
-
-TARGETS: Mapping[str, tuple[Target, ...]] = {
-    "customers": _targets(
-        ("firstName", "firstname first givenname forename vorname"),
-        ("lastName", "lastname last surname familyname nachname"),
-        ("email", "email emailaddress mail"),
-        ("phone", "phone telephone phonenumber mobile tel telefon"),
-        ("jobTitle", "jobtitle title position"),
-        ("lifecycleStage", "lifecyclestage stage lifecycle"),
-        ("source", "source leadsource"),
-        ("marketingConsent", "marketingconsent consent optin"),
-        ("birthDate", "birthdate birthday dateofbirth dob"),
-        ("tags", "tags labels"),
-    )
-    + ADDRESS_TARGETS,
-    "companies": _targets(
-        ("name", "name company companyname organisation organization"),
-        ("domain", "domain website web url"),
-        ("industry", "industry sector"),
-        ("sizeBand", "sizeband size"),
-        ("phone", "phone telephone phonenumber tel"),
-    )
-    + ADDRESS_TARGETS,
-}
-ENTITIES = tuple(TARGETS)
-
-
-def _norm(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def suggest_mapping(entity: str, header: Sequence[str]) -> dict[str, str]:
-    """CSV column -> field, from the header's spellings (first match wins)."""
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for column in header:
-        key = _norm(column)
-        for target in TARGETS[entity]:
-            if target.name not in taken and (key == _norm(target.name) or key in target.synonyms):
-                mapping[column] = target.name
-                taken.add(target.name)
-                break
-    return mapping
-
-
-def check_mapping(entity: str, header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
-    """What is wrong with a mapping given by the caller."""
-    known = {target.name for target in TARGETS[entity]}
-    problems = []
-    for column, target in mapping.items():
-        if column not in header:
-            problems.append(f"column {column!r} is not in the file's header")
-        if target not in known:
-            problems.append(f"{target!r} is not a field of {entity}: {', '.join(sorted(known))}")
-    if len(set(mapping.values())) != len(mapping):
-        problems.append("two columns go to the same field")
-    required = {"customers": ("firstName", "lastName"), "companies": ("name",)}[entity]
-    for name in required:
-        if name not in mapping.values():
-            problems.append(f"no column goes to {name}, which is required")
-    return problems
 
 
 # --------------------------------------------------------------------------- files
@@ -274,7 +200,7 @@ async def start_job(
     """The job of an upload: a new one (started by an event in the same transaction),
     or the existing job of the same file with the same options (the upload is dropped).
     Raises :class:`ImportRefused`."""
-    if entity not in TARGETS:
+    if entity not in KINDS:
         _drop(stored.path)
         raise ImportRefused(f"{entity!r} cannot be imported: one of {', '.join(ENTITIES)}")
     try:
@@ -319,157 +245,67 @@ class Counts:
     failed: int = 0
 
 
-@dataclass
-class RowResult:
-    """One row after validation."""
-
-    number: int
-    values: dict[str, Any]
-    errors: list[tuple[str | None, str]] = field(default_factory=list)
-
-
-def _input_of(entity: str, cells: Mapping[str, str]) -> tuple[Any, list[tuple[str, str]]]:
-    """The mutation input a row stands for (fields not in the file are not given), and
-    the problems of turning text into the input's types."""
-    problems: list[tuple[str, str]] = []
-    address: dict[str, Any] = {}
-    values: dict[str, Any] = {}
-    for name, text in cells.items():
-        text = text.strip()
-        if name.startswith("address."):
-            address[_snake(name.split(".", 1)[1])] = text or None
-            continue
-        if name in ("lifecycleStage", "source", "sizeBand"):
-            enum = {"lifecycleStage": LifecycleStage, "source": CustomerSource}.get(name, SizeBand)
-            if not text:
-                continue
-            try:
-                values[name] = enum(text.upper().replace(" ", "_"))
-            except ValueError:
-                problems.append((name, f"Not one of {', '.join(e.value for e in enum)}."))
-        elif name == "marketingConsent":
-            if text.lower() in ("1", "true", "yes", "y"):
-                values[name] = True
-            elif text.lower() in ("", "0", "false", "no", "n"):
-                values[name] = False
-            else:
-                problems.append((name, "Not true or false."))
-        elif name == "birthDate":
-            if text:
-                try:
-                    values[name] = date.fromisoformat(text)
-                except ValueError:
-                    problems.append((name, "Not a date (YYYY-MM-DD)."))
-        elif name == "tags":
-            values[name] = [t for t in re.split(r"[;,|]", text) if t.strip()] if text else []
-        elif name == "domain":
-            domain = re.sub(r"^[a-z]+://", "", text.lower()).split("/", 1)[0]
-            values[name] = domain.removeprefix("www.") or None
-        else:
-            values[name] = text or None
-    data = dict(_UNSET_INPUT[entity])
-    for name, value in values.items():
-        data[_snake(name)] = value
-    if address:
-        parts = {
-            "line1": None,
-            "line2": None,
-            "city": None,
-            "region": None,
-            "postal_code": None,
-            "country": None,
-        }
-        parts.update(address)
-        data["address"] = SimpleNamespace(**parts)
-    return SimpleNamespace(**data), problems
-
-
-@functools.cache
-def _snake(name: str) -> str:
-    return (
-        re.sub(r"(?<!^)(?=[A-Z0-9])", "_", name)
-        .lower()
-        .replace("line_1", "line1")
-        .replace("line_2", "line2")
-    )
-
-
-#: Every field of the create inputs, not given (a row gives the fields it maps).
-_UNSET_INPUT: Mapping[str, Mapping[str, Any]] = {
-    entity: dict.fromkeys(names.split(), UNSET)
-    for entity, names in {
-        "customers": (
-            "first_name last_name email phone job_title company owner lifecycle_stage source "
-            "address birth_date marketing_consent tags custom_fields"
-        ),
-        "companies": "name domain industry size_band phone address owner",
-    }.items()
-}
-
-
-async def validate_row(
-    entity: str, number: int, cells: Mapping[str, str], settings: Settings
-) -> RowResult:
-    """A row through the mutations' validation: column values or the row's problems."""
-    data, typing_problems = _input_of(entity, cells)
-    info = SimpleNamespace(context=SimpleNamespace(settings=settings))
-    problems = Problems(info)  # type: ignore[arg-type]
-    change = Change(problems, data)
-    prepare = (
-        customer_services.customer_fields
-        if entity == "customers"
-        else customer_services.company_fields
-    )
-    values = await prepare(change)
-    errors: list[tuple[str | None, str]] = list(typing_problems)
-    for problem in problems.errors:
-        path = [part for part in problem.field if part != "input"]
-        errors.append((".".join(path) or None, problem.message))
-    return RowResult(number, values, errors)
-
-
-def match_keys(entity: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The normalised keys a record is matched on: e-mail and phone, or domain."""
-    if entity == "customers":
-        keys = []
-        if values.get("email"):
-            keys.append(("email", str(values["email"]).lower()))
-        if values.get("phone"):
-            keys.append(("phone", str(values["phone"])))
-        return keys
-    return [("domain", str(values["domain"]).lower())] if values.get("domain") else []
-
-
-async def _existing(entity: str, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The visible records with any of ``keys``, one SELECT."""
+async def _existing(
+    kind: Kind, keys: set[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], int], set[int]]:
+    """The visible records with any of ``keys`` (one SELECT: a UNION of one indexed
+    lookup per matched column), and those of them that an import may not change
+    (converted leads)."""
     if not keys:
-        return {}
-    model: type[Model] = Customer if entity == "customers" else Company
-    by_kind: dict[str, list[str]] = {}
-    for kind, value in keys:
-        by_kind.setdefault(kind, []).append(value)
-    condition = Q(
-        *(lookup_q(f"{kind}__in", values) for kind, values in by_kind.items()), join_type="OR"
-    )
+        return {}, set()
+    by_column: dict[str, list[str]] = {}
+    for column, value in keys:
+        by_column.setdefault(column, []).append(value)
+    connection = connections.get("default")
+    mysql = is_mysql(connection)
+    meta = kind.model._meta
+    table = _quote(connection, meta.db_table)
+    status = kind.model is Lead
+    selected = ["id", *kind.match_on, *(["status"] if status else [])]
+    projection = ", ".join(_quote(connection, name) for name in selected)
     # Deleted customers and companies merged into another (soft-deleted) never match.
-    query = model.filter(condition, deleted_at=None)
+    visible = " AND deleted_at IS NULL" if kind.model in (Customer, Company) else ""
+    parts: list[str] = []
+    params: list[Any] = []
+    for column, values in by_column.items():
+        quoted = _quote(connection, column)
+        # MySQL's collation ignores case (and keeps the index); SQLite compares lower case.
+        target = quoted if mysql or column in ("phone", "external_id") else f"LOWER({quoted})"
+        parts.append(
+            f"SELECT {projection} FROM {table} "
+            f"WHERE {target} IN ({placeholders(len(values))}){visible}"
+        )
+        params.extend(values)
+    statement = " UNION ".join(parts) + " ORDER BY 1"
+    _, rows = await connection.execute_query(sql(connection, statement), params)
     found: dict[tuple[str, str], int] = {}
-    for row in await query.order_by("id").values("id", *by_kind):
-        for kind in by_kind:
-            if row.get(kind):
-                found.setdefault(
-                    (kind, str(row[kind]).lower() if kind != "phone" else row[kind]), row["id"]
-                )
-    return found
+    fixed: set[int] = set()
+    for row in rows:
+        record = dict(row) if not isinstance(row, dict) else row
+        pk = int(record["id"])
+        if status and record["status"] == LeadStatus.CONVERTED.value:
+            fixed.add(pk)
+        for column in by_column:
+            if record.get(column):
+                text = str(record[column])
+                key = text if column in ("phone", "external_id") else text.lower()
+                found.setdefault((column, key), pk)
+    return found, fixed
+
+
+#: Fields whose values go to the database as they are (the import's validation has
+#: checked their lengths); every other field converts through ``to_db_value``.
+_PLAIN_FIELDS = frozenset({"CharField", "TextField", "IntField", "SmallIntField", "BigIntField"})
+#: Most rows in one INSERT (SQLite allows 32,766 parameters in a statement).
+_MAX_PARAMETERS = 30_000
 
 
 @dataclass(frozen=True)
 class _Columns:
-    """The columns an INSERT of a model writes, with their defaults and converters."""
+    """The columns an INSERT of a model writes: name, default, converter (None: none)."""
 
     names: tuple[str, ...]
-    defaults: tuple[Any, ...]
-    fields: tuple[Any, ...]
+    plan: tuple[tuple[str, Any, Any], ...]
 
 
 _INSERT_COLUMNS: dict[type[Model], _Columns] = {}
@@ -480,42 +316,48 @@ def _columns(model: type[Model]) -> _Columns:
     if found is None:
         meta = model._meta
         names = tuple(sorted(name for name in meta.db_fields if name != meta.pk_attr))
-        fields = tuple(meta.fields_map[name] for name in names)
-        found = _INSERT_COLUMNS[model] = _Columns(
-            names=names,
-            defaults=tuple(field.default for field in fields),
-            fields=fields,
-        )
+        plan = []
+        for name in names:
+            column = meta.fields_map[name]
+            plain_field = type(column).__name__ in _PLAIN_FIELDS
+            plan.append((name, column.default, None if plain_field else column.to_db_value))
+        found = _INSERT_COLUMNS[model] = _Columns(names=names, plan=tuple(plan))
     return found
 
 
 async def _insert(
     model: type[Model], rows: list[dict[str, Any]], *, returning: bool = True
 ) -> list[int]:
-    """One multi-row INSERT; the new IDs in order (``RETURNING`` on SQLite and MariaDB;
-    one INSERT per row on MySQL, which has no ``RETURNING``). Values are converted by
-    the model's own fields; columns not given get their defaults."""
+    """Multi-row INSERTs (one per batch unless it has more values than a statement
+    takes); the new IDs in order (``RETURNING`` on SQLite and MariaDB; one INSERT per
+    row on MySQL, which has no ``RETURNING``). Values are converted by the model's own
+    fields; columns not given get their defaults."""
     if not rows:
         return []
     connection = connections.get("default")
     meta = model._meta
     columns = _columns(model)
     now = datetime.now(UTC)
+    fixed: dict[str, Any] = {"created_at": now, "updated_at": now, "version": 1}
+    defaults = {}
+    for name, default, _ in columns.plan:
+        if name in fixed:
+            defaults[name] = fixed[name]
+        elif not callable(default):
+            defaults[name] = default
     records: list[list[Any]] = []
     for values in rows:
         record = []
-        for name, column, default in zip(
-            columns.names, columns.fields, columns.defaults, strict=True
-        ):
-            if name in ("created_at", "updated_at"):
-                value: Any = now
-            elif name == "version":
-                value = 1
+        for name, default, convert in columns.plan:
+            if name in fixed:
+                value: Any = fixed[name]
             elif name in values:
                 value = values[name]
+            elif name in defaults:
+                value = defaults[name]
             else:
-                value = default() if callable(default) else default
-            record.append(column.to_db_value(value, None))
+                value = default()
+            record.append(value if convert is None else convert(value, None))
         records.append(record)
     names = ", ".join(_quote(connection, meta.fields_db_projection[n]) for n in columns.names)
     table = _quote(connection, meta.db_table)
@@ -527,51 +369,89 @@ async def _insert(
             )
             for record in records
         ]
-    statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(records), width)}"
     pk = _quote(connection, meta.pk.source_field or meta.pk_attr)
-    flat = [value for record in records for value in record]
-    if not returning:
-        await connection.execute_query(sql(connection, statement), flat)
-        return []
-    _, result = await connection.execute_query(sql(connection, f"{statement} RETURNING {pk}"), flat)
-    return [
-        int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
-        for row in result
-    ]
+    ids: list[int] = []
+    step = max(1, _MAX_PARAMETERS // width)
+    for start in range(0, len(records), step):
+        part = records[start : start + step]
+        statement = f"INSERT INTO {table} ({names}) VALUES {placeholders(len(part), width)}"
+        flat = [value for record in part for value in record]
+        if not returning:
+            await connection.execute_query(sql(connection, statement), flat)
+            continue
+        _, result = await connection.execute_query(
+            sql(connection, f"{statement} RETURNING {pk}"), flat
+        )
+        ids.extend(
+            int(row[0]) if not isinstance(row, dict) else int(next(iter(row.values())))
+            for row in result
+        )
+    return ids
 
 
 async def _update_many(model: type[Model], updates: list[tuple[int, dict[str, Any]]]) -> None:
-    """Write different values into many rows in one UPDATE (``CASE id WHEN ...``); a
-    row keeps the columns it does not set. Bumps ``version`` and ``updated_at``."""
-    updates = [(pk, values) for pk, values in updates if values]
-    if not updates:
+    """Write different values into many rows in one UPDATE; a row keeps the columns it
+    does not set, and a record named twice takes, per column, the first value given.
+    Bumps ``version`` and ``updated_at``.
+
+    MySQL/MariaDB: the rows' values as a derived table joined on the primary key (one
+    lookup per row); SQLite: ``CASE id WHEN ...`` per column."""
+    merged: dict[int, dict[str, Any]] = {}
+    for pk, values in updates:
+        if values:
+            row = merged.setdefault(pk, {})
+            for name, value in values.items():
+                row.setdefault(name, value)
+    if not merged:
         return
     connection = connections.get("default")
     meta = model._meta
-    by_column: dict[str, list[tuple[int, Any]]] = {}
-    for pk, values in updates:
-        for name, value in values.items():
-            by_column.setdefault(name, []).append((pk, value))
-    parts: list[str] = []
-    params: list[Any] = []
+    columns: list[str] = []
+    for values in merged.values():
+        columns.extend(name for name in values if name not in columns)
+    convert = {name: meta.fields_map[name].to_db_value for name in columns}
+    table = _quote(connection, meta.db_table)
     pk_column = _quote(connection, meta.pk.source_field or meta.pk_attr)
-    for name, pairs in by_column.items():
-        column = _quote(connection, meta.fields_db_projection[name])
-        field = meta.fields_map[name]
-        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
-        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
-        for pk, value in pairs:
-            params.extend([pk, field.to_db_value(value, cast(Any, None))])
     updated = _quote(connection, meta.fields_db_projection["updated_at"])
     version = _quote(connection, "version")
+    now = meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None))
+    quoted = {name: _quote(connection, meta.fields_db_projection[name]) for name in columns}
+    params: list[Any] = []
+    if is_mysql(connection):
+        # A column a row does not set is NULL in the derived table: COALESCE keeps the
+        # record's value (an import never writes an empty value over one).
+        width = len(columns) + 1
+        heads = ", ".join(["%s AS id", *(f"%s AS {quoted[name]}" for name in columns)])
+        rest = " UNION ALL SELECT " + ", ".join(["%s"] * width)
+        derived = f"SELECT {heads}" + rest * (len(merged) - 1)
+        for pk, values in merged.items():
+            params.append(pk)
+            params.extend(
+                convert[name](values[name], cast(Any, None)) if name in values else None
+                for name in columns
+            )
+        sets = [f"t.{q} = COALESCE(v.{q}, t.{q})" for q in (quoted[name] for name in columns)]
+        statement = (
+            f"UPDATE {table} AS t JOIN ({derived}) AS v ON t.{pk_column} = v.id "
+            f"SET {', '.join(sets)}, t.{updated} = %s, t.{version} = t.{version} + 1"
+        )
+        params.append(now)
+        await connection.execute_query(statement, params)
+        return
+    parts: list[str] = []
+    for name in columns:
+        pairs = [(pk, values[name]) for pk, values in merged.items() if name in values]
+        cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
+        column = quoted[name]
+        parts.append(f"{column} = CASE {pk_column} {cases} ELSE {column} END")
+        for pk, value in pairs:
+            params.extend([pk, convert[name](value, cast(Any, None))])
     parts.append(f"{updated} = %s")
     parts.append(f"{version} = {version} + 1")
-    params.append(meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), cast(Any, None)))
-    ids = [pk for pk, _ in updates]
-    params.extend(ids)
+    params.append(now)
+    params.extend(merged)
     statement = (
-        f"UPDATE {_quote(connection, meta.db_table)} SET {', '.join(parts)} "
-        f"WHERE {pk_column} IN ({placeholders(len(ids))})"
+        f"UPDATE {table} SET {', '.join(parts)} WHERE {pk_column} IN ({placeholders(len(merged))})"
     )
     await connection.execute_query(sql(connection, statement), params)
 
@@ -593,12 +473,12 @@ async def _is_mariadb(connection: Any) -> bool:
     return _MARIADB[key]
 
 
-async def _subscribed(entity: str) -> set[str]:
-    """The event types of ``entity`` some enabled webhook endpoint receives: an import
-    writes events for those only (a file of a million rows makes no million events
-    nobody reads)."""
-    prefix = "customer." if entity == "customers" else "company."
-    types: set[str] = set()
+async def _subscribed(kind: Kind) -> set[str]:
+    """The event types of ``kind``'s records an import writes: those some enabled
+    webhook endpoint receives (a file of a million rows makes no million events nobody
+    reads), and the ones the kind always writes (new leads, for automation)."""
+    prefix = f"{ENTITY_PREFIXES[kind.model.__name__]}."
+    types: set[str] = set(kind.always_emit)
     for endpoint in await WebhookEndpoint.filter(enabled=True).only("id", "event_types"):
         types.update(t for t in endpoint.event_types or [] if t.startswith(prefix))
     return types
@@ -630,8 +510,8 @@ async def run_job(job_id: int, settings: Settings | None = None) -> None:
     columns = [
         (header.index(column), target) for column, target in job.mapping.items() if column in header
     ]
-    entity = job.entity
-    events = set() if job.dry_run else await _subscribed(entity)
+    kind = KINDS[job.entity]
+    events = set() if job.dry_run else await _subscribed(kind)
     counts = Counts(job.created, job.updated, job.skipped, job.failed)
     processed = job.processed
     seen: dict[tuple[str, str], int] = {}
@@ -650,12 +530,12 @@ async def run_job(job_id: int, settings: Settings | None = None) -> None:
                 continue
             chunk.append((number, row))
             if len(chunk) >= settings.import_batch_rows:
-                results = await _validate(entity, chunk, columns, settings)
+                results = await _validate(job, chunk, columns, settings)
                 if writing is not None:
                     await writing
                 writing = asyncio.create_task(_write(job, results, last, counts, events, seen))
                 chunk = []
-        results = await _validate(entity, chunk, columns, settings)
+        results = await _validate(job, chunk, columns, settings)
         if writing is not None:
             await writing
         writing = None
@@ -672,18 +552,20 @@ async def run_job(job_id: int, settings: Settings | None = None) -> None:
 
 
 async def _validate(
-    entity: str,
+    job: ImportJob,
     chunk: list[tuple[int, list[str]]],
     columns: Sequence[tuple[int, str]],
     settings: Settings,
 ) -> list[RowResult]:
     """Every row of a batch through the mutations' validation (letting the write of the
-    previous batch go on every few rows)."""
+    previous batch go on every few rows), then the batch's references resolved."""
     results = []
     for index, (number, row) in enumerate(chunk):
-        results.append(await validate_row(entity, number, _cells(row, columns), settings))
+        results.append(await validate_row(job.entity, number, _cells(row, columns), settings))
         if index % 50 == 49:
             await asyncio.sleep(0)
+    if any(result.references for result in results):
+        await resolve_references(results, job.created_by_id)
     return results
 
 
@@ -697,9 +579,10 @@ async def _write(
 ) -> int:
     """Write one validated batch in one transaction (or only count it, for a dry run);
     ``processed``: the data rows of the file done once it is written."""
-    entity = job.entity
+    kind = KINDS[job.entity]
+    entity = kind.entity
     wanted = {key for r in results if not r.errors for key in match_keys(entity, r.values)}
-    existing = await _existing(entity, wanted - seen.keys()) if wanted else {}
+    existing, fixed = await _existing(kind, wanted - seen.keys()) if wanted else ({}, set())
     creates: list[RowResult] = []
     updates: list[tuple[int, dict[str, Any]]] = []
     errors: list[ImportRowError] = []
@@ -719,7 +602,12 @@ async def _write(
         )
         in_file = next((pending[k] for k in keys if k in pending), None)
         if policy != DuplicatePolicy.CREATE and (match is not None or in_file is not None):
-            if policy == DuplicatePolicy.UPDATE and match is not None and in_file is None:
+            if (
+                policy == DuplicatePolicy.UPDATE
+                and match is not None
+                and in_file is None
+                and match not in fixed
+            ):
                 values = {k: v for k, v in result.values.items() if v not in (None, [], {})}
                 updates.append((match, values))
                 counts.updated += 1
@@ -731,26 +619,31 @@ async def _write(
         creates.append(result)
         counts.created += 1
     stored = max(0, MAX_STORED_ERRORS - (counts.failed - len([r for r in results if r.errors])))
-    model: type[Model] = Customer if entity == "customers" else Company
     async with in_transaction():
         if not job.dry_run:
-            owner = job.created_by_id
-            ids = await _insert(model, [{"owner_id": owner, **r.values} for r in creates])
+            owner = job.created_by_id if kind.owned else None
+            ids = await _insert(
+                kind.model,
+                [
+                    {**kind.defaults, **({"owner_id": owner} if kind.owned else {}), **r.values}
+                    for r in creates
+                ],
+            )
             for result, new_id in zip(creates, ids, strict=True):
                 for key in match_keys(entity, result.values):
                     seen[key] = new_id
-            if entity == "customers" and ids:
+            if kind.model is Customer and ids:
                 await _record_stages(creates, ids, owner)
-            await _update_many(model, updates)
-            if entity == "customers":
+            await _update_many(kind.model, updates)
+            if kind.model is Customer:
                 await _record_consent(creates, ids, updates)
-            await _emit(entity, events, creates, ids, updates, job.created_by_id)
+            await _emit(kind, events, creates, ids, updates, job.created_by_id)
         else:
             for result in creates:
                 for key in match_keys(entity, result.values):
                     seen[key] = -result.number
         if errors and stored:
-            await ImportRowError.bulk_create(errors[:stored])
+            await ImportRowError.bulk_create(errors[:stored], batch_size=1000)
         await ImportJob.filter(pk=job.pk).update(
             processed=processed,
             created=counts.created,
@@ -790,8 +683,6 @@ async def _record_consent(
 
 async def _record_stages(creates: list[RowResult], ids: list[int], actor: int | None) -> None:
     """The first lifecycle stage of every created customer (as the mutation records it)."""
-    from crm_graphql.domains.customers.models import CustomerLifecycleChange
-
     now = datetime.now(UTC)
     await _insert(
         CustomerLifecycleChange,
@@ -809,29 +700,35 @@ async def _record_stages(creates: list[RowResult], ids: list[int], actor: int | 
 
 
 async def _emit(
-    entity: str,
+    kind: Kind,
     events: set[str],
     creates: list[RowResult],
     ids: list[int],
     updates: list[tuple[int, dict[str, Any]]],
     actor: int | None,
 ) -> None:
-    """The events of a batch, one INSERT (only types some endpoint receives)."""
-    model: type[Model] = Customer if entity == "customers" else Company
+    """The events of a batch, one INSERT (only the types of :func:`_subscribed`), with
+    the data a mutation's change event has."""
+    model = kind.model
     type_name = model.__name__
     created_type = event_type_of(type_name, "create")
     updated_type = event_type_of(type_name, "update")
     out: list[NewEvent] = []
     if created_type in events:
         for result, pk in zip(creates, ids, strict=True):
-            row = model(**result.values)
+            row = model(**{**kind.defaults, **result.values})
             row.pk = pk
             out.append(
                 NewEvent(
                     created_type,
                     type_name.lower(),
                     pk,
-                    {"object": record_of(row, type_name), "changes": result.values},
+                    {
+                        "object": record_of(row, type_name),
+                        "changes": result.values,
+                        "verb": "create",
+                        "changed": {},
+                    },
                     actor,
                 )
             )
@@ -844,7 +741,12 @@ async def _emit(
                         updated_type,
                         type_name.lower(),
                         pk,
-                        {"object": record_of(rows[pk], type_name), "changes": values},
+                        {
+                            "object": record_of(rows[pk], type_name),
+                            "changes": values,
+                            "verb": "update",
+                            "changed": {field_name(c): plain(v) for c, v in values.items()},
+                        },
                         actor,
                     )
                 )

@@ -6,7 +6,8 @@
 - ``integration.webhooks.send`` (external effect, at least once): one POST per run;
   a failure is retried by the event machinery with exponential backoff and jitter
   (30 s doubling up to an hour) until ``CRM_WEBHOOK_RETRY_HOURS`` have passed.
-- ``integration.imports.run``: runs a CSV import job (see :mod:`.imports`).
+- ``integration.imports.run``: runs a CSV import job (see :mod:`.imports`), with a
+  heartbeat: a long import keeps its claim while its worker is alive.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from crm_graphql.events import Event, PermanentFailure, subscriber
 RETRY_BASE_SECONDS = 30.0
 RETRY_MAX_SECONDS = 3600.0
 MAX_ATTEMPTS = 60
+#: An import renews its claim every 20 s while its worker lives (a heartbeat); a
+#: worker that died is replaced a minute after its last renewal, and the job goes on
+#: after its last committed batch. However long the file, the run has this long.
+IMPORT_LEASE_SECONDS = 60.0
+IMPORT_TIME_LIMIT_SECONDS = 24 * 3600.0
 
 
 @subscriber("integration.webhooks.fan_out", events=sorted(EVENT_TYPES))
@@ -57,13 +63,21 @@ def register_sender(
 register_sender()
 
 
-@subscriber(
-    "integration.imports.run",
-    events=[imports.IMPORT_REQUESTED],
-    transactional=False,
-    max_attempts=20,
-    timeout_seconds=3600.0,
-)
 async def run_import(event: Event) -> None:
     """Run (or go on with) an import job."""
     await imports.run_job(int(event.entity_id))
+
+
+def register_importer(*, lease_seconds: float = IMPORT_LEASE_SECONDS) -> None:
+    """Register the import runner with its heartbeat's lease (tests use a short one)."""
+    subscriber(
+        "integration.imports.run",
+        events=[imports.IMPORT_REQUESTED],
+        transactional=False,
+        max_attempts=20,
+        timeout_seconds=IMPORT_TIME_LIMIT_SECONDS,
+        lease_seconds=lease_seconds,
+    )(run_import)
+
+
+register_importer()

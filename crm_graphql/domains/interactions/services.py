@@ -34,6 +34,12 @@ async def new_interaction(change: Change) -> dict[str, Any]:
     return values
 
 
+async def interaction_fields(change: Change, customer_id: int | None) -> dict[str, Any]:
+    """The validated fields of a new interaction with customer ``customer_id`` (the
+    customer and author resolved by the caller, as a CSV import does for a batch)."""
+    return await _fields(change, customer_id, creating=True)
+
+
 async def interaction_changes(change: Change) -> dict[str, Any]:
     """The changes of an update: only the fields given; customer and author stay."""
     return await _fields(change, change.row.customer_id, creating=False)

@@ -123,6 +123,8 @@ class Lead(TimestampedModel):
             ("converted_customer_id",),
             # Campaign results: the leads each campaign brought, and how many converted.
             ("campaign_id", "status"),
+            # Imports match on the E.164 phone.
+            ("phone",),
             # leadFunnel and leadsAggregate read this index alone.
             ("created_at", "status", "source", "converted_at"),
         )

@@ -58,6 +58,9 @@ class CreateCustomerInput:
         description="Agreed to receive marketing e-mail (true grants EMAIL consent too).",
     )
     tags: list[str] | None = strawberry.field(default=None, description="Labels.")
+    external_id: str | None = strawberry.field(
+        default=None, description="The ID in another system (at most 100 characters)."
+    )
     custom_fields: JSON | None = strawberry.field(
         default=None,
         description="Extra fields: a JSON object whose keys are defined custom fields "
@@ -92,6 +95,9 @@ class UpdateCustomerInput:
         description="Consent to marketing e-mail: grants or withdraws EMAIL consent too.",
     )
     tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces the tags.")
+    external_id: str | None = strawberry.field(
+        default=UNSET, description="The ID in another system; null clears."
+    )
     custom_fields: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the extra fields."
     )

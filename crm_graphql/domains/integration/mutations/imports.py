@@ -43,7 +43,10 @@ class ImportMutations:
     async def import_csv(
         self,
         info: Info,
-        entity: Annotated[str, strawberry.argument(description="`customers` or `companies`.")],
+        entity: Annotated[
+            str,
+            strawberry.argument(description="`customers`, `companies`, `leads` or `interactions`."),
+        ],
         file: Annotated[Upload, strawberry.argument(description="The CSV file.")],
         dry_run: Annotated[
             bool,
