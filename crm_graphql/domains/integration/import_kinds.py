@@ -290,6 +290,8 @@ KINDS: Mapping[str, Kind] = {
                 "marketing_consent",
                 "contact_consent",
                 "owner",
+                # Not a column of the file: imported leads come from no campaign.
+                "campaign",
             ),
             prepare=_lead_fields,
             match_on=("email", "phone"),
