@@ -10,7 +10,11 @@ not apply:
 - a global ``id``: the type's name and the row's primary key;
 - a field a page attaches to its rows (a reference such as an interaction's
   ``author``, an order's ``items``): the attached value when there is one, which is
-  what the resolver returns then.
+  what the resolver returns then;
+- a field whose extension offers a ``direct_resolver(field, convert)`` (the nested
+  lists, :mod:`crm_graphql.api.pagination.fields`): the resolver it returns, given how
+  to convert the field's arguments as Strawberry does (``convert(arguments, field,
+  info)``).
 
 Field rules are applied before any resolver runs (``CrmExecutionContext``), so a
 denied field is never resolved either way; the answers are the same bytes
@@ -41,25 +45,39 @@ def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
     return resolver
 
 
-def plan_resolvers(schema: GraphQLSchema) -> int:
+#: Converts a field's GraphQL argument values into its Python arguments, as Strawberry
+#: does before calling a resolver: (values, Strawberry field, Strawberry info) -> kwargs.
+Convert = Callable[[dict[str, Any], Any, Any], dict[str, Any]]
+
+
+def plan_resolvers(schema: GraphQLSchema, convert: Convert | None = None) -> int:
     """Give the fields described in the module doc their direct resolvers; returns how
-    many fields got one."""
+    many fields got one (``convert``: see :data:`Convert`; without it, fields with
+    arguments keep Strawberry's resolver)."""
     planned = 0
     for type_name, gtype in schema.type_map.items():
         if type_name.startswith("__") or not isinstance(gtype, GraphQLObjectType):
             continue
         for gfield in gtype.fields.values():
-            direct = _direct_resolver(gfield)
+            direct = _direct_resolver(gfield, convert)
             if direct is not None:
                 gfield.resolve = direct
                 planned += 1
     return planned
 
 
-def _direct_resolver(gfield: GraphQLField) -> Callable[..., Any] | None:
+def _direct_resolver(gfield: GraphQLField, convert: Convert | None) -> Callable[..., Any] | None:
     definition = (gfield.extensions or {}).get("strawberry-definition")
     standard = gfield.resolve
-    if definition is None or standard is None or gfield.args:
+    if definition is None or standard is None:
+        return None
+    if convert is not None:
+        for extension in definition.extensions:
+            offer = getattr(extension, "direct_resolver", None)
+            direct = offer(definition, convert) if offer is not None else None
+            if direct is not None:
+                return direct
+    if gfield.args:
         return None
     resolver = definition.base_resolver
     function = resolver.wrapped_func if resolver is not None else None

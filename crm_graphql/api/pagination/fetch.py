@@ -58,16 +58,19 @@ async def paginate_children(
     where: Q,
     where_key: Hashable,
     columns: tuple[str, ...] | None = None,
+    wanted: frozenset[str] | None = None,
 ) -> Connection[object]:
     """One page of a nested list (e.g. a customer's orders), batched over all parents.
 
     Every parent in the response that asks for the same page shares one statement:
     ``ROW_NUMBER() OVER (PARTITION BY parent_column ...)`` cuts each parent's page.
     ``where_key`` identifies ``where`` (filters are not hashable themselves).
-    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
+    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`);
+    ``wanted``: the selected references and child lists, when already known.
     """
     context = info.context
-    wanted = spec.wanted_references(info)
+    if wanted is None:
+        wanted = spec.wanted_references(info)
     key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted, columns)
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:

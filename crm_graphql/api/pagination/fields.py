@@ -32,6 +32,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types import Info as StrawberryInfo
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
@@ -48,6 +49,7 @@ from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
 from crm_graphql.api.permissions import readable_by as readable_by_roles
+from crm_graphql.api.planner import Convert
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 
@@ -166,6 +168,65 @@ class ConnectionExtension(FieldExtension):
         return await paginate_children(
             info, plan, spec, column, source.pk, where, repr(filter_value), columns
         )
+
+    def direct_resolver(self, field: StrawberryField, convert: Convert) -> Any:
+        """A resolver for a nested list without other extensions that skips
+        Strawberry's per-row wrapper (see :mod:`crm_graphql.api.planner`), or None.
+
+        The list resolves once per parent row with the same arguments: they are
+        converted once per field of the document and request, and the page request
+        (order, size, cursors, condition, columns) is validated once too. A request
+        that fails validation is not remembered: every row reports its own error, as
+        with the wrapper.
+        """
+        if self.parent is None or self.takes_condition or list(field.extensions) != [self]:
+            return None
+        make_info = StrawberryInfo  # the class itself: a subscripted alias costs a call more
+
+        def resolve(source: Any, raw: Any, **arguments: Any) -> Any:
+            info = make_info(_raw_info=raw, _field=field)
+            key = ("list arguments", id(raw.field_nodes[0]), raw.parent_type.name)
+            memo = info.context.memo
+            converted = memo.get(key)
+            if converted is None:
+                converted = memo[key] = convert(arguments, field, info)
+            return self._child_page(source, info, key, converted)
+
+        return resolve
+
+    async def _child_page(
+        self, source: Any, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Connection[Any]:
+        memo = info.context.memo
+        prepared_key = ("list request", key)
+        prepared = memo.get(prepared_key)
+        if prepared is None:
+            prepared = memo[prepared_key] = self._prepare_child_page(info, dict(kwargs))
+        plan, where, column, where_key, columns, wanted = prepared
+        return await paginate_children(
+            info, plan, self.spec, column, source.pk, where, where_key, columns, wanted
+        )
+
+    def _prepare_child_page(self, info: Info, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """What ``_page`` computes before reading a nested page, in the same order."""
+        spec = self.spec
+        filter_value = kwargs.pop("filter", None)
+        where = Q() & filter_q(filter_value, info)
+        where = spec.visible_q & where
+        where = readable_q(spec.model, info.context.principal) & where
+        plan = plan_page(
+            info,
+            spec,
+            first=kwargs.pop("first", None),
+            after=kwargs.pop("after", None),
+            last=kwargs.pop("last", None),
+            before=kwargs.pop("before", None),
+            order_by=kwargs.pop("order_by", None),
+        )
+        assert self.parent is not None
+        column = foreign_key(spec.model, self.parent).column
+        columns = self._columns(info, plan, column)
+        return plan, where, column, repr(filter_value), columns, spec.wanted_references(info)
 
     def _columns(self, info: Info, plan: PagePlan, parent: str | None) -> tuple[str, ...] | None:
         """The columns the page's rows need (None: all, the standard path)."""
