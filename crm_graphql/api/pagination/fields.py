@@ -43,8 +43,8 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
 from crm_graphql.api.filters import filter_q
-from crm_graphql.api.loaders import selected_fields
-from crm_graphql.api.pagination.fetch import paginate, paginate_children
+from crm_graphql.api.loaders import ATTACHED, attach, selected_fields
+from crm_graphql.api.pagination.fetch import children_pages, paginate, paginate_children
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
@@ -183,26 +183,60 @@ class ConnectionExtension(FieldExtension):
             return None
         make_info = StrawberryInfo  # the class itself: a subscripted alias costs a call more
 
-        def resolve(source: Any, raw: Any, **arguments: Any) -> Any:
-            info = make_info(_raw_info=raw, _field=field)
+        def arguments_of(info: Info, raw: Any, arguments: dict[str, Any]) -> Any:
             key = ("list arguments", id(raw.field_nodes[0]), raw.parent_type.name)
             memo = info.context.memo
             converted = memo.get(key)
             if converted is None:
                 converted = memo[key] = convert(arguments, field, info)
+            return key, converted
+
+        def resolve(source: Any, raw: Any, **arguments: Any) -> Any:
+            values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+            if values is not None:
+                page = values.get(("list", id(raw.field_nodes[0]), raw.parent_type.name))
+                if page is not None:
+                    return page
+            info = make_info(_raw_info=raw, _field=field)
+            key, converted = arguments_of(info, raw, arguments)
             return self._child_page(source, info, key, converted)
 
+        async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
+            """Read the pages of all ``rows`` at once and attach them, so that the
+            field resolves without an await per row (see ``api.execution``)."""
+            info = make_info(_raw_info=raw, _field=field)
+            key, converted = arguments_of(info, raw, arguments)
+            plan, where, column, where_key, columns, wanted = self._prepared(info, key, converted)
+            pages = await children_pages(
+                info,
+                plan,
+                self.spec,
+                column,
+                [row.pk for row in rows],
+                where,
+                where_key,
+                columns,
+                wanted,
+            )
+            page_key = ("list", key[1], key[2])
+            for row, page in zip(rows, pages, strict=True):
+                attach(row, page_key, page)
+
+        resolve.prefetch = prefetch  # type: ignore[attr-defined]
         return resolve
 
-    async def _child_page(
-        self, source: Any, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Connection[Any]:
+    def _prepared(self, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         memo = info.context.memo
         prepared_key = ("list request", key)
         prepared = memo.get(prepared_key)
         if prepared is None:
             prepared = memo[prepared_key] = self._prepare_child_page(info, dict(kwargs))
-        plan, where, column, where_key, columns, wanted = prepared
+        return prepared
+
+    async def _child_page(
+        self, source: Any, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Connection[Any]:
+        plan, where, column, where_key, columns, wanted = self._prepared(info, key, kwargs)
         return await paginate_children(
             info, plan, self.spec, column, source.pk, where, where_key, columns, wanted
         )
@@ -250,6 +284,9 @@ class ConnectionExtension(FieldExtension):
     def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
         """A nested list reads the key of its parent row only (see ``api.columns``)."""
         return ()
+
+
+_NOTHING: dict[str, Any] = {}
 
 
 def _no_condition() -> Q:
