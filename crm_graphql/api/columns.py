@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, get_named_type
+from tortoise.fields import DatetimeField
 from tortoise.models import Model
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,6 +122,24 @@ def needed_columns(
     return tuple(columns)
 
 
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """``field.to_python_value``, with a shortcut for the common case of a datetime
+    column: a naive ``datetime`` made aware in the default time zone, as Tortoise does
+    when ``use_tz`` is on (anything else takes Tortoise's own conversion)."""
+    convert: Callable[[Any], Any] = field.to_python_value
+    if type(field) is not DatetimeField:
+        return convert
+
+    def to_datetime(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None and get_use_tz():
+            zone = get_default_timezone()
+            if not hasattr(zone, "localize"):
+                return value.replace(tzinfo=zone)
+        return convert(value)
+
+    return to_datetime
+
+
 #: (model, columns) -> how a row of those columns becomes a partial model.
 _BUILDERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[Any], Model]] = {}
 
@@ -143,7 +164,7 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
         elif column in simple:
             typed.append((column, simple[column].field_type))
         elif column in complex_:
-            converted.append((column, complex_[column].to_python_value))
+            converted.append((column, _converter(complex_[column])))
         else:
             raise LookupError(f"{model.__name__}.{column} is no column")
     custom_pk = meta.db_pk_column not in meta.generated_db_fields
