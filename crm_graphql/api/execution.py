@@ -316,11 +316,20 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((TYPENAME, response_name, None, False, parent_type.name, False))
                 continue
             gfield = parent_type.fields.get(name)
-            if gfield is None or gfield.args or node.arguments:
+            if gfield is None:
                 return None
             if guarded is not None and name in guarded and not self.gate.allows(parent_type, name):
                 return None
-            read = reader(gfield)
+            # A value read for the whole list at once (see complete_list_value), which
+            # happens only for callers no field rule denies anything.
+            prefetched = getattr(gfield.resolve, "prefetch", None) is not None
+            if prefetched and not self.gate.allows_all():
+                return None
+            if gfield.args or node.arguments:
+                read_of = getattr(gfield.resolve, "planned_read_of", None)
+                read = read_of(id(node), parent_type.name) if read_of is not None else None
+            else:
+                read = reader(gfield)
             if read is None:
                 return None
             step = self._step(response_name, read, gfield.type, field_details_list)

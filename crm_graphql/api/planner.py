@@ -23,20 +23,27 @@ denied field is never resolved either way; the answers are the same bytes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined
+from strawberry.types import Info as StrawberryInfo
 
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.api.loaders import ATTACHED
+from crm_graphql.api.loaders import ATTACHED, attach
 
 #: A resolver marked with this attribute returns the value a page attached to the row
 #: under the field's name when there is one (see :func:`crm_graphql.api.loaders.attach`).
 ATTACHED_FIRST = "__crm_attached_first__"
 #: A resolver marked with this attribute returns the row's global ID of this type name.
 GLOBAL_ID_OF = "__crm_global_id_of__"
+#: A resolver marked with this attribute has its values for a whole list of rows read
+#: at once by the function it holds (see :func:`prefetched`).
+PREFETCH = "__crm_prefetch__"
+
+#: Reads a field's values for a list of rows at once: (info, rows) -> values, in order.
+ReadMany = Callable[[Any, list[Any]], Awaitable[list[Any]]]
 
 
 def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,6 +55,20 @@ def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
 #: Converts a field's GraphQL argument values into its Python arguments, as Strawberry
 #: does before calling a resolver: (values, Strawberry field, Strawberry info) -> kwargs.
 Convert = Callable[[dict[str, Any], Any, Any], dict[str, Any]]
+
+
+def prefetched(read_many: ReadMany) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a resolver of a row field (no arguments) whose values for a whole list of
+    rows ``read_many(info, rows)`` reads at once: the values the resolver would return
+    for each row, in order, with the same statements (the request's loaders). A list of
+    rows whose selection has the field reads it so before completing the rows (see
+    ``api.execution``), and the rows then answer it without an await."""
+
+    def mark(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(resolver, PREFETCH, read_many)
+        return resolver
+
+    return mark
 
 
 def plan_resolvers(schema: GraphQLSchema, convert: Convert | None = None) -> int:
@@ -81,6 +102,9 @@ def _direct_resolver(gfield: GraphQLField, convert: Convert | None) -> Callable[
         return None
     resolver = definition.base_resolver
     function = resolver.wrapped_func if resolver is not None else None
+    read_many = getattr(function, PREFETCH, None)
+    if read_many is not None and not definition.extensions:
+        return _prefetched(definition, read_many, standard)
     type_name = getattr(function, GLOBAL_ID_OF, None)
     if type_name is not None and not definition.extensions:
         return _global_id(type_name)
@@ -117,6 +141,36 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
         return values[name]
 
     resolve.planned_read = read  # type: ignore[attr-defined]
+    return resolve
+
+
+_NOTHING: dict[str, Any] = {}
+
+
+def _prefetched(
+    definition: Any, read_many: ReadMany, standard: Callable[..., Any]
+) -> Callable[..., Any]:
+    key = ("prefetched", definition.python_name)
+
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+        if values is not None and key in values:
+            return values[key]
+        return standard(source, info, **arguments)
+
+    def read(source: Any) -> Any:
+        values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+        if values is None or key not in values:
+            raise Abandon
+        return values[key]
+
+    async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
+        found = await read_many(StrawberryInfo(_raw_info=raw, _field=definition), rows)
+        for row, value in zip(rows, found, strict=True):
+            attach(row, key, value)
+
+    resolve.planned_read = read  # type: ignore[attr-defined]
+    resolve.prefetch = prefetch  # type: ignore[attr-defined]
     return resolve
 
 

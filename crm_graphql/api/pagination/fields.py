@@ -49,7 +49,7 @@ from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
 from crm_graphql.api.permissions import readable_by as readable_by_roles
-from crm_graphql.api.planner import Convert
+from crm_graphql.api.planner import Abandon, Convert
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 
@@ -222,7 +222,22 @@ class ConnectionExtension(FieldExtension):
             for row, page in zip(rows, pages, strict=True):
                 attach(row, page_key, page)
 
+        def planned_read_of(node_id: int, type_name: str) -> Callable[[Any], Any]:
+            """How a plan reads the page attached for this field node (see
+            ``api.planner``): the page, or the plan is abandoned."""
+            page_key = ("list", node_id, type_name)
+
+            def read(source: Any) -> Any:
+                values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+                page = values.get(page_key) if values is not None else None
+                if page is None:
+                    raise Abandon
+                return page
+
+            return read
+
         resolve.prefetch = prefetch  # type: ignore[attr-defined]
+        resolve.planned_read_of = planned_read_of  # type: ignore[attr-defined]
         return resolve
 
     def _prepared(self, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
