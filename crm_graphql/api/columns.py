@@ -8,7 +8,7 @@ for them. What each field of a type reads is decided once per type:
 - a field without a resolver reads the model column of its name;
 - a resolver declares what it reads with :func:`reads` (``@reads("id")``);
 - a field extension declares it with a ``reads_columns(model, field)`` method (the
-  nested lists read the key only, a reference its foreign key);
+  nested lists read the key only, a reference its foreign key; None: not known);
 - anything else (a resolver that declares nothing, a name that is no column): every
   column is read, as on the standard path.
 
@@ -79,7 +79,10 @@ def _columns_of(
     for extension in definition.extensions or ():
         reads_columns = getattr(extension, "reads_columns", None)
         if reads_columns is not None:
-            declared.extend(reads_columns(model, definition))
+            more = reads_columns(model, definition)
+            if more is None:  # the extension cannot tell: every column
+                return None
+            declared.extend(more)
             found = True
     resolver = definition.base_resolver
     if not found:

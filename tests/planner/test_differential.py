@@ -56,6 +56,14 @@ fragment CustomerFields on Customer {
 """
 
 
+#: A nested list with a condition of its own (a segment's members, whose condition
+#: reads the segment's row beyond its key), and nested lists of its rows.
+SEGMENT_MEMBERS = """
+{ segments(first: 3) { nodes { name customers(last: 2) { nodes { lastName
+    interactions(first: 2) { nodes { channel } } orders(first: 2) { nodes { currency } } } } } } }
+"""
+
+
 def readme_queries() -> list[str]:
     """The read operations of the README (mutations would change the data)."""
     text = (ROOT / "README.md").read_text()
@@ -158,6 +166,7 @@ async def test_known_queries_answer_the_same_bytes_for_every_role(pairs):
         (SUITE_HEADLINE, {"first": 7}),
         (FLAT, {"first": 20}),
         (WIDE, {"first": 6}),
+        (SEGMENT_MEMBERS, {}),
         *((query, {}) for query in readme_queries()),
     ]
     for pair in pairs.values():

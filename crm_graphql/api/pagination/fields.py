@@ -38,7 +38,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.columns import needed_columns, node_type_of
+from crm_graphql.api.columns import READS_ATTRIBUTE, needed_columns, node_type_of
 from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
@@ -296,9 +296,14 @@ class ConnectionExtension(FieldExtension):
         )
         return columns
 
-    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
-        """A nested list reads the key of its parent row only (see ``api.columns``)."""
-        return ()
+    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...] | None:
+        """A nested list reads the key of its parent row only (see ``api.columns``); a
+        list with a condition of its own (a segment's members) reads what its resolver
+        declares with ``@reads``, and without a declaration whole rows (None)."""
+        if not self.takes_condition:
+            return ()
+        resolver = field.base_resolver
+        return getattr(resolver.wrapped_func, READS_ATTRIBUTE, None) if resolver else None
 
 
 _NOTHING: dict[str, Any] = {}
