@@ -8,7 +8,7 @@ for them. What each field of a type reads is decided once per type:
 - a field without a resolver reads the model column of its name;
 - a resolver declares what it reads with :func:`reads` (``@reads("id")``);
 - a field extension declares it with a ``reads_columns(model, field)`` method (the
-  nested lists read the key only, a reference its foreign key);
+  nested lists read the key only, a reference its foreign key; None: not known);
 - anything else (a resolver that declares nothing, a name that is no column): every
   column is read, as on the standard path.
 
@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, get_named_type
+from tortoise.fields import DatetimeField
 from tortoise.models import Model
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +79,10 @@ def _columns_of(
     for extension in definition.extensions or ():
         reads_columns = getattr(extension, "reads_columns", None)
         if reads_columns is not None:
-            declared.extend(reads_columns(model, definition))
+            more = reads_columns(model, definition)
+            if more is None:  # the extension cannot tell: every column
+                return None
+            declared.extend(more)
             found = True
     resolver = definition.base_resolver
     if not found:
@@ -119,6 +125,24 @@ def needed_columns(
     return tuple(columns)
 
 
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """``field.to_python_value``, with a shortcut for the common case of a datetime
+    column: a naive ``datetime`` made aware in the default time zone, as Tortoise does
+    when ``use_tz`` is on (anything else takes Tortoise's own conversion)."""
+    convert: Callable[[Any], Any] = field.to_python_value
+    if type(field) is not DatetimeField:
+        return convert
+
+    def to_datetime(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None and get_use_tz():
+            zone = get_default_timezone()
+            if not hasattr(zone, "localize"):
+                return value.replace(tzinfo=zone)
+        return convert(value)
+
+    return to_datetime
+
+
 #: (model, columns) -> how a row of those columns becomes a partial model.
 _BUILDERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[Any], Model]] = {}
 
@@ -143,7 +167,7 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
         elif column in simple:
             typed.append((column, simple[column].field_type))
         elif column in complex_:
-            converted.append((column, complex_[column].to_python_value))
+            converted.append((column, _converter(complex_[column])))
         else:
             raise LookupError(f"{model.__name__}.{column} is no column")
     custom_pk = meta.db_pk_column not in meta.generated_db_fields

@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.graphql import OperationType
 
 from crm_graphql.api.availability import pool_exhausted, unavailable_error
@@ -38,7 +39,7 @@ from crm_graphql.api.limits.http import (
 )
 from crm_graphql.api.limits.timeouts import limit_statement_time
 from crm_graphql.api.observability.record import note_outcome
-from crm_graphql.api.planner import plan_resolvers
+from crm_graphql.api.planner import Convert, plan_resolvers
 from crm_graphql.api.runtime.encoding import fast_json, standard_json
 from crm_graphql.settings import Settings
 
@@ -60,6 +61,23 @@ def _settings_key(settings: Settings, build: Callable[..., object]) -> tuple[obj
     return (build, *values)
 
 
+def strawberry_arguments(schema: BaseSchema) -> Convert:
+    """How Strawberry turns a field's argument values into its resolver's arguments
+    (input objects, enums, Python names), for resolvers called without its wrapper."""
+    registry = schema.schema_converter.scalar_registry
+    config = schema.config
+
+    def convert(values: dict[str, Any], field: Any, info: Any) -> dict[str, Any]:
+        kwargs = convert_arguments(
+            values, field.arguments, scalar_registry=registry, config=config, info=info
+        )
+        for extension in field.extensions:
+            kwargs = extension.map_arguments(kwargs)
+        return kwargs
+
+    return convert
+
+
 def shared_schema(
     settings: Settings, limits: Limits, build: Callable[[Settings, Limits], BaseSchema]
 ) -> BaseSchema:
@@ -69,7 +87,7 @@ def shared_schema(
     if schema is None:
         schema = build(settings, limits)
         if settings.planned_reads:
-            plan_resolvers(schema._schema)  # type: ignore[attr-defined]
+            plan_resolvers(schema._schema, strawberry_arguments(schema))  # type: ignore[attr-defined]
         _BUILT_SCHEMAS[key] = schema
         while len(_BUILT_SCHEMAS) > _BUILT_SCHEMAS_KEPT:
             _BUILT_SCHEMAS.popitem(last=False)

@@ -7,6 +7,7 @@ with :func:`schema_extensions` and :class:`CrmExecutionContext`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -14,6 +15,8 @@ from typing import Any, TypeGuard
 
 import strawberry
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
@@ -164,6 +167,8 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int], Plan | None] | None = (
             {} if settings is not None and settings.planned_reads else None
         )
+        # (list type, field details) -> the nested lists its rows read at once.
+        self._prefetches: dict[tuple[GraphQLObjectType, int], list[Any]] = {}
 
     def execute_fields(
         self,
@@ -186,6 +191,110 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list of rows whose fields include nested lists that can be read for all
+        rows at once (``prefetch`` on their resolver, see ``api.pagination.fields``)
+        reads them first, then completes the rows: each row's nested list is then a
+        value, not an await (and an asyncio task) per row. Reading them is the same
+        batched statements the rows would share; should it fail, the rows resolve the
+        field one by one the standard way, reporting what failed.
+
+        Only for callers no field rule denies anything: the first denial of a field
+        carries its error, and which row reports it depends on the order the rows'
+        nested lists complete in, which reading them at once changes.
+        """
+        if self._plans is not None and type(result) is list and result and self.gate.allows_all():
+            prefetches = self._prefetches_of(return_type, field_details_list)
+            if prefetches:
+                return self._complete_prefetched(
+                    prefetches,
+                    return_type,
+                    field_details_list,
+                    info,
+                    path,
+                    result,
+                    position_context,
+                )
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    async def _complete_prefetched(
+        self,
+        prefetches: list[tuple[Any, Any, Any, Any]],
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: list[Any],
+        position_context: Any,
+    ) -> Any:
+        reads = []
+        for item_type, gfield, details, prefetch in prefetches:
+            first = details[0]
+            try:
+                arguments = get_argument_values(
+                    gfield,
+                    first.node,
+                    self.variable_values,
+                    first.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                raw = self.build_resolve_info(gfield, to_nodes(details), item_type, path)
+                reads.append(prefetch(result, raw, arguments))
+            except Exception:  # the rows report it, one by one
+                continue
+        for outcome in await asyncio.gather(*reads, return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome
+        completed = super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        if self.is_awaitable(completed):
+            return await completed
+        return completed
+
+    def _prefetches_of(
+        self, return_type: Any, field_details_list: Any
+    ) -> list[tuple[Any, Any, Any, Any]]:
+        item_type = return_type.of_type
+        if isinstance(item_type, GraphQLNonNull):
+            item_type = item_type.of_type
+        if not isinstance(item_type, GraphQLObjectType):
+            return []
+        key = (item_type, id(field_details_list))
+        found = self._prefetches.get(key)
+        if found is not None:
+            return found
+        grouped_field_set, defer_usages, _ = self.collect_subfields(item_type, field_details_list)
+        found = []
+        if not defer_usages:
+            guarded = self.gate.guarded(item_type)
+            for details in grouped_field_set.values():
+                name = details[0].node.name.value
+                gfield = item_type.fields.get(name)
+                prefetch = getattr(gfield.resolve, "prefetch", None) if gfield else None
+                if prefetch is None:
+                    continue
+                if (
+                    guarded is not None
+                    and name in guarded
+                    and not self.gate.allows(item_type, name)
+                ):
+                    continue
+                found.append((item_type, gfield, details, prefetch))
+        # graphql-core keeps the list of field details alive for the whole operation.
+        self._prefetches[key] = found
+        return found
+
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         plans = self._plans
         assert plans is not None
@@ -207,11 +316,20 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((TYPENAME, response_name, None, False, parent_type.name, False))
                 continue
             gfield = parent_type.fields.get(name)
-            if gfield is None or gfield.args or node.arguments:
+            if gfield is None:
                 return None
             if guarded is not None and name in guarded and not self.gate.allows(parent_type, name):
                 return None
-            read = reader(gfield)
+            # A value read for the whole list at once (see complete_list_value), which
+            # happens only for callers no field rule denies anything.
+            prefetched = getattr(gfield.resolve, "prefetch", None) is not None
+            if prefetched and not self.gate.allows_all():
+                return None
+            if gfield.args or node.arguments:
+                read_of = getattr(gfield.resolve, "planned_read_of", None)
+                read = read_of(id(node), parent_type.name) if read_of is not None else None
+            else:
+                read = reader(gfield)
             if read is None:
                 return None
             step = self._step(response_name, read, gfield.type, field_details_list)

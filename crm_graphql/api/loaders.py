@@ -9,7 +9,7 @@ which batches them all the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -77,7 +77,7 @@ def loaded(info: Info, model: type[M], pk: int | None) -> Any:
     return load_by_id(info, model, pk)
 
 
-def attach(row: Model, field: str, value: Any) -> None:
+def attach(row: Model, field: Hashable, value: Any) -> None:
     """Give ``row`` the value of ``field``, for its resolver to return without an await."""
     row.__dict__.setdefault(_ATTACHED, {})[field] = value
 

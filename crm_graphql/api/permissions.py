@@ -116,12 +116,25 @@ class FieldGate:
     its ``FORBIDDEN`` error.
     """
 
-    __slots__ = ("_decisions", "_rules", "context")
+    __slots__ = ("_decisions", "_reads_all", "_rules", "context")
 
     def __init__(self, schema: GraphQLSchema, context: Any) -> None:
         self._rules = rules_by_type(schema)
         self._decisions: dict[tuple[GraphQLObjectType, str], bool] = {}
+        self._reads_all: bool | None = None
         self.context = context
+
+    def allows_all(self) -> bool:
+        """Whether the caller may read every guarded field of the schema (no field of
+        any selection can be denied)."""
+        if self._reads_all is None:
+            principal = getattr(self.context, "principal", None)
+            self._reads_all = principal is not None and all(
+                principal.role in roles
+                for rules in self._rules.values()
+                for roles in rules.values()
+            )
+        return self._reads_all
 
     def guarded(self, parent_type: GraphQLObjectType) -> dict[str, frozenset[Role]] | None:
         """The rules of a type's fields, or None for a type without any."""

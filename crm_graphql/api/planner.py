@@ -10,7 +10,11 @@ not apply:
 - a global ``id``: the type's name and the row's primary key;
 - a field a page attaches to its rows (a reference such as an interaction's
   ``author``, an order's ``items``): the attached value when there is one, which is
-  what the resolver returns then.
+  what the resolver returns then;
+- a field whose extension offers a ``direct_resolver(field, convert)`` (the nested
+  lists, :mod:`crm_graphql.api.pagination.fields`): the resolver it returns, given how
+  to convert the field's arguments as Strawberry does (``convert(arguments, field,
+  info)``).
 
 Field rules are applied before any resolver runs (``CrmExecutionContext``), so a
 denied field is never resolved either way; the answers are the same bytes
@@ -19,20 +23,27 @@ denied field is never resolved either way; the answers are the same bytes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined
+from strawberry.types import Info as StrawberryInfo
 
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.api.loaders import ATTACHED
+from crm_graphql.api.loaders import ATTACHED, attach
 
 #: A resolver marked with this attribute returns the value a page attached to the row
 #: under the field's name when there is one (see :func:`crm_graphql.api.loaders.attach`).
 ATTACHED_FIRST = "__crm_attached_first__"
 #: A resolver marked with this attribute returns the row's global ID of this type name.
 GLOBAL_ID_OF = "__crm_global_id_of__"
+#: A resolver marked with this attribute has its values for a whole list of rows read
+#: at once by the function it holds (see :func:`prefetched`).
+PREFETCH = "__crm_prefetch__"
+
+#: Reads a field's values for a list of rows at once: (info, rows) -> values, in order.
+ReadMany = Callable[[Any, list[Any]], Awaitable[list[Any]]]
 
 
 def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,28 +52,59 @@ def attached_first(resolver: Callable[..., Any]) -> Callable[..., Any]:
     return resolver
 
 
-def plan_resolvers(schema: GraphQLSchema) -> int:
+#: Converts a field's GraphQL argument values into its Python arguments, as Strawberry
+#: does before calling a resolver: (values, Strawberry field, Strawberry info) -> kwargs.
+Convert = Callable[[dict[str, Any], Any, Any], dict[str, Any]]
+
+
+def prefetched(read_many: ReadMany) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a resolver of a row field (no arguments) whose values for a whole list of
+    rows ``read_many(info, rows)`` reads at once: the values the resolver would return
+    for each row, in order, with the same statements (the request's loaders). A list of
+    rows whose selection has the field reads it so before completing the rows (see
+    ``api.execution``), and the rows then answer it without an await."""
+
+    def mark(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(resolver, PREFETCH, read_many)
+        return resolver
+
+    return mark
+
+
+def plan_resolvers(schema: GraphQLSchema, convert: Convert | None = None) -> int:
     """Give the fields described in the module doc their direct resolvers; returns how
-    many fields got one."""
+    many fields got one (``convert``: see :data:`Convert`; without it, fields with
+    arguments keep Strawberry's resolver)."""
     planned = 0
     for type_name, gtype in schema.type_map.items():
         if type_name.startswith("__") or not isinstance(gtype, GraphQLObjectType):
             continue
         for gfield in gtype.fields.values():
-            direct = _direct_resolver(gfield)
+            direct = _direct_resolver(gfield, convert)
             if direct is not None:
                 gfield.resolve = direct
                 planned += 1
     return planned
 
 
-def _direct_resolver(gfield: GraphQLField) -> Callable[..., Any] | None:
+def _direct_resolver(gfield: GraphQLField, convert: Convert | None) -> Callable[..., Any] | None:
     definition = (gfield.extensions or {}).get("strawberry-definition")
     standard = gfield.resolve
-    if definition is None or standard is None or gfield.args:
+    if definition is None or standard is None:
+        return None
+    if convert is not None:
+        for extension in definition.extensions:
+            offer = getattr(extension, "direct_resolver", None)
+            direct = offer(definition, convert) if offer is not None else None
+            if direct is not None:
+                return direct
+    if gfield.args:
         return None
     resolver = definition.base_resolver
     function = resolver.wrapped_func if resolver is not None else None
+    read_many = getattr(function, PREFETCH, None)
+    if read_many is not None and not definition.extensions:
+        return _prefetched(definition, read_many, standard)
     type_name = getattr(function, GLOBAL_ID_OF, None)
     if type_name is not None and not definition.extensions:
         return _global_id(type_name)
@@ -99,6 +141,36 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
         return values[name]
 
     resolve.planned_read = read  # type: ignore[attr-defined]
+    return resolve
+
+
+_NOTHING: dict[str, Any] = {}
+
+
+def _prefetched(
+    definition: Any, read_many: ReadMany, standard: Callable[..., Any]
+) -> Callable[..., Any]:
+    key = ("prefetched", definition.python_name)
+
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+        if values is not None and key in values:
+            return values[key]
+        return standard(source, info, **arguments)
+
+    def read(source: Any) -> Any:
+        values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+        if values is None or key not in values:
+            raise Abandon
+        return values[key]
+
+    async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
+        found = await read_many(StrawberryInfo(_raw_info=raw, _field=definition), rows)
+        for row, value in zip(rows, found, strict=True):
+            attach(row, key, value)
+
+    resolve.planned_read = read  # type: ignore[attr-defined]
+    resolve.prefetch = prefetch  # type: ignore[attr-defined]
     return resolve
 
 

@@ -56,6 +56,14 @@ fragment CustomerFields on Customer {
 """
 
 
+#: A nested list with a condition of its own (a segment's members, whose condition
+#: reads the segment's row beyond its key), and nested lists of its rows.
+SEGMENT_MEMBERS = """
+{ segments(first: 3) { nodes { name customers(last: 2) { nodes { lastName
+    interactions(first: 2) { nodes { channel } } orders(first: 2) { nodes { currency } } } } } } }
+"""
+
+
 def readme_queries() -> list[str]:
     """The read operations of the README (mutations would change the data)."""
     text = (ROOT / "README.md").read_text()
@@ -158,6 +166,7 @@ async def test_known_queries_answer_the_same_bytes_for_every_role(pairs):
         (SUITE_HEADLINE, {"first": 7}),
         (FLAT, {"first": 20}),
         (WIDE, {"first": 6}),
+        (SEGMENT_MEMBERS, {}),
         *((query, {}) for query in readme_queries()),
     ]
     for pair in pairs.values():
@@ -170,6 +179,40 @@ async def test_known_queries_answer_the_same_bytes_for_every_role(pairs):
     cursor = first_page.json()["data"]["customers"]["pageInfo"]["endCursor"]
     for pair in pairs.values():
         await pair.compare(WIDE, {"first": 4, "after": cursor})
+
+
+#: Nested lists with arguments, good and bad: every customer's page reports its own
+#: error (bad size, both directions, a cursor that is no cursor, a sort or a filter the
+#: role may not use) exactly as the standard path does.
+NESTED_ARGUMENTS = """
+query Nested($n: Int, $after: String, $order: [OrderOrderBy!], $filter: OrderFilter) {
+  customers(first: 4) { nodes { id
+    orders(first: $n, orderBy: $order, filter: $filter) { totalCount nodes { number } }
+    again: orders(first: $n, orderBy: $order, filter: $filter) { nodes { number } }
+    interactions(after: $after) { nodes { subject } }
+    opportunities(first: 1, last: 1) { nodes { name } } } } }
+"""
+NESTED_VARIABLES = [
+    {"n": 2},
+    {"n": -1},
+    {"n": 101},
+    {"n": 1, "after": "not a cursor"},
+    {"n": 2, "order": [{"field": "TOTAL", "direction": "DESC"}]},
+    {"n": 2, "order": [{"field": "NUMBER"}, {"field": "NUMBER"}]},
+    {"n": 3, "filter": {"total": {"gt": "10"}}},
+    {"n": 3, "filter": {"currency": {"eq": "EUR"}}},
+]
+
+
+async def test_nested_list_arguments_answer_the_same_bytes(pairs):
+    codes: set[str] = set()
+    for pair in pairs.values():
+        for variables in NESTED_VARIABLES:
+            content = await pair.compare(NESTED_ARGUMENTS, variables)
+            codes.update(
+                error["extensions"]["code"] for error in json.loads(content).get("errors") or ()
+            )
+    assert {"BAD_USER_INPUT", "PAGINATION_LIMIT", "FORBIDDEN"} <= codes, codes
 
 
 async def test_generated_queries_answer_the_same_bytes(pairs):

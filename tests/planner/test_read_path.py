@@ -50,6 +50,33 @@ async def test_cursors_of_a_page_are_the_ones_to_page_on(gql, db):
     assert second["pageInfo"]["hasNextPage"] is False
 
 
+async def test_nested_lists_are_read_once_for_the_whole_page(gql, gql_as, db, monkeypatch):
+    await _build_customers(3, interactions=2, orders=2)
+    from crm_graphql.api.pagination.fields import ConnectionExtension
+    from crm_graphql.api.roles import Role
+
+    per_row = []
+    standard_child_page = ConnectionExtension._child_page
+
+    def counted(self, *args, **kwargs):
+        per_row.append(self.spec.model.__name__)
+        return standard_child_page(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConnectionExtension, "_child_page", counted)
+    with count_statements() as statements:
+        data = await gql.data(HEADLINE, {"first": 5})
+    assert len(data["customers"]["nodes"]) == 3
+    # ADMIN: every customer's pages were read for the page at once, none row by row...
+    assert per_row == []
+    # The statements of the standard path (see test_customer_360; a new process's first
+    # MySQL connection also asks the server's version once).
+    assert len([sql for sql in statements if "VERSION()" not in sql]) == 10, statements
+    # ... and a role some field rule denies resolves them row by row, as before.
+    analyst = await gql_as(Role.ANALYST)
+    await analyst.execute(HEADLINE, {"first": 5})
+    assert len(per_row) >= 3, per_row
+
+
 def test_the_collector_is_tuned_once_after_start(monkeypatch):
     from crm_graphql.settings import load_settings
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pypika_tortoise.analytics import RowNumber
@@ -58,16 +58,56 @@ async def paginate_children(
     where: Q,
     where_key: Hashable,
     columns: tuple[str, ...] | None = None,
+    wanted: frozenset[str] | None = None,
 ) -> Connection[object]:
     """One page of a nested list (e.g. a customer's orders), batched over all parents.
 
     Every parent in the response that asks for the same page shares one statement:
     ``ROW_NUMBER() OVER (PARTITION BY parent_column ...)`` cuts each parent's page.
     ``where_key`` identifies ``where`` (filters are not hashable themselves).
-    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
+    ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`);
+    ``wanted``: the selected references and child lists, when already known.
     """
+    pages, page_of = _child_pages(
+        info, plan, spec, parent_column, where, where_key, columns, wanted
+    )
+    return page_of(parent_id, await pages.load(parent_id))
+
+
+async def children_pages(
+    info: Info,
+    plan: PagePlan,
+    spec: ListSpec,
+    parent_column: str,
+    parent_ids: list[int],
+    where: Q,
+    where_key: Hashable,
+    columns: tuple[str, ...] | None = None,
+    wanted: frozenset[str] | None = None,
+) -> list[Connection[object]]:
+    """The pages :func:`paginate_children` gives each of ``parent_ids``, read at once
+    (the same statements, shared with it)."""
+    pages, page_of = _child_pages(
+        info, plan, spec, parent_column, where, where_key, columns, wanted
+    )
+    found = await pages.load_many(parent_ids)
+    return [page_of(parent_id, rows) for parent_id, rows in zip(parent_ids, found, strict=True)]
+
+
+def _child_pages(
+    info: Info,
+    plan: PagePlan,
+    spec: ListSpec,
+    parent_column: str,
+    where: Q,
+    where_key: Hashable,
+    columns: tuple[str, ...] | None,
+    wanted: frozenset[str] | None,
+) -> tuple[Any, Callable[[int, list[Model]], Connection[object]]]:
+    """The request's loader of these pages, and how a parent's rows become its page."""
     context = info.context
-    wanted = spec.wanted_references(info)
+    if wanted is None:
+        wanted = spec.wanted_references(info)
     key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted, columns)
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
@@ -99,12 +139,13 @@ async def paginate_children(
         totals = dict(counted)
         return [totals.get(parent, 0) for parent in parent_ids]
 
-    rows = await context.loader(key, load_pages).load(parent_id)
+    def page_of(parent_id: int, rows: list[Model]) -> Connection[object]:
+        async def count() -> int:
+            return await context.loader(count_key, load_counts).load(parent_id)
 
-    async def count() -> int:
-        return await context.loader(count_key, load_counts).load(parent_id)
+        return plan.page(list(rows), count)
 
-    return plan.page(list(rows), count)
+    return context.loader(key, load_pages), page_of
 
 
 async def fetch_windowed(

@@ -32,6 +32,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types import Info as StrawberryInfo
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 from tortoise.expressions import Q
@@ -42,12 +43,13 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
 from crm_graphql.api.filters import filter_q
-from crm_graphql.api.loaders import selected_fields
-from crm_graphql.api.pagination.fetch import paginate, paginate_children
+from crm_graphql.api.loaders import ATTACHED, attach, selected_fields
+from crm_graphql.api.pagination.fetch import children_pages, paginate, paginate_children
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
 from crm_graphql.api.permissions import readable_by as readable_by_roles
+from crm_graphql.api.planner import Abandon, Convert
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 
@@ -167,6 +169,114 @@ class ConnectionExtension(FieldExtension):
             info, plan, spec, column, source.pk, where, repr(filter_value), columns
         )
 
+    def direct_resolver(self, field: StrawberryField, convert: Convert) -> Any:
+        """A resolver for a nested list without other extensions that skips
+        Strawberry's per-row wrapper (see :mod:`crm_graphql.api.planner`), or None.
+
+        The list resolves once per parent row with the same arguments: they are
+        converted once per field of the document and request, and the page request
+        (order, size, cursors, condition, columns) is validated once too. A request
+        that fails validation is not remembered: every row reports its own error, as
+        with the wrapper.
+        """
+        if self.parent is None or self.takes_condition or list(field.extensions) != [self]:
+            return None
+        make_info = StrawberryInfo  # the class itself: a subscripted alias costs a call more
+
+        def arguments_of(info: Info, raw: Any, arguments: dict[str, Any]) -> Any:
+            key = ("list arguments", id(raw.field_nodes[0]), raw.parent_type.name)
+            memo = info.context.memo
+            converted = memo.get(key)
+            if converted is None:
+                converted = memo[key] = convert(arguments, field, info)
+            return key, converted
+
+        def resolve(source: Any, raw: Any, **arguments: Any) -> Any:
+            values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+            if values is not None:
+                page = values.get(("list", id(raw.field_nodes[0]), raw.parent_type.name))
+                if page is not None:
+                    return page
+            info = make_info(_raw_info=raw, _field=field)
+            key, converted = arguments_of(info, raw, arguments)
+            return self._child_page(source, info, key, converted)
+
+        async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
+            """Read the pages of all ``rows`` at once and attach them, so that the
+            field resolves without an await per row (see ``api.execution``)."""
+            info = make_info(_raw_info=raw, _field=field)
+            key, converted = arguments_of(info, raw, arguments)
+            plan, where, column, where_key, columns, wanted = self._prepared(info, key, converted)
+            pages = await children_pages(
+                info,
+                plan,
+                self.spec,
+                column,
+                [row.pk for row in rows],
+                where,
+                where_key,
+                columns,
+                wanted,
+            )
+            page_key = ("list", key[1], key[2])
+            for row, page in zip(rows, pages, strict=True):
+                attach(row, page_key, page)
+
+        def planned_read_of(node_id: int, type_name: str) -> Callable[[Any], Any]:
+            """How a plan reads the page attached for this field node (see
+            ``api.planner``): the page, or the plan is abandoned."""
+            page_key = ("list", node_id, type_name)
+
+            def read(source: Any) -> Any:
+                values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+                page = values.get(page_key) if values is not None else None
+                if page is None:
+                    raise Abandon
+                return page
+
+            return read
+
+        resolve.prefetch = prefetch  # type: ignore[attr-defined]
+        resolve.planned_read_of = planned_read_of  # type: ignore[attr-defined]
+        return resolve
+
+    def _prepared(self, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        memo = info.context.memo
+        prepared_key = ("list request", key)
+        prepared = memo.get(prepared_key)
+        if prepared is None:
+            prepared = memo[prepared_key] = self._prepare_child_page(info, dict(kwargs))
+        return prepared
+
+    async def _child_page(
+        self, source: Any, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Connection[Any]:
+        plan, where, column, where_key, columns, wanted = self._prepared(info, key, kwargs)
+        return await paginate_children(
+            info, plan, self.spec, column, source.pk, where, where_key, columns, wanted
+        )
+
+    def _prepare_child_page(self, info: Info, kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """What ``_page`` computes before reading a nested page, in the same order."""
+        spec = self.spec
+        filter_value = kwargs.pop("filter", None)
+        where = Q() & filter_q(filter_value, info)
+        where = spec.visible_q & where
+        where = readable_q(spec.model, info.context.principal) & where
+        plan = plan_page(
+            info,
+            spec,
+            first=kwargs.pop("first", None),
+            after=kwargs.pop("after", None),
+            last=kwargs.pop("last", None),
+            before=kwargs.pop("before", None),
+            order_by=kwargs.pop("order_by", None),
+        )
+        assert self.parent is not None
+        column = foreign_key(spec.model, self.parent).column
+        columns = self._columns(info, plan, column)
+        return plan, where, column, repr(filter_value), columns, spec.wanted_references(info)
+
     def _columns(self, info: Info, plan: PagePlan, parent: str | None) -> tuple[str, ...] | None:
         """The columns the page's rows need (None: all, the standard path)."""
         if not info.context.settings.planned_reads:
@@ -186,12 +296,17 @@ class ConnectionExtension(FieldExtension):
         )
         return columns
 
-    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
-        """A nested list reads the key of its parent row only (see ``api.columns``), and
-        what its resolver declares with ``@reads`` (a segment's saved filter)."""
+    def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...] | None:
+        """A nested list reads the key of its parent row only (see ``api.columns``); a
+        list with a condition of its own (a segment's members) reads what its resolver
+        declares with ``@reads``, and without a declaration whole rows (None)."""
+        if not self.takes_condition:
+            return ()
         resolver = field.base_resolver
-        declared = getattr(resolver.wrapped_func, READS_ATTRIBUTE, ()) if resolver else ()
-        return tuple(declared)
+        return getattr(resolver.wrapped_func, READS_ATTRIBUTE, None) if resolver else None
+
+
+_NOTHING: dict[str, Any] = {}
 
 
 def _no_condition() -> Q:

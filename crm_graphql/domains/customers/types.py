@@ -17,6 +17,7 @@ from crm_graphql.api.money import MoneyAmount
 from crm_graphql.api.node import Node
 from crm_graphql.api.pagination.fields import connection
 from crm_graphql.api.permissions import guarded_field
+from crm_graphql.api.planner import prefetched
 from crm_graphql.api.references import reference
 from crm_graphql.api.roles import FINANCIAL, PERSONAL, SUPPORT_READERS, Role
 from crm_graphql.domains.billing import loaders as billing_loaders
@@ -48,6 +49,13 @@ from crm_graphql.domains.users.types import User
 if TYPE_CHECKING:
     from crm_graphql.domains.leads.types import Lead
     from crm_graphql.domains.timeline.types import TimelineConnection
+
+
+async def _lifetime_values(info: Info, customers: list[Any]) -> list[Decimal | None]:
+    """``lifetimeValue`` of every customer of a list, in one batch."""
+    base = info.context.settings.base_currency
+    found = await loaders.lifetime_values_of(info, customers)
+    return [loaders.in_currency(amounts, base) for amounts in found]
 
 
 @strawberry.type(description="One change of a stage: to what, when, by whom.")
@@ -199,12 +207,14 @@ class Customer(Node):
         "ordered, not what was invoiced or paid: see `paidRevenue` and `balance`.",
     )
     @reads("id")
+    @prefetched(_lifetime_values)
     async def lifetime_value(self, root: CustomerModel, info: Info) -> Decimal | None:
         amounts = await loaders.load_lifetime_values(info, root.id)
         return loaders.in_currency(amounts, info.context.settings.base_currency)
 
     @guarded_field(FINANCIAL, "Lifetime value per currency, one entry per currency used.")
     @reads("id")
+    @prefetched(loaders.lifetime_values_of)
     async def lifetime_value_by_currency(
         self, root: CustomerModel, info: Info
     ) -> list[MoneyAmount] | None:

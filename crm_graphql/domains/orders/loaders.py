@@ -5,20 +5,43 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from graphql import GraphQLObjectType, get_named_type
+
+from crm_graphql.api.columns import needed_columns, node_type_of
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import attach, attach_references, selected_fields
+from crm_graphql.api.pagination.fetch import select_columns
 from crm_graphql.api.references import foreign_keys
 from crm_graphql.domains.orders.models import OrderItem
 
 
-async def _items_of(info: Info, order_ids: list[int], wanted: frozenset[str]) -> dict[int, list]:
-    items = await OrderItem.filter(order_id__in=order_ids).order_by("id")
+async def _items_of(
+    info: Info,
+    order_ids: list[int],
+    wanted: frozenset[str],
+    columns: tuple[str, ...] | None = None,
+) -> dict[int, list]:
+    query = OrderItem.filter(order_id__in=order_ids).order_by("id")
+    items: list[Any] = await query if columns is None else await select_columns(query, columns)
     if wanted:
         await attach_references(info, items, foreign_keys(OrderItem), wanted)
-    grouped: dict[int, list[OrderItem]] = defaultdict(list)
+    grouped: dict[int, list[Any]] = defaultdict(list)
     for item in items:
         grouped[item.order_id].append(item)
     return grouped
+
+
+def _columns(info: Info, selected: frozenset[str]) -> tuple[str, ...] | None:
+    """The item columns a page's selection needs (None: whole rows), on the planned
+    read path (see :mod:`crm_graphql.api.columns`)."""
+    if not info.context.settings.planned_reads:
+        return None
+    order_type = node_type_of(info._raw_info.return_type)
+    items = order_type.fields.get("items") if order_type is not None else None
+    item_type = get_named_type(items.type) if items is not None else None
+    if not isinstance(item_type, GraphQLObjectType):
+        return None
+    return needed_columns(item_type, OrderItem, selected, ["order_id"])
 
 
 async def load_order_items(info: Info, order_id: int) -> list[OrderItem]:
@@ -35,7 +58,9 @@ async def load_order_items(info: Info, order_id: int) -> list[OrderItem]:
 async def attach_order_items(info: Info, orders: list[Any]) -> None:
     """Attach ``items`` to every order of a page: one statement for the whole page
     (plus one for the products when the items' ``product`` is selected)."""
-    wanted = frozenset(foreign_keys(OrderItem).keys() & selected_fields(info, "nodes", "items"))
-    grouped = await _items_of(info, [order.pk for order in orders], wanted)
+    selected = selected_fields(info, "nodes", "items")
+    wanted = frozenset(foreign_keys(OrderItem).keys() & selected)
+    columns = _columns(info, selected)
+    grouped = await _items_of(info, [order.pk for order in orders], wanted, columns)
     for order in orders:
         attach(order, "items", grouped.get(order.pk, []))
