@@ -101,3 +101,34 @@ async def test_rows_stream_in_pages_with_one_statement_each(as_role, db, monkeyp
     # One SELECT per page of rows (25 rows: 3 pages of 10, 5 pages of 5, plus the last
     # empty or short page), never one per row.
     assert counts == [3, 6]
+
+
+async def test_leads_and_invoices_are_exported_with_their_rules(as_role, db):
+    from crm_graphql.domains.leads.models import Lead
+    from tests.billing.flows import issued, line
+
+    await Lead.create(last_name="Quinn", email="quinn@example.com", company_name="Q Ltd")
+    customer = await make_customer(first_name="Ann", email="ann@example.com")
+    admin = await as_role(Role.ADMIN)
+    invoice = await issued(admin, gid(customer), [line(2, "50.00")])
+    leads = await admin.http.get(
+        "/exports/leads.csv", params={"filter": json.dumps({"status": {"eq": "NEW"}})}
+    )
+    assert leads.status_code == 200, leads.text
+    (lead,) = rows_of(leads.text)
+    assert lead["lastName"] == "Quinn" and lead["email"] == "quinn@example.com"
+    analyst = await as_role(Role.ANALYST)
+    hidden = await analyst.http.get("/exports/leads.csv")
+    assert "email" in hidden.headers["x-omitted-columns"].split(",")
+    assert "quinn@example.com" not in hidden.text
+    invoices = await admin.http.get("/exports/invoices.csv")
+    assert invoices.status_code == 200, invoices.text
+    (row,) = rows_of(invoices.text)
+    assert row["number"] == invoice["number"] and row["total"] == invoice["total"]
+    support = await as_role(Role.SUPPORT)
+    refused = await support.http.get("/exports/invoices.csv")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
+    # SALES read the invoices of the customers they own only.
+    sales = await as_role(Role.SALES)
+    assert rows_of((await sales.http.get("/exports/invoices.csv")).text) == []

@@ -40,8 +40,9 @@ from crm_graphql.api.json import plain
 from crm_graphql.api.pagination.cursors import SortKey, strictly_after
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.permissions import Requires
-from crm_graphql.api.roles import PERSONAL, SUPPORT_READERS, Role
+from crm_graphql.api.roles import FINANCIAL, PERSONAL, SUPPORT_READERS, Role
 from crm_graphql.domains.auth.services import authenticate
+from crm_graphql.domains.billing.filters import INVOICE_LIST
 from crm_graphql.domains.customers.filters import (
     COMPANY_LIST,
     COMPANY_SEARCH,
@@ -50,6 +51,7 @@ from crm_graphql.domains.customers.filters import (
     CUSTOMER_SEARCH_WITHOUT_EMAIL,
 )
 from crm_graphql.domains.interactions.filters import INTERACTION_LIST
+from crm_graphql.domains.leads.filters import LEAD_LIST
 from crm_graphql.domains.orders.filters import ORDER_LIST
 from crm_graphql.domains.sales.filters import OPPORTUNITY_LIST
 from crm_graphql.domains.support.filters import TICKET_LIST
@@ -92,6 +94,8 @@ EXPORTS: Mapping[str, ExportSpec] = {
         ExportSpec("orders", ORDER_LIST),
         ExportSpec("opportunities", OPPORTUNITY_LIST),
         ExportSpec("tickets", TICKET_LIST, readers=SUPPORT_READERS),
+        ExportSpec("leads", LEAD_LIST),
+        ExportSpec("invoices", INVOICE_LIST, readers=FINANCIAL),
     )
 }
 
