@@ -555,23 +555,41 @@ def _empty(rollup: Rollup) -> list[int]:
 
 async def count_cells(rollup: Rollup, where: Q) -> dict[tuple[Any, ...], list[int]]:
     """The cells of the records matching ``where``, counted from the records."""
-    fields = [rollup.time, *rollup.dimensions, *(s.field for s in rollup.sums)]
-    rows = await rollup.source.filter(where).values_list(*fields)
-    width = 1 + len(rollup.dimensions)
-    cells: dict[tuple[Any, ...], list[int]] = {}
-    for row in rows:
-        dimensions = tuple(plain_value(v) for v in row[1:width])
-        amounts = [1]
-        for summed, value in zip(rollup.sums, row[width:], strict=True):
-            if value is None:
-                amounts += [0, 0]
-            else:
-                amounts += [cents(value) if summed.money else int(value), 1]
-        for grain in GRAINS:
-            total = cells.setdefault((grain, bucket(row[0], grain), *dimensions), _empty(rollup))
-            for index, amount in enumerate(amounts):
-                total[index] += amount
-    return cells
+    return (await _count_many([rollup], where))[0]
+
+
+async def _count_many(
+    rollups: Sequence[Rollup], where: Q
+) -> list[dict[tuple[Any, ...], list[int]]]:
+    """The cells of several rollups of one kind of record, reading the records once."""
+    fields: list[str] = []
+    for rollup in rollups:
+        for name in (rollup.time, *rollup.dimensions, *(s.field for s in rollup.sums)):
+            if name not in fields:
+                fields.append(name)
+    rows = await rollups[0].source.filter(where).values_list(*fields)
+    found: list[dict[tuple[Any, ...], list[int]]] = []
+    for rollup in rollups:
+        time_at = fields.index(rollup.time)
+        dims = [fields.index(d) for d in rollup.dimensions]
+        sums = [(fields.index(s.field), s.money) for s in rollup.sums]
+        cells: dict[tuple[Any, ...], list[int]] = {}
+        for row in rows:
+            dimensions = tuple(plain_value(row[i]) for i in dims)
+            amounts = [1]
+            for index, money in sums:
+                value = row[index]
+                if value is None:
+                    amounts += [0, 0]
+                else:
+                    amounts += [cents(value) if money else int(value), 1]
+            for grain in GRAINS:
+                key = (grain, bucket(row[time_at], grain), *dimensions)
+                total = cells.setdefault(key, _empty(rollup))
+                for position, amount in enumerate(amounts):
+                    total[position] += amount
+        found.append(cells)
+    return found
 
 
 async def stored_cells(rollup: Rollup, where: Q) -> dict[str, tuple[int, ...]]:
@@ -612,30 +630,46 @@ async def _batches(rollup: Rollup) -> list[Q]:
     return batches
 
 
-async def rebuild(rollup: Rollup, *, progress: Any = None) -> int:
-    """Count the rollup's cells again from the records, a month at a time, each month in
-    one transaction that first deletes its cells (holding their locks, so that concurrent
-    changes of that month wait for it and then add their deltas to the new cells).
-    Returns the number of cells written."""
+async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
+    """Count the cells of ``rollups`` (all of one kind of record) again from the records, a
+    month at a time. Each month is one transaction that first deletes its cells, holding
+    their locks: concurrent changes of that month wait for it, then add their deltas to
+    the new cells; the records are read once per month for every rollup. Returns the
+    number of cells written; ``progress(rollups, where, cells)`` after each month."""
     from tortoise.transactions import in_transaction
 
     written = 0
-    mysql = _is_mysql(rollup.table)
-    for where in await _batches(rollup):
+    first = rollups[0]
+    mysql = _is_mysql(first.table)
+    for where in await _batches(first):
         async with in_transaction():
-            await rollup.table.filter(where).delete()
-            cells = await count_cells(rollup, where)
-            items = sorted(cells.items(), key=lambda item: cell_key(item[0]))
-            for start in range(0, len(items), 500):
-                chunk = items[start : start + 500]
-                values = [v for key, amounts in chunk for v in _row_values(rollup, key, amounts)]
-                await rollup.table._meta.db.execute_query(
-                    _upsert_sql(rollup, mysql, len(chunk)), values
-                )
-            written += len(items)
+            for rollup in rollups:
+                await rollup.table.filter(where).delete()
+            counted = await _count_many(rollups, where)
+            for rollup, cells in zip(rollups, counted, strict=True):
+                items = sorted(cells.items(), key=lambda item: cell_key(item[0]))
+                for start in range(0, len(items), 500):
+                    chunk = items[start : start + 500]
+                    values = [
+                        v for key, amounts in chunk for v in _row_values(rollup, key, amounts)
+                    ]
+                    await rollup.table._meta.db.execute_query(
+                        _upsert_sql(rollup, mysql, len(chunk)), values
+                    )
+                written += len(items)
         if progress is not None:
-            progress(rollup, where, len(cells))
+            progress(rollups, where, sum(len(cells) for cells in counted))
     return written
+
+
+def by_source() -> list[list[Rollup]]:
+    """The declared rollups, grouped by the kind of record they count."""
+    return [list(rollups) for rollups in _ROLLUPS.values()]
+
+
+async def rebuild_all(progress: Any = None) -> int:
+    """Rebuild every declared rollup (see :func:`rebuild`); the cells written."""
+    return sum([await rebuild(group, progress=progress) for group in by_source()])
 
 
 async def verify(rollup: Rollup) -> list[Difference]:
