@@ -58,7 +58,7 @@ INTERACTIONS = """
 query Agg($filter: InteractionFilter, $groupBy: [InteractionGroupBy!], $timeZone: String!) {
   interactionsAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone, first: 1000) {
     hasMore groups { key { channel direction occurredAt author { id } }
-                     count sum { durationSeconds } }
+                     count sum { durationSeconds } avg { durationSeconds } }
   }
 }"""
 ORDERS = """

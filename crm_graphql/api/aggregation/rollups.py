@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 QUARTER = 900
 DAY = 86400
 GRAINS = (QUARTER, DAY)
+#: The places of MySQL's AVG of whole numbers (its default ``div_precision_increment``).
+AVG_PLACES = Decimal("0.0001")
 #: A condition no cell meets.
 NOTHING = Q(grain=-1)
 #: The key part of a NULL value in a cell key.
@@ -424,14 +426,19 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
     if measure.function == "count" and measure.field in (None, "id"):
         replaced = Measure(measure.alias, "sum", "n", where=measure.where)
         return _Read(replaced, "count")
-    if measure.function != "sum" or measure.weight is not None or measure.field is None:
+    if measure.function not in ("sum", "avg") or measure.weight is not None:
         return None
-    summed = rollup.sum_of(measure.field)
+    summed = rollup.sum_of(measure.field) if measure.field is not None else None
     if summed is None or summed.money != measure.money:
+        return None
+    if measure.function == "avg" and summed.money:
+        # The raw path rounds a money average twice (the database's scale, then cents)
+        # and SQLite adds up floating-point amounts: not reproducible from cents.
         return None
     replaced = Measure(measure.alias, "sum", summed.column, where=measure.where)
     present = Measure(f"{measure.alias}__present", "sum", summed.present, where=measure.where)
-    return _Read(replaced, "money" if summed.money else "sum", present)
+    kind = "avg" if measure.function == "avg" else "money" if summed.money else "sum"
+    return _Read(replaced, kind, present)
 
 
 @dataclass
@@ -482,6 +489,7 @@ class Plan:
             order_by=order_by,
             limit=limit,
         )
+        mysql = _is_mysql(self.rollup.table)
         for row in rows:
             for read in self.reads:
                 alias = read.measure.alias
@@ -493,7 +501,20 @@ class Plan:
                     row[alias] = None
                 elif read.kind == "money":
                     row[alias] = (Decimal(row[alias]) / 100).quantize(Decimal("0.01"))
+                elif read.kind == "avg":
+                    row[alias] = _average(int(row[alias]), int(present), mysql)
         return rows
+
+
+def _average(total: int, count: int, mysql: bool) -> float:
+    """The average of whole numbers as the raw path's ``AVG`` gives it: MySQL/MariaDB
+    divide decimals and round half up to ``div_precision_increment`` (4) places, SQLite
+    divides the integer sum as a double; then Tortoise's ``Avg`` converts the result to
+    the field's type, an integer (cutting the fraction off)."""
+    if mysql:
+        exact = (Decimal(total) / Decimal(count)).quantize(AVG_PLACES, ROUND_HALF_UP)
+        return float(int(exact))
+    return float(int(float(total) / count))
 
 
 async def _stored_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
