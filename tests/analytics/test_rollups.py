@@ -320,6 +320,6 @@ async def test_rebuild_restores_cells_that_went_wrong_and_verify_reports_them(gq
     # A change made behind the API's back: the rollups do not know it.
     await Interaction.filter(pk=interaction.pk).update(channel=Channel.SOCIAL)
     found = await rollups.verify(rollups.registered()[0])
-    assert len(found) == 4  # the old and the new channel's quarter hour and day
+    assert len(found) == 6  # the old and the new channel's quarter hour, day and month
     await rollups.rebuild_all()
     await _verify_clean()

@@ -59,7 +59,9 @@ if TYPE_CHECKING:
 #: The two grains of every rollup: quarter hours and UTC days (``grain`` column).
 QUARTER = 900
 DAY = 86400
-GRAINS = (QUARTER, DAY)
+#: A calendar month (UTC); the number only names the grain.
+MONTH = 31 * DAY
+GRAINS = (QUARTER, DAY, MONTH)
 #: The places of MySQL's AVG of whole numbers (its default ``div_precision_increment``).
 AVG_PLACES = Decimal("0.0001")
 #: A condition no cell meets.
@@ -165,6 +167,8 @@ def bucket(value: datetime | None, grain: int) -> datetime | None:
     start = quarter_hour(value)
     if start is not None and grain == DAY:
         return start.replace(hour=0, minute=0)
+    if start is not None and grain == MONTH:
+        return start.replace(day=1, hour=0, minute=0)
     return start
 
 
@@ -354,16 +358,18 @@ def _period_of(dimension: Dimension, instant: datetime) -> Any:
     return period_start(local.date(), dimension.granularity)
 
 
-def _whole_day(periods: Sequence[Dimension], day: datetime) -> bool:
-    """Whether the UTC ``day`` lies in one local period of every period key."""
-    last = day + timedelta(days=1) - timedelta(seconds=QUARTER)
-    return all(_period_of(d, day) == _period_of(d, last) for d in periods)
-
-
 def _ranges_q(rollup: Rollup, grain: int, ranges: list[tuple[datetime, datetime]]) -> Q:
     if not ranges:
         return NOTHING
-    parts = [_between(rollup, start, end) for start, end in ranges]
+    # The same stretches as ranges of the cell key (grain|start|...), the primary key:
+    # each is one range of the clustered index, read without a lookup per cell.
+    parts = [
+        Q(
+            _between(rollup, start, end),
+            Q(cell__gte=cell_key((grain, start)), cell__lt=cell_key((grain, end))),
+        )
+        for start, end in ranges
+    ]
     return Q(Q(grain=grain), Q(*parts, join_type=Q.OR))
 
 
@@ -376,22 +382,45 @@ def _add(ranges: list[tuple[datetime, datetime]], start: datetime, end: datetime
         ranges.append((start, end))
 
 
+def _next_month(start: datetime) -> datetime:
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def _whole(periods: Sequence[Dimension], start: datetime, end: datetime) -> bool:
+    """Whether ``start``..``end`` lies in one local period of every period key."""
+    last = end - timedelta(seconds=QUARTER)
+    return all(_period_of(d, start) == _period_of(d, last) for d in periods)
+
+
 def _grain_condition(
     rollup: Rollup, periods: Sequence[Dimension], start: datetime, end: datetime
 ) -> Q:
     """The cells that together hold every record from ``start`` to ``end`` exactly once:
-    the days that lie whole in the range and in one local period of every period key,
-    and the quarter hours of the other days."""
+    the months (UTC) that lie whole in the range and in one local period of every period
+    key, then such days of the other months, and the quarter hours of the other days."""
+    months: list[tuple[datetime, datetime]] = []
     days: list[tuple[datetime, datetime]] = []
     quarters: list[tuple[datetime, datetime]] = []
-    first_day = start.replace(hour=0, minute=0)
-    for day in _days(first_day, end):
-        after = day + timedelta(days=1)
-        if day >= start and after <= end and _whole_day(periods, day):
-            _add(days, day, after)
-        else:
-            _add(quarters, max(day, start), min(after, end))
-    return Q(_ranges_q(rollup, DAY, days), _ranges_q(rollup, QUARTER, quarters), join_type=Q.OR)
+    month = start.replace(day=1, hour=0, minute=0)
+    while month < end:
+        after_month = _next_month(month)
+        if month >= start and after_month <= end and _whole(periods, month, after_month):
+            _add(months, month, after_month)
+            month = after_month
+            continue
+        for day in _days(max(month, start.replace(hour=0, minute=0)), min(after_month, end)):
+            after = day + timedelta(days=1)
+            if day >= start and after <= end and _whole(periods, day, after):
+                _add(days, day, after)
+            else:
+                _add(quarters, max(day, start), min(after, end))
+        month = after_month
+    return Q(
+        _ranges_q(rollup, MONTH, months),
+        _ranges_q(rollup, DAY, days),
+        _ranges_q(rollup, QUARTER, quarters),
+        join_type=Q.OR,
+    )
 
 
 def _covers_dimension(rollup: Rollup, dimension: Dimension) -> bool:
@@ -462,16 +491,16 @@ class Plan:
         start = max(lows) if lows else None
         end = min(highs) if highs else None
         if start is None and end is None and not periods:
-            return rest & Q(grain=DAY)  # every day, and the records without a time
+            return rest & Q(grain=MONTH)  # every month, and the records without a time
         if start is None or end is None:
             span = await _stored_span(rollup)
             if span is None:
-                return rest & Q(grain=DAY)
+                return rest & Q(grain=MONTH)
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
         timed = _grain_condition(rollup, periods, start, end) if start < end else NOTHING
         if not lows and not highs:
-            untimed = Q(Q(grain=DAY), lookup_q(f"{rollup.time}__isnull", True))
+            untimed = Q(Q(grain=MONTH), lookup_q(f"{rollup.time}__isnull", True))
             timed = Q(timed, untimed, join_type=Q.OR)
         return rest & timed
 

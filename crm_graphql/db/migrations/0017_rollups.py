@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             name='InteractionAuthorRollup',
             fields=[
                 ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day.')),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
                 ('n', fields.BigIntField(default=0, description='Records in the cell.')),
                 ('occurred_at', fields.DatetimeField(null=True, description='Start of the quarter hour or day.', auto_now=False, auto_now_add=False)),
                 ('author_id', fields.IntField(null=True)),
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             name='InteractionDetailRollup',
             fields=[
                 ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day.')),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
                 ('n', fields.BigIntField(default=0, description='Records in the cell.')),
                 ('occurred_at', fields.DatetimeField(null=True, description='Start of the quarter hour or day.', auto_now=False, auto_now_add=False)),
                 ('channel', fields.CharField(max_length=16)),
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             name='InteractionRollup',
             fields=[
                 ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day.')),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
                 ('n', fields.BigIntField(default=0, description='Records in the cell.')),
                 ('occurred_at', fields.DatetimeField(null=True, description='Start of the quarter hour or day.', auto_now=False, auto_now_add=False)),
                 ('channel', fields.CharField(max_length=16)),
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
             name='OrderRollup',
             fields=[
                 ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day.')),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
                 ('n', fields.BigIntField(default=0, description='Records in the cell.')),
                 ('placed_at', fields.DatetimeField(null=True, description='Start of the quarter hour or day.', auto_now=False, auto_now_add=False)),
                 ('status', fields.CharField(max_length=16)),

@@ -1,5 +1,5 @@
 """Rollup tables: the records of the dashboards counted and summed per quarter hour
-(UTC) and per UTC day, for each combination of a few dimension values.
+(UTC), per UTC day and per UTC month, for each combination of a few dimension values.
 
 What a cell holds and how it is kept exact is in :mod:`crm_graphql.api.aggregation.rollups`;
 the declarations below say which records are rolled up by which dimensions. For each
@@ -24,7 +24,9 @@ class RollupCell(Model):
     cell = fields.CharField(
         max_length=120, primary_key=True, description="grain|start|dimension values."
     )
-    grain = fields.IntField(description="900 for a quarter hour, 86400 for a UTC day.")
+    grain = fields.IntField(
+        description="900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month."
+    )
     n = fields.BigIntField(default=0, description="Records in the cell.")
 
     class Meta:
