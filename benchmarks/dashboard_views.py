@@ -78,6 +78,18 @@ VIEWS: list[tuple[str, str]] = [
           hasMore groups { author { id name } periodStart count totalDurationSeconds } } }""",
     ),
     (
+        "interactionStats(AUTHOR, Berlin)",
+        """{ interactionStats(groupBy: [AUTHOR, MONTH], timeZone: "Europe/Berlin",
+              filter: {occurredAt: {gte: "2025-10-31T23:00:00Z", lt: "2026-10-31T23:00:00Z"}}) {
+          hasMore groups { author { id name } periodStart count totalDurationSeconds } } }""",
+    ),
+    (
+        "interactionStats(CHANNEL, Kolkata)",
+        """{ interactionStats(groupBy: [CHANNEL, MONTH], timeZone: "Asia/Kolkata",
+              filter: {occurredAt: {gte: "2025-10-31T18:30:00Z", lt: "2026-10-31T18:30:00Z"}}) {
+          hasMore groups { channel periodStart count totalDurationSeconds } } }""",
+    ),
+    (
         "topCustomers(LIFETIME_VALUE)",
         """{ topCustomers(by: LIFETIME_VALUE, first: 10, currency: "USD") {
           rank lifetimeValue orderCount interactionCount customer { id firstName lastName } } }""",

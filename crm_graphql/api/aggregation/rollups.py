@@ -1,12 +1,13 @@
-"""Pre-aggregated rollups: counts and sums per quarter hour (UTC) and dimension values,
-kept exact in the transaction of every change, read instead of the raw rows whenever
-they give the same answer.
+"""Pre-aggregated rollups: counts and sums per quarter hour, UTC day and UTC month and
+per dimension values, kept exact in the transaction of every change, read instead of
+the raw rows whenever they give the same answer.
 
 A :class:`Rollup` declares, for one kind of record (the *source*), a table with one row
 (a *cell*) per combination of
 
-- the quarter hour its timestamp column falls in (UTC; the rollup column of the same
-  name holds the start of the quarter hour, NULL for records without a time), and
+- a grain (``grain``: a quarter hour, a UTC day or a UTC month; every record counts
+  once in each) and the stretch of that grain its timestamp column falls in (the
+  rollup column of the same name holds its start, NULL for records without a time), and
 - the values of its dimension columns (same names in the rollup table),
 
 holding ``n`` (how many records) and per summed column the sum (money in whole cents,
@@ -16,10 +17,12 @@ over none is NULL, not 0).
 Why a quarter hour: every UTC offset in use is a multiple of 15 minutes (+05:30 India,
 +05:45 Nepal, -09:30 Marquesas, +08:45 Eucla), and so is every daylight-saving change;
 so every local day, week, month, quarter and year in every zone begins on a quarter
-hour boundary, and a cell never straddles two local periods.
+hour boundary, and a quarter-hour cell never straddles two local periods. Days and
+months are read where they lie whole in one local period (see :class:`Plan`): at
+realistic densities a quarter hour holds about one record per combination.
 
 Maintenance (:func:`maintain`, an ``@on_change`` hook): a change takes the record's old
-contribution out of its old cell and adds the new one to its new cell, as upserts that
+contribution out of its old cells and adds the new one to its new cells, as upserts that
 add a delta (``INSERT ... ON DUPLICATE KEY UPDATE n = n + ?``, SQLite ``ON CONFLICT DO
 UPDATE``), in the change's own transaction: committed together or not at all, and two
 concurrent changes of one cell serialise on its row lock instead of overwriting each
@@ -30,8 +33,9 @@ plan before it builds its statement. A plan exists when every condition of the W
 (and of each measure's own condition) names only dimension columns, or the time column
 compared with ``>=`` / ``<`` to a quarter-hour instant (or ``IS NULL``); every group key
 is a dimension or a local period of the time column whose zone offsets and
-daylight-saving changes fall on quarter hours; and every measure is a count of records
-or a sum of a summed column. Otherwise the raw rows answer, as before.
+daylight-saving changes fall on quarter hours; and every measure is a count of records,
+a sum of a summed column or the average of a whole-number one. Otherwise the raw rows
+answer, as before.
 """
 
 from __future__ import annotations
@@ -237,15 +241,14 @@ def _row_values(rollup: Rollup, key: tuple[Any, ...], amounts: Sequence[int]) ->
 
 
 async def add_to_cells(rollup: Rollup, deltas: dict[tuple[Any, ...], list[int]]) -> None:
-    """Add ``deltas`` (cell key -> amounts) to the rollup's cells, cells in key order (two
-    changes lock common cells in the same order)."""
-    mysql = _is_mysql(rollup.table)
-    connection = rollup.table._meta.db
-    sql = _upsert_sql(rollup, mysql)
-    for key in sorted(deltas, key=cell_key):
-        amounts = deltas[key]
-        if any(amounts):
-            await connection.execute_query(sql, _row_values(rollup, key, amounts))
+    """Add ``deltas`` (cell key -> amounts) to the rollup's cells: one multi-row upsert,
+    its rows in key order (two changes lock common cells in the same order)."""
+    changed = sorted((key for key, amounts in deltas.items() if any(amounts)), key=cell_key)
+    if not changed:
+        return
+    values = [v for key in changed for v in _row_values(rollup, key, deltas[key])]
+    sql = _upsert_sql(rollup, _is_mysql(rollup.table), len(changed))
+    await rollup.table._meta.db.execute_query(sql, values)
 
 
 async def record(model: type[Model], before: Any, after: Any) -> None:
