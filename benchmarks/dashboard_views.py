@@ -1,4 +1,5 @@
-"""Dashboard views through the HTTP API, side by side with the same SQL run directly.
+"""Dashboard views through the HTTP API, side by side with the same SQL run directly,
+and with the same API computing them from the rows instead of the rollups.
 
     python -m benchmarks.dashboard_views                       # crm_dash_bench on MariaDB
     python -m benchmarks.dashboard_views --explain             # plus EXPLAIN of each statement
@@ -10,6 +11,10 @@ that the API sends. Then the GraphQL request and those statements on a plain asy
 connection (no ORM) run in turn, ``--runs`` times each after 3 warm-ups. The table shows
 both medians, their ratio and the statements per request. The target is a ratio under
 1.3 and an API median under 200 ms.
+
+Each view is also sent, in turn with the others, to a second app over the same database
+with ``analytics_rollups`` off: the "rows" column is what the view costs without the
+rollups, "path" says which path served it with them (``extensions.aggregation``).
 
 The database must be migrated and seeded, e.g. 100,000 customers with about 1,000,000
 interactions, 300,000 orders and 200,000 opportunities::
@@ -25,6 +30,7 @@ import asyncio
 import secrets
 import statistics
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -37,6 +43,7 @@ from benchmarks.common import (
     captured_statements,
     http_client,
 )
+from crm_graphql.app import create_app
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_dash_bench"
 
@@ -69,6 +76,18 @@ VIEWS: list[tuple[str, str]] = [
         """{ interactionStats(groupBy: [AUTHOR, MONTH],
               filter: {occurredAt: {gte: "2025-11-01T00:00:00Z", lt: "2026-11-01T00:00:00Z"}}) {
           hasMore groups { author { id name } periodStart count totalDurationSeconds } } }""",
+    ),
+    (
+        "interactionStats(AUTHOR, Berlin)",
+        """{ interactionStats(groupBy: [AUTHOR, MONTH], timeZone: "Europe/Berlin",
+              filter: {occurredAt: {gte: "2025-10-31T23:00:00Z", lt: "2026-10-31T23:00:00Z"}}) {
+          hasMore groups { author { id name } periodStart count totalDurationSeconds } } }""",
+    ),
+    (
+        "interactionStats(CHANNEL, Kolkata)",
+        """{ interactionStats(groupBy: [CHANNEL, MONTH], timeZone: "Asia/Kolkata",
+              filter: {occurredAt: {gte: "2025-10-31T18:30:00Z", lt: "2026-10-31T18:30:00Z"}}) {
+          hasMore groups { channel periodStart count totalDurationSeconds } } }""",
     ),
     (
         "topCustomers(LIFETIME_VALUE)",
@@ -139,6 +158,8 @@ class Row:
     api_ms: float
     sql_ms: float
     statements: list[Statement]
+    rows_ms: float = 0.0
+    path: str = ""
 
     @property
     def ratio(self) -> float:
@@ -179,14 +200,19 @@ async def run_raw(connection: asyncmy.Connection, statements: list[Statement]) -
     return (time.perf_counter() - started) * 1000
 
 
-async def capture(client: httpx.AsyncClient, view: str, document: str) -> list[Statement]:
-    """The statements (with parameters) one request of the view sends."""
+async def capture(
+    client: httpx.AsyncClient, view: str, document: str
+) -> tuple[list[Statement], str]:
+    """The statements (with parameters) one request of the view sends, and the paths that
+    served its aggregates."""
     with captured_statements() as statements:
         response = await client.post("/graphql", json={"query": document})
-    errors = response.json().get("errors")
+    body = response.json()
+    errors = body.get("errors")
     if errors:
         print(f"  note: {view} answered with errors: {errors[:1]}")
-    return list(statements)
+    paths = (body.get("extensions") or {}).get("aggregation") or []
+    return list(statements), "+".join(dict.fromkeys(paths)) or "-"
 
 
 async def run_api(client: httpx.AsyncClient, document: str) -> float:
@@ -207,21 +233,32 @@ async def measure(
     document: str,
     statements: list[Statement],
     runs: int,
+    rows_client: httpx.AsyncClient | None = None,
 ) -> Row:
-    """Medians of the view through the API and of its statements run directly.
+    """Medians of the view through the API, of its statements run directly and (with
+    ``rows_client``) through the API without rollups.
 
-    The two alternate (API, SQL, API, SQL, ...) so that a change in the machine's load
-    during the run affects both sides alike.
+    They alternate (API, SQL, rows, API, SQL, rows, ...) so that a change in the
+    machine's load during the run affects every side alike.
     """
     api: list[float] = []
     sql: list[float] = []
+    rows: list[float] = []
     for index in range(WARMUP + runs):
         api_ms = await run_api(client, document)
         sql_ms = await run_raw(connection, statements)
+        rows_ms = await run_api(rows_client, document) if rows_client is not None else 0.0
         if index >= WARMUP:
             api.append(api_ms)
             sql.append(sql_ms)
-    return Row(view, statistics.median(api), statistics.median(sql), statements)
+            rows.append(rows_ms)
+    return Row(
+        view,
+        statistics.median(api),
+        statistics.median(sql),
+        statements,
+        rows_ms=statistics.median(rows),
+    )
 
 
 async def explain(connection: asyncmy.Connection, statement: Statement, analyze: bool) -> None:
@@ -276,6 +313,9 @@ async def main() -> None:
     )
     parser.add_argument("--explain", action="store_true", help="Print EXPLAIN per statement.")
     parser.add_argument(
+        "--no-rows", action="store_true", help="Do not measure the views without rollups."
+    )
+    parser.add_argument(
         "--analyze", action="store_true", help="Print ANALYZE (runs it: real row counts)."
     )
     args = parser.parse_args()
@@ -293,9 +333,19 @@ async def main() -> None:
     rows: list[Row] = []
     failures: list[tuple[str, str]] = []
     try:
-        async with http_client(settings) as client:
+        async with http_client(settings) as client, AsyncExitStack() as stack:
+            rows_client = None
+            if not args.no_rows:
+                without = settings.model_copy(update={"analytics_rollups": False})
+                rows_client = await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=create_app(without)),
+                        base_url="http://bench",
+                        headers={"Authorization": client.headers["Authorization"]},
+                    )
+                )
             for name, document in views:
-                statements = await capture(client, name, document)
+                statements, path = await capture(client, name, document)
                 if args.explain or args.analyze:
                     for statement in statements:
                         if statement.authentication:
@@ -304,14 +354,18 @@ async def main() -> None:
                         print(f"     parameters: {statement.values}")
                         await explain(connection, statement, args.analyze)
                 try:
-                    row = await measure(client, connection, name, document, statements, args.runs)
+                    row = await measure(
+                        client, connection, name, document, statements, args.runs, rows_client
+                    )
+                    row.path = path
                 except SystemExit as failed:  # the view answered with errors only
                     print(f"  {name}: not measured: {failed}", flush=True)
                     failures.append((name, str(failed)))
                     continue
                 rows.append(row)
                 print(
-                    f"  {name}: API {row.api_ms:.1f} ms, SQL {row.sql_ms:.1f} ms",
+                    f"  {name}: API {row.api_ms:.1f} ms, SQL {row.sql_ms:.1f} ms, "
+                    f"rows {row.rows_ms:.1f} ms ({row.path})",
                     flush=True,
                 )
     finally:
@@ -321,13 +375,18 @@ async def main() -> None:
     print()
     cache = f"view cache on ({args.cache_url})" if args.cache_url else "view cache off"
     print(f"database: {args.database_url}, medians of {args.runs} runs, {cache}")
-    header = f"| {'view':<32} | API median | raw SQL median | ratio | statements | {'target':<24} |"
+    header = (
+        f"| {'view':<32} | API median | raw SQL median | ratio | statements "
+        f"| rows (no rollups) | speed-up | {'path':<12} | {'target':<24} |"
+    )
     print(header)
     print("|" + "|".join("-" * len(part) for part in header.split("|")[1:-1]) + "|")
     for row in rows:
+        speedup = row.rows_ms / row.api_ms if row.api_ms > 0 and row.rows_ms else 0.0
         print(
             f"| {row.view:<32} | {row.api_ms:7.1f} ms | {row.sql_ms:11.1f} ms "
-            f"| {row.ratio:5.2f} | {len(row.statements):10d} | {row.verdict:<24} |"
+            f"| {row.ratio:5.2f} | {len(row.statements):10d} | {row.rows_ms:14.1f} ms "
+            f"| {speedup:7.1f}x | {row.path:<12} | {row.verdict:<24} |"
         )
     for name, error in failures:
         print(f"| {name:<32} | failed: {error}")

@@ -1,4 +1,5 @@
-"""Throughput of the write path: createCustomer and createOrder (5 items), 1 vs 8 clients.
+"""Throughput of the write path: createCustomer, createOrder (5 items) and
+createInteraction, 1 vs 8 clients, with and without the rollups' maintenance.
 
     python -m benchmarks.mutation_throughput \\
         --database-url mysql://root:@127.0.0.1:3306/crm_mut_bench
@@ -9,6 +10,11 @@ it, then sends a fixed number of mutations per mode through the real app (in-pro
 HTTP) as an ADMIN: once from one client, once split over 8 concurrent clients (asyncio
 tasks, each its own request loop). Prints mutations per second side by side with the
 ratios. Every response is checked: a userError or a GraphQL error stops the run.
+
+``--rollups both`` (the default) measures every case twice in turn, with the rollup
+maintenance hook (``crm_graphql.api.aggregation.rollups.maintain``) registered and with
+it switched off, and prints the ratio: what keeping the dashboards' rollups exact in
+each change's transaction costs the writer.
 """
 
 from __future__ import annotations
@@ -32,11 +38,15 @@ from crm_graphql.modules import database_config
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_mut_bench"
 CONCURRENCY = 8
+#: Turns each mode takes (see ``run``).
+ROUNDS = 5
 
 CREATE_CUSTOMER = """mutation($input: CreateCustomerInput!) {
   createCustomer(input: $input) { customer { id } userErrors { field code } } }"""
 CREATE_ORDER = """mutation($input: CreateOrderInput!) {
   createOrder(input: $input) { order { id total } userErrors { field code } } }"""
+CREATE_INTERACTION = """mutation($input: CreateInteractionInput!) {
+  createInteraction(input: $input) { interaction { id } userErrors { field code } } }"""
 
 Variables = Callable[[int], dict[str, Any]]
 
@@ -62,6 +72,18 @@ async def _rate(
     started = time.perf_counter()
     await asyncio.gather(*(loop(share) for share in shares))
     return requests / (time.perf_counter() - started)
+
+
+def _maintaining(on: bool) -> None:
+    """Register or switch off the rollups' maintenance hook."""
+    from crm_graphql.api.aggregation import rollups
+    from crm_graphql.api.mutations import changes
+
+    registered = rollups.maintain in changes._HOOKS
+    if on and not registered:
+        changes.on_change(rollups.maintain)
+    elif not on and registered:
+        changes.forget(rollups.maintain)
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
@@ -99,12 +121,41 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 lambda n: {"input": {"firstName": "Bench", "lastName": f"Customer {n}"}},
             ),
             ("createOrder (5 items)", CREATE_ORDER, lambda n: {"input": order_input}),
+            (
+                "createInteraction",
+                CREATE_INTERACTION,
+                lambda n: {
+                    "input": {
+                        "customer": to_global_id("Customer", customer.pk),
+                        "channel": ("EMAIL", "CALL", "MEETING")[n % 3],
+                        "direction": "OUTBOUND",
+                        "subject": f"Bench {n}",
+                        "occurredAt": f"2026-0{1 + n % 9}-1{n % 10}T1{n % 10}:{n % 60:02d}:00Z",
+                        "durationSeconds": n % 900,
+                    }
+                },
+            ),
         ]
+        modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
         for label, query, variables in cases:
             await _rate(client, query, variables, args.warmup, 1)
-            single = await _rate(client, query, variables, args.requests, 1)
-            parallel = await _rate(client, query, variables, args.requests, CONCURRENCY)
-            results.append((label, single, parallel))
+            # The modes take turns in short rounds: a change in the machine's load during
+            # the run affects both alike.
+            seconds = {(on, clients): 0.0 for on in modes for clients in (1, CONCURRENCY)}
+            share = max(1, args.requests // ROUNDS)
+            for _ in range(ROUNDS):
+                for on in modes:
+                    _maintaining(on)
+                    for clients in (1, CONCURRENCY):
+                        rate = await _rate(client, query, variables, share, clients)
+                        seconds[on, clients] += share / rate
+            for on in modes:
+                suffix = "" if len(modes) == 1 else (" +rollups" if on else " -rollups")
+                done = share * ROUNDS
+                results.append(
+                    (label + suffix, done / seconds[on, 1], done / seconds[on, CONCURRENCY])
+                )
+        _maintaining(True)
     return results
 
 
@@ -114,15 +165,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"default {DEFAULT_URL}")
     parser.add_argument("--requests", type=int, default=300, help="mutations per mode")
     parser.add_argument("--warmup", type=int, default=20, help="mutations before timing")
+    parser.add_argument(
+        "--rollups",
+        choices=("both", "on", "off"),
+        default="both",
+        help="measure with the rollups' maintenance, without it, or both in turn",
+    )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))
     print(f"backend: {args.database_url}   {args.requests} mutations per mode")
-    print(f"{'mutation':<24}{'1 client':>14}{f'{CONCURRENCY} clients':>14}{'ratio':>9}")
+    print(f"{'mutation':<34}{'1 client':>14}{f'{CONCURRENCY} clients':>14}{'ratio':>9}")
     for label, single, parallel in results:
-        print(f"{label:<24}{single:>10.0f} /s{parallel:>10.0f} /s{parallel / single:>8.2f}x")
-    if len(results) == 2:
-        (_, c1, c8), (_, o1, o8) = results
-        print(f"createCustomer / createOrder: {c1 / o1:.2f}x (1 client), {c8 / o8:.2f}x (8)")
+        print(f"{label:<34}{single:>10.0f} /s{parallel:>10.0f} /s{parallel / single:>8.2f}x")
+    if args.rollups == "both":
+        for (label, on1, on8), (_, off1, off8) in zip(results[::2], results[1::2], strict=True):
+            print(
+                f"{label.removesuffix(' +rollups')}: with / without rollups "
+                f"{on1 / off1:.2f}x (1 client), {on8 / off8:.2f}x ({CONCURRENCY} clients)"
+            )
 
 
 if __name__ == "__main__":

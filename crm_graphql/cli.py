@@ -341,6 +341,65 @@ def rebuild_campaign_tally() -> None:
     console.print(f"campaign member tally rebuilt: {asyncio.run(run())} rows")
 
 
+rollups_app = typer.Typer(
+    help="The dashboards' rollup tables: rebuild them from the records, or check them.",
+    no_args_is_help=True,
+)
+app.add_typer(rollups_app, name="rollups")
+
+
+@rollups_app.command("rebuild")
+def rollups_rebuild() -> None:
+    """Count every rollup again from the records, one month per transaction (the server
+    may keep serving: changes of the month being counted wait for it)."""
+    from crm_graphql.api.aggregation import rollups
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    def progress(group: list[rollups.Rollup], where: object, cells: int) -> None:
+        console.print(f"  {group[0].source.__name__}: {cells} cells", highlight=False)
+
+    async def run() -> int:
+        async with open_database(database_config(settings)):
+            return await rollups.rebuild_all(progress)
+
+    console.print(f"rollups rebuilt: {asyncio.run(run())} cells")
+
+
+@rollups_app.command("verify")
+def rollups_verify(
+    show: Annotated[int, typer.Option(min=0, help="Differences to print at most.")] = 20,
+) -> None:
+    """Compare every rollup cell with the records it counts; exit status 1 on any
+    difference (``rollups rebuild`` repairs them)."""
+    from crm_graphql.api.aggregation import rollups
+    from crm_graphql.db.setup import open_database
+    from crm_graphql.modules import database_config
+
+    settings = _settings()
+
+    async def run() -> list[rollups.Difference]:
+        async with open_database(database_config(settings)):
+            found = []
+            for rollup in rollups.registered():
+                found += await rollups.verify(rollup)
+            return found
+
+    differences = asyncio.run(run())
+    for difference in differences[:show]:
+        console.print(
+            f"  {difference.rollup} {difference.cell}: stored {difference.stored}, "
+            f"counted {difference.counted}",
+            highlight=False,
+        )
+    if differences:
+        console.print(f"[red]{len(differences)} cells differ[/red]")
+        raise typer.Exit(1)
+    console.print("rollups match the records")
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),

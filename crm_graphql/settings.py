@@ -160,6 +160,11 @@ class Settings(BaseSettings):
     analytics_max_groups: int = Field(
         default=1000, ge=1, le=100_000, description="Groups an aggregate may return at most."
     )
+    analytics_rollups: bool = Field(
+        default=True,
+        description="Answer aggregates from the rollup tables when they give the same answer "
+        "(off: always from the records; the rollups are kept up to date either way).",
+    )
 
     @field_validator("cache_url", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey
@@ -65,7 +66,10 @@ async def make_interaction(customer: Customer, **fields: Any) -> Interaction:
     fields.setdefault("subject", f"Subject {n}")
     fields.setdefault("body", f"Body {n}")
     fields.setdefault("occurred_at", BASE_TIME + timedelta(minutes=n))
-    return await Interaction.create(customer=customer, **fields)
+    interaction = await Interaction.create(customer=customer, **fields)
+    # Rows written outside the API count in the rollups only when recorded there.
+    await rollups.record(Interaction, None, interaction)
+    return interaction
 
 
 async def make_product(**fields: Any) -> Product:
@@ -106,6 +110,7 @@ async def make_order(
         )
     order.subtotal = order.total = subtotal
     await order.save()
+    await rollups.record(Order, None, order)
     return order
 
 
@@ -120,7 +125,7 @@ async def make_order_with_total(
     n = next(_seq)
     amount = Decimal(total)
     fields.setdefault("placed_at", BASE_TIME + timedelta(hours=n))
-    return await Order.create(
+    order = await Order.create(
         customer=customer,
         number=fields.pop("number", f"ORD-{n:06d}"),
         status=status,
@@ -129,6 +134,8 @@ async def make_order_with_total(
         total=amount,
         **fields,
     )
+    await rollups.record(Order, None, order)
+    return order
 
 
 async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:

@@ -22,6 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
 
+from crm_graphql.api.aggregation.rollups import AggregationPaths
 from crm_graphql.api.auth import Authentication, Authenticator
 from crm_graphql.api.availability import is_database_unavailable, unavailable_error
 from crm_graphql.api.errors import ErrorCode
@@ -438,4 +439,6 @@ def schema_extensions(settings: Settings, limits: Limits, authenticate: Authenti
         *limits.after_authentication(),
         # Operation name, caller, outcome and cost into the request's metrics and log line.
         ObserveOperation,
+        # Rollups or raw rows for the aggregates, and which served (extensions.aggregation).
+        AggregationPaths,
     ]

@@ -21,6 +21,7 @@ from tortoise.expressions import Expression, F, Q
 from tortoise.functions import Avg, Count, Max, Min, Sum
 from tortoise.models import Model
 
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.periods import Granularity, Shift, decode_period
 from crm_graphql.api.aggregation.sql import DaysBetween, LocalPeriod, MoneyValue
 
@@ -124,7 +125,27 @@ async def aggregate(
 
     Groups are ordered by ``order_by`` (measure aliases, ``-alias`` for descending), then
     by the dimensions. Without dimensions the result is one row over every matching row.
+    When a rollup of ``model`` gives the same answer (see :mod:`.rollups`), the statement
+    reads its cells instead of the rows.
     """
+    found = rollups.plan(model, where, dimensions, measures)
+    if found is not None:
+        rollups.note_path("rollup")
+        return await found.run(order_by, limit)
+    rollups.note_path("live")
+    return await aggregate_rows(model, where, dimensions, measures, order_by=order_by, limit=limit)
+
+
+async def aggregate_rows(
+    model: type[Model],
+    where: Q,
+    dimensions: Sequence[Dimension],
+    measures: Sequence[Measure],
+    *,
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`aggregate` over the rows themselves (no rollup)."""
     # SQL aliases get a prefix: a key named like a column ("placed_at") must not make
     # GROUP BY pick the raw column instead of the period.
     annotations: dict[str, Expression] = {f"d_{d.alias}": d.expression() for d in dimensions}

@@ -23,6 +23,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from crm_graphql.api import audit, validation
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.entities import entity_of
 from crm_graphql.api.mutations.changes import Changed, changed
 from crm_graphql.api.mutations.problems import Problems, UserErrorCode
@@ -191,7 +192,7 @@ async def _record(
                 await Customer.filter(email=email, deleted_at__isnull=True).order_by("id").first()
             )
             if customer is not None:
-                await Interaction.create(
+                visit = await Interaction.create(
                     customer_id=customer.pk,
                     channel=Channel.WEB_VISIT,
                     direction=Direction.INBOUND,
@@ -199,6 +200,7 @@ async def _record(
                     body=values["notes"],
                     occurred_at=datetime.now(UTC),
                 )
+                await rollups.record(Interaction, None, visit)
                 await audit.record(
                     "customer.form_submission",
                     meta,

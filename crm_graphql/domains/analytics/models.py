@@ -1,0 +1,142 @@
+"""Rollup tables: the records of the dashboards counted and summed per quarter hour
+(UTC), per UTC day and per UTC month, for each combination of a few dimension values.
+
+What a cell holds and how it is kept exact is in :mod:`crm_graphql.api.aggregation.rollups`;
+the declarations below say which records are rolled up by which dimensions. For each
+kind of record the narrow rollups come first: a query takes the first that covers its
+filter and grouping (interactions by channel read 24 cells a day, not one per author as
+well).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from crm_graphql.api.aggregation.rollups import Rollup, RollupSum, register
+from crm_graphql.domains.interactions.models import Interaction
+from crm_graphql.domains.orders.models import Order
+
+
+class RollupCell(Model):
+    """What every rollup cell holds besides its dimensions and sums."""
+
+    cell = fields.CharField(
+        max_length=120, primary_key=True, description="grain|start|dimension values."
+    )
+    grain = fields.IntField(
+        description="900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month."
+    )
+    n = fields.BigIntField(default=0, description="Records in the cell.")
+
+    class Meta:
+        abstract = True
+
+
+class InteractionRollup(RollupCell):
+    """Interactions per quarter hour or day, channel and direction."""
+
+    occurred_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    channel = fields.CharField(max_length=16)
+    direction = fields.CharField(max_length=16)
+    duration_seconds = fields.BigIntField(default=0, description="Sum of the durations.")
+    duration_present = fields.BigIntField(default=0, description="Durations given.")
+
+    class Meta:
+        table = "rollup_interaction"
+        indexes = (("grain", "occurred_at"),)
+
+
+class InteractionAuthorRollup(RollupCell):
+    """Interactions per quarter hour or day and author."""
+
+    occurred_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    author_id = fields.IntField(null=True)
+    duration_seconds = fields.BigIntField(default=0, description="Sum of the durations.")
+    duration_present = fields.BigIntField(default=0, description="Durations given.")
+
+    class Meta:
+        table = "rollup_interaction_author"
+        indexes = (("grain", "occurred_at"),)
+
+
+class InteractionDetailRollup(RollupCell):
+    """Interactions per quarter hour or day, channel, direction and author."""
+
+    occurred_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    channel = fields.CharField(max_length=16)
+    direction = fields.CharField(max_length=16)
+    author_id = fields.IntField(null=True)
+    duration_seconds = fields.BigIntField(default=0, description="Sum of the durations.")
+    duration_present = fields.BigIntField(default=0, description="Durations given.")
+
+    class Meta:
+        table = "rollup_interaction_detail"
+        indexes = (("grain", "occurred_at"),)
+
+
+class OrderRollup(RollupCell):
+    """Orders per quarter hour or day of placing, status and currency (amounts in cents)."""
+
+    placed_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    status = fields.CharField(max_length=16)
+    currency = fields.CharField(max_length=3)
+    total_cents = fields.BigIntField(default=0)
+    total_present = fields.BigIntField(default=0)
+    subtotal_cents = fields.BigIntField(default=0)
+    subtotal_present = fields.BigIntField(default=0)
+    tax_total_cents = fields.BigIntField(default=0)
+    tax_total_present = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "rollup_order"
+        indexes = (("grain", "placed_at"),)
+
+
+# --------------------------------------------------------------------------- declarations
+
+_DURATION = RollupSum("duration_seconds", "duration_seconds", "duration_present")
+
+INTERACTIONS = register(
+    Rollup(
+        "interactions",
+        Interaction,
+        InteractionRollup,
+        "occurred_at",
+        ("channel", "direction"),
+        (_DURATION,),
+    )
+)
+INTERACTIONS_BY_AUTHOR = register(
+    Rollup(
+        "interactions_by_author",
+        Interaction,
+        InteractionAuthorRollup,
+        "occurred_at",
+        ("author_id",),
+        (_DURATION,),
+    )
+)
+INTERACTIONS_IN_DETAIL = register(
+    Rollup(
+        "interactions_in_detail",
+        Interaction,
+        InteractionDetailRollup,
+        "occurred_at",
+        ("channel", "direction", "author_id"),
+        (_DURATION,),
+    )
+)
+ORDERS = register(
+    Rollup(
+        "orders",
+        Order,
+        OrderRollup,
+        "placed_at",
+        ("status", "currency"),
+        tuple(
+            RollupSum(name, f"{name}_cents", f"{name}_present", money=True)
+            for name in ("total", "subtotal", "tax_total")
+        ),
+    )
+)
