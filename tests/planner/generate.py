@@ -15,6 +15,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLUnionType,
     get_named_type,
 )
 
@@ -103,20 +104,33 @@ class Generator:
     def _connection(self, connection: GraphQLObjectType, depth: int) -> str:
         rng = self.rng
         node = get_named_type(connection.fields["nodes"].type)
-        assert isinstance(node, GraphQLObjectType)
+        assert isinstance(node, GraphQLObjectType | GraphQLUnionType)
         parts = []
         if rng.random() < 0.8:
-            parts.append(f"nodes {{ {self._object(node, depth + 1)} }}")
+            parts.append(f"nodes {{ {self._node(node, depth + 1)} }}")
         if rng.random() < 0.3:
-            parts.append(f"edges {{ cursor node {{ {self._object(node, depth + 1)} }} }}")
+            parts.append(f"edges {{ cursor node {{ {self._node(node, depth + 1)} }} }}")
         if rng.random() < 0.4:
-            chosen = rng.sample(
-                ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"], k=rng.randint(1, 4)
-            )
+            page_info = get_named_type(connection.fields["pageInfo"].type)
+            assert isinstance(page_info, GraphQLObjectType)
+            known = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"]
+            present = [name for name in known if name in page_info.fields]
+            chosen = rng.sample(present, k=rng.randint(1, len(present)))
             parts.append(f"pageInfo {{ {' '.join(chosen)} }}")
-        if rng.random() < 0.3 or not parts:
+        if "totalCount" in connection.fields and (rng.random() < 0.3 or not parts):
             parts.append("totalCount")
+        if not parts:
+            parts.append("pageInfo { hasNextPage }")
         return " ".join(parts)
+
+    def _node(self, node: GraphQLObjectType | GraphQLUnionType, depth: int) -> str:
+        """The selection of a list's node: an object's fields, or for a union (a feed of
+        several kinds) the type name and the fields of one or two members."""
+        if isinstance(node, GraphQLObjectType):
+            return self._object(node, depth)
+        members = self.rng.sample(list(node.types), k=min(2, len(node.types)))
+        spreads = [f"... on {one.name} {{ {self._object(one, depth)} }}" for one in members]
+        return "__typename " + " ".join(spreads)
 
     def _object(self, gtype: GraphQLObjectType, depth: int) -> str:
         rng = self.rng
