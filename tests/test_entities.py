@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
+import pytest
 from graphql import GraphQLInputObjectType, GraphQLObjectType
 
 from crm_graphql.api.entities import entities
 from crm_graphql.api.filters import FilterInput, IDFilter
-from crm_graphql.api.references import foreign_keys
+from crm_graphql.api.references import _ReferenceType, foreign_keys
+from crm_graphql.domains.support.types import TicketComment
 from crm_graphql.modules import model_modules
 from crm_graphql.schema import build_schema
 
@@ -72,3 +75,13 @@ def test_every_reference_field_of_an_entity_follows_a_foreign_key():
             resolver = getattr(definition, "base_resolver", None)
             if resolver is not None and resolver.wrapped_func.__name__ == "_resolve_reference":
                 assert definition.python_name in keys, f"{entity.name}.{field_name}"
+
+
+def test_a_reference_cannot_reach_rows_a_read_rule_hides():
+    """A reference applies soft-delete visibility, not a target's read rule (tickets of
+    other customers for SALES): one to such an entity is refused at schema build time
+    unless it says why the rule holds, and every existing one says so."""
+    comment_ticket = SimpleNamespace(origin=TicketComment, python_name="ticket")
+    with pytest.raises(TypeError, match="read rule"):
+        _ReferenceType().apply(comment_ticket)  # type: ignore[arg-type]
+    _ReferenceType("a comment is read with its ticket").apply(comment_ticket)  # type: ignore[arg-type]

@@ -87,6 +87,10 @@ class _ReferenceType(FieldExtension):
     """Gives a reference field its GraphQL type when the schema is built: the target
     entity's type, nullable when the foreign key is."""
 
+    def __init__(self, target_rule_holds: str | None = None) -> None:
+        super().__init__()
+        self.target_rule_holds = target_rule_holds
+
     def reads_columns(self, model: type[Model], field: StrawberryField) -> tuple[str, ...]:
         """A reference reads its foreign key (see ``api.columns``)."""
         return (foreign_key(model, field.python_name).column,)
@@ -101,6 +105,15 @@ class _ReferenceType(FieldExtension):
         target = entity_of(foreign_key(registered.model, name).model)
         if target is None:
             raise LookupError(f"{registered.name}.{name} points to no entity")
+        if target.read_rule is not None and not self.target_rule_holds:
+            # A read rule is a condition in SQL, not a check of a loaded row: the
+            # reference cannot apply it, so it must not reach rows the rule would hide.
+            raise TypeError(
+                f"{registered.name}.{name} points to {target.name}, whose rows have a read "
+                "rule a reference does not apply: give the field a resolver that applies "
+                "it, or say with `target_rule_holds=` why every row this type shows may "
+                "show its target"
+            )
         # A soft-deleted target is null for most roles, whatever the foreign key says.
         nullable = fk.null or target.deleted_flag is not None
         if target.deleted_flag is not None:
@@ -111,16 +124,23 @@ class _ReferenceType(FieldExtension):
         )
 
 
-def reference(description: str) -> Any:
+def reference(description: str, *, target_rule_holds: str | None = None) -> Any:
     """A field that returns the record the model's foreign key of the same name points
     to: ``customer = reference("The customer the deal is with.")``. Its type is the
     target entity's type, nullable when the foreign key is.
 
     Rows of a page come with their references attached (one statement per reference
     for the whole page); other rows load them through the request's batched loader.
+
+    A reference applies the target's soft-delete visibility, not its read rule: one to
+    an entity with a read rule is refused when the schema is built, unless
+    ``target_rule_holds`` says why the rule cannot hide the target of a row the caller
+    may read (the same rows, the same rule).
     """
     return strawberry.field(
-        resolver=_resolve_reference, description=description, extensions=[_ReferenceType()]
+        resolver=_resolve_reference,
+        description=description,
+        extensions=[_ReferenceType(target_rule_holds)],
     )
 
 
@@ -156,6 +176,12 @@ class _KeyReferenceType(FieldExtension):
         target = entity_of(foreign_key(self.model, self.name).model)
         if target is None:
             raise LookupError(f"{self.model.__name__}.{self.name} points to no entity")
+        if target.read_rule is not None:
+            # A group key shows the record to whoever may read the aggregate.
+            raise TypeError(
+                f"{self.model.__name__}.{self.name} points to {target.name}, whose rows "
+                "have a read rule: it cannot be a group key's record"
+            )
         field.type_annotation = StrawberryAnnotation(target.node | None)
 
 

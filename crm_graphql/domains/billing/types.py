@@ -115,7 +115,10 @@ class Invoice(Node):
 
     customer = reference("The customer billed.")
     order = reference("The order invoiced, if any.")
-    corrects = reference("The invoice a credit note corrects; null on invoices.")
+    corrects = reference(
+        "The invoice a credit note corrects; null on invoices.",
+        target_rule_holds="a credit note is made for the customer of the invoice it corrects",
+    )
 
     @strawberry.field(description="Still owed and past its due date (today, UTC).")
     def overdue(self, root: InvoiceModel) -> bool:
@@ -150,7 +153,10 @@ class PaymentAllocation(Node):
     amount: Decimal | None = guarded_field(
         FINANCIAL, "The amount applied (negative: a refund on a credit note).", attr="amount"
     )
-    invoice = reference("The invoice (or credit note) settled.")
+    invoice = reference(
+        "The invoice (or credit note) settled.",
+        target_rule_holds="a payment settles invoices of its own customer only",
+    )
 
 
 @strawberry.type(
