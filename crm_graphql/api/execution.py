@@ -38,6 +38,7 @@ from crm_graphql.api.planner import (
     TYPENAME,
     Plan,
     Step,
+    leaf_detail,
     reader,
     run_plan,
 )
@@ -345,7 +346,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         nullable = not isinstance(field_type, GraphQLNonNull)
         named = field_type if nullable else field_type.of_type
         if is_leaf_type(named):
-            return (LEAF, response_name, read, nullable, named.coerce_output_value, False)
+            return (LEAF, response_name, read, nullable, leaf_detail(named), False)
         if isinstance(named, GraphQLObjectType):
             sub = self._subplan(named, field_details_list)
             if sub is None:
@@ -357,8 +358,8 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         item_nullable = not isinstance(item, GraphQLNonNull)
         item = item if item_nullable else item.of_type
         if is_leaf_type(item):
-            coerce = item.coerce_output_value
-            return (LIST_OF_LEAVES, response_name, read, nullable, coerce, item_nullable)
+            leaf = leaf_detail(item)
+            return (LIST_OF_LEAVES, response_name, read, nullable, leaf, item_nullable)
         if isinstance(item, GraphQLObjectType):
             sub = self._subplan(item, field_details_list)
             if sub is None:

@@ -24,10 +24,21 @@ denied field is never resolved either way; the answers are the same bytes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import EnumMeta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import strawberry
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined
+from graphql.type.scalars import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    serialize_boolean,
+    serialize_id,
+    serialize_int,
+    serialize_string,
+)
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types import Info as StrawberryInfo
 
 from crm_graphql.api.ids import to_global_id
@@ -231,7 +242,11 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
                 raise Abandon
             result[name] = None
         elif kind == LEAF:
-            result[name] = _leaf(detail, value)
+            coerce, plain = detail
+            if value.__class__ is plain and (plain is not int or _MIN <= value <= _MAX):
+                result[name] = value
+            else:
+                result[name] = _leaf(coerce, value)
         elif kind == OBJECT:
             result[name] = _object(detail, value)
         else:
@@ -244,11 +259,92 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
                         raise Abandon
                     items.append(None)
                 elif kind == LIST_OF_LEAVES:
-                    items.append(_leaf(detail, item))
+                    coerce, plain = detail
+                    if item.__class__ is plain and (plain is not int or _MIN <= item <= _MAX):
+                        items.append(item)
+                    else:
+                        items.append(_leaf(coerce, item))
                 else:
                     items.append(_object(detail, item))
             result[name] = items
     return result
+
+
+_MIN, _MAX = GRAPHQL_MIN_INT, GRAPHQL_MAX_INT
+
+
+def leaf_detail(leaf_type: Any) -> tuple[Callable[[Any], Any], type | None]:
+    """How a plan writes a value of ``leaf_type``: its serialisation, and the class
+    whose values that serialisation provably returns as they are (None when none).
+
+    Only graphql-core's own ``String``, ``ID``, ``Boolean`` and ``Int`` serialisers
+    qualify, recognised by identity (a scalar the schema overrides never is), and only
+    for values of exactly the built-in class: ``serialize_string`` and
+    ``serialize_id`` return a ``str`` as is, ``serialize_boolean`` a ``bool``, and
+    ``serialize_int`` an ``int`` within the 32-bit range (outside it, and for any
+    subclass such as a ``str`` enum, the serialiser runs and decides). A Strawberry
+    enum maps a member of exactly its Python class to the name its serialiser would
+    find (the first GraphQL value equal to the member's value) by a table made once;
+    any other value goes through the serialiser. Made once per type (types live as
+    long as their schema).
+    """
+    found = _LEAF_DETAILS.get(leaf_type)
+    if found is None:
+        found = _LEAF_DETAILS[leaf_type] = _leaf_detail(leaf_type)
+    return found
+
+
+_LEAF_DETAILS: WeakKeyDictionary[Any, tuple[Callable[[Any], Any], type | None]] = (
+    WeakKeyDictionary()
+)
+
+
+def _leaf_detail(leaf_type: Any) -> tuple[Callable[[Any], Any], type | None]:
+    coerce = leaf_type.coerce_output_value
+    plain: type | None = None
+    if coerce is serialize_string or coerce is serialize_id:
+        plain = str
+    elif coerce is serialize_boolean:
+        plain = bool
+    elif coerce is serialize_int:
+        plain = int
+    else:
+        names = _enum_names(leaf_type)
+        if names is not None:
+            return _enum_coerce(leaf_type.wrapped_cls, names, coerce), None
+    return coerce, plain
+
+
+def _enum_names(leaf_type: Any) -> dict[Any, str] | None:
+    wrapped = getattr(leaf_type, "wrapped_cls", None)
+    if wrapped is None or not isinstance(wrapped, EnumMeta):
+        return None
+    if (
+        type(leaf_type).coerce_output_value is not CustomGraphQLEnumType.coerce_output_value
+        or "coerce_output_value" in vars(leaf_type)
+    ):
+        return None
+    names: dict[Any, str] = {}
+    member: Any
+    for member in wrapped:
+        for name, gvalue in leaf_type.values.items():
+            if member.value == gvalue.value:
+                names[member] = name
+                break
+    return names
+
+
+def _enum_coerce(
+    wrapped: type, names: dict[Any, str], coerce: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    def coerce_enum(value: Any) -> Any:
+        if value.__class__ is wrapped:
+            name = names.get(value)
+            if name is not None:
+                return name
+        return coerce(value)
+
+    return coerce_enum
 
 
 def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
