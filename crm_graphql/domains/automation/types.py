@@ -213,9 +213,7 @@ class AutomationRun(Node):
     def record_id(self, root: AutomationRunModel) -> strawberry.ID | None:
         return record_global_id(root.record_type, str(root.record_id))
 
-    rule = reference(
-        "The rule.", target_rule_holds="runs and rules are both read by ADMIN only"
-    )
+    rule = reference("The rule.", target_rule_holds="runs and rules are both read by ADMIN only")
 
 
 def record_global_id(entity: str, record_id: str) -> strawberry.ID | None:
