@@ -323,3 +323,50 @@ async def test_rebuild_restores_cells_that_went_wrong_and_verify_reports_them(gq
     assert len(found) == 6  # the old and the new channel's quarter hour, day and month
     await rollups.rebuild_all()
     await _verify_clean()
+
+
+AVERAGES = """
+query Avg($filter: InteractionFilter, $groupBy: [InteractionGroupBy!]) {
+  interactionsAggregate(filter: $filter, groupBy: $groupBy) {
+    groups { key { channel } count avg { durationSeconds } }
+  }
+}"""
+
+
+async def test_averages_of_whole_numbers_keep_their_fraction_on_both_paths(gql, db):
+    customer = await make_customer()
+    start = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    for minutes, seconds in ((0, 1), (20, 2), (40, 2), (50, None)):
+        await make_interaction(
+            customer,
+            channel=Channel.CALL,
+            occurred_at=start + timedelta(minutes=minutes),
+            duration_seconds=seconds,
+        )
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        # Whole quarter hours: the rollup answers; 09:05: only the rows can.
+        for bound, path in (("2026-05-04T09:00:00Z", "rollup"), ("2026-05-04T09:05:00Z", "live")):
+            variables = {"filter": {"occurredAt": {"lt": "2026-05-04T10:00:00Z"}},
+                         "groupBy": [{"field": "CHANNEL"}]}  # fmt: skip
+            variables["filter"]["occurredAt"]["gte"] = bound
+            from_rollups = await gql.execute(AVERAGES, variables)
+            from_rows = await live.execute(AVERAGES, variables)
+            assert from_rollups["extensions"]["aggregation"] == [path]
+            assert from_rows["extensions"]["aggregation"] == ["live"]
+            groups = from_rollups["data"]["interactionsAggregate"]["groups"]
+            assert from_rows["data"] == from_rollups["data"]
+            expected = (1 + 2 + 2) / 3 if path == "rollup" else 2.0
+            assert groups == [
+                {
+                    "key": {"channel": "CALL"},
+                    "count": 4 if path == "rollup" else 3,
+                    "avg": {"durationSeconds": expected},
+                }
+            ]
+    assert (1 + 2 + 2) / 3 == 1.6666666666666667

@@ -60,6 +60,11 @@ class Measure:
     restricts the rows the measure looks at (``SUM(CASE WHEN ... END)``), so that
     several measures share one statement. ``avg_days`` is the average number of days
     from ``field`` to ``until``.
+
+    The average of a whole-number field is read as its exact sum and the number of its
+    non-NULL values (:meth:`parts`) and divided here: the database's ``AVG`` gives
+    another precision on each backend (MySQL four places, SQLite a double), and
+    Tortoise's ``Avg`` turns it into the field's type, cutting the fraction off.
     """
 
     alias: str
@@ -69,6 +74,16 @@ class Measure:
     weight: str | None = None
     until: str | None = None
     where: Q | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def exact_average(self) -> bool:
+        """Whether this is the average of a whole-number field (see the class doc)."""
+        return self.function == "avg" and not self.money
+
+    def parts(self) -> tuple[Expression, Expression]:
+        """An exact average's sum and count of non-NULL values."""
+        assert self.field is not None
+        return Sum(self.field, _filter=self.where), Count(self.field, _filter=self.where)
 
     def expression(self) -> Expression:
         where = self.where
@@ -149,7 +164,13 @@ async def aggregate_rows(
     # SQL aliases get a prefix: a key named like a column ("placed_at") must not make
     # GROUP BY pick the raw column instead of the period.
     annotations: dict[str, Expression] = {f"d_{d.alias}": d.expression() for d in dimensions}
-    annotations.update({f"m_{m.alias}": m.expression() for m in measures})
+    for measure in measures:
+        if measure.exact_average:
+            total, count = measure.parts()
+            annotations[f"m_{measure.alias}"] = total
+            annotations[f"n_{measure.alias}"] = count
+        else:
+            annotations[f"m_{measure.alias}"] = measure.expression()
     query = model.filter(where).annotate(**annotations)
     if dimensions:
         keys = [f"d_{d.alias}" for d in dimensions]
@@ -163,7 +184,23 @@ async def aggregate_rows(
     return [
         {
             **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in dimensions},
-            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
+            **{
+                m.alias: (
+                    average(row[f"m_{m.alias}"], row[f"n_{m.alias}"])
+                    if m.exact_average
+                    else m.decode(row[f"m_{m.alias}"], mysql)
+                )
+                for m in measures
+            },
         }
         for row in rows
     ]
+
+
+def average(total: Any, count: Any) -> float | None:
+    """The average of whole numbers from their sum and count: the nearest double to the
+    exact quotient (Python divides two integers exactly, then rounds once), the same on
+    every backend and from rollups; None over no values."""
+    if not count:
+        return None
+    return int(total) / int(count)
