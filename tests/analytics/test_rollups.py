@@ -67,7 +67,8 @@ query Agg($filter: InteractionFilter, $groupBy: [InteractionGroupBy!], $timeZone
 ORDERS = """
 query Agg($filter: OrderFilter, $groupBy: [OrderGroupBy!], $timeZone: String!) {
   ordersAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone, first: 1000) {
-    hasMore groups { key { status currency placedAt } count sum { total subtotal taxTotal } }
+    hasMore groups { key { status currency placedAt } count sum { total subtotal taxTotal }
+                     avg { total } }
   }
 }"""
 OPPORTUNITIES = """
@@ -75,7 +76,7 @@ query Agg($filter: OpportunityFilter, $groupBy: [OpportunityGroupBy!], $timeZone
   opportunitiesAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone,
                          first: 1000) {
     hasMore groups { key { stage currency owner { id } createdAt } count
-                     sum { amount probability } avg { probability } }
+                     sum { amount probability } avg { amount probability } }
   }
 }"""
 REVENUE = """
@@ -488,3 +489,36 @@ async def test_averages_of_whole_numbers_keep_their_fraction_on_both_paths(gql, 
                 }
             ]
     assert (1 + 2 + 2) / 3 == 1.6666666666666667
+
+
+ORDER_AVERAGES = """
+query Avg($filter: OrderFilter) {
+  ordersAggregate(filter: $filter, groupBy: [{field: CURRENCY}]) {
+    groups { count avg { total } }
+  }
+}"""
+
+
+async def test_an_average_of_amounts_is_rounded_once_half_up_on_both_paths(gql, db):
+    customer = await make_customer()
+    placed = datetime(2026, 5, 4, 9, 10, tzinfo=UTC)
+    for total in ("0.01", "0.02", "1.00", "2.00"):
+        await make_order_with_total(customer, total, currency="USD", placed_at=placed)
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        # 0.01 and 0.02: 0.015 exactly, half up 0.02; all four: 3.03 / 4 = 0.7575 -> 0.76.
+        for total_filter, expected in (({"lt": "0.50"}, "0.02"), (None, "0.76")):
+            variables = {"filter": {"total": total_filter}} if total_filter else {}
+            from_rollups = await gql.execute(ORDER_AVERAGES, variables)
+            from_rows = await live.execute(ORDER_AVERAGES, variables)
+            assert from_rows["data"] == from_rollups["data"]
+            groups = from_rows["data"]["ordersAggregate"]["groups"]
+            assert [(g["count"], Decimal(g["avg"]["total"])) for g in groups] == [
+                (2 if total_filter else 4, Decimal(expected))
+            ]
+        assert (await gql.execute(ORDER_AVERAGES, {}))["extensions"]["aggregation"] == ["rollup"]

@@ -61,10 +61,11 @@ class Measure:
     several measures share one statement. ``avg_days`` is the average number of days
     from ``field`` to ``until``.
 
-    The average of a whole-number field is read as its exact sum and the number of its
-    non-NULL values (:meth:`parts`) and divided here: the database's ``AVG`` gives
-    another precision on each backend (MySQL four places, SQLite a double), and
-    Tortoise's ``Avg`` turns it into the field's type, cutting the fraction off.
+    An average (``avg``) is read as the exact sum and the number of non-NULL values
+    (:meth:`parts`) and divided here: the database's ``AVG`` gives another precision on
+    each backend (MySQL four places, SQLite a double; SQLite adds amounts as floating
+    point), and Tortoise's ``Avg`` turns it into the field's type, cutting the fraction
+    off a whole number. An amount's average is rounded once, half up, to cents.
     """
 
     alias: str
@@ -77,13 +78,15 @@ class Measure:
 
     @property
     def exact_average(self) -> bool:
-        """Whether this is the average of a whole-number field (see the class doc)."""
-        return self.function == "avg" and not self.money
+        """Whether this is an average read as sum and count (see the class doc)."""
+        return self.function == "avg"
 
     def parts(self) -> tuple[Expression, Expression]:
         """An exact average's sum and count of non-NULL values."""
         assert self.field is not None
-        return Sum(self.field, _filter=self.where), Count(self.field, _filter=self.where)
+        value = MoneyValue(self.field) if self.money else self.field
+        total = Sum(value, _filter=self.where)  # type: ignore[arg-type]
+        return total, Count(self.field, _filter=self.where)
 
     def expression(self) -> Expression:
         where = self.where
@@ -186,7 +189,7 @@ async def aggregate_rows(
             **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in dimensions},
             **{
                 m.alias: (
-                    average(row[f"m_{m.alias}"], row[f"n_{m.alias}"])
+                    _average_of(m, row[f"m_{m.alias}"], row[f"n_{m.alias}"], mysql)
                     if m.exact_average
                     else m.decode(row[f"m_{m.alias}"], mysql)
                 )
@@ -195,6 +198,21 @@ async def aggregate_rows(
         }
         for row in rows
     ]
+
+
+def _average_of(measure: Measure, total: Any, count: Any, mysql: bool) -> Any:
+    if not measure.money:
+        return average(total, count)
+    if not count:
+        return None
+    # The exact sum: MySQL's DECIMAL sum, SQLite's whole cents (``MoneyValue``).
+    exact = Decimal(total) if mysql else Decimal(round(total)) / 100
+    return money_average(exact, count)
+
+
+def money_average(total: Decimal, count: Any) -> Decimal:
+    """The average of amounts from their exact sum: rounded once, half up, to cents."""
+    return (total / int(count)).quantize(CENT, ROUND_HALF_UP)
 
 
 def average(total: Any, count: Any) -> float | None:
