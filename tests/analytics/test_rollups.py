@@ -23,10 +23,13 @@ from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.orders.models import Order, OrderStatus
+from crm_graphql.domains.sales.enums import OpportunityStage
+from crm_graphql.domains.sales.models import Opportunity
 from tests.factories import (
     gid,
     make_customer,
     make_interaction,
+    make_opportunity,
     make_order_with_total,
     make_product,
     make_user,
@@ -64,7 +67,16 @@ query Agg($filter: InteractionFilter, $groupBy: [InteractionGroupBy!], $timeZone
 ORDERS = """
 query Agg($filter: OrderFilter, $groupBy: [OrderGroupBy!], $timeZone: String!) {
   ordersAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone, first: 1000) {
-    hasMore groups { key { status currency placedAt } count sum { total subtotal taxTotal } }
+    hasMore groups { key { status currency placedAt } count sum { total subtotal taxTotal }
+                     avg { total } }
+  }
+}"""
+OPPORTUNITIES = """
+query Agg($filter: OpportunityFilter, $groupBy: [OpportunityGroupBy!], $timeZone: String!) {
+  opportunitiesAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone,
+                         first: 1000) {
+    hasMore groups { key { stage currency owner { id } createdAt } count
+                     sum { amount probability } avg { amount probability } }
   }
 }"""
 REVENUE = """
@@ -116,12 +128,27 @@ async def _world(rng: random.Random) -> dict[str, Any]:
             placed_at=None if status is OrderStatus.DRAFT else _moment(rng),
             tax_total=Decimal(f"{rng.randint(0, 999)}.{rng.randint(0, 99):02d}"),
         )
+    for _ in range(40):
+        deal = await make_opportunity(
+            rng.choice(customers),
+            stage=rng.choice(list(OpportunityStage)),
+            owner=rng.choice([*authors, None]),
+            currency=rng.choice(["USD", "EUR"]),
+            amount=Decimal(f"{rng.randint(0, 99999)}.{rng.randint(0, 99):02d}"),
+            probability=rng.randint(0, 100),
+        )
+        # Creation times spread over the year (the column is set on insert): behind the
+        # rollups' back, so the cells are rebuilt below.
+        await Opportunity.filter(pk=deal.pk).update(created_at=_moment(rng))
+    await rollups.rebuild_all()
     return {"authors": authors, "customers": customers}
 
 
 def _question(rng: random.Random, world: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     zone = rng.choice(ZONES)
-    kind = rng.choice(["stats", "interactions", "orders", "revenue"])
+    kind = rng.choice(["stats", "interactions", "orders", "revenue", "opportunities"])
+    if kind == "opportunities":
+        return _opportunities_question(rng, world, zone)
     if kind == "revenue":
         first = datetime(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
         last = first + timedelta(days=rng.randint(0, 120))
@@ -178,11 +205,39 @@ def _question(rng: random.Random, world: dict[str, Any]) -> tuple[str, dict[str,
     return INTERACTIONS, {"filter": filter_, "groupBy": group_by, "timeZone": zone}
 
 
+def _opportunities_question(
+    rng: random.Random, world: dict[str, Any], zone: str
+) -> tuple[str, dict[str, Any]]:
+    filter_: dict[str, Any] = {}
+    if rng.random() < 0.5:
+        bounds = sorted([_instant(rng), _instant(rng)])
+        filter_["createdAt"] = rng.choice(
+            [{"gte": bounds[0], "lt": bounds[1]}, {"gte": bounds[0]}, {"lt": bounds[1]}]
+        )
+    if rng.random() < 0.4:
+        filter_["stage"] = {"in": rng.sample([s.value for s in OpportunityStage], 3)}
+    if rng.random() < 0.3:
+        filter_["currency"] = {"eq": rng.choice(["USD", "EUR"])}
+    if rng.random() < 0.3:
+        filter_["owner"] = {"eq": gid(rng.choice(world["authors"]))}
+    fields = rng.sample(["STAGE", "OWNER", "CURRENCY", "CREATED_AT"], rng.randint(0, 3))
+    if "CURRENCY" not in fields:
+        fields.append("CURRENCY")  # sums of amounts need one currency per group
+    group_by = [
+        {"field": f, "granularity": rng.choice(["DAY", "WEEK", "MONTH", "QUARTER", "YEAR"])}
+        if f == "CREATED_AT"
+        else {"field": f}
+        for f in fields
+    ]
+    return OPPORTUNITIES, {"filter": filter_, "groupBy": group_by, "timeZone": zone}
+
+
 async def _compare(
     rng: random.Random, world: dict[str, Any], fast: GraphQLClient, live: GraphQLClient, count: int
 ) -> int:
     """Ask ``count`` random questions of both apps; the number the rollups served."""
     served = 0
+    deals = 0
     for _ in range(count):
         document, variables = _question(rng, world)
         from_rollups = await fast.execute(document, variables)
@@ -191,6 +246,9 @@ async def _compare(
         assert from_rollups["data"] == from_rows["data"], variables
         assert from_rows["extensions"]["aggregation"] == ["live"]
         served += "rollup" in from_rollups["extensions"]["aggregation"]
+        if document is OPPORTUNITIES:
+            deals += "rollup" in from_rollups["extensions"]["aggregation"]
+    assert deals >= 3  # opportunities by stage, owner, currency and creation: rollups
     return served
 
 
@@ -276,6 +334,58 @@ async def _burst(rng: random.Random, client: GraphQLClient, world: dict[str, Any
         await send(STATUS, {"id": gid(fresh), "status": "PLACED", "version": fresh.version})
     await send(DELETE_ORDER, {"id": gid(drafts[3])})
     assert await Order.filter(pk=drafts[3].pk).exists() is False
+    await _opportunity_burst(rng, send, world)
+
+
+async def _opportunity_burst(rng: random.Random, send: Any, world: dict[str, Any]) -> None:
+    """Concurrent stage moves, owner, amount and currency changes, creates and deletes."""
+    deals = await Opportunity.all().values_list("id", "version", "stage")
+    work = []
+    for pk, version, stage in rng.sample(deals, 16):
+        action = rng.choice(["move", "update", "update", "delete"])
+        if action == "delete":
+            work.append(send(DELETE_OPPORTUNITY, {"id": to_global_id("Opportunity", pk)}))
+        elif action == "move":
+            target = rng.choice([s for s in OpportunityStage if s.value != stage])
+            variables = {"id": to_global_id("Opportunity", pk), "stage": target.value,
+                         "version": version}  # fmt: skip
+            if target is OpportunityStage.CLOSED_LOST:
+                variables["lostReason"] = "price"
+            work.append(send(MOVE_STAGE, variables))
+        else:
+            changes: dict[str, Any] = {"version": version}
+            if rng.random() < 0.6:
+                changes["owner"] = rng.choice([*(gid(a) for a in world["authors"]), None])
+            if rng.random() < 0.6:
+                changes["amount"] = f"{rng.randint(0, 9999)}.{rng.randint(0, 99):02d}"
+            if rng.random() < 0.4:
+                changes["currency"] = rng.choice(["USD", "EUR"])
+            if rng.random() < 0.4:
+                changes["probability"] = rng.randint(0, 100)
+            work.append(
+                send(
+                    UPDATE_OPPORTUNITY,
+                    {"id": to_global_id("Opportunity", pk), "input": changes},
+                )
+            )
+    for _ in range(6):
+        work.append(
+            send(
+                CREATE_OPPORTUNITY,
+                {
+                    "input": {
+                        "customer": gid(rng.choice(world["customers"])),
+                        "name": "burst",
+                        "stage": rng.choice(["PROSPECTING", "PROPOSAL"]),
+                        "amount": f"{rng.randint(0, 9999)}.{rng.randint(0, 99):02d}",
+                        "currency": rng.choice(["USD", "EUR"]),
+                        "owner": gid(rng.choice(world["authors"])),
+                    }
+                },
+            )
+        )
+    rng.shuffle(work)
+    await asyncio.gather(*work)
 
 
 PAYLOAD = "userErrors { code }"
@@ -290,6 +400,15 @@ STATUS = f"""mutation($id: ID!, $status: OrderStatus!, $version: Int!) {{
   changeOrderStatus(id: $id, status: $status, version: $version) {{ {PAYLOAD} }} }}"""
 DELETE_ORDER = f"""mutation($id: ID!) {{ deleteOrder(id: $id) {{ {PAYLOAD} }} }}"""
 DELETE_CUSTOMER = f"""mutation($id: ID!) {{ deleteCustomer(id: $id) {{ {PAYLOAD} }} }}"""
+CREATE_OPPORTUNITY = f"""mutation($input: CreateOpportunityInput!) {{
+  createOpportunity(input: $input) {{ {PAYLOAD} }} }}"""
+UPDATE_OPPORTUNITY = f"""mutation($id: ID!, $input: UpdateOpportunityInput!) {{
+  updateOpportunity(id: $id, input: $input) {{ {PAYLOAD} }} }}"""
+MOVE_STAGE = f"""mutation($id: ID!, $stage: OpportunityStage!, $version: Int!,
+                          $lostReason: String) {{
+  moveOpportunityStage(id: $id, stage: $stage, version: $version, lostReason: $lostReason) {{
+    {PAYLOAD} }} }}"""
+DELETE_OPPORTUNITY = f"""mutation($id: ID!) {{ deleteOpportunity(id: $id) {{ {PAYLOAD} }} }}"""
 RESTORE_CUSTOMER = f"""mutation($id: ID!) {{ restoreCustomer(id: $id) {{ {PAYLOAD} }} }}"""
 
 
@@ -323,3 +442,83 @@ async def test_rebuild_restores_cells_that_went_wrong_and_verify_reports_them(gq
     assert len(found) == 6  # the old and the new channel's quarter hour, day and month
     await rollups.rebuild_all()
     await _verify_clean()
+
+
+AVERAGES = """
+query Avg($filter: InteractionFilter, $groupBy: [InteractionGroupBy!]) {
+  interactionsAggregate(filter: $filter, groupBy: $groupBy) {
+    groups { key { channel } count avg { durationSeconds } }
+  }
+}"""
+
+
+async def test_averages_of_whole_numbers_keep_their_fraction_on_both_paths(gql, db):
+    customer = await make_customer()
+    start = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    for minutes, seconds in ((0, 1), (20, 2), (40, 2), (50, None)):
+        await make_interaction(
+            customer,
+            channel=Channel.CALL,
+            occurred_at=start + timedelta(minutes=minutes),
+            duration_seconds=seconds,
+        )
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        # Whole quarter hours: the rollup answers; 09:05: only the rows can.
+        for bound, path in (("2026-05-04T09:00:00Z", "rollup"), ("2026-05-04T09:05:00Z", "live")):
+            variables = {"filter": {"occurredAt": {"lt": "2026-05-04T10:00:00Z"}},
+                         "groupBy": [{"field": "CHANNEL"}]}  # fmt: skip
+            variables["filter"]["occurredAt"]["gte"] = bound
+            from_rollups = await gql.execute(AVERAGES, variables)
+            from_rows = await live.execute(AVERAGES, variables)
+            assert from_rollups["extensions"]["aggregation"] == [path]
+            assert from_rows["extensions"]["aggregation"] == ["live"]
+            groups = from_rollups["data"]["interactionsAggregate"]["groups"]
+            assert from_rows["data"] == from_rollups["data"]
+            expected = (1 + 2 + 2) / 3 if path == "rollup" else 2.0
+            assert groups == [
+                {
+                    "key": {"channel": "CALL"},
+                    "count": 4 if path == "rollup" else 3,
+                    "avg": {"durationSeconds": expected},
+                }
+            ]
+    assert (1 + 2 + 2) / 3 == 1.6666666666666667
+
+
+ORDER_AVERAGES = """
+query Avg($filter: OrderFilter) {
+  ordersAggregate(filter: $filter, groupBy: [{field: CURRENCY}]) {
+    groups { count avg { total } }
+  }
+}"""
+
+
+async def test_an_average_of_amounts_is_rounded_once_half_up_on_both_paths(gql, db):
+    customer = await make_customer()
+    placed = datetime(2026, 5, 4, 9, 10, tzinfo=UTC)
+    for total in ("0.01", "0.02", "1.00", "2.00"):
+        await make_order_with_total(customer, total, currency="USD", placed_at=placed)
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        # 0.01 and 0.02: 0.015 exactly, half up 0.02; all four: 3.03 / 4 = 0.7575 -> 0.76.
+        for total_filter, expected in (({"lt": "0.50"}, "0.02"), (None, "0.76")):
+            variables = {"filter": {"total": total_filter}} if total_filter else {}
+            from_rollups = await gql.execute(ORDER_AVERAGES, variables)
+            from_rows = await live.execute(ORDER_AVERAGES, variables)
+            assert from_rows["data"] == from_rollups["data"]
+            groups = from_rows["data"]["ordersAggregate"]["groups"]
+            assert [(g["count"], Decimal(g["avg"]["total"])) for g in groups] == [
+                (2 if total_filter else 4, Decimal(expected))
+            ]
+        assert (await gql.execute(ORDER_AVERAGES, {}))["extensions"]["aggregation"] == ["rollup"]

@@ -60,6 +60,12 @@ class Measure:
     restricts the rows the measure looks at (``SUM(CASE WHEN ... END)``), so that
     several measures share one statement. ``avg_days`` is the average number of days
     from ``field`` to ``until``.
+
+    An average (``avg``) is read as the exact sum and the number of non-NULL values
+    (:meth:`parts`) and divided here: the database's ``AVG`` gives another precision on
+    each backend (MySQL four places, SQLite a double; SQLite adds amounts as floating
+    point), and Tortoise's ``Avg`` turns it into the field's type, cutting the fraction
+    off a whole number. An amount's average is rounded once, half up, to cents.
     """
 
     alias: str
@@ -69,6 +75,18 @@ class Measure:
     weight: str | None = None
     until: str | None = None
     where: Q | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def exact_average(self) -> bool:
+        """Whether this is an average read as sum and count (see the class doc)."""
+        return self.function == "avg"
+
+    def parts(self) -> tuple[Expression, Expression]:
+        """An exact average's sum and count of non-NULL values."""
+        assert self.field is not None
+        value = MoneyValue(self.field) if self.money else self.field
+        total = Sum(value, _filter=self.where)  # type: ignore[arg-type]
+        return total, Count(self.field, _filter=self.where)
 
     def expression(self) -> Expression:
         where = self.where
@@ -149,7 +167,13 @@ async def aggregate_rows(
     # SQL aliases get a prefix: a key named like a column ("placed_at") must not make
     # GROUP BY pick the raw column instead of the period.
     annotations: dict[str, Expression] = {f"d_{d.alias}": d.expression() for d in dimensions}
-    annotations.update({f"m_{m.alias}": m.expression() for m in measures})
+    for measure in measures:
+        if measure.exact_average:
+            total, count = measure.parts()
+            annotations[f"m_{measure.alias}"] = total
+            annotations[f"n_{measure.alias}"] = count
+        else:
+            annotations[f"m_{measure.alias}"] = measure.expression()
     query = model.filter(where).annotate(**annotations)
     if dimensions:
         keys = [f"d_{d.alias}" for d in dimensions]
@@ -163,7 +187,38 @@ async def aggregate_rows(
     return [
         {
             **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in dimensions},
-            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
+            **{
+                m.alias: (
+                    _average_of(m, row[f"m_{m.alias}"], row[f"n_{m.alias}"], mysql)
+                    if m.exact_average
+                    else m.decode(row[f"m_{m.alias}"], mysql)
+                )
+                for m in measures
+            },
         }
         for row in rows
     ]
+
+
+def _average_of(measure: Measure, total: Any, count: Any, mysql: bool) -> Any:
+    if not measure.money:
+        return average(total, count)
+    if not count:
+        return None
+    # The exact sum: MySQL's DECIMAL sum, SQLite's whole cents (``MoneyValue``).
+    exact = Decimal(total) if mysql else Decimal(round(total)) / 100
+    return money_average(exact, count)
+
+
+def money_average(total: Decimal, count: Any) -> Decimal:
+    """The average of amounts from their exact sum: rounded once, half up, to cents."""
+    return (total / int(count)).quantize(CENT, ROUND_HALF_UP)
+
+
+def average(total: Any, count: Any) -> float | None:
+    """The average of whole numbers from their sum and count: the nearest double to the
+    exact quotient (Python divides two integers exactly, then rounds once), the same on
+    every backend and from rollups; None over no values."""
+    if not count:
+        return None
+    return int(total) / int(count)

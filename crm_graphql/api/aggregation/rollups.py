@@ -34,7 +34,8 @@ plan before it builds its statement. A plan exists when every condition of the W
 compared with ``>=`` / ``<`` to a quarter-hour instant (or ``IS NULL``); every group key
 is a dimension or a local period of the time column whose zone offsets and
 daylight-saving changes fall on quarter hours; and every measure is a count of records,
-a sum of a summed column or the average of a whole-number one. Otherwise the raw rows
+a sum of a summed column or an average of one (its sum divided by its count of
+values, as on the raw path; an amount's rounded once to cents). Otherwise the raw rows
 answer, as before.
 """
 
@@ -46,7 +47,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,8 +67,6 @@ DAY = 86400
 #: A calendar month (UTC); the number only names the grain.
 MONTH = 31 * DAY
 GRAINS = (QUARTER, DAY, MONTH)
-#: The places of MySQL's AVG of whole numbers (its default ``div_precision_increment``).
-AVG_PLACES = Decimal("0.0001")
 #: A condition no cell meets.
 NOTHING = Q(grain=-1)
 #: The key part of a NULL value in a cell key.
@@ -446,7 +445,7 @@ class _Read:
     """How one measure of the raw path is read from the cells."""
 
     measure: Measure
-    kind: str  # "count", "sum", "money"
+    kind: str  # "count", "sum", "money", "avg", "money_avg"
     present: Measure | None = None
 
 
@@ -463,13 +462,13 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
     summed = rollup.sum_of(measure.field) if measure.field is not None else None
     if summed is None or summed.money != measure.money:
         return None
-    if measure.function == "avg" and summed.money:
-        # The raw path rounds a money average twice (the database's scale, then cents)
-        # and SQLite adds up floating-point amounts: not reproducible from cents.
-        return None
     replaced = Measure(measure.alias, "sum", summed.column, where=measure.where)
     present = Measure(f"{measure.alias}__present", "sum", summed.present, where=measure.where)
-    kind = "avg" if measure.function == "avg" else "money" if summed.money else "sum"
+    kind = "sum"
+    if measure.function == "avg":
+        kind = "money_avg" if summed.money else "avg"
+    elif summed.money:
+        kind = "money"
     return _Read(replaced, kind, present)
 
 
@@ -508,7 +507,7 @@ class Plan:
         return rest & timed
 
     async def run(self, order_by: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
-        from crm_graphql.api.aggregation.core import aggregate_rows
+        from crm_graphql.api.aggregation.core import aggregate_rows, average, money_average
 
         measures = [r.measure for r in self.reads]
         measures += [r.present for r in self.reads if r.present is not None]
@@ -521,7 +520,6 @@ class Plan:
             order_by=order_by,
             limit=limit,
         )
-        mysql = _is_mysql(self.rollup.table)
         for row in rows:
             for read in self.reads:
                 alias = read.measure.alias
@@ -534,19 +532,10 @@ class Plan:
                 elif read.kind == "money":
                     row[alias] = (Decimal(row[alias]) / 100).quantize(Decimal("0.01"))
                 elif read.kind == "avg":
-                    row[alias] = _average(int(row[alias]), int(present), mysql)
+                    row[alias] = average(row[alias], present)
+                elif read.kind == "money_avg":
+                    row[alias] = money_average(Decimal(int(row[alias])) / 100, present)
         return rows
-
-
-def _average(total: int, count: int, mysql: bool) -> float:
-    """The average of whole numbers as the raw path's ``AVG`` gives it: MySQL/MariaDB
-    divide decimals and round half up to ``div_precision_increment`` (4) places, SQLite
-    divides the integer sum as a double; then Tortoise's ``Avg`` converts the result to
-    the field's type, an integer (cutting the fraction off)."""
-    if mysql:
-        exact = (Decimal(total) / Decimal(count)).quantize(AVG_PLACES, ROUND_HALF_UP)
-        return float(int(exact))
-    return float(int(float(total) / count))
 
 
 async def _stored_span(rollup: Rollup) -> tuple[datetime, datetime] | None:

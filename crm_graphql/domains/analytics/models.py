@@ -16,6 +16,7 @@ from tortoise.models import Model
 from crm_graphql.api.aggregation.rollups import Rollup, RollupSum, register
 from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.orders.models import Order
+from crm_graphql.domains.sales.models import Opportunity
 
 
 class RollupCell(Model):
@@ -93,6 +94,23 @@ class OrderRollup(RollupCell):
         indexes = (("grain", "placed_at"),)
 
 
+class OpportunityRollup(RollupCell):
+    """Opportunities per quarter hour or day of creation, stage, owner and currency."""
+
+    created_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    stage = fields.CharField(max_length=16)
+    owner_id = fields.IntField(null=True)
+    currency = fields.CharField(max_length=3)
+    amount_cents = fields.BigIntField(default=0, description="Sum of the amounts in cents.")
+    amount_present = fields.BigIntField(default=0, description="Amounts given.")
+    probability = fields.BigIntField(default=0, description="Sum of the probabilities.")
+    probability_present = fields.BigIntField(default=0, description="Probabilities given.")
+
+    class Meta:
+        table = "rollup_opportunity"
+        indexes = (("grain", "created_at"),)
+
+
 # --------------------------------------------------------------------------- declarations
 
 _DURATION = RollupSum("duration_seconds", "duration_seconds", "duration_present")
@@ -137,6 +155,19 @@ ORDERS = register(
         tuple(
             RollupSum(name, f"{name}_cents", f"{name}_present", money=True)
             for name in ("total", "subtotal", "tax_total")
+        ),
+    )
+)
+OPPORTUNITIES = register(
+    Rollup(
+        "opportunities",
+        Opportunity,
+        OpportunityRollup,
+        "created_at",
+        ("stage", "owner_id", "currency"),
+        (
+            RollupSum("amount", "amount_cents", "amount_present", money=True),
+            RollupSum("probability", "probability", "probability_present"),
         ),
     )
 )
