@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
+import asyncmy
 import httpx
 from tortoise import Tortoise
 
@@ -144,3 +146,20 @@ def captured_statements() -> Iterator[list[Statement]]:
     finally:
         logger.removeHandler(recorder)
         logger.setLevel(previous)
+
+
+async def server_statement(url: str, statement: str) -> None:
+    """Run one statement on the MySQL/MariaDB server of ``url`` without choosing its
+    database (CREATE DATABASE, DROP DATABASE)."""
+    parts = urlparse(url)
+    connection = await asyncmy.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
+    try:
+        async with connection.cursor() as cursor:
+            await cursor.execute(statement)
+    finally:
+        connection.close()

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 from tortoise import Tortoise, connections
 from tortoise.transactions import in_transaction
 
+from benchmarks.common import server_statement
 from benchmarks.events_handlers import EFFECTS
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.events import NewEvent, emit_many
@@ -34,23 +35,6 @@ from crm_graphql.events.scheduling import ensure_lock_rows, fire_due
 from crm_graphql.events.sql import db_time, is_mysql, placeholders, sql, utcnow
 from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncmy
-
-    parts = urlparse(url)
-    conn = await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        async with conn.cursor() as cursor:
-            await cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -255,7 +239,7 @@ async def main(args) -> None:
     base = args.database_url
     name = f"crm_bench_events_{uuid.uuid4().hex[:8]}"
     if base.startswith("mysql://"):
-        await _admin(base, f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+        await server_statement(base, f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
         database_url = urlparse(base)._replace(path=f"/{name}").geturl()
     else:
         database_url = base
@@ -295,7 +279,7 @@ async def main(args) -> None:
     finally:
         await Tortoise.close_connections()
         if base.startswith("mysql://"):
-            await _admin(base, f"DROP DATABASE IF EXISTS {name}")
+            await server_statement(base, f"DROP DATABASE IF EXISTS {name}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 import httpx
 from tortoise import Tortoise, connections
 
+from benchmarks.common import server_statement
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.integration import imports
 from crm_graphql.domains.integration.models import DuplicatePolicy, ImportJob
@@ -44,23 +45,6 @@ from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 
 JWT_SECRET = "benchmark-only-jwt-secret-0123456789-abcdefghijkl"
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncmy
-
-    parts = urlparse(url)
-    conn = await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        async with conn.cursor() as cursor:
-            await cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 def write_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -244,8 +228,10 @@ async def main() -> None:
     if args.database_url.startswith("mysql://"):
         named = urlparse(args.database_url).path.strip("/")
         dropped = named if named.endswith("_bench") else f"crm_bench_{uuid.uuid4().hex[:10]}"
-        await _admin(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
-        await _admin(args.database_url, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
+        await server_statement(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
+        await server_statement(
+            args.database_url, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4"
+        )
         url = urlparse(args.database_url)._replace(path=f"/{dropped}").geturl()
     else:
         url = f"sqlite://{folder / 'bench.sqlite3'}"
@@ -275,7 +261,7 @@ async def main() -> None:
     finally:
         await Tortoise.close_connections()
         if dropped:
-            await _admin(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
+            await server_statement(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
 
 
 if __name__ == "__main__":

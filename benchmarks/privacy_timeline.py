@@ -28,7 +28,13 @@ from urllib.parse import urlparse
 
 from tortoise import Tortoise
 
-from benchmarks.common import bench_settings, captured_statements, http_client, time_query
+from benchmarks.common import (
+    bench_settings,
+    captured_statements,
+    http_client,
+    server_statement,
+    time_query,
+)
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -66,23 +72,6 @@ INTERACTIONS = """query($id: ID!) { node(id: $id) { ... on Customer {
 EXPORT = """mutation($id: ID!) { exportPersonalData(customerId: $id) { document } }"""
 ERASE = """mutation($id: ID!) { erasePersonalData(customerId: $id, reason: "benchmark") {
   erased { interactions copies } userErrors { code } } }"""
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncmy
-
-    parts = urlparse(url)
-    conn = await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        async with conn.cursor() as cursor:
-            await cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 async def _customer_with_history(n: int, label: str) -> Customer:
@@ -263,8 +252,10 @@ async def main() -> None:
     mysql = args.database_url.startswith("mysql://")
     if mysql:
         with contextlib.suppress(Exception):  # a run that was interrupted left it behind
-            await _admin(args.database_url, f"DROP DATABASE {BENCH_DATABASE}")
-        await _admin(args.database_url, f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4")
+            await server_statement(args.database_url, f"DROP DATABASE {BENCH_DATABASE}")
+        await server_statement(
+            args.database_url, f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4"
+        )
         url = urlparse(args.database_url)._replace(path=f"/{BENCH_DATABASE}").geturl()
     else:
         url = f"sqlite://{folder / 'bench.sqlite3'}"
@@ -356,7 +347,7 @@ async def main() -> None:
     finally:
         await Tortoise.close_connections()
         if mysql:
-            await _admin(args.database_url, f"DROP DATABASE {BENCH_DATABASE}")
+            await server_statement(args.database_url, f"DROP DATABASE {BENCH_DATABASE}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from starlette.routing import Route
 from tortoise import Tortoise, connections
 from tortoise.transactions import in_transaction
 
+from benchmarks.common import server_statement
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.integration.models import WebhookEndpoint
 from crm_graphql.events import NewEvent, emit, emit_many
@@ -41,23 +42,6 @@ from crm_graphql.modules import database_config
 from crm_graphql.settings import load_settings
 
 ARRIVED: dict[str, float] = {}
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncmy
-
-    parts = urlparse(url)
-    conn = await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        async with conn.cursor() as cursor:
-            await cursor.execute(statement)
-    finally:
-        conn.close()
 
 
 async def receive(request: Request) -> PlainTextResponse:
@@ -170,7 +154,7 @@ async def main() -> None:
     )
     task = asyncio.create_task(server.serve())
     dropped = f"crm_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(args.database_url, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
+    await server_statement(args.database_url, f"CREATE DATABASE {dropped} CHARACTER SET utf8mb4")
     url = urlparse(args.database_url)._replace(path=f"/{dropped}").geturl()
     settings = load_settings(database_url=url)
     try:
@@ -185,7 +169,7 @@ async def main() -> None:
             await run(args, url, workers, folder / "workers.log")
     finally:
         await Tortoise.close_connections()
-        await _admin(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
+        await server_statement(args.database_url, f"DROP DATABASE IF EXISTS {dropped}")
         server.should_exit = True
         await task
 
