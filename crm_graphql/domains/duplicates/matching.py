@@ -112,6 +112,17 @@ class Matching:
     group_column: str | None
 
 
+#: How people (customers, leads) are compared once a block pairs them.
+PEOPLE: dict[str, Any] = {
+    "order": NAME_ORDER,
+    "name_of": person_name,
+    "exact": {
+        "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
+        "PHONE": (DuplicateReason.SAME_PHONE, 0.6),
+    },
+    "name_threshold": 0.85,
+}
+
 CUSTOMERS = Matching(
     type_name="Customer",
     model=Customer,
@@ -133,13 +144,7 @@ CUSTOMERS = Matching(
             order=FIRST_NAME_ORDER,
         ),
     ),
-    order=NAME_ORDER,
-    name_of=person_name,
-    exact={
-        "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
-        "PHONE": (DuplicateReason.SAME_PHONE, 0.6),
-    },
-    name_threshold=0.85,
+    **PEOPLE,
     group_column="company_id",
 )
 
@@ -162,13 +167,7 @@ LEADS = Matching(
             order=FIRST_NAME_ORDER,
         ),
     ),
-    order=NAME_ORDER,
-    name_of=person_name,
-    exact={
-        "EMAIL": (DuplicateReason.SAME_EMAIL, 0.9),
-        "PHONE": (DuplicateReason.SAME_PHONE, 0.6),
-    },
-    name_threshold=0.85,
+    **PEOPLE,
     group_column="company_name",
 )
 
