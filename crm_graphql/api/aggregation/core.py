@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from tortoise.expressions import Expression, F, Q
+from tortoise.expressions import (
+    Case,
+    CombinedExpression,
+    Expression,
+    F,
+    Q,
+    When,
+)
 from tortoise.functions import Avg, Count, Max, Min, Sum
 from tortoise.models import Model
 
@@ -198,6 +205,77 @@ async def aggregate_rows(
         }
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows of ``model`` for :func:`aggregate_parts`: those matching ``where``, each counted
+    ``sign`` times (1 or -1), grouped by ``dimensions`` (the statement's, possibly with
+    other offsets for a period)."""
+
+    where: Q
+    sign: int
+    dimensions: Sequence[Dimension]
+
+
+async def aggregate_parts(
+    model: type[Model],
+    parts: Sequence[Part],
+    measures: Sequence[Measure],
+    *,
+    rows_column: str,
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Sums of integer columns over signed parts of one table, in one statement: the
+    parts' SELECTs joined by UNION ALL, summed per group. A group exists when the signed
+    sum of ``rows_column`` (how many records a row stands for) is positive. ``measures``
+    are sums of a column (optionally with a condition); each result row maps aliases to
+    decoded values, as :func:`aggregate_rows` does."""
+    db = model._meta.db
+    selects: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        annotations: dict[str, Any] = {f"d_{d.alias}": d.expression() for d in part.dimensions}
+        for measure in measures:
+            assert measure.function == "sum" and measure.field is not None
+            signed = _signed(measure.field, part.sign)
+            annotations[f"m_{measure.alias}"] = (
+                signed if measure.where is None else Case(When(measure.where, then=signed))
+            )
+        annotations["k_rows"] = _signed(rows_column, part.sign)
+        query = model.filter(part.where).annotate(**annotations).values(*annotations)
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        text, found = query.query.get_parameterized_sql()
+        selects.append(text)
+        params += found
+    quote = "`" if is_mysql(model) else '"'
+    keys = [f"{quote}d_{d.alias}{quote}" for d in parts[0].dimensions]
+    sums = [f"SUM({quote}m_{m.alias}{quote}) AS {quote}m_{m.alias}{quote}" for m in measures]
+    statement = f"SELECT {', '.join([*keys, *sums])} FROM ({' UNION ALL '.join(selects)}) AS t"
+    if keys:
+        ordering = [
+            f"{quote}m_{name.lstrip('-')}{quote}{' DESC' if name.startswith('-') else ''}"
+            for name in order_by
+        ]
+        statement += f" GROUP BY {', '.join(keys)} HAVING SUM({quote}k_rows{quote}) > 0"
+        statement += f" ORDER BY {', '.join([*ordering, *keys])}"
+    if limit is not None:
+        statement += f" LIMIT {int(limit)}"
+    rows = (await db.execute_query(statement, params))[1]
+    mysql = is_mysql(model)
+    return [
+        {
+            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in parts[0].dimensions},
+            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
+        }
+        for row in rows
+    ]
+
+
+def _signed(column: str, sign: int) -> F | CombinedExpression:
+    return F(column) if sign == 1 else F(column) * sign
 
 
 def _average_of(measure: Measure, total: Any, count: Any, mysql: bool) -> Any:

@@ -11,6 +11,7 @@ interval a row falls in.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
@@ -126,6 +127,58 @@ def offset_shifts(zone: ZoneInfo, start: datetime | None, end: datetime | None) 
         begin, seconds = instant, offset
     shifts.append(Shift(begin, None, seconds))
     return shifts
+
+
+def local_boundaries(
+    granularity: Granularity, shifts: Sequence[Shift], start: datetime, end: datetime
+) -> list[datetime]:
+    """The instants (UTC) after ``start`` and before ``end`` where the local period of
+    ``granularity`` may change: where one begins and where the offset changes. Between
+    two of them every instant is in one local period. No ``shifts``: UTC."""
+    found: list[datetime] = []
+    for shift in shifts or (Shift(None, None, 0),):
+        low = start if shift.start is None else max(start, shift.start)
+        high = end if shift.end is None else min(end, shift.end)
+        if low >= high:
+            continue
+        if low > start:
+            found.append(low)
+        # Wall-clock times as UTC-labelled instants: local = UTC + offset.
+        offset = timedelta(seconds=shift.seconds)
+        local_low, local_high = low + offset, high + offset
+        day = next_period(period_start(local_low.date(), granularity), granularity)
+        while (midnight := datetime.combine(day, time(), tzinfo=UTC)) < local_high:
+            found.append(midnight - offset)
+            day = next_period(day, granularity)
+    return found
+
+
+def displaced(
+    shifts: Sequence[Shift], pieces: Sequence[tuple[datetime | None, datetime | None, timedelta]]
+) -> tuple[Shift, ...]:
+    """Offsets that put each instant ``t`` of a piece ``(start, end, delta)`` (UTC, None:
+    open) at the local time of ``t + delta``: a period computed with them is the local
+    period of ``t + delta``. The pieces are in order and do not overlap; an instant
+    outside every piece gets the offset of a neighbouring one."""
+    found: list[tuple[datetime | None, int]] = []
+    for start, end, delta in pieces:
+        for shift in shifts or (Shift(None, None, 0),):
+            low = start
+            if shift.start is not None and (low is None or shift.start - delta > low):
+                low = shift.start - delta
+            high = end
+            if shift.end is not None and (high is None or shift.end - delta < high):
+                high = shift.end - delta
+            if low is None or high is None or low < high:
+                found.append((low, shift.seconds + int(delta.total_seconds())))
+    result: list[Shift] = []
+    for index, (_, seconds) in enumerate(found):
+        after = found[index + 1][0] if index + 1 < len(found) else None
+        if result and result[-1].seconds == seconds:
+            result[-1] = Shift(result[-1].start, after, seconds)
+        else:
+            result.append(Shift(result[-1].end if result else None, after, seconds))
+    return tuple(result)
 
 
 # --------------------------------------------------------------------------- the calendar

@@ -46,6 +46,7 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -59,7 +60,7 @@ from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.mutations.changes import Changed, on_change
 
 if TYPE_CHECKING:
-    from crm_graphql.api.aggregation.core import Dimension, Measure
+    from crm_graphql.api.aggregation.core import Dimension, Measure, Part
 
 #: The two grains of every rollup: quarter hours and UTC days (``grain`` column).
 QUARTER = 900
@@ -388,41 +389,136 @@ def _next_month(start: datetime) -> datetime:
     return (start + timedelta(days=32)).replace(day=1)
 
 
-def _whole(periods: Sequence[Dimension], start: datetime, end: datetime) -> bool:
-    """Whether ``start``..``end`` lies in one local period of every period key."""
-    last = end - timedelta(seconds=QUARTER)
-    return all(_period_of(d, start) == _period_of(d, last) for d in periods)
+#: A host cell (see :class:`_Cover`) counts in the local period of this instant after its
+#: start: the middle of a month or of a day, in the period most of it lies in.
+ANCHOR = {MONTH: timedelta(days=14), DAY: timedelta(hours=12)}
+#: A cell is read as a host when less than this much of it lies outside that period.
+HOST_LIMIT = {MONTH: timedelta(days=1), DAY: timedelta(hours=12)}
 
 
-def _grain_condition(
-    rollup: Rollup, periods: Sequence[Dimension], start: datetime, end: datetime
-) -> Q:
-    """The cells that together hold every record from ``start`` to ``end`` exactly once:
-    the months (UTC) that lie whole in the range and in one local period of every period
-    key, then such days of the other months, and the quarter hours of the other days."""
-    months: list[tuple[datetime, datetime]] = []
-    days: list[tuple[datetime, datetime]] = []
-    quarters: list[tuple[datetime, datetime]] = []
+class _Segments:
+    """The stretches of ``start``..``end`` that lie in one local period of every period
+    key, in order (one stretch without period keys)."""
+
+    def __init__(self, periods: Sequence[Dimension], start: datetime, end: datetime) -> None:
+        from crm_graphql.api.aggregation.periods import local_boundaries
+
+        points = {start}
+        for dimension in periods:
+            assert dimension.granularity is not None
+            points.update(local_boundaries(dimension.granularity, dimension.shifts, start, end))
+        starts: list[datetime] = []
+        last: tuple[Any, ...] | None = None
+        for point in sorted(points):
+            key = tuple(_period_of(d, point) for d in periods)
+            if key != last:
+                starts.append(point)
+                last = key
+        self.starts = starts
+        self.ends = [*starts[1:], end]
+
+    def around(self, instant: datetime) -> tuple[datetime, datetime]:
+        """The stretch that ``instant`` (in the range) lies in."""
+        index = bisect.bisect_right(self.starts, instant) - 1
+        return self.starts[index], self.ends[index]
+
+    def whole(self, start: datetime, end: datetime) -> bool:
+        """Whether ``start``..``end`` (starting in the range) lies in one stretch."""
+        return end <= self.around(start)[1]
+
+
+Ranges = list[tuple[datetime, datetime]]
+
+
+@dataclass
+class _Cover:
+    """Cells whose signed sum holds every record of a range exactly once, each under the
+    local period it belongs to.
+
+    ``own`` cells lie whole in the range and in one local period: each counts in the
+    period of its start. A *host* (a month or a day that lies mostly in one local
+    period and mostly in the range) counts whole in the period of its anchor (see
+    :data:`ANCHOR`); the quarter hours of it outside that period or outside the range
+    are taken out again (``less``: ``(start, end, delta)``, each counting -1 in the
+    period of ``t + delta``, a time of the host's period) and, where they lie in the
+    range, counted in their own period among ``own``. A local month in Berlin is so the
+    UTC month plus the quarter hours before it that begin the local month, minus those
+    at its end that belong to the next one.
+    """
+
+    own: dict[int, Ranges] = dataclass_field(default_factory=lambda: {g: [] for g in GRAINS})
+    hosts: dict[int, Ranges] = dataclass_field(default_factory=lambda: {MONTH: [], DAY: []})
+    less: list[tuple[datetime, datetime, timedelta]] = dataclass_field(default_factory=list)
+
+    def read(
+        self,
+        segments: _Segments,
+        grain: int,
+        cell: tuple[datetime, datetime],
+        within: tuple[datetime, datetime],
+    ) -> bool:
+        """Read the cell of ``grain`` from ``cell[0]`` to ``cell[1]`` for the records of
+        ``within``: whole, or as a host; False when neither serves."""
+        begin, finish = cell
+        start, end = within
+        if start <= begin and finish <= end and segments.whole(begin, finish):
+            _add(self.own[grain], begin, finish)
+            return True
+        anchor = begin + ANCHOR[grain]
+        if not start <= anchor < end:
+            return False
+        low, high = segments.around(anchor)
+        kept_start, kept_end = max(low, begin), min(high, finish)
+        if (finish - begin) - (kept_end - kept_start) >= HOST_LIMIT[grain]:
+            return False
+        _add(self.hosts[grain], begin, finish)
+        # What is taken out counts against the first (before) or the last (after)
+        # quarter hours of the host's period, which is longer than it.
+        if begin < kept_start:
+            self.less.append((begin, kept_start, kept_start - begin))
+            _add(self.own[QUARTER], max(begin, start), min(kept_start, end))
+        if kept_end < finish:
+            self.less.append((kept_end, finish, kept_end - finish))
+            _add(self.own[QUARTER], max(kept_end, start), min(finish, end))
+        return True
+
+
+def _cover(periods: Sequence[Dimension], start: datetime, end: datetime) -> _Cover:
+    """The cells that hold the records from ``start`` to ``end`` (see :class:`_Cover`):
+    per UTC month, the month if it serves, else per day the day if it serves, else the
+    day's quarter hours."""
+    segments = _Segments(periods, start, end)
+    cover = _Cover()
     month = start.replace(day=1, hour=0, minute=0)
     while month < end:
         after_month = _next_month(month)
-        if month >= start and after_month <= end and _whole(periods, month, after_month):
-            _add(months, month, after_month)
-            month = after_month
-            continue
-        for day in _days(max(month, start.replace(hour=0, minute=0)), min(after_month, end)):
-            after = day + timedelta(days=1)
-            if day >= start and after <= end and _whole(periods, day, after):
-                _add(days, day, after)
-            else:
-                _add(quarters, max(day, start), min(after, end))
+        if not cover.read(segments, MONTH, (month, after_month), (start, end)):
+            low, high = max(month, start), min(after_month, end)
+            for day in _days(low.replace(hour=0, minute=0), high):
+                after = day + timedelta(days=1)
+                if not cover.read(segments, DAY, (day, after), (low, high)):
+                    _add(cover.own[QUARTER], max(day, low), min(after, high))
         month = after_month
-    return Q(
-        _ranges_q(rollup, MONTH, months),
-        _ranges_q(rollup, DAY, days),
-        _ranges_q(rollup, QUARTER, quarters),
-        join_type=Q.OR,
-    )
+    return cover
+
+
+def _own_condition(rollup: Rollup, cover: _Cover) -> Q:
+    return Q(*(_ranges_q(rollup, grain, cover.own[grain]) for grain in GRAINS), join_type=Q.OR)
+
+
+def _with_offsets(
+    dimensions: Sequence[Dimension], pieces: Sequence[tuple[Any, Any, timedelta]]
+) -> list[Dimension]:
+    """``dimensions`` with each period read as the period of ``t + delta`` in each piece."""
+    from crm_graphql.api.aggregation.core import Dimension
+    from crm_graphql.api.aggregation.periods import displaced
+
+    return [
+        d
+        if d.granularity is None
+        else Dimension(d.alias, d.field, d.granularity, displaced(d.shifts, pieces))
+        for d in dimensions
+    ]
 
 
 def _covers_dimension(rollup: Rollup, dimension: Dimension) -> bool:
@@ -481,45 +577,78 @@ class Plan:
     dimensions: list[Dimension]
     reads: list[_Read]
 
-    async def cells(self) -> Q:
-        """The condition on the cells: which grain serves which stretch of time."""
+    async def parts(self) -> list[Part]:
+        """The signed parts of the cells to add up (see :class:`_Cover`): the cells read
+        with their own period, then the hosts, then what is taken out of them."""
+        from crm_graphql.api.aggregation.core import Part
+
         rollup = self.rollup
+        live = Q(n__gt=0)  # cells emptied by deletions stay with n = 0: they make no group
         split = _split_range(rollup, self.where)
         if split is None:
             # A range under OR/NOT: quarter hours only (their bounds are on the grain).
-            return self.where & Q(grain=QUARTER)
+            return [Part(self.where & Q(grain=QUARTER) & live, 1, self.dimensions)]
         rest, lows, highs = split
+        rest &= live
         periods = [d for d in self.dimensions if d.granularity is not None]
         start = max(lows) if lows else None
         end = min(highs) if highs else None
         if start is None and end is None and not periods:
-            return rest & Q(grain=MONTH)  # every month, and the records without a time
+            # Every month, and the records without a time.
+            return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
         if start is None or end is None:
             span = await _stored_span(rollup)
             if span is None:
-                return rest & Q(grain=MONTH)
+                return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
-        timed = _grain_condition(rollup, periods, start, end) if start < end else NOTHING
+        cover = _cover(periods, start, end) if start < end else _Cover()
+        own = _own_condition(rollup, cover)
         if not lows and not highs:
             untimed = Q(Q(grain=MONTH), lookup_q(f"{rollup.time}__isnull", True))
-            timed = Q(timed, untimed, join_type=Q.OR)
-        return rest & timed
+            own = Q(own, untimed, join_type=Q.OR)
+        found = [Part(rest & own, 1, self.dimensions)]
+        for grain, hosts in cover.hosts.items():
+            if hosts:
+                dimensions = _with_offsets(self.dimensions, [(None, None, ANCHOR[grain])])
+                found.append(Part(rest & _ranges_q(rollup, grain, hosts), 1, dimensions))
+        if cover.less:
+            taken: Ranges = []
+            for low, high, _ in cover.less:
+                _add(taken, low, high)
+            dimensions = _with_offsets(self.dimensions, cover.less)
+            found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, dimensions))
+        return found
 
     async def run(self, order_by: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
-        from crm_graphql.api.aggregation.core import aggregate_rows, average, money_average
+        from crm_graphql.api.aggregation.core import (
+            aggregate_parts,
+            aggregate_rows,
+            average,
+            money_average,
+        )
 
         measures = [r.measure for r in self.reads]
         measures += [r.present for r in self.reads if r.present is not None]
-        # Cells emptied by deletions stay with n = 0: they make no group.
-        rows = await aggregate_rows(
-            self.rollup.table,
-            await self.cells() & Q(n__gt=0),
-            self.dimensions,
-            measures,
-            order_by=order_by,
-            limit=limit,
-        )
+        parts = await self.parts()
+        if len(parts) == 1:
+            rows = await aggregate_rows(
+                self.rollup.table,
+                parts[0].where,
+                self.dimensions,
+                measures,
+                order_by=order_by,
+                limit=limit,
+            )
+        else:
+            rows = await aggregate_parts(
+                self.rollup.table,
+                parts,
+                measures,
+                rows_column="n",
+                order_by=order_by,
+                limit=limit,
+            )
         for row in rows:
             for read in self.reads:
                 alias = read.measure.alias
