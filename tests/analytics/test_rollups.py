@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation.core import Dimension
+from crm_graphql.api.aggregation.periods import Granularity, offset_shifts
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
@@ -429,6 +433,150 @@ async def test_rollups_answer_exactly_like_the_rows_before_and_after_a_burst(gql
         await _verify_clean()
         served = await _compare(rng, world, gql, live, 60)
         assert served >= 40
+
+
+#: Ranges that begin and end at local month starts or in the middle of a month, by zone.
+LOCAL_MONTHS = [
+    ("Europe/Berlin", "2025-12-31T23:00:00Z", "2026-10-31T23:00:00Z"),
+    ("Asia/Kolkata", "2025-12-31T18:30:00Z", "2026-11-30T18:30:00Z"),
+    ("Asia/Kathmandu", "2026-01-14T10:15:00Z", "2026-07-19T03:45:00Z"),
+    ("Pacific/Marquesas", "2026-01-01T09:30:00Z", "2026-12-01T09:30:00Z"),
+    ("Australia/Lord_Howe", "2026-01-31T13:00:00Z", "2026-08-17T00:00:00Z"),
+    ("America/New_York", "2026-02-01T05:00:00Z", "2026-11-01T04:00:00Z"),
+]
+
+
+def _local_month_questions(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Per zone: by author and by channel per local month, an average per local month and
+    per local day, orders per local month and deals per local quarter, over the ranges
+    above and from a bound to the end of the data."""
+    questions: list[tuple[str, dict[str, Any]]] = []
+    for zone, start, end in LOCAL_MONTHS:
+        occurred = {"occurredAt": {"gte": start, "lt": end}}
+        for groups in (["AUTHOR", "MONTH"], ["CHANNEL", "MONTH"], ["MONTH"], ["AUTHOR"]):
+            questions.append((STATS, {"groupBy": groups, "filter": occurred, "timeZone": zone}))
+        questions.append(
+            (STATS, {"groupBy": ["AUTHOR", "MONTH"], "timeZone": zone,
+                     "filter": {"occurredAt": {"gte": start}}})
+        )  # fmt: skip
+        questions.append(
+            (STATS, {"groupBy": ["DIRECTION", "DAY"], "timeZone": zone,
+                     "filter": {"occurredAt": {"gte": start, "lt": "2026-04-03T00:00:00Z"}}})
+        )  # fmt: skip
+        for granularity in ("MONTH", "DAY", "WEEK"):
+            questions.append(
+                (INTERACTIONS, {"filter": occurred, "timeZone": zone, "groupBy": [
+                    {"field": "AUTHOR"}, {"field": "OCCURRED_AT", "granularity": granularity}]})
+            )  # fmt: skip
+        questions.append(
+            (ORDERS, {"filter": {"placedAt": {"gte": start, "lt": end}}, "timeZone": zone,
+                      "groupBy": [{"field": "CURRENCY"},
+                                  {"field": "PLACED_AT", "granularity": "MONTH"}]})
+        )  # fmt: skip
+        questions.append(
+            (OPPORTUNITIES, {"filter": {"createdAt": {"lt": end}}, "timeZone": zone,
+                             "groupBy": [{"field": "CURRENCY"}, {"field": "OWNER"},
+                                         {"field": "CREATED_AT", "granularity": "QUARTER"}]})
+        )  # fmt: skip
+    return questions
+
+
+async def test_local_months_read_month_cells_corrected_at_both_ends_exactly(gql, db):
+    rng = random.Random(23)
+    world = await _world(rng)
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        for document, variables in _local_month_questions(world):
+            from_rollups = await gql.execute(document, variables)
+            from_rows = await live.execute(document, variables)
+            assert "errors" not in from_rollups, (variables, from_rollups)
+            assert from_rollups["data"] == from_rows["data"], variables
+            assert from_rollups["extensions"]["aggregation"] == ["rollup"], variables
+            assert from_rows["extensions"]["aggregation"] == ["live"]
+
+
+def _cover_counts(
+    zone: str, granularities: list[Granularity], start: datetime, end: datetime
+) -> rollups._Cover:
+    """The cells that cover ``start``..``end``; asserts that their signed sum counts every
+    quarter hour around it once in its own local period inside the range, never outside."""
+    shifts = tuple(offset_shifts(ZoneInfo(zone), start, end))
+    periods = [Dimension("p", "occurred_at", g, shifts) for g in granularities]
+    cover = rollups._cover(periods, start, end)
+
+    periods_of: dict[datetime, tuple[Any, ...]] = {}
+
+    def period(instant: datetime) -> tuple[Any, ...]:
+        if instant not in periods_of:
+            periods_of[instant] = tuple(rollups._period_of(d, instant) for d in periods)
+        return periods_of[instant]
+
+    def cells(ranges: list[tuple[datetime, datetime]], grain: int) -> set[datetime]:
+        found = set()
+        for low, high in ranges:
+            while low < high:
+                found.add(low)
+                low = rollups.bucket(low + timedelta(seconds=grain), grain)  # type: ignore[assignment]
+        return found
+
+    own = {grain: cells(cover.own[grain], grain) for grain in rollups.GRAINS}
+    hosts = {grain: cells(cover.hosts[grain], grain) for grain in cover.hosts}
+    less = {}
+    for low, high, delta in cover.less:
+        for quarter in cells([(low, high)], rollups.QUARTER):
+            less[quarter] = delta
+    quarter = start - timedelta(days=2)
+    while quarter < end + timedelta(days=2):
+        day = quarter.replace(hour=0, minute=0)
+        counted: Counter[tuple[Any, ...]] = Counter()
+        for grain, cell in ((rollups.QUARTER, quarter), (rollups.DAY, day),
+                            (rollups.MONTH, day.replace(day=1))):  # fmt: skip
+            if cell in own[grain]:
+                counted[period(cell)] += 1
+            if grain in hosts and cell in hosts[grain]:
+                counted[period(cell + rollups.ANCHOR[grain])] += 1
+        if quarter in less:
+            counted[period(quarter + less[quarter])] -= 1
+        found = {key: count for key, count in counted.items() if count}
+        assert found == ({period(quarter): 1} if start <= quarter < end else {}), quarter
+        quarter += timedelta(minutes=15)
+    return cover
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_signed_cells_count_every_quarter_hour_once_in_its_local_period():
+    month, day, week = Granularity.MONTH, Granularity.DAY, Granularity.WEEK
+    # A year of local months in Berlin: 12 month cells per combination, no day cells,
+    # quarter hours only for the hour or two at each end of a UTC month.
+    year = (_at("2025-10-31T23:00"), _at("2026-10-31T23:00"))
+    cover = _cover_counts("Europe/Berlin", [month], *year)
+    assert cover.hosts[rollups.MONTH] == [(_at("2025-11-01T00:00"), _at("2026-11-01T00:00"))]
+    assert not cover.own[rollups.DAY] and not cover.hosts[rollups.DAY]
+    quarters = sum((high - low for low, high in cover.own[rollups.QUARTER]), timedelta())
+    assert quarters <= timedelta(hours=2 * 12)
+    for zone, start, end in LOCAL_MONTHS:
+        _cover_counts(zone, [month], _at(start[:16]), _at(end[:16]))
+    # Local days read UTC days corrected by quarter hours (+05:45, -09:30, a 30-minute
+    # change, midnight changes in Santiago), weeks and two period keys at once.
+    for zone, granularities, start, end in (
+        ("Asia/Kathmandu", [day], "2026-03-02T07:45", "2026-03-20T18:15"),
+        ("Pacific/Marquesas", [day], "2026-05-30T09:30", "2026-06-12T00:00"),
+        ("Australia/Lord_Howe", [day, month], "2026-03-20T13:00", "2026-04-19T00:30"),
+        ("America/Santiago", [day], "2026-03-30T00:00", "2026-04-12T00:00"),
+        ("America/New_York", [week], "2026-02-23T05:00", "2026-03-30T04:00"),
+        ("Europe/Berlin", [Granularity.QUARTER], "2026-02-14T00:00", "2026-07-30T00:15"),
+        ("UTC", [], "2026-02-14T00:00", "2026-07-31T18:00"),
+    ):
+        cover = _cover_counts(zone, granularities, _at(start), _at(end))
+    assert cover.hosts[rollups.MONTH]  # no period key: whole months, corrected at the ends
 
 
 async def test_rebuild_restores_cells_that_went_wrong_and_verify_reports_them(gql, db):
