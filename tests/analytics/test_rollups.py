@@ -527,8 +527,9 @@ def _cover_counts(
     own = {grain: cells(cover.own[grain], grain) for grain in rollups.GRAINS}
     hosts = {grain: cells(cover.hosts[grain], grain) for grain in cover.hosts}
     less = {}
-    for low, high, delta in cover.less:
-        for quarter in cells([(low, high)], rollups.QUARTER):
+    for delta, ranges in cover.less.items():
+        for quarter in cells(ranges, rollups.QUARTER):
+            assert quarter not in less
             less[quarter] = delta
     quarter = start - timedelta(days=2)
     while quarter < end + timedelta(days=2):

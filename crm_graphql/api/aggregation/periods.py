@@ -153,32 +153,18 @@ def local_boundaries(
     return found
 
 
-def displaced(
-    shifts: Sequence[Shift], pieces: Sequence[tuple[datetime | None, datetime | None, timedelta]]
-) -> tuple[Shift, ...]:
-    """Offsets that put each instant ``t`` of a piece ``(start, end, delta)`` (UTC, None:
-    open) at the local time of ``t + delta``: a period computed with them is the local
-    period of ``t + delta``. The pieces are in order and do not overlap; an instant
-    outside every piece gets the offset of a neighbouring one."""
-    found: list[tuple[datetime | None, int]] = []
-    for start, end, delta in pieces:
-        for shift in shifts or (Shift(None, None, 0),):
-            low = start
-            if shift.start is not None and (low is None or shift.start - delta > low):
-                low = shift.start - delta
-            high = end
-            if shift.end is not None and (high is None or shift.end - delta < high):
-                high = shift.end - delta
-            if low is None or high is None or low < high:
-                found.append((low, shift.seconds + int(delta.total_seconds())))
-    result: list[Shift] = []
-    for index, (_, seconds) in enumerate(found):
-        after = found[index + 1][0] if index + 1 < len(found) else None
-        if result and result[-1].seconds == seconds:
-            result[-1] = Shift(result[-1].start, after, seconds)
-        else:
-            result.append(Shift(result[-1].end if result else None, after, seconds))
-    return tuple(result)
+def displaced(shifts: Sequence[Shift], delta: timedelta) -> tuple[Shift, ...]:
+    """Offsets that put an instant ``t`` at the local time of ``t + delta``: a period
+    computed with them is the local period of ``t + delta``."""
+    seconds = int(delta.total_seconds())
+    return tuple(
+        Shift(
+            None if shift.start is None else shift.start - delta,
+            None if shift.end is None else shift.end - delta,
+            shift.seconds + seconds,
+        )
+        for shift in shifts or (Shift(None, None, 0),)
+    )
 
 
 # --------------------------------------------------------------------------- the calendar

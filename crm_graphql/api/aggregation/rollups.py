@@ -436,19 +436,22 @@ class _Cover:
     local period it belongs to.
 
     ``own`` cells lie whole in the range and in one local period: each counts in the
-    period of its start. A *host* (a month or a day that lies mostly in one local
-    period and mostly in the range) counts whole in the period of its anchor (see
+    period of its start. A *host* (a month or a day that lies mostly in one local period
+    and mostly in the range) counts whole in the period of its anchor (its start plus
     :data:`ANCHOR`); the quarter hours of it outside that period or outside the range
-    are taken out again (``less``: ``(start, end, delta)``, each counting -1 in the
-    period of ``t + delta``, a time of the host's period) and, where they lie in the
-    range, counted in their own period among ``own``. A local month in Berlin is so the
-    UTC month plus the quarter hours before it that begin the local month, minus those
-    at its end that belong to the next one.
+    are taken out again and, where they lie in the range, counted in their own period
+    among ``own``. What is taken out lies at the start or the end of its host and is
+    shorter than the part the host keeps, so ``less`` groups it by the shift that lands
+    each of its instants in the kept part (plus the anchor's distance at the start, minus
+    it at the end): each quarter hour there counts -1 in the period of its time plus
+    that shift. A local month in Berlin is so the UTC month plus the quarter hours
+    before it that begin the local month, minus those at its end that belong to the
+    next one.
     """
 
     own: dict[int, Ranges] = dataclass_field(default_factory=lambda: {g: [] for g in GRAINS})
     hosts: dict[int, Ranges] = dataclass_field(default_factory=lambda: {MONTH: [], DAY: []})
-    less: list[tuple[datetime, datetime, timedelta]] = dataclass_field(default_factory=list)
+    less: dict[timedelta, Ranges] = dataclass_field(default_factory=dict)
 
     def read(
         self,
@@ -472,13 +475,13 @@ class _Cover:
         if (finish - begin) - (kept_end - kept_start) >= HOST_LIMIT[grain]:
             return False
         _add(self.hosts[grain], begin, finish)
-        # What is taken out counts against the first (before) or the last (after)
-        # quarter hours of the host's period, which is longer than it.
+        # Less than HOST_LIMIT is taken out, and the kept part is longer than ANCHOR:
+        # a time taken out plus (at the start) or minus (at the end) ANCHOR is kept.
         if begin < kept_start:
-            self.less.append((begin, kept_start, kept_start - begin))
+            _add(self.less.setdefault(ANCHOR[grain], []), begin, kept_start)
             _add(self.own[QUARTER], max(begin, start), min(kept_start, end))
         if kept_end < finish:
-            self.less.append((kept_end, finish, kept_end - finish))
+            _add(self.less.setdefault(-ANCHOR[grain], []), kept_end, finish)
             _add(self.own[QUARTER], max(kept_end, start), min(finish, end))
         return True
 
@@ -506,17 +509,15 @@ def _own_condition(rollup: Rollup, cover: _Cover) -> Q:
     return Q(*(_ranges_q(rollup, grain, cover.own[grain]) for grain in GRAINS), join_type=Q.OR)
 
 
-def _with_offsets(
-    dimensions: Sequence[Dimension], pieces: Sequence[tuple[Any, Any, timedelta]]
-) -> list[Dimension]:
-    """``dimensions`` with each period read as the period of ``t + delta`` in each piece."""
+def _with_offset(dimensions: Sequence[Dimension], delta: timedelta) -> list[Dimension]:
+    """``dimensions`` with each period read as the local period of the time plus ``delta``."""
     from crm_graphql.api.aggregation.core import Dimension
     from crm_graphql.api.aggregation.periods import displaced
 
     return [
         d
-        if d.granularity is None
-        else Dimension(d.alias, d.field, d.granularity, displaced(d.shifts, pieces))
+        if d.granularity is None or not delta
+        else Dimension(d.alias, d.field, d.granularity, displaced(d.shifts, delta))
         for d in dimensions
     ]
 
@@ -610,13 +611,10 @@ class Plan:
         found = [Part(rest & own, 1, self.dimensions)]
         for grain, hosts in cover.hosts.items():
             if hosts:
-                dimensions = _with_offsets(self.dimensions, [(None, None, ANCHOR[grain])])
+                dimensions = _with_offset(self.dimensions, ANCHOR[grain])
                 found.append(Part(rest & _ranges_q(rollup, grain, hosts), 1, dimensions))
-        if cover.less:
-            taken: Ranges = []
-            for low, high, _ in cover.less:
-                _add(taken, low, high)
-            dimensions = _with_offsets(self.dimensions, cover.less)
+        for delta, taken in cover.less.items():
+            dimensions = _with_offset(self.dimensions, delta)
             found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, dimensions))
         return found
 
