@@ -18,8 +18,11 @@ Why a quarter hour: every UTC offset in use is a multiple of 15 minutes (+05:30 
 +05:45 Nepal, -09:30 Marquesas, +08:45 Eucla), and so is every daylight-saving change;
 so every local day, week, month, quarter and year in every zone begins on a quarter
 hour boundary, and a quarter-hour cell never straddles two local periods. Days and
-months are read where they lie whole in one local period (see :class:`Plan`): at
-realistic densities a quarter hour holds about one record per combination.
+months are read where they lie whole in one local period, and also where they lie mostly
+in one: then the quarter hours of them that belong elsewhere are subtracted again (a
+signed sum, see :class:`_Cover`), so that a local month in Berlin reads the UTC month's
+cells and the few quarter hours at its two ends; at realistic densities a quarter hour
+or a day holds about one record per combination, a month many.
 
 Maintenance (:func:`maintain`, an ``@on_change`` hook): a change takes the record's old
 contribution out of its old cells and adds the new one to its new cells, as upserts that
