@@ -167,9 +167,7 @@ async def generate(
     counting = time.perf_counter()
     await rollups.rebuild_all()
     finished = time.perf_counter()
-    return SeedReport(
-        rows=rows, elapsed=finished - started, rollups_elapsed=finished - counting
-    )
+    return SeedReport(rows=rows, elapsed=finished - started, rollups_elapsed=finished - counting)
 
 
 async def _module_run(last_before: int, seed: int, batch_size: int) -> DemoRun:

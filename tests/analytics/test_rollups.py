@@ -602,10 +602,10 @@ async def test_a_rebuild_in_sql_writes_exactly_the_cells_the_changes_wrote(gql, 
         STATUS, {"id": orders[0]["id"], "status": "PLACED", "version": orders[0]["version"]}
     )
     assert body["data"]["changeOrderStatus"]["userErrors"] == [], body
-    body = await gql.execute(ADD_ITEM, {"order": orders[1]["id"],
-                                        "item": {"product": gid(product), "quantity": 2}})  # fmt: skip
+    item = {"product": gid(product), "quantity": 2}
+    body = await gql.execute(ADD_ITEM, {"order": orders[1]["id"], "item": item})
     assert body["data"]["addOrderItem"]["userErrors"] == [], body
-    # Opportunities: amounts with cents, a NULL owner, a change of amount and stage.
+    # Opportunities: amounts with cents, a NULL owner, a change of amount.
     for amount, owner in (("1234.56", gid(author)), ("0.01", None), ("99999.99", gid(author))):
         body = await gql.execute(
             CREATE_OPPORTUNITY,
