@@ -705,8 +705,12 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
 
 
 def by_source() -> list[list[Rollup]]:
-    """The declared rollups, grouped by the kind of record they count."""
-    return [list(rollups) for rollups in _ROLLUPS.values()]
+    """The declared rollups, grouped by the kind of record they count and its time column
+    (a rebuild reads one stretch of that column for every rollup of a group)."""
+    groups: dict[tuple[type[Model], str], list[Rollup]] = {}
+    for rollup in registered():
+        groups.setdefault((rollup.source, rollup.time), []).append(rollup)
+    return list(groups.values())
 
 
 async def rebuild_all(progress: Any = None) -> int:
