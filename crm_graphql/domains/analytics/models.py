@@ -326,9 +326,7 @@ TICKETS_IN_DETAIL = register(
     )
 )
 TICKETS_SOLVED = register(
-    Rollup(
-        "tickets_solved", Ticket, TicketSolvedRollup, "solved_at", _TICKET_DETAIL, _TICKET_TIMES
-    )
+    Rollup("tickets_solved", Ticket, TicketSolvedRollup, "solved_at", _TICKET_DETAIL, _TICKET_TIMES)
 )
 
 
