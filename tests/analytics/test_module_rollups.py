@@ -104,11 +104,11 @@ query Cash($from: Date!, $to: Date!, $granularity: Granularity!, $timeZone: Stri
     periods { period start end invoiced collected invoiceCount paymentCount }
   }
 }"""
-REVENUE_PAID = """
+REVENUE = """
 query Revenue($from: Date!, $to: Date!, $granularity: Granularity!, $timeZone: String!,
-              $currency: String) {
+              $currency: String, $basis: RevenueBasis!) {
   revenue(from: $from, to: $to, granularity: $granularity, timeZone: $timeZone,
-          currency: $currency, basis: PAID) {
+          currency: $currency, basis: $basis) {
     totalAmount orderCount periods { period start amount orderCount }
   }
 }"""
@@ -276,6 +276,9 @@ def _billing_question(rng: random.Random, kind: str) -> dict[str, Any]:
             filter_["status"] = {"in": rng.sample([s.value for s in InvoiceStatus], 3)}
         if rng.random() < 0.3:
             filter_["kind"] = {"eq": rng.choice(["INVOICE", "CREDIT_NOTE"])}
+        if rng.random() < 0.3:
+            days = sorted(_period(rng, 120).values())
+            filter_["issueDate"] = {"gte": days[0], "lte": days[1]}
         fields = rng.sample(["STATUS", "KIND", "ISSUED_AT"], rng.randint(0, 3))
     if rng.random() < 0.3:
         filter_["currency"] = {"eq": rng.choice(CURRENCIES)}
@@ -301,7 +304,7 @@ KINDS = ["tickets", "overview", "leaderboard", "invoices", "payments", "cashflow
          "campaigns"]  # fmt: skip
 DOCUMENTS = {"tickets": TICKETS, "overview": OVERVIEW, "leaderboard": LEADERBOARD,
              "invoices": INVOICES, "payments": PAYMENTS, "cashflow": CASHFLOW,
-             "revenue": REVENUE_PAID, "campaigns": CAMPAIGNS}  # fmt: skip
+             "revenue": REVENUE, "campaigns": CAMPAIGNS}  # fmt: skip
 
 
 def _question(rng: random.Random, world: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -319,8 +322,9 @@ def _question(rng: random.Random, world: dict[str, Any], kind: str) -> dict[str,
     if kind in ("cashflow", "revenue"):
         days = 40 if granularity == "DAY" else 200
         period = _period(rng, days)
+        more = {"basis": rng.choice(["PAID", "INVOICED"])} if kind == "revenue" else {}
         return {**period, "granularity": granularity, "timeZone": zone,
-                "currency": rng.choice(CURRENCIES)}  # fmt: skip
+                "currency": rng.choice(CURRENCIES), **more}  # fmt: skip
     return {**_campaigns_question(rng, world), "timeZone": zone}
 
 

@@ -200,6 +200,30 @@ class InvoiceRollup(RollupCell):
         indexes = (("grain", "issued_at"),)
 
 
+class InvoiceDateRollup(RollupCell):
+    """Invoices and credit notes per issue date (a calendar day) and its month, status,
+    kind and currency (amounts in cents)."""
+
+    issue_date = fields.DateField(null=True, description="The day, or the first of the month.")
+    status = fields.CharField(max_length=16)
+    kind = fields.CharField(max_length=16)
+    currency = fields.CharField(max_length=3)
+    total_cents = fields.BigIntField(default=0)
+    total_present = fields.BigIntField(default=0)
+    subtotal_cents = fields.BigIntField(default=0)
+    subtotal_present = fields.BigIntField(default=0)
+    tax_total_cents = fields.BigIntField(default=0)
+    tax_total_present = fields.BigIntField(default=0)
+    amount_paid_cents = fields.BigIntField(default=0)
+    amount_paid_present = fields.BigIntField(default=0)
+    balance_cents = fields.BigIntField(default=0)
+    balance_present = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "rollup_invoice_date"
+        indexes = (("grain", "issue_date"),)
+
+
 class PaymentRollup(RollupCell):
     """Payments and refunds per cell of receipt, method and currency (amounts in cents)."""
 
@@ -340,6 +364,18 @@ INVOICES = register(
         Invoice,
         InvoiceRollup,
         "issued_at",
+        ("status", "kind", "currency"),
+        _amounts("total", "subtotal", "tax_total", "amount_paid", "balance"),
+    )
+)
+# The cash flow and the revenue by invoice count invoices by their issue date, a calendar
+# day the same in every zone: a rollup of that column (day and month cells).
+INVOICES_BY_DATE = register(
+    Rollup(
+        "invoices_by_date",
+        Invoice,
+        InvoiceDateRollup,
+        "issue_date",
         ("status", "kind", "currency"),
         _amounts("total", "subtotal", "tax_total", "amount_paid", "balance"),
     )
