@@ -524,6 +524,8 @@ query($period: SupportPeriodInput!) {
   invoicesAggregate(groupBy: [{field: STATUS}, {field: CURRENCY}]) { groups { count } }
   paymentsAggregate(groupBy: [{field: CURRENCY}]) { groups { count } }
   campaignsAggregate(groupBy: [{field: TYPE}]) { groups { count } }
+  cashflow(from: "2026-01-01", to: "2026-10-31", granularity: MONTH, timeZone: "Asia/Kolkata",
+           currency: "EUR") { invoiced collected receivables }
 }"""
 
 
@@ -531,8 +533,9 @@ async def test_the_module_aggregates_say_the_rollups_served_them(gql, db):
     await _world(random.Random(5))
     body = await gql.execute(SOLVED_PATHS, {"period": {"from": "2026-01-01", "to": "2026-10-31"}})
     assert "errors" not in body, body
-    # The overview's created and solved series, then each aggregate: all from rollups.
-    assert body["extensions"]["aggregation"] == ["rollup"] * 6
+    # The overview's created and solved series, each aggregate, the cash flow's invoices
+    # (by issue date) and payments: all from rollups.
+    assert body["extensions"]["aggregation"] == ["rollup"] * 8
 
 
 async def test_a_first_reply_and_a_payment_move_the_cells_of_the_rows_they_change(gql, db):
