@@ -61,6 +61,11 @@ VIEWS: list[tuple[str, str]] = [
           periods {{ slaAttainment satisfaction {{ responses averageScore }} }} }} }}""",
     ),
     (
+        "supportOverview(year, MONTH, counts only)",
+        f"""{{ supportOverview(period: {YEAR}, timeZone: "Asia/Kolkata", granularity: MONTH) {{
+          created solved periods {{ period created solved slaAttainment }} }} }}""",
+    ),
+    (
         "supportLeaderboard(90 days)",
         f"""{{ supportLeaderboard(period: {QUARTER}, timeZone: "America/New_York", first: 20) {{
           rank solved openTickets assignee {{ id name }} firstResponse {TIMES}
@@ -77,6 +82,13 @@ VIEWS: list[tuple[str, str]] = [
               filter: {solvedAt: {gte: "2025-11-01T00:00:00Z"}}, first: 500) {
           hasMore groups { key { assignee { name } solvedAt } count
                            avg { firstResponseSeconds resolutionSeconds } } } }""",
+    ),
+    (
+        "ticketsAggregate(channel x created week, Kathmandu)",
+        """{ ticketsAggregate(groupBy: [{field: CHANNEL}, {field: CREATED_AT, granularity: WEEK}],
+              filter: {createdAt: {gte: "2026-05-01T00:00:00Z"}}, timeZone: "Asia/Kathmandu",
+              first: 500) {
+          hasMore groups { key { channel createdAt } count sum { firstResponseSeconds } } } }""",
     ),
     (
         "tickets(first: 50, open, by due)",
