@@ -241,23 +241,35 @@ def _period(rng: random.Random, days: int) -> dict[str, str]:
     }
 
 
+#: The keys each ticket rollup has, by time column (other keys: the rows answer).
+TICKET_FAMILIES = {
+    "createdAt": [("STATUS", "PRIORITY", "CHANNEL"), ("STATUS", "ASSIGNEE")],
+    "solvedAt": [("SLA_POLICY", "FIRST_RESPONSE_BREACHED", "RESOLUTION_BREACHED"),
+                 ("STATUS", "ASSIGNEE")],
+}  # fmt: skip
+TICKET_KEYS = ["STATUS", "PRIORITY", "CHANNEL", "TYPE", "ASSIGNEE", "SLA_POLICY",
+               "FIRST_RESPONSE_BREACHED", "RESOLUTION_BREACHED"]  # fmt: skip
+
+
 def _tickets_question(rng: random.Random, world: dict[str, Any]) -> dict[str, Any]:
+    time = rng.choice(["createdAt", "solvedAt"])
+    family = list(rng.choice(TICKET_FAMILIES[time]))
+    if rng.random() < 0.2:
+        family = TICKET_KEYS  # any key: often only the rows can answer
     filter_: dict[str, Any] = {}
     if rng.random() < 0.6:
-        filter_[rng.choice(["createdAt", "solvedAt"])] = _bounds(rng)
-    if rng.random() < 0.4:
+        filter_[time] = _bounds(rng)
+    if "STATUS" in family and rng.random() < 0.4:
         filter_["status"] = {"in": rng.sample([s.value for s in TicketStatus], 3)}
-    if rng.random() < 0.3:
+    if "PRIORITY" in family and rng.random() < 0.3:
         filter_["priority"] = {"eq": rng.choice(list(TicketPriority)).value}
-    if rng.random() < 0.2:
+    if "CHANNEL" in family and rng.random() < 0.2:
         filter_["channel"] = {"in": rng.sample([c.value for c in TicketChannel], 2)}
-    if rng.random() < 0.2:
+    if "ASSIGNEE" in family and rng.random() < 0.3:
         filter_["assignee"] = {"eq": gid(rng.choice(world["agents"]))}
-    keys = ["STATUS", "PRIORITY", "CHANNEL", "TYPE", "ASSIGNEE", "SLA_POLICY",
-            "FIRST_RESPONSE_BREACHED", "RESOLUTION_BREACHED"]  # fmt: skip
-    fields = rng.sample(keys, rng.randint(0, 3))
+    fields = rng.sample(family, rng.randint(0, min(3, len(family))))
     if rng.random() < 0.6:
-        fields.append(rng.choice(["CREATED_AT", "SOLVED_AT"]))
+        fields.append("CREATED_AT" if time == "createdAt" else "SOLVED_AT")
     rng.shuffle(fields)
     group_by = _group(rng, fields, ("CREATED_AT", "SOLVED_AT"))
     return {"filter": filter_, "groupBy": group_by}
