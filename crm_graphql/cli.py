@@ -350,16 +350,17 @@ app.add_typer(rollups_app, name="rollups")
 
 @rollups_app.command("rebuild")
 def rollups_rebuild() -> None:
-    """Count every rollup again from the records, one month per transaction (the server
-    may keep serving: changes of the month being counted wait for it)."""
+    """Count every rollup again from the records in SQL, one rollup and month per
+    transaction (the server may keep serving: changes of the month being counted wait
+    for it)."""
     from crm_graphql.api.aggregation import rollups
     from crm_graphql.db.setup import open_database
     from crm_graphql.modules import database_config
 
     settings = _settings()
 
-    def progress(group: list[rollups.Rollup], where: object, cells: int) -> None:
-        console.print(f"  {group[0].source.__name__}: {cells} cells", highlight=False)
+    def progress(rollup: rollups.Rollup, batch: rollups.Batch, cells: int) -> None:
+        console.print(f"  {rollup.name} {batch.label}: {cells} cells", highlight=False)
 
     async def run() -> int:
         async with open_database(database_config(settings)):

@@ -522,3 +522,120 @@ async def test_an_average_of_amounts_is_rounded_once_half_up_on_both_paths(gql, 
                 (2 if total_filter else 4, Decimal(expected))
             ]
         assert (await gql.execute(ORDER_AVERAGES, {}))["extensions"]["aggregation"] == ["rollup"]
+
+
+CREATE_ORDER = """mutation($input: CreateOrderInput!) {
+  createOrder(input: $input) { order { id version } userErrors { code } } }"""
+ORDER_VERSION = "query($id: ID!) { node(id: $id) { ... on Order { version } } }"
+
+
+async def _all_cells() -> dict[str, dict[str, list[Any]]]:
+    """Every rollup's cells that count something, each with all its columns (the
+    stored start of its quarter hour, day or month included)."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    for rollup in rollups.registered():
+        rows = await rollup.table.all().values_list(*rollup.columns)
+        found[rollup.name] = {
+            row[0]: list(row[1:])
+            for row in rows
+            if any(row[len(rollup.columns) - len(rollup.amounts) :])
+        }
+    return found
+
+
+async def test_a_rebuild_in_sql_writes_exactly_the_cells_the_changes_wrote(gql, db):
+    """Records made, changed and deleted through the API (the change hook keeps the
+    cells) and the cells a rebuild counts from the same records are the same cells,
+    column for column: keys, stored starts, NULL times, cents."""
+    author = await make_user(Role.SALES)
+    kept, deleted, restored = [await make_customer() for _ in range(3)]
+    product = await make_product(unit_price=Decimal("12.34"), currency="USD")
+    moments = [
+        "2026-03-31T23:45:00Z",  # the last quarter hour of a month
+        "2026-03-31T23:59:59.999999Z",
+        "2026-04-01T00:00:00Z",  # the first instant of a month
+        "2026-03-29T01:00:00Z",  # Berlin's clock change
+        "2026-05-04T09:14:59Z",
+        "2026-05-04T09:15:00Z",
+        "2026-05-04T14:15:00+05:30",  # 08:45 UTC, given in Kolkata time
+    ]
+    created = []
+    for index, moment in enumerate(moments):
+        for customer in (kept, deleted, restored):
+            body = await gql.execute(
+                CREATE_INTERACTION_WITH_ID,
+                {
+                    "input": {
+                        "customer": gid(customer),
+                        "channel": list(Channel)[index % 4].value,
+                        "direction": list(Direction)[index % 2].value,
+                        "subject": "edge",
+                        "occurredAt": moment,
+                        "durationSeconds": None if index % 3 == 0 else 60 * index + 7,
+                        "author": gid(author) if index % 2 else None,
+                    }
+                },
+            )
+            assert body["data"]["createInteraction"]["userErrors"] == [], body
+            created.append(body["data"]["createInteraction"]["interaction"])
+    # Moved across a month's end, and one deleted.
+    moved = created[0]
+    body = await gql.execute(
+        UPDATE_INTERACTION,
+        {"id": moved["id"], "input": {"version": moved["version"],
+                                      "occurredAt": "2026-04-30T23:45:00Z"}},
+    )  # fmt: skip
+    assert body["data"]["updateInteraction"]["userErrors"] == []
+    body = await gql.execute(DELETE_INTERACTION, {"id": created[1]["id"]})
+    assert body["data"]["deleteInteraction"]["userErrors"] == []
+    # Orders: drafts have no time; placing one gives it one; amounts with cents.
+    orders = []
+    for quantity in (1, 3, 7):
+        body = await gql.execute(
+            CREATE_ORDER,
+            {"input": {"customer": gid(kept), "currency": "USD",
+                       "items": [{"product": gid(product), "quantity": quantity}]}},
+        )  # fmt: skip
+        assert body["data"]["createOrder"]["userErrors"] == [], body
+        orders.append(body["data"]["createOrder"]["order"])
+    body = await gql.execute(
+        STATUS, {"id": orders[0]["id"], "status": "PLACED", "version": orders[0]["version"]}
+    )
+    assert body["data"]["changeOrderStatus"]["userErrors"] == [], body
+    item = {"product": gid(product), "quantity": 2}
+    body = await gql.execute(ADD_ITEM, {"order": orders[1]["id"], "item": item})
+    assert body["data"]["addOrderItem"]["userErrors"] == [], body
+    # Opportunities: amounts with cents, a NULL owner, a change of amount.
+    for amount, owner in (("1234.56", gid(author)), ("0.01", None), ("99999.99", gid(author))):
+        body = await gql.execute(
+            CREATE_OPPORTUNITY,
+            {"input": {"customer": gid(kept), "name": "edge", "amount": amount,
+                       "currency": "EUR", "owner": owner, "probability": 35}},
+        )  # fmt: skip
+        assert body["data"]["createOpportunity"]["userErrors"] == [], body
+    deal = await Opportunity.filter(amount=Decimal("0.01")).first()
+    assert deal is not None
+    body = await gql.execute(
+        UPDATE_OPPORTUNITY,
+        {"id": gid(deal), "input": {"version": deal.version, "amount": "10.05"}},
+    )
+    assert body["data"]["updateOpportunity"]["userErrors"] == [], body
+    # Customers deleted (one restored): their records keep counting.
+    for customer in (deleted, restored):
+        body = await gql.execute(DELETE_CUSTOMER, {"id": gid(customer)})
+        assert body["data"]["deleteCustomer"]["userErrors"] == [], body
+    body = await gql.execute(RESTORE_CUSTOMER, {"id": gid(restored)})
+    assert body["data"]["restoreCustomer"]["userErrors"] == [], body
+
+    by_changes = await _all_cells()
+    assert by_changes["orders"] and by_changes["opportunities"]
+    assert any(c.startswith("900|~|DRAFT|USD") for c in by_changes["orders"])
+    assert "900|202603312345|CALL|INBOUND" not in by_changes["interactions"]  # moved away
+    await _verify_clean()
+    await rollups.rebuild_all()
+    assert await _all_cells() == by_changes
+    await _verify_clean()
+
+
+CREATE_INTERACTION_WITH_ID = """mutation($input: CreateInteractionInput!) {
+  createInteraction(input: $input) { interaction { id version } userErrors { code } } }"""

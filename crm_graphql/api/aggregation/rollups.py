@@ -56,6 +56,7 @@ from tortoise.expressions import Q
 from tortoise.fields import DateField
 from tortoise.models import Model
 
+from crm_graphql.api.aggregation.rollup_sql import Batch, CellSql
 from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.mutations.changes import Changed, on_change
 
@@ -626,51 +627,6 @@ def _empty(rollup: Rollup) -> list[int]:
     return [0] * (1 + 2 * len(rollup.sums))
 
 
-async def count_cells(rollup: Rollup, where: Q) -> dict[tuple[Any, ...], list[int]]:
-    """The cells of the records matching ``where``, counted from the records."""
-    return (await _count_many([rollup], where))[0]
-
-
-async def _count_many(
-    rollups: Sequence[Rollup], where: Q
-) -> list[dict[tuple[Any, ...], list[int]]]:
-    """The cells of several rollups of one kind of record, reading the records once."""
-    fields: list[str] = []
-    for rollup in rollups:
-        for name in (rollup.time, *rollup.dimensions, *(s.field for s in rollup.sums)):
-            if name not in fields:
-                fields.append(name)
-    rows = await rollups[0].source.filter(where).values_list(*fields)
-    found: list[dict[tuple[Any, ...], list[int]]] = []
-    for rollup in rollups:
-        time_at = fields.index(rollup.time)
-        dims = [fields.index(d) for d in rollup.dimensions]
-        sums = [(fields.index(s.field), s.money) for s in rollup.sums]
-        cells: dict[tuple[Any, ...], list[int]] = {}
-        for row in rows:
-            dimensions = tuple(plain_value(row[i]) for i in dims)
-            amounts = [1]
-            for index, money in sums:
-                value = row[index]
-                if value is None:
-                    amounts += [0, 0]
-                else:
-                    amounts += [cents(value) if money else int(value), 1]
-            for grain in GRAINS:
-                key = (grain, bucket(row[time_at], grain), *dimensions)
-                total = cells.setdefault(key, _empty(rollup))
-                for position, amount in enumerate(amounts):
-                    total[position] += amount
-        found.append(cells)
-    return found
-
-
-async def stored_cells(rollup: Rollup, where: Q) -> dict[str, tuple[int, ...]]:
-    """The stored cells (cell key -> amounts) whose quarter hour matches ``where``."""
-    rows = await rollup.table.filter(where).values_list("cell", *rollup.amounts)
-    return {row[0]: tuple(int(v) for v in row[1:]) for row in rows if any(row[1:])}
-
-
 def _month_ranges(first: datetime, last: datetime) -> Iterable[tuple[datetime, datetime]]:
     start = first.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     while start <= last:
@@ -692,46 +648,65 @@ async def _time_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
     return quarter_hour(found[0]["first"]), quarter_hour(found[0]["last"])  # type: ignore[return-value]
 
 
-async def _batches(rollup: Rollup) -> list[Q]:
+async def _batches(rollup: Rollup) -> list[Batch]:
     """The rebuild's batches: one calendar month (UTC) of the time column each, and the
     records without a time."""
-    batches = [lookup_q(f"{rollup.time}__isnull", True)]
+    batches = [Batch()]
     span = await _time_span(rollup)
     if span is not None:
-        for start, end in _month_ranges(*span):
-            batches.append(_between(rollup, start, end))
+        batches += [Batch(start, end) for start, end in _month_ranges(*span)]
     return batches
 
 
-async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
-    """Count the cells of ``rollups`` (all of one kind of record) again from the records, a
-    month at a time. Each month is one transaction that first deletes its cells, holding
-    their locks: concurrent changes of that month wait for it, then add their deltas to
-    the new cells; the records are read once per month for every rollup. Returns the
-    number of cells written; ``progress(rollups, where, cells)`` after each month."""
+def _sql(rollup: Rollup) -> CellSql:
+    return CellSql(rollup, _is_mysql(rollup.table))
+
+
+#: MySQL errors after which a month is counted again: a deadlock, a lock wait timeout.
+_RETRIED = ("1213", "1205")
+
+
+async def _rebuild_month(rollup: Rollup, batch: Batch) -> int:
+    """One transaction: lock the month's records (MySQL: shared locks, so that a change
+    of one waits), delete the month's cells, insert them again counted in SQL."""
     from tortoise.transactions import in_transaction
 
+    statements = _sql(rollup)
+    async with in_transaction() as connection:
+        if statements.mysql:
+            await connection.execute_query(*statements.lock(batch))
+        await connection.execute_query(*statements.delete(batch))
+        written = 0
+        for grain in GRAINS:
+            count, _ = await connection.execute_query(*statements.insert(grain, batch))
+            written += count
+    return written
+
+
+async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
+    """Count the cells of ``rollups`` (all of one kind of record) again from the records,
+    in the database (``INSERT ... SELECT ... GROUP BY``), one transaction per rollup and
+    calendar month (UTC): it reads the month's records with shared locks (MySQL), deletes
+    the month's cells and inserts them again. A concurrent change of a record of that
+    month waits for its commit, then adds its delta to the new cells; the server keeps
+    serving. Returns the number of cells written; ``progress(rollup, batch, cells)``
+    after each month."""
+    if not rollups:
+        return 0
     written = 0
-    first = rollups[0]
-    mysql = _is_mysql(first.table)
-    for where in await _batches(first):
-        async with in_transaction():
-            for rollup in rollups:
-                await rollup.table.filter(where).delete()
-            counted = await _count_many(rollups, where)
-            for rollup, cells in zip(rollups, counted, strict=True):
-                items = sorted(cells.items(), key=lambda item: cell_key(item[0]))
-                for start in range(0, len(items), 500):
-                    chunk = items[start : start + 500]
-                    values = [
-                        v for key, amounts in chunk for v in _row_values(rollup, key, amounts)
-                    ]
-                    await rollup.table._meta.db.execute_query(
-                        _upsert_sql(rollup, mysql, len(chunk)), values
-                    )
-                written += len(items)
-        if progress is not None:
-            progress(rollups, where, sum(len(cells) for cells in counted))
+    batches = await _batches(rollups[0])
+    for rollup in rollups:
+        for batch in batches:
+            for attempt in range(3):
+                try:
+                    cells = await _rebuild_month(rollup, batch)
+                    break
+                except Exception as error:  # retried on lock errors only, raised otherwise
+                    if attempt == 2 or not any(code in str(error) for code in _RETRIED):
+                        raise
+            written += cells
+            if progress is not None:
+                progress(rollup, batch, cells)
     return written
 
 
@@ -749,16 +724,36 @@ async def rebuild_all(progress: Any = None) -> int:
     return sum([await rebuild(group, progress=progress) for group in by_source()])
 
 
+def _amounts(rollup: Rollup, row: Any) -> tuple[int, ...]:
+    values = dict(row)
+    return tuple(int(values[column]) for column in rollup.amounts)
+
+
+async def counted_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int, ...]]:
+    """The cells of ``batch`` counted from the records in SQL (cell key -> amounts)."""
+    statements = _sql(rollup)
+    connection = rollup.table._meta.db
+    found: dict[str, tuple[int, ...]] = {}
+    for grain in GRAINS:
+        _, rows = await connection.execute_query(*statements.counted(grain, batch))
+        found.update((dict(row)["cell"], _amounts(rollup, row)) for row in rows)
+    return found
+
+
+async def stored_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int, ...]]:
+    """The stored cells of ``batch`` that count something (cell key -> amounts)."""
+    _, rows = await rollup.table._meta.db.execute_query(*_sql(rollup).stored(batch))
+    found = {dict(row)["cell"]: _amounts(rollup, row) for row in rows}
+    return {cell: amounts for cell, amounts in found.items() if any(amounts)}
+
+
 async def verify(rollup: Rollup) -> list[Difference]:
-    """Compare every stored cell with the cell counted from the records."""
+    """Compare every stored cell with the cell counted from the records (in SQL)."""
     differences = []
-    for where in await _batches(rollup):
-        counted = {
-            cell_key(key): tuple(amounts)
-            for key, amounts in (await count_cells(rollup, where)).items()
-        }
-        stored = await stored_cells(rollup, where)
-        zero = tuple(_empty(rollup))
+    zero = tuple(_empty(rollup))
+    for batch in await _batches(rollup):
+        counted = await counted_cells(rollup, batch)
+        stored = await stored_cells(rollup, batch)
         for cell in sorted(set(counted) | set(stored)):
             if counted.get(cell, zero) != stored.get(cell, zero):
                 differences.append(
@@ -771,8 +766,10 @@ async def verify(rollup: Rollup) -> list[Difference]:
         first = span[0].replace(day=1, hour=0, minute=0)
         last = (span[1].replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
         known = known | _between(rollup, first, last)
-    for cell, amounts in (await stored_cells(rollup, ~known)).items():
-        differences.append(Difference(rollup.name, cell, amounts, tuple(_empty(rollup))))
+    rows = await rollup.table.filter(~known).values_list("cell", *rollup.amounts)
+    for cell, *amounts in rows:
+        if any(amounts):
+            differences.append(Difference(rollup.name, cell, tuple(int(a) for a in amounts), zero))
     return differences
 
 

@@ -1,0 +1,191 @@
+"""The statements that count rollup cells from the records in the database itself, for
+``rollups rebuild`` (``INSERT INTO rollup ... SELECT ... GROUP BY``) and ``rollups
+verify`` (the same ``SELECT``), on MySQL/MariaDB and SQLite.
+
+Each statement computes in SQL what :mod:`crm_graphql.api.aggregation.rollups` computes
+in Python for one record: the start of its quarter hour, UTC day or UTC month, stored
+in the form the change hook stores it (SQLite compares these as text), the cell key
+``grain|start|dimension values`` byte for byte as :func:`~.rollups.cell_key` makes it
+(``~`` for NULL), money in whole cents and the number of values given of each sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crm_graphql.api.aggregation.rollups import Rollup
+
+#: The grains (see :mod:`~.rollups`), repeated here to keep this module free of imports.
+_QUARTER, _DAY, _MONTH = 900, 86400, 31 * 86400
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The records of one calendar month (UTC) of the time column, from ``start`` to
+    ``end`` (excluded), or those without a time (both None)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return self.start.strftime("%Y-%m") if self.start is not None else "no time"
+
+
+@dataclass(frozen=True)
+class CellSql:
+    """The SQL of one rollup in one dialect."""
+
+    rollup: Rollup
+    mysql: bool
+
+    # ------------------------------------------------------------------ names and values
+
+    def _name(self, name: str) -> str:
+        return f"`{name}`" if self.mysql else f'"{name}"'
+
+    def _column(self, field: str) -> str:
+        """The source's column of a field (``author_id`` is its own column)."""
+        meta = self.rollup.source._meta
+        return self._name(meta.fields_db_projection.get(field, field))
+
+    @property
+    def _mark(self) -> str:
+        return "%s" if self.mysql else "?"
+
+    def _instant(self, value: datetime) -> Any:
+        # MySQL: the session's zone is UTC and DATETIME is naive; SQLite: the stored text.
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if self.mysql else utc
+
+    def _text(self, expression: str) -> str:
+        kind = "CHAR" if self.mysql else "TEXT"
+        return f"COALESCE(CAST({expression} AS {kind}), '~')"
+
+    def _concat(self, parts: list[str]) -> str:
+        return f"CONCAT({', '.join(parts)})" if self.mysql else " || ".join(parts)
+
+    # ------------------------------------------------------------------ time
+
+    def _start(self, column: str, grain: int) -> str:
+        """The start of the grain that ``column`` falls in, as the hook stores it (MySQL:
+        ``%%`` is a percent sign, as the driver formats every statement with its
+        parameters)."""
+        if self.mysql:
+            if grain == _QUARTER:
+                minute = f"MINUTE({column}) DIV 15 * 15"
+                return f"TIMESTAMP(DATE({column}), MAKETIME(HOUR({column}), {minute}, 0))"
+            if grain == _DAY:
+                return f"TIMESTAMP(DATE({column}))"
+            return f"TIMESTAMP(DATE_FORMAT({column}, '%%Y-%%m-01'))"
+        # SQLite keeps a time zone aware datetime as text, "2026-01-01 10:15:00+00:00".
+        if grain == _QUARTER:
+            minute = f"CAST(strftime('%M', {column}) AS INTEGER) / 15 * 15"
+            return (
+                f"strftime('%Y-%m-%d %H:', {column}) || substr('0' || ({minute}), -2)"
+                " || ':00+00:00'"
+            )
+        if grain == _DAY:
+            return f"strftime('%Y-%m-%d 00:00:00+00:00', {column})"
+        return f"strftime('%Y-%m-01 00:00:00+00:00', {column})"
+
+    def _key_time(self, start: str) -> str:
+        if self.mysql:
+            return f"COALESCE(DATE_FORMAT({start}, '%%Y%%m%%d%%H%%i'), '~')"
+        return f"COALESCE(strftime('%Y%m%d%H%M', {start}), '~')"
+
+    def _cents(self, column: str) -> str:
+        if self.mysql:
+            return f"CAST({column} * 100 AS SIGNED)"
+        # SQLite holds a DECIMAL(14,2) as a double: 14 digits, so x * 100 rounds exactly.
+        return f"CAST(ROUND({column} * 100) AS INTEGER)"
+
+    # ------------------------------------------------------------------ conditions
+
+    def records(self, batch: Batch) -> tuple[str, list[Any]]:
+        """The condition on the source's rows of ``batch`` and its parameters."""
+        time = self._column(self.rollup.time)
+        if batch.start is None or batch.end is None:
+            return f"{time} IS NULL", []
+        mark = self._mark
+        return f"{time} >= {mark} AND {time} < {mark}", [
+            self._instant(batch.start),
+            self._instant(batch.end),
+        ]
+
+    def cells(self, batch: Batch) -> tuple[str, list[Any]]:
+        """The condition on the rollup's cells of ``batch`` (every grain), read through
+        the (grain, time) index."""
+        time = self._name(self.rollup.time)
+        grains = f"{self._name('grain')} IN ({_QUARTER}, {_DAY}, {_MONTH})"
+        if batch.start is None or batch.end is None:
+            return f"{grains} AND {time} IS NULL", []
+        mark = self._mark
+        return f"{grains} AND {time} >= {mark} AND {time} < {mark}", [
+            self._instant(batch.start),
+            self._instant(batch.end),
+        ]
+
+    # ------------------------------------------------------------------ statements
+
+    def counted(self, grain: int, batch: Batch) -> tuple[str, list[Any]]:
+        """SELECT the cells of ``grain`` counted from the rows of ``batch``, one row per
+        cell with the rollup's columns (:attr:`Rollup.columns`)."""
+        rollup = self.rollup
+        inner = [f"{self._start(self._column(rollup.time), grain)} AS bucket_start"]
+        inner += [f"{self._column(d)} AS {self._name(d)}" for d in rollup.dimensions]
+        outer_sums = []
+        for index, summed in enumerate(rollup.sums):
+            column = self._column(summed.field)
+            value = self._cents(column) if summed.money else column
+            inner.append(f"{value} AS m{index}")
+            outer_sums.append(f"COALESCE(SUM(m{index}), 0) AS {self._name(summed.column)}")
+            outer_sums.append(f"COUNT(m{index}) AS {self._name(summed.present)}")
+        key = [f"'{grain}|'", self._key_time("bucket_start")]
+        for dimension in rollup.dimensions:
+            key += ["'|'", self._text(self._name(dimension))]
+        dimensions = [self._name(d) for d in rollup.dimensions]
+        outer = [
+            f"{self._concat(key)} AS {self._name('cell')}",
+            f"{grain} AS {self._name('grain')}",
+            f"bucket_start AS {self._name(rollup.time)}",
+            *dimensions,
+            f"COUNT(*) AS {self._name('n')}",
+            *outer_sums,
+        ]
+        where, values = self.records(batch)
+        source = self._name(rollup.source._meta.db_table)
+        sql = (
+            f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source}"
+            f" WHERE {where}) counted GROUP BY {', '.join(['bucket_start', *dimensions])}"
+        )
+        return sql, values
+
+    def insert(self, grain: int, batch: Batch) -> tuple[str, list[Any]]:
+        """INSERT the counted cells of ``grain`` of ``batch`` into the rollup."""
+        select, values = self.counted(grain, batch)
+        table = self._name(self.rollup.table._meta.db_table)
+        names = ", ".join(self._name(c) for c in self.rollup.columns)
+        return f"INSERT INTO {table} ({names}) {select}", values
+
+    def delete(self, batch: Batch) -> tuple[str, list[Any]]:
+        """DELETE the rollup's cells of ``batch``."""
+        where, values = self.cells(batch)
+        return f"DELETE FROM {self._name(self.rollup.table._meta.db_table)} WHERE {where}", values
+
+    def lock(self, batch: Batch) -> tuple[str, list[Any]]:
+        """Read the rows of ``batch`` with shared locks (MySQL): a change to one of them,
+        or a new row in the month, waits for the rebuild's commit."""
+        where, values = self.records(batch)
+        source = self._name(self.rollup.source._meta.db_table)
+        return f"SELECT COUNT(*) AS found FROM {source} WHERE {where} LOCK IN SHARE MODE", values
+
+    def stored(self, batch: Batch) -> tuple[str, list[Any]]:
+        """SELECT the stored cells of ``batch``: the key and the amounts."""
+        where, values = self.cells(batch)
+        names = ", ".join(self._name(c) for c in ("cell", *self.rollup.amounts))
+        table = self._name(self.rollup.table._meta.db_table)
+        return f"SELECT {names} FROM {table} WHERE {where}", values
