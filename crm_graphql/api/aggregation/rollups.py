@@ -226,6 +226,8 @@ def cell_key(key: tuple[Any, ...]) -> str:
     for value in key:
         if value is None:
             parts.append(NULL_PART)
+        elif isinstance(value, bool):
+            parts.append("1" if value else "0")  # as the database casts it to text
         elif isinstance(value, datetime):
             parts.append(value.strftime("%Y%m%d%H%M"))
         else:
