@@ -23,9 +23,11 @@ import argparse
 import asyncio
 import secrets
 import time
+from contextlib import AsyncExitStack
 
 from benchmarks.common import bench_settings, http_client
-from benchmarks.dashboard_views import Row, capture, explain, measure, raw_connection
+from benchmarks.dashboard_views import Row, raw_connection
+from benchmarks.view_table import measure_views, print_views_table, rows_client
 from crm_graphql.api.ids import to_global_id
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_marketing_bench"
@@ -60,6 +62,13 @@ def views(campaign: str, segment: str) -> list[tuple[str, str]]:
                                 sum { budget actualCost } } } }""",
         ),
         (
+            "campaignsAggregate(type x status x created month)",
+            """{ campaignsAggregate(filter: {currency: {eq: "USD"}}, groupBy: [{field: TYPE},
+                 {field: STATUS}, {field: CREATED_AT, granularity: MONTH}], first: 1000) {
+               hasMore groups { key { type status createdAt } count
+                                sum { budget actualCost } } } }""",
+        ),
+        (
             "campaignsAggregate(type x status)",
             """{ campaignsAggregate(filter: {currency: {eq: "USD"}},
                  groupBy: [{field: TYPE}, {field: STATUS}]) {
@@ -82,6 +91,9 @@ async def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--explain", action="store_true", help="Print EXPLAIN per statement.")
+    parser.add_argument(
+        "--no-rows", action="store_true", help="Do not measure the views without rollups."
+    )
     args = parser.parse_args()
     settings = bench_settings(
         args.database_url, cache_key_prefix=f"crm-bench:{secrets.token_hex(4)}:", db_pool_max=5
@@ -99,20 +111,16 @@ async def main() -> None:
         members, campaigns = await cursor.fetchone()
     rows: list[Row] = []
     try:
-        async with http_client(settings) as client:
+        async with http_client(settings) as client, AsyncExitStack() as stack:
             measured = views(
                 to_global_id("Campaign", campaign_id), to_global_id("Segment", segment_id)
             )
-            for name, document in measured:
-                statements = await capture(client, name, document)
-                if args.explain:
-                    for statement in statements:
-                        if not statement.authentication:
-                            print(f"  {name}: {' '.join(statement.sql.split())[:300]}")
-                            await explain(connection, statement, False)
-                row = await measure(client, connection, name, document, statements, args.runs)
-                rows.append(row)
-                print(f"  {name}: API {row.api_ms:.1f} ms, SQL {row.sql_ms:.1f} ms", flush=True)
+            without = None
+            if not args.no_rows:
+                without = await stack.enter_async_context(rows_client(settings, client))
+            rows = await measure_views(
+                client, connection, measured, args.runs, show_plans=args.explain, rows=without
+            )
             added, seconds = await add_from_segment(client)
     finally:
         connection.close()
@@ -121,14 +129,7 @@ async def main() -> None:
         f"database: {args.database_url} ({members:,} members in {campaigns} campaigns), "
         f"medians of {args.runs} runs"
     )
-    header = f"| {'view':<42} | API median | raw SQL median | ratio | statements | target |"
-    print(header)
-    print("|" + "|".join("-" * len(part) for part in header.split("|")[1:-1]) + "|")
-    for row in rows:
-        print(
-            f"| {row.view:<42} | {row.api_ms:7.1f} ms | {row.sql_ms:11.1f} ms "
-            f"| {row.ratio:5.2f} | {len(row.statements):10d} | {row.verdict} |"
-        )
+    print_views_table(rows)
     print(
         f"\naddCampaignMembersFromSegment: {added:,} members in {seconds:.2f} s "
         "(one INSERT ... SELECT, through the API)"

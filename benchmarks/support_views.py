@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+from contextlib import AsyncExitStack
 
 from benchmarks.common import bench_settings, http_client
 from benchmarks.dashboard_views import raw_connection
-from benchmarks.view_table import measure_views, print_views_table
+from benchmarks.view_table import measure_views, print_views_table, rows_client
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_support_bench"
 
@@ -60,6 +61,11 @@ VIEWS: list[tuple[str, str]] = [
           periods {{ slaAttainment satisfaction {{ responses averageScore }} }} }} }}""",
     ),
     (
+        "supportOverview(year, MONTH, counts only)",
+        f"""{{ supportOverview(period: {YEAR}, timeZone: "Asia/Kolkata", granularity: MONTH) {{
+          created solved periods {{ period created solved slaAttainment }} }} }}""",
+    ),
+    (
         "supportLeaderboard(90 days)",
         f"""{{ supportLeaderboard(period: {QUARTER}, timeZone: "America/New_York", first: 20) {{
           rank solved openTickets assignee {{ id name }} firstResponse {TIMES}
@@ -78,6 +84,13 @@ VIEWS: list[tuple[str, str]] = [
                            avg { firstResponseSeconds resolutionSeconds } } } }""",
     ),
     (
+        "ticketsAggregate(channel x created week, Kathmandu)",
+        """{ ticketsAggregate(groupBy: [{field: CHANNEL}, {field: CREATED_AT, granularity: WEEK}],
+              filter: {createdAt: {gte: "2026-05-01T00:00:00Z"}}, timeZone: "Asia/Kathmandu",
+              first: 500) {
+          hasMore groups { key { channel createdAt } count sum { firstResponseSeconds } } } }""",
+    ),
+    (
         "tickets(first: 50, open, by due)",
         """{ tickets(first: 50, filter: {status: {in: [NEW, OPEN]}},
                     orderBy: [{field: RESOLUTION_DUE_AT}]) {
@@ -94,6 +107,9 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", nargs="*", help="Views to run (names as in the table).")
     parser.add_argument("--explain", action="store_true", help="Print EXPLAIN per statement.")
+    parser.add_argument(
+        "--no-rows", action="store_true", help="Do not measure the views without rollups."
+    )
     args = parser.parse_args()
     views = [(name, doc) for name, doc in VIEWS if not args.only or name in args.only]
     settings = bench_settings(
@@ -101,9 +117,12 @@ async def main() -> None:
     )
     connection = await raw_connection(args.database_url)
     try:
-        async with http_client(settings) as client:
+        async with http_client(settings) as client, AsyncExitStack() as stack:
+            without = None
+            if not args.no_rows:
+                without = await stack.enter_async_context(rows_client(settings, client))
             rows = await measure_views(
-                client, connection, views, args.runs, show_plans=args.explain
+                client, connection, views, args.runs, show_plans=args.explain, rows=without
             )
     finally:
         connection.close()

@@ -56,7 +56,16 @@ class CellSql:
     def _mark(self) -> str:
         return "%s" if self.mysql else "?"
 
+    @property
+    def _dated(self) -> bool:
+        """Whether the time column is a calendar day (a DATE)."""
+        from crm_graphql.api.aggregation.rollups import is_date
+
+        return is_date(self.rollup)
+
     def _instant(self, value: datetime) -> Any:
+        if self._dated:
+            return value.astimezone(UTC).date()
         # MySQL: the session's zone is UTC and DATETIME is naive; SQLite: the stored text.
         utc = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if self.mysql else utc
@@ -73,7 +82,15 @@ class CellSql:
     def _start(self, column: str, grain: int) -> str:
         """The start of the grain that ``column`` falls in, as the hook stores it (MySQL:
         ``%%`` is a percent sign, as the driver formats every statement with its
-        parameters)."""
+        parameters). A calendar day is its own quarter hour and day."""
+        if self._dated:
+            if grain != _MONTH:
+                return column
+            return (
+                f"DATE_FORMAT({column}, '%%Y-%%m-01')"
+                if self.mysql
+                else f"strftime('%Y-%m-01', {column})"
+            )
         if self.mysql:
             if grain == _QUARTER:
                 minute = f"MINUTE({column}) DIV 15 * 15"

@@ -50,13 +50,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
 from strawberry.extensions import SchemaExtension
 from tortoise.expressions import Q
+from tortoise.fields import DateField
 from tortoise.models import Model
 
 from crm_graphql.api.aggregation.rollup_sql import Batch, CellSql
@@ -157,20 +158,34 @@ def registered() -> list[Rollup]:
 # --------------------------------------------------------------------------- values
 
 
+def is_date(rollup: Rollup) -> bool:
+    """Whether the rollup's time column is a calendar day (a date, not an instant): its
+    records count in the cells of that day (as its UTC midnight) and of its month."""
+    return isinstance(rollup.source._meta.fields_map[rollup.time], DateField)
+
+
+def _bound(rollup: Rollup, value: datetime) -> datetime | date:
+    return value.date() if is_date(rollup) else value
+
+
 def _between(rollup: Rollup, start: datetime, end: datetime) -> Q:
     """Records (or cells) of the rollup's time from ``start`` to ``end`` (excluded)."""
-    return Q(lookup_q(f"{rollup.time}__gte", start), lookup_q(f"{rollup.time}__lt", end))
+    return Q(
+        lookup_q(f"{rollup.time}__gte", _bound(rollup, start)),
+        lookup_q(f"{rollup.time}__lt", _bound(rollup, end)),
+    )
 
 
-def quarter_hour(value: datetime | None) -> datetime | None:
-    """The start of the quarter hour (UTC) that ``value`` falls in."""
+def quarter_hour(value: datetime | date | None) -> datetime | None:
+    """The start of the quarter hour (UTC) that ``value`` falls in (a calendar day: its
+    UTC midnight)."""
     if value is None:
         return None
-    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    utc = _instant(value)
     return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
 
 
-def bucket(value: datetime | None, grain: int) -> datetime | None:
+def bucket(value: datetime | date | None, grain: int) -> datetime | None:
     """The start of the quarter hour or UTC day that ``value`` falls in."""
     start = quarter_hour(value)
     if start is not None and grain == DAY:
@@ -180,12 +195,21 @@ def bucket(value: datetime | None, grain: int) -> datetime | None:
     return start
 
 
-def utc(value: datetime) -> datetime:
+def _instant(value: datetime | date) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc(value: datetime | date) -> datetime:
+    """``value`` in UTC (a calendar day: its UTC midnight)."""
+    return _instant(value)
+
+
 def on_grain(value: Any) -> bool:
-    """Whether ``value`` is an instant that begins a quarter hour."""
+    """Whether ``value`` is an instant that begins a quarter hour, or a calendar day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return True
     if not isinstance(value, datetime):
         return False
     return quarter_hour(value) == utc(value)
@@ -206,6 +230,8 @@ def cell_key(key: tuple[Any, ...]) -> str:
     for value in key:
         if value is None:
             parts.append(NULL_PART)
+        elif isinstance(value, bool):
+            parts.append("1" if value else "0")  # as the database casts it to text
         elif isinstance(value, datetime):
             parts.append(value.strftime("%Y%m%d%H%M"))
         else:
@@ -240,7 +266,9 @@ def _is_mysql(model: type[Model]) -> bool:
 def _row_values(rollup: Rollup, key: tuple[Any, ...], amounts: Sequence[int]) -> list[Any]:
     time_field = rollup.table._meta.fields_map[rollup.time]
     start = key[1]
-    stored = time_field.to_db_value(start, rollup.table) if start is not None else None
+    stored = None
+    if start is not None:
+        stored = time_field.to_db_value(_bound(rollup, start), rollup.table)
     return [cell_key(key), key[0], stored, *key[2:], *amounts]
 
 
@@ -282,6 +310,8 @@ async def maintain(change: Changed) -> None:
 # --------------------------------------------------------------------------- reading
 
 _TIME_LOOKUPS = ("gte", "lt", "isnull")
+#: A calendar day's bounds: every one is a whole day.
+_DATE_LOOKUPS = ("gte", "gt", "lte", "lt", "isnull")
 
 
 def _covers_condition(rollup: Rollup, where: Q | None) -> bool:
@@ -292,7 +322,8 @@ def _covers_condition(rollup: Rollup, where: Q | None) -> bool:
         if column in rollup.dimensions:
             continue
         if column == rollup.time:
-            if lookup not in _TIME_LOOKUPS:
+            lookups = _DATE_LOOKUPS if is_date(rollup) else _TIME_LOOKUPS
+            if lookup not in lookups:
                 return False
             if lookup != "isnull" and not on_grain(value):
                 return False
@@ -322,10 +353,12 @@ def _split_range(rollup: Rollup, where: Q) -> tuple[Q, list[datetime], list[date
     kept: dict[str, Any] = {}
     for key, value in where.filters.items():
         column, _, lookup = key.partition("__")
-        if column == rollup.time and lookup == "gte":
-            lows.append(utc(cast(datetime, value)))
-        elif column == rollup.time and lookup == "lt":
-            highs.append(utc(cast(datetime, value)))
+        if column == rollup.time and lookup in ("gte", "gt"):
+            after = timedelta(days=1) if lookup == "gt" else timedelta(0)
+            lows.append(utc(cast(datetime, value)) + after)
+        elif column == rollup.time and lookup in ("lt", "lte"):
+            after = timedelta(days=1) if lookup == "lte" else timedelta(0)
+            highs.append(utc(cast(datetime, value)) + after)
         else:
             kept[key] = value
     children = []
@@ -810,8 +843,12 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
 
 
 def by_source() -> list[list[Rollup]]:
-    """The declared rollups, grouped by the kind of record they count."""
-    return [list(rollups) for rollups in _ROLLUPS.values()]
+    """The declared rollups, grouped by the kind of record they count and its time column
+    (a rebuild reads one stretch of that column for every rollup of a group)."""
+    groups: dict[tuple[type[Model], str], list[Rollup]] = {}
+    for rollup in registered():
+        groups.setdefault((rollup.source, rollup.time), []).append(rollup)
+    return list(groups.values())
 
 
 async def rebuild_all(progress: Any = None) -> int:

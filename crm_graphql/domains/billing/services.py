@@ -23,6 +23,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from crm_graphql.api import validation
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.json import plain
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
@@ -694,6 +695,8 @@ async def _apply_credit(invoice_id: int, amount: Decimal) -> Decimal:
             updated_at=datetime.now(UTC),
             version=F("version") + 1,
         )
+        # Written beside the corrected invoice's own mutation: its rollup cells too.
+        await rollups.record(Invoice, corrected, await Invoice.get(pk=corrected.pk))
     return applied
 
 
@@ -862,3 +865,5 @@ async def write_allocations(change: Change, payment: Payment, values: dict[str, 
             updated_at=now,
             version=F("version") + 1,
         )
+        # Written beside the invoice's own mutation: its rollup cells too.
+        await rollups.record(Invoice, invoice, await Invoice.get(pk=pk))

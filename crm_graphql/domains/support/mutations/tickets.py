@@ -229,13 +229,18 @@ class TicketMutations:
                 problems, ticket, input.body, public, problems.caller_id
             )
             written.append(comment)
+            saved = await TICKET.reload(ticket.pk)
+            # The row before and after: a first reply changes the ticket's first-response
+            # columns, which the rollups count.
             await TICKET.record(
                 problems,
                 "comment",
                 ticket.pk,
                 {"comment_id": comment.pk, "public": public, **changes},
+                before=ticket,
+                after=saved,
             )
-            return await TICKET.reload(ticket.pk)
+            return saved
 
         payload = await TICKET.transaction(info, work)
         return TicketCommentPayload(
