@@ -19,7 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.roles import Role
 from crm_graphql.db.setup import open_database
 from crm_graphql.db.values import column_values
@@ -164,6 +164,7 @@ async def generate(
                 rows[name] = rows.get(name, 0) + count
     # The rows went in without the change hooks: count the dashboards' rollups from them.
     await rollups.rebuild_all()
+    await tallies.rebuild_all()
     return SeedReport(rows=rows, elapsed=time.perf_counter() - started)
 
 
