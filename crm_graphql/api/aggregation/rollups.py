@@ -794,6 +794,17 @@ async def _batches(rollup: Rollup) -> list[Q]:
     return batches
 
 
+async def _within_batches(rollup: Rollup) -> Q:
+    """The cells of the rebuild's batches: the months of the records' span and no time."""
+    known = lookup_q(f"{rollup.time}__isnull", True)
+    span = await _time_span(rollup)
+    if span is not None:
+        first = span[0].replace(day=1, hour=0, minute=0)
+        last = (span[1].replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
+        known = known | _between(rollup, first, last)
+    return known
+
+
 async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
     """Count the cells of ``rollups`` (all of one kind of record) again from the records, a
     month at a time. Each month is one transaction that first deletes its cells, holding
@@ -805,6 +816,9 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
     written = 0
     first = rollups[0]
     mysql = _is_mysql(first.table)
+    # Cells of times no record has any more (moved behind the API's back) go first.
+    for rollup in rollups:
+        await rollup.table.filter(~await _within_batches(rollup)).delete()
     for where in await _batches(first):
         async with in_transaction():
             for rollup in rollups:
@@ -852,13 +866,7 @@ async def verify(rollup: Rollup) -> list[Difference]:
                     Difference(rollup.name, cell, stored.get(cell, zero), counted.get(cell, zero))
                 )
     # Cells outside every batch (a time beyond the records' span) are differences too.
-    known = lookup_q(f"{rollup.time}__isnull", True)
-    span = await _time_span(rollup)
-    if span is not None:
-        first = span[0].replace(day=1, hour=0, minute=0)
-        last = (span[1].replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
-        known = known | _between(rollup, first, last)
-    for cell, amounts in (await stored_cells(rollup, ~known)).items():
+    for cell, amounts in (await stored_cells(rollup, ~await _within_batches(rollup))).items():
         differences.append(Difference(rollup.name, cell, amounts, tuple(_empty(rollup))))
     return differences
 
