@@ -647,30 +647,27 @@ async def _stored_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
 
 def _without(where: Q, only: Q) -> Q | None:
     """``where`` without the conditions of ``only``, when ``where`` requires all of them
-    (each stands in an AND at its top level); None otherwise."""
-    if where._is_negated or (where.join_type == Q.OR and len(where.children) + len(where.filters) > 1):
+    (each stands in an AND reached from the top); None otherwise."""
+    if only.children or only._is_negated:
         return None
     missing = dict(only.filters)
+    rest = _strip(where, missing)
+    return None if missing else rest
+
+
+def _strip(where: Q, missing: dict[str, Any]) -> Q:
+    """``where`` without the conditions of ``missing`` found in its AND parts (each found
+    is removed from ``missing``)."""
+    parts = len(where.children) + len(where.filters)
+    if where._is_negated or (where.join_type == Q.OR and parts > 1):
+        return where
     kept = {}
     for key, value in where.filters.items():
         if key in missing and missing[key] == value:
             del missing[key]
         else:
             kept[key] = value
-    children = []
-    for child in where.children:
-        if not child._is_negated and child.join_type == Q.AND and not child.children:
-            found = {k: v for k, v in child.filters.items() if k in missing and missing[k] == v}
-            if found:
-                for key in found:
-                    del missing[key]
-                rest = {k: v for k, v in child.filters.items() if k not in found}
-                if rest:
-                    children.append(Q(**rest))
-                continue
-        children.append(child)
-    if missing or only.children or only._is_negated:
-        return None
+    children = [_strip(child, missing) for child in where.children]
     return Q(*children, Q(**kept)) if kept else Q(*children)
 
 

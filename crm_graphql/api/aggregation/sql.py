@@ -184,9 +184,7 @@ class MicrosBetween(Expression):
         start = _column(resolve_context, self.start)
         end = _column(resolve_context, self.end)
         if _is_mysql(resolve_context):
-            return ResolveResult(
-                term=_fn("TIMESTAMPDIFF", LiteralValue("MICROSECOND"), start, end)
-            )
+            return ResolveResult(term=_fn("TIMESTAMPDIFF", LiteralValue("MICROSECOND"), start, end))
         days = _fn("julianday", end) - _fn("julianday", start)
         millis = _CastInteger(_fn("ROUND", days * _value(86400000)))
         return ResolveResult(term=millis * _value(1000))

@@ -73,7 +73,9 @@ class Tally:
                 amounts.append(1)
             else:
                 value = get(measure.field)
-                amounts.append(0 if value is None else cents(value) if measure.money else int(value))
+                amounts.append(
+                    0 if value is None else cents(value) if measure.money else int(value)
+                )
         return amounts
 
 
