@@ -661,7 +661,7 @@ def _strip(where: Q, missing: dict[str, Any]) -> Q:
     parts = len(where.children) + len(where.filters)
     if where._is_negated or (where.join_type == Q.OR and parts > 1):
         return where
-    kept = {}
+    kept: dict[str, Any] = {}
     for key, value in where.filters.items():
         if key in missing and missing[key] == value:
             del missing[key]

@@ -17,8 +17,8 @@ after a merge moved them in bulk) or :func:`rebuild`; :func:`verify` compares.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from crm_graphql.api.aggregation.rollups import (
     matches,
     plain_value,
 )
+from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.mutations.changes import Changed, on_change
 
 
@@ -170,7 +171,7 @@ async def recount(model: type[Model], column: str, values: Sequence[Any]) -> Non
     for tally in _TALLIES.get(model, ()):
         if column not in tally.keys:
             continue
-        where = Q(**{f"{column}__in": list(values)})
+        where = lookup_q(f"{column}__in", list(values))
         await tally.table.filter(where).delete()
         await add_to_rows(tally, await count_rows(tally, where))
 

@@ -18,7 +18,6 @@ from tortoise.expressions import F
 from tortoise.models import Model
 
 from crm_graphql.api.aggregation import tallies
-
 from crm_graphql.domains.billing.models import Invoice, Payment
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.models import Interaction
