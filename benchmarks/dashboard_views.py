@@ -60,6 +60,12 @@ VIEWS: list[tuple[str, str]] = [
           averageDaysToClose stages { stage count amount weightedAmount } } }""",
     ),
     (
+        "salesPipeline(all)",
+        """{ salesPipeline(currency: "USD") {
+          currency count totalAmount weightedTotal wonCount lostCount winRate
+          averageDaysToClose stages { stage count amount weightedAmount } } }""",
+    ),
+    (
         "revenue",
         f"""{{ revenue(granularity: MONTH, from: "{YEAR_START}", to: "{YEAR_END}",
                        timeZone: "Europe/Berlin", currency: "USD") {{
@@ -98,6 +104,18 @@ VIEWS: list[tuple[str, str]] = [
         "topCustomers(INTERACTION_COUNT)",
         """{ topCustomers(by: INTERACTION_COUNT, first: 10) {
           rank orderCount interactionCount customer { id firstName lastName } } }""",
+    ),
+    (
+        "topCustomers(ORDER_COUNT)",
+        """{ topCustomers(by: ORDER_COUNT, first: 10) {
+          rank orderCount interactionCount customer { id firstName lastName } } }""",
+    ),
+    (
+        "customerStats(WEEK, Kathmandu)",
+        """{ customerStats(granularity: WEEK, from: "2026-05-04", to: "2026-10-25",
+                             timeZone: "Asia/Kathmandu") {
+          total byLifecycleStage { stage count } bySource { source count }
+          newCustomers { period start count } } }""",
     ),
     (
         "customerStats",

@@ -1,5 +1,5 @@
-"""Throughput of the write path: createCustomer, createOrder (5 items) and
-createInteraction, 1 vs 8 clients, with and without the rollups' maintenance.
+"""Throughput of the write path: createCustomer, createOrder (5 items), createInteraction
+and createOpportunity, 1 vs 8 clients, with and without the rollups' maintenance.
 
     python -m benchmarks.mutation_throughput \\
         --database-url mysql://root:@127.0.0.1:3306/crm_mut_bench
@@ -12,9 +12,11 @@ tasks, each its own request loop). Prints mutations per second side by side with
 ratios. Every response is checked: a userError or a GraphQL error stops the run.
 
 ``--rollups both`` (the default) measures every case twice in turn, with the rollup
-maintenance hook (``crm_graphql.api.aggregation.rollups.maintain``) registered and with
-it switched off, and prints the ratio: what keeping the dashboards' rollups exact in
-each change's transaction costs the writer.
+and tally maintenance hooks (``rollups.maintain``, ``tallies.maintain`` of
+``crm_graphql.api.aggregation``) registered and with them switched off, and prints the
+ratio: what keeping the dashboards' rollups exact in each change's transaction costs the
+writer. ``--scope sales`` switches only what the sales views added (the customer and
+pipeline rollups, the per-customer tallies).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ CREATE_ORDER = """mutation($input: CreateOrderInput!) {
   createOrder(input: $input) { order { id total } userErrors { field code } } }"""
 CREATE_INTERACTION = """mutation($input: CreateInteractionInput!) {
   createInteraction(input: $input) { interaction { id } userErrors { field code } } }"""
+CREATE_OPPORTUNITY = """mutation($input: CreateOpportunityInput!) {
+  createOpportunity(input: $input) { opportunity { id } userErrors { field code } } }"""
 
 Variables = Callable[[int], dict[str, Any]]
 
@@ -74,16 +78,38 @@ async def _rate(
     return requests / (time.perf_counter() - started)
 
 
-def _maintaining(on: bool) -> None:
-    """Register or switch off the rollups' maintenance hook."""
-    from crm_graphql.api.aggregation import rollups
+#: The rollups the sales views read (``--scope sales`` switches only them, and the tallies).
+SALES_ROLLUPS = ("customers", "opportunities_by_stage")
+
+
+def _maintaining(on: bool, scope: str = "all") -> None:
+    """Register or switch off the maintenance hooks of the rollups and tallies (``scope``
+    "all"), or only of the sales views' rollups and the tallies ("sales")."""
+    from crm_graphql.api.aggregation import rollups, tallies
     from crm_graphql.api.mutations import changes
 
-    registered = rollups.maintain in changes._HOOKS
-    if on and not registered:
-        changes.on_change(rollups.maintain)
-    elif not on and registered:
-        changes.forget(rollups.maintain)
+    hooks = [tallies.maintain] if scope == "sales" else [rollups.maintain, tallies.maintain]
+    for hook in hooks:
+        registered = hook in changes._HOOKS
+        if on and not registered:
+            changes.on_change(hook)
+        elif not on and registered:
+            changes.forget(hook)
+    if scope == "sales":
+        declared = {r.name: r for r in rollups.registered()} | _switched_off
+        for name in SALES_ROLLUPS:
+            rollup = declared[name]
+            kept = rollups._ROLLUPS[rollup.source]
+            if on and rollup not in kept:
+                # Narrow rollups first, as declared.
+                kept.insert(0 if name == "opportunities_by_stage" else len(kept), rollup)
+                _switched_off.pop(name, None)
+            elif not on and rollup in kept:
+                kept.remove(rollup)
+                _switched_off[name] = rollup
+
+
+_switched_off: dict[str, Any] = {}
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
@@ -135,6 +161,19 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                     }
                 },
             ),
+            (
+                "createOpportunity",
+                CREATE_OPPORTUNITY,
+                lambda n: {
+                    "input": {
+                        "customer": to_global_id("Customer", customer.pk),
+                        "name": f"Bench deal {n}",
+                        "stage": "PROPOSAL",
+                        "amount": f"{n % 9000 + 100}.50",
+                        "currency": "USD",
+                    }
+                },
+            ),
         ]
         modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
         for label, query, variables in cases:
@@ -145,7 +184,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
             share = max(1, args.requests // ROUNDS)
             for _ in range(ROUNDS):
                 for on in modes:
-                    _maintaining(on)
+                    _maintaining(on, args.scope)
                     for clients in (1, CONCURRENCY):
                         rate = await _rate(client, query, variables, share, clients)
                         seconds[on, clients] += share / rate
@@ -155,7 +194,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 results.append(
                     (label + suffix, done / seconds[on, 1], done / seconds[on, CONCURRENCY])
                 )
-        _maintaining(True)
+        _maintaining(True, args.scope)
     return results
 
 
@@ -170,6 +209,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=("both", "on", "off"),
         default="both",
         help="measure with the rollups' maintenance, without it, or both in turn",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("all", "sales"),
+        default="all",
+        help="switch every rollup and tally, or only the sales views' rollups and the tallies",
     )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))

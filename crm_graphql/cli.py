@@ -364,9 +364,22 @@ def rollups_rebuild() -> None:
 
     async def run() -> int:
         async with open_database(database_config(settings)):
-            return await rollups.rebuild_all(progress)
+            cells = await rollups.rebuild_all(progress)
+            return cells + await _rebuild_tallies()
 
     console.print(f"rollups rebuilt: {asyncio.run(run())} cells")
+
+
+async def _rebuild_tallies() -> int:
+    """Count every per-customer tally again (one transaction each)."""
+    from crm_graphql.api.aggregation import tallies
+
+    written = 0
+    for tally in tallies.registered():
+        rows = await tallies.rebuild(tally)
+        console.print(f"  {tally.name}: {rows} rows", highlight=False)
+        written += rows
+    return written
 
 
 @rollups_app.command("verify")
@@ -375,7 +388,7 @@ def rollups_verify(
 ) -> None:
     """Compare every rollup cell with the records it counts; exit status 1 on any
     difference (``rollups rebuild`` repairs them)."""
-    from crm_graphql.api.aggregation import rollups
+    from crm_graphql.api.aggregation import rollups, tallies
     from crm_graphql.db.setup import open_database
     from crm_graphql.modules import database_config
 
@@ -386,6 +399,8 @@ def rollups_verify(
             found = []
             for rollup in rollups.registered():
                 found += await rollups.verify(rollup)
+            for tally in tallies.registered():
+                found += await tallies.verify(tally)
             return found
 
     differences = asyncio.run(run())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey
@@ -21,6 +21,22 @@ from crm_graphql.domains.users.models import User
 
 _seq = itertools.count(1)
 BASE_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+T = TypeVar("T")
+
+
+async def _recorded(model: type[Any], row: T) -> T:
+    """Rows written outside the API count in the rollups and tallies only when recorded
+    there (the API's change hooks do it for its own writes)."""
+    await rollups.record(model, None, row)
+    await tallies.record(model, None, row)
+    return row
+
+
+async def rebuild_rollups() -> None:
+    """Count every rollup and tally again (after rows were changed behind the API)."""
+    await rollups.rebuild_all()
+    await tallies.rebuild_all()
 
 
 def gid(row: Any) -> str:
@@ -56,7 +72,7 @@ async def make_customer(**fields: Any) -> Customer:
     fields.setdefault("last_name", f"Last{n}")
     fields.setdefault("email", f"person{n}@example.com")
     fields.setdefault("lifecycle_stage", LifecycleStage.CUSTOMER)
-    return await Customer.create(**fields)
+    return await _recorded(Customer, await Customer.create(**fields))
 
 
 async def make_interaction(customer: Customer, **fields: Any) -> Interaction:
@@ -66,10 +82,7 @@ async def make_interaction(customer: Customer, **fields: Any) -> Interaction:
     fields.setdefault("subject", f"Subject {n}")
     fields.setdefault("body", f"Body {n}")
     fields.setdefault("occurred_at", BASE_TIME + timedelta(minutes=n))
-    interaction = await Interaction.create(customer=customer, **fields)
-    # Rows written outside the API count in the rollups only when recorded there.
-    await rollups.record(Interaction, None, interaction)
-    return interaction
+    return await _recorded(Interaction, await Interaction.create(customer=customer, **fields))
 
 
 async def make_product(**fields: Any) -> Product:
@@ -110,8 +123,7 @@ async def make_order(
         )
     order.subtotal = order.total = subtotal
     await order.save()
-    await rollups.record(Order, None, order)
-    return order
+    return await _recorded(Order, order)
 
 
 async def make_order_with_total(
@@ -134,8 +146,7 @@ async def make_order_with_total(
         total=amount,
         **fields,
     )
-    await rollups.record(Order, None, order)
-    return order
+    return await _recorded(Order, order)
 
 
 async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
@@ -146,9 +157,10 @@ async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
     fields.setdefault("currency", "USD")
     fields.setdefault("probability", STAGE_PROBABILITY[stage])
     fields.setdefault("expected_close_date", date(2026, 6, 1))
-    return await Opportunity.create(
+    deal = await Opportunity.create(
         customer=customer, company_id=customer.company_id, stage=stage, **fields
     )
+    return await _recorded(Opportunity, deal)
 
 
 async def make_calendar(**fields: Any) -> Any:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from crm_graphql.domains.customers.models import Customer, CustomerSource, LifecycleStage
 from tests.analytics.documents import CUSTOMER_STATS
-from tests.factories import make_customer
+from tests.factories import make_customer, rebuild_rollups
 
 #: (stage, source, created at)
 PEOPLE = [
@@ -25,6 +25,7 @@ async def _insert() -> list[Customer]:
         row = await make_customer(lifecycle_stage=stage, source=source, marketing_consent=True)
         await Customer.filter(pk=row.pk).update(created_at=created)
         rows.append(row)
+    await rebuild_rollups()  # the times were set behind the API's back
     return rows
 
 
@@ -32,6 +33,7 @@ async def test_counts_by_stage_and_source_and_new_customers_per_month(gql, db):
     rows = await _insert()
     rows[0].deleted_at = datetime(2026, 2, 1, tzinfo=UTC)  # deleted: not counted
     await rows[0].save()
+    await rebuild_rollups()
     counted = PEOPLE[1:]
     stats = (await gql.data(CUSTOMER_STATS, {"from": "2026-01-01", "to": "2026-03-31"}))[
         "customerStats"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage
 from tests.analytics.documents import PIPELINE
-from tests.factories import gid, make_customer, make_opportunity, make_user
+from tests.factories import gid, make_customer, make_opportunity, make_user, rebuild_rollups
 
 #: (stage, amount, currency, probability, days from creation to closing)
 DEALS = [
@@ -39,6 +39,7 @@ async def _insert(owner=None) -> list[Opportunity]:
         closed = None if days is None else datetime(2026, 1, 1 + days, tzinfo=UTC)
         await Opportunity.filter(pk=deal.pk).update(created_at=created, closed_at=closed)
         rows.append(deal)
+    await rebuild_rollups()  # the times were set behind the API's back
     return rows
 
 

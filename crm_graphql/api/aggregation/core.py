@@ -30,7 +30,7 @@ from tortoise.models import Model
 
 from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.periods import Granularity, Shift, decode_period
-from crm_graphql.api.aggregation.sql import DaysBetween, LocalPeriod, MoneyValue
+from crm_graphql.api.aggregation.sql import LocalPeriod, MicrosBetween, MoneyValue
 
 CENT = Decimal("0.01")
 
@@ -66,7 +66,8 @@ class Measure:
     each amount by an integer percentage column first (a weighted amount). ``where``
     restricts the rows the measure looks at (``SUM(CASE WHEN ... END)``), so that
     several measures share one statement. ``avg_days`` is the average number of days
-    from ``field`` to ``until``.
+    from ``field`` to ``until``: the exact sum of the microseconds between them and the
+    number of rows with both, divided here (:func:`average_days`).
 
     An average (``avg``) is read as the exact sum and the number of non-NULL values
     (:meth:`parts`) and divided here: the database's ``AVG`` gives another precision on
@@ -86,11 +87,15 @@ class Measure:
     @property
     def exact_average(self) -> bool:
         """Whether this is an average read as sum and count (see the class doc)."""
-        return self.function == "avg"
+        return self.function in ("avg", "avg_days")
 
     def parts(self) -> tuple[Expression, Expression]:
         """An exact average's sum and count of non-NULL values."""
         assert self.field is not None
+        if self.function == "avg_days":
+            assert self.until is not None
+            micros = MicrosBetween(self.field, self.until)
+            return Sum(micros, _filter=self.where), Count(micros, _filter=self.where)  # type: ignore[arg-type]
         value = MoneyValue(self.field) if self.money else self.field
         total = Sum(value, _filter=self.where)  # type: ignore[arg-type]
         return total, Count(self.field, _filter=self.where)
@@ -100,12 +105,9 @@ class Measure:
         if self.function == "count":
             return Count(self.field or "id", _filter=where)
         assert self.field is not None
-        if self.function == "avg_days":
-            assert self.until is not None
-            # Tortoise's aggregates take any expression; their annotation names only
-            # a column, an F and a CombinedExpression (here and for the sum below).
-            return Avg(DaysBetween(self.field, self.until), _filter=where)  # type: ignore[arg-type]
         if self.function == "sum":
+            # Tortoise's aggregates take any expression; their annotation names only
+            # a column, an F and a CombinedExpression.
             value = MoneyValue(self.field, self.weight) if self.money else self.field
             return Sum(value, _filter=where)  # type: ignore[arg-type]
         aggregate = {"avg": Avg, "min": Min, "max": Max}[self.function]
@@ -118,7 +120,7 @@ class Measure:
             return None
         if self.function == "avg" and self.money:
             return Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-        if self.function in ("avg", "avg_days"):
+        if self.function == "avg":
             return float(value)
         if not self.money:
             return int(value)
@@ -279,6 +281,8 @@ def _signed(column: str, sign: int) -> F | CombinedExpression:
 
 
 def _average_of(measure: Measure, total: Any, count: Any, mysql: bool) -> Any:
+    if measure.function == "avg_days":
+        return average_days(total, count)
     if not measure.money:
         return average(total, count)
     if not count:
@@ -300,3 +304,15 @@ def average(total: Any, count: Any) -> float | None:
     if not count:
         return None
     return int(total) / int(count)
+
+
+#: Microseconds in a day.
+DAY_MICROS = 86_400_000_000
+
+
+def average_days(total_micros: Any, count: Any) -> float | None:
+    """The average of durations in days from their exact sum in microseconds: the nearest
+    double to the exact quotient, the same on every backend and from rollups."""
+    if not count:
+        return None
+    return int(total_micros) / (int(count) * DAY_MICROS)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tortoise.expressions import Q
+
 if TYPE_CHECKING:
-    from crm_graphql.api.aggregation.rollups import Rollup
+    from crm_graphql.api.aggregation.rollups import Rollup, RollupSum
 
 #: The grains (see :mod:`~.rollups`), repeated here to keep this module free of imports.
 _QUARTER, _DAY, _MONTH = 900, 86400, 31 * 86400
@@ -120,18 +122,68 @@ class CellSql:
         # SQLite holds a DECIMAL(14,2) as a double: 14 digits, so x * 100 rounds exactly.
         return f"CAST(ROUND({column} * 100) AS INTEGER)"
 
+    def _micros(self, start: str, end: str) -> str:
+        """Microseconds from ``start`` to ``end`` as ``sql.MicrosBetween`` computes them."""
+        if self.mysql:
+            return f"TIMESTAMPDIFF(MICROSECOND, {start}, {end})"
+        return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER) * 1000"
+
+    def _value(self, summed: RollupSum) -> str:
+        """A record's value of a summed column (NULL when it has none)."""
+        if summed.since is not None:
+            return self._micros(self._column(summed.since), self._column(summed.field))
+        column = self._column(summed.field)
+        value = self._cents(column) if summed.money else column
+        if summed.weight is not None:
+            value = f"{value} * {self._column(summed.weight)}"
+        return value
+
     # ------------------------------------------------------------------ conditions
 
+    def _only(self, condition: Q) -> tuple[str, list[Any]]:
+        """A rollup's ``only`` condition in SQL (the lookups ``rollups.matches`` knows)."""
+        from crm_graphql.api.aggregation.rollups import plain_value
+
+        parts: list[str] = []
+        values: list[Any] = []
+        for key, expected in condition.filters.items():
+            name, _, lookup = key.partition("__")
+            column = self._column(name)
+            if lookup == "isnull":
+                parts.append(f"{column} IS {'' if expected else 'NOT '}NULL")
+            elif lookup == "in":
+                items = [plain_value(v) for v in expected]
+                marks = ", ".join(self._mark for _ in items) or "NULL"
+                parts.append(f"{column} IN ({marks})")
+                values += items
+            elif lookup in ("", "not"):
+                parts.append(f"{column} {'=' if lookup == '' else '<>'} {self._mark}")
+                values.append(plain_value(expected))
+            else:
+                raise ValueError(f"unsupported condition {key}")
+        for child in condition.children:
+            sql, child_values = self._only(child)
+            parts.append(sql)
+            values += child_values
+        joined = f" {'OR' if condition.join_type == Q.OR else 'AND'} ".join(
+            f"({part})" for part in parts
+        )
+        return (f"NOT ({joined})" if condition._is_negated else joined), values
+
     def records(self, batch: Batch) -> tuple[str, list[Any]]:
-        """The condition on the source's rows of ``batch`` and its parameters."""
+        """The condition on the source's rows of ``batch`` (and the rollup's ``only``)
+        and its parameters."""
         time = self._column(self.rollup.time)
         if batch.start is None or batch.end is None:
-            return f"{time} IS NULL", []
-        mark = self._mark
-        return f"{time} >= {mark} AND {time} < {mark}", [
-            self._instant(batch.start),
-            self._instant(batch.end),
-        ]
+            where, values = f"{time} IS NULL", []
+        else:
+            mark = self._mark
+            where = f"{time} >= {mark} AND {time} < {mark}"
+            values = [self._instant(batch.start), self._instant(batch.end)]
+        if self.rollup.only is not None:
+            only, only_values = self._only(self.rollup.only)
+            where, values = f"{where} AND ({only})", [*values, *only_values]
+        return where, values
 
     def cells(self, batch: Batch) -> tuple[str, list[Any]]:
         """The condition on the rollup's cells of ``batch`` (every grain), read through
@@ -156,9 +208,7 @@ class CellSql:
         inner += [f"{self._column(d)} AS {self._name(d)}" for d in rollup.dimensions]
         outer_sums = []
         for index, summed in enumerate(rollup.sums):
-            column = self._column(summed.field)
-            value = self._cents(column) if summed.money else column
-            inner.append(f"{value} AS m{index}")
+            inner.append(f"{self._value(summed)} AS m{index}")
             outer_sums.append(f"COALESCE(SUM(m{index}), 0) AS {self._name(summed.column)}")
             outer_sums.append(f"COUNT(m{index}) AS {self._name(summed.present)}")
         key = [f"'{grain}|'", self._key_time("bucket_start")]

@@ -45,13 +45,14 @@ answer, as before.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
@@ -88,12 +89,41 @@ served_paths: ContextVar[list[str] | None] = ContextVar("crm_rollup_paths", defa
 @dataclass(frozen=True)
 class RollupSum:
     """A summed column of the source: its sum in ``column`` (whole cents when ``money``)
-    and the number of non-NULL values in ``present``."""
+    and the number of non-NULL values in ``present``.
+
+    ``weight``: each amount times that integer column first (a weighted amount, in
+    cent-percents). ``since``: the microseconds from that timestamp column to ``field``
+    (a duration, summed exactly; see :func:`micros_between`)."""
 
     field: str
     column: str
     present: str
     money: bool = False
+    weight: str | None = None
+    since: str | None = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The source fields the value is made of."""
+        return tuple(f for f in (self.since, self.field, self.weight) if f is not None)
+
+    def value_of(self, get: Any, mysql: bool) -> int | None:
+        """The record's value (``get(field)`` reads the record); None when it has none."""
+        if self.since is not None:
+            start, end = get(self.since), get(self.field)
+            if start is None or end is None:
+                return None
+            return micros_between(start, end, mysql)
+        value = get(self.field)
+        if value is None:
+            return None
+        amount = cents(value) if self.money else int(value)
+        if self.weight is not None:
+            weight = get(self.weight)
+            if weight is None:
+                return None
+            amount *= int(weight)
+        return amount
 
 
 @dataclass(frozen=True)
@@ -106,9 +136,22 @@ class Rollup:
     time: str
     dimensions: tuple[str, ...]
     sums: tuple[RollupSum, ...] = ()
+    #: Only the records matching this condition are counted (e.g. customers not
+    #: soft-deleted); a query is served only when its WHERE requires it (top-level AND).
+    only: Q | None = dataclasses.field(default=None, compare=False)
 
-    def sum_of(self, field: str) -> RollupSum | None:
-        return next((s for s in self.sums if s.field == field), None)
+    def sum_of(self, name: str, weight: str | None = None) -> RollupSum | None:
+        return next(
+            (s for s in self.sums if s.field == name and s.weight == weight and s.since is None),
+            None,
+        )
+
+    def duration_of(self, since: str, until: str) -> RollupSum | None:
+        return next((s for s in self.sums if s.since == since and s.field == until), None)
+
+    def counts(self, row: Any) -> bool:
+        """Whether the record is counted at all (see ``only``)."""
+        return self.only is None or matches(self.only, lambda name: getattr(row, name))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -127,17 +170,12 @@ class Rollup:
         at = getattr(row, self.time)
         return [(grain, bucket(at, grain), *dimensions) for grain in GRAINS]
 
-    def contribution(self, row: Any) -> tuple[int, ...]:
+    def contribution(self, row: Any, mysql: bool) -> tuple[int, ...]:
         """What a record adds to its cell: (1, sum, present, sum, present, ...)."""
         values: list[int] = [1]
         for summed in self.sums:
-            value = getattr(row, summed.field)
-            if value is None:
-                values += [0, 0]
-            elif summed.money:
-                values += [cents(value), 1]
-            else:
-                values += [int(value), 1]
+            value = summed.value_of(lambda name: getattr(row, name), mysql)
+            values += [0, 0] if value is None else [value, 1]
         return tuple(values)
 
 
@@ -224,6 +262,42 @@ def plain_value(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def micros_between(start: datetime, end: datetime, mysql: bool) -> int:
+    """Microseconds from ``start`` to ``end`` as the database computes them
+    (``sql.MicrosBetween``): exact on MySQL/MariaDB; SQLite reads each timestamp to the
+    millisecond (its ``julianday`` rounds ``seconds * 1000 + 0.5`` down, in doubles)."""
+    if mysql:
+        return (end - start) // timedelta(microseconds=1)
+
+    def millis(value: datetime) -> int:
+        minute = int(value.replace(second=0, microsecond=0).timestamp()) * 1000
+        return minute + int((value.second + value.microsecond / 1e6) * 1000 + 0.5)
+
+    return (millis(end) - millis(start)) * 1000
+
+
+def matches(condition: Q, get: Any) -> bool:
+    """Whether a record meets a simple condition (``field``, ``field__in``,
+    ``field__not``, ``field__isnull``, under AND, OR and NOT); ``get(field)`` reads it."""
+    results = []
+    for key, expected in condition.filters.items():
+        name, _, lookup = key.partition("__")
+        value = plain_value(get(name))
+        if lookup == "isnull":
+            results.append((value is None) == bool(expected))
+        elif lookup == "in":
+            results.append(value in {plain_value(v) for v in cast(Iterable[Any], expected)})
+        elif lookup == "not":
+            results.append(value != plain_value(expected))
+        elif lookup == "":
+            results.append(value == plain_value(expected))
+        else:
+            raise ValueError(f"unsupported condition {key}")
+    results += [matches(child, get) for child in condition.children]
+    met = any(results) if condition.join_type == Q.OR else all(results)
+    return not met if condition._is_negated else met
+
+
 def cell_key(key: tuple[Any, ...]) -> str:
     """The unique text key of a cell."""
     parts = []
@@ -288,10 +362,11 @@ async def record(model: type[Model], before: Any, after: Any) -> None:
     (``before`` None: created; ``after`` None: deleted), in the running transaction."""
     for rollup in _ROLLUPS.get(model, ()):
         deltas: dict[tuple[Any, ...], list[int]] = {}
+        mysql = _is_mysql(rollup.table)
         for row, sign in ((before, -1), (after, 1)):
-            if row is None:
+            if row is None or not rollup.counts(row):
                 continue
-            contribution = rollup.contribution(row)
+            contribution = rollup.contribution(row, mysql)
             for key in rollup.keys_of(row):
                 total = deltas.setdefault(key, _empty(rollup))
                 for index, amount in enumerate(contribution):
@@ -302,7 +377,8 @@ async def record(model: type[Model], before: Any, after: Any) -> None:
 @on_change
 async def maintain(change: Changed) -> None:
     """Every change of a rolled-up record updates its cells (see the module doc). A
-    soft-deleted record still counts, as in the views' raw path."""
+    soft-deleted record still counts, as in the views' raw path, unless the rollup
+    counts only some records (``Rollup.only``)."""
     if change.entity.model in _ROLLUPS:
         await record(change.entity.model, change.before, change.after)
 
@@ -579,7 +655,7 @@ class _Read:
     """How one measure of the raw path is read from the cells."""
 
     measure: Measure
-    kind: str  # "count", "sum", "money", "avg", "money_avg"
+    kind: str  # "count", "sum", "money", "weighted", "avg", "money_avg", "days"
     present: Measure | None = None
 
 
@@ -591,18 +667,24 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
     if measure.function == "count" and measure.field in (None, "id"):
         replaced = Measure(measure.alias, "sum", "n", where=measure.where)
         return _Read(replaced, "count")
-    if measure.function not in ("sum", "avg") or measure.weight is not None:
-        return None
-    summed = rollup.sum_of(measure.field) if measure.field is not None else None
-    if summed is None or summed.money != measure.money:
+    summed: RollupSum | None = None
+    if measure.function == "avg_days" and measure.field and measure.until:
+        summed = rollup.duration_of(measure.field, measure.until)
+        kind = "days"
+    elif measure.function in ("sum", "avg") and measure.field is not None:
+        summed = rollup.sum_of(measure.field, measure.weight)
+        if summed is not None and summed.money != measure.money:
+            summed = None
+        if measure.function == "avg":
+            kind = "money_avg" if measure.money else "avg"
+        else:
+            kind = "weighted" if measure.weight else "money" if measure.money else "sum"
+        if measure.function == "avg" and measure.weight is not None:
+            summed = None
+    if summed is None:
         return None
     replaced = Measure(measure.alias, "sum", summed.column, where=measure.where)
     present = Measure(f"{measure.alias}__present", "sum", summed.present, where=measure.where)
-    kind = "sum"
-    if measure.function == "avg":
-        kind = "money_avg" if summed.money else "avg"
-    elif summed.money:
-        kind = "money"
     return _Read(replaced, kind, present)
 
 
@@ -660,6 +742,7 @@ class Plan:
             aggregate_parts,
             aggregate_rows,
             average,
+            average_days,
             money_average,
         )
 
@@ -695,6 +778,12 @@ class Plan:
                     row[alias] = None
                 elif read.kind == "money":
                     row[alias] = (Decimal(row[alias]) / 100).quantize(Decimal("0.01"))
+                elif read.kind == "weighted":  # cent-percents, as the rows' weighted sum
+                    row[alias] = (Decimal(int(row[alias])) / 10000).quantize(
+                        Decimal("0.01"), ROUND_HALF_UP
+                    )
+                elif read.kind == "days":
+                    row[alias] = average_days(row[alias], present)
                 elif read.kind == "avg":
                     row[alias] = average(row[alias], present)
                 elif read.kind == "money_avg":
@@ -716,6 +805,32 @@ async def _stored_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
     return utc(found[0]["first"]), utc(found[0]["last"]) + timedelta(days=1)
 
 
+def _without(where: Q, only: Q) -> Q | None:
+    """``where`` without the conditions of ``only``, when ``where`` requires all of them
+    (each stands in an AND reached from the top); None otherwise."""
+    if only.children or only._is_negated:
+        return None
+    missing = dict(only.filters)
+    rest = _strip(where, missing)
+    return None if missing else rest
+
+
+def _strip(where: Q, missing: dict[str, Any]) -> Q:
+    """``where`` without the conditions of ``missing`` found in its AND parts (each found
+    is removed from ``missing``)."""
+    parts = len(where.children) + len(where.filters)
+    if where._is_negated or (where.join_type == Q.OR and parts > 1):
+        return where
+    kept: dict[str, Any] = {}
+    for key, value in where.filters.items():
+        if key in missing and missing[key] == value:
+            del missing[key]
+        else:
+            kept[key] = value
+    children = [_strip(child, missing) for child in where.children]
+    return Q(*children, Q(**kept)) if kept else Q(*children)
+
+
 def plan(
     model: type[Model], where: Q, dimensions: Sequence[Dimension], measures: Sequence[Measure]
 ) -> Plan | None:
@@ -724,14 +839,15 @@ def plan(
     if not rollup_reads.get():
         return None
     for rollup in _ROLLUPS.get(model, ()):
-        if not _covers_condition(rollup, where):
+        served = where if rollup.only is None else _without(where, rollup.only)
+        if served is None or not _covers_condition(rollup, served):
             continue
         if not all(_covers_dimension(rollup, d) for d in dimensions):
             continue
         reads = [_read_of(rollup, m) for m in measures]
         if any(r is None for r in reads):
             continue
-        return Plan(rollup, where, list(dimensions), [r for r in reads if r is not None])
+        return Plan(rollup, served, list(dimensions), [r for r in reads if r is not None])
     return None
 
 
@@ -780,14 +896,34 @@ async def _time_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
     return quarter_hour(found[0]["first"]), quarter_hour(found[0]["last"])  # type: ignore[return-value]
 
 
-async def _batches(rollup: Rollup) -> list[Batch]:
+async def _batches(rollup: Rollup, *, stale: Sequence[Rollup] = ()) -> list[Batch]:
     """The rebuild's batches: one calendar month (UTC) of the time column each, and the
-    records without a time."""
+    records without a time. The months that hold cells of ``stale`` rollups also count
+    (cells of times no record has any more, moved behind the API's back), so that they
+    are emptied under the same locks as every other month."""
     batches = [Batch()]
+    spans = [await _time_span(rollup)]
+    for other in stale:
+        stored = await _stored_span(other)
+        if stored is not None:
+            spans.append((stored[0], stored[1] - timedelta(minutes=15)))
+    known = [span for span in spans if span is not None]
+    if known:
+        first = min(span[0] for span in known)
+        last = max(span[1] for span in known)
+        batches += [Batch(start, end) for start, end in _month_ranges(first, last)]
+    return batches
+
+
+async def _within_batches(rollup: Rollup) -> Q:
+    """The cells of the rebuild's batches: the months of the records' span and no time."""
+    known = lookup_q(f"{rollup.time}__isnull", True)
     span = await _time_span(rollup)
     if span is not None:
-        batches += [Batch(start, end) for start, end in _month_ranges(*span)]
-    return batches
+        first = span[0].replace(day=1, hour=0, minute=0)
+        last = (span[1].replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
+        known = known | _between(rollup, first, last)
+    return known
 
 
 def _sql(rollup: Rollup) -> CellSql:
@@ -826,7 +962,7 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
     if not rollups:
         return 0
     written = 0
-    batches = await _batches(rollups[0])
+    batches = await _batches(rollups[0], stale=rollups)
     for rollup in rollups:
         for batch in batches:
             for attempt in range(3):
@@ -892,13 +1028,9 @@ async def verify(rollup: Rollup) -> list[Difference]:
                     Difference(rollup.name, cell, stored.get(cell, zero), counted.get(cell, zero))
                 )
     # Cells outside every batch (a time beyond the records' span) are differences too.
-    known = lookup_q(f"{rollup.time}__isnull", True)
-    span = await _time_span(rollup)
-    if span is not None:
-        first = span[0].replace(day=1, hour=0, minute=0)
-        last = (span[1].replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
-        known = known | _between(rollup, first, last)
-    rows = await rollup.table.filter(~known).values_list("cell", *rollup.amounts)
+    rows = await rollup.table.filter(~await _within_batches(rollup)).values_list(
+        "cell", *rollup.amounts
+    )
     for cell, *amounts in rows:
         if any(amounts):
             differences.append(Difference(rollup.name, cell, tuple(int(a) for a in amounts), zero))

@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.models import Model
 
+from crm_graphql.api.aggregation import tallies
 from crm_graphql.domains.billing.models import Invoice, Payment
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.models import Interaction
@@ -160,6 +161,8 @@ async def move_rows(moves: Sequence[Move], survivor: int, merged: Sequence[int])
         counts[move.label] = await move.model.filter(**{f"{move.column}__in": merged}).update(
             **{move.column: survivor, "version": F("version") + 1, "updated_at": now}
         )
+        # Moved in bulk, past the change hooks: the per-customer tallies count them again.
+        await tallies.recount(move.model, move.column, [survivor, *merged])
     return counts
 
 
