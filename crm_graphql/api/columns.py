@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from graphql import GraphQLObjectType, get_named_type
 from tortoise.fields import DatetimeField
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.timezone import get_default_timezone, get_use_tz
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -191,3 +192,14 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
 
     _BUILDERS[key] = build
     return build
+
+
+async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
+    """The rows of ``query`` with only ``columns`` read, as partial models."""
+    query = query.only(*columns)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    _, found = await query._db.execute_query(sql, params)
+    build = row_builder(query.model, columns)
+    return [build(row) for row in found]

@@ -11,9 +11,8 @@ from pypika_tortoise.enums import Order as SqlOrder
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
-from crm_graphql.api.columns import row_builder
+from crm_graphql.api.columns import row_builder, select_columns
 from crm_graphql.api.context import Info
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
@@ -108,7 +107,17 @@ def _child_pages(
     context = info.context
     if wanted is None:
         wanted = spec.wanted_references(info)
-    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted, columns)
+    related = spec.wanted_selection(info, wanted) if columns is not None and wanted else None
+    key = (
+        "page",
+        spec.model.__name__,
+        parent_column,
+        plan.cache_key,
+        where_key,
+        wanted,
+        columns,
+        related,
+    )
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
         rows = await fetch_windowed(
@@ -187,14 +196,3 @@ async def fetch_windowed(
         return [build(row) for row in found]
     executor = db.executor_class(model=model, db=db)
     return await executor.execute_select(sql, params, custom_fields=["_rn"])
-
-
-async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
-    """The rows of ``query`` with only ``columns`` read, as partial models."""
-    query = query.only(*columns)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    _, found = await query._db.execute_query(sql, params)
-    build = row_builder(query.model, columns)
-    return [build(row) for row in found]
