@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from tortoise.models import Model
 
-from crm_graphql.api.columns import select_columns
+from crm_graphql.api.columns import select_by_keys
 from crm_graphql.api.context import Info
 
 M = TypeVar("M", bound=Model)
@@ -135,8 +135,8 @@ async def attach_references(
             else:
                 missing.append(pk)
         if missing and partial is not None and only is not None:
-            query = reference.model.filter(pk__in=missing)
-            for target in await select_columns(query, only):
+            pk = reference.model._meta.pk_attr
+            for target in await select_by_keys(reference.model, pk, missing, only):
                 found[target.pk] = partial[target.pk] = target
         elif missing:
             for target in await reference.model.filter(pk__in=missing):

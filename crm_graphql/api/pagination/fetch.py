@@ -14,6 +14,7 @@ from tortoise.models import Model
 
 from crm_graphql.api.columns import row_builder, select_columns
 from crm_graphql.api.context import Info
+from crm_graphql.api.keyed import keyed_statement
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan
@@ -175,21 +176,27 @@ async def fetch_windowed(
         window = window.orderby(
             table[columns[key.column]], order=SqlOrder.desc if key.descending else SqlOrder.asc
         )
-    inner = model.filter(where, **{f"{parent_column}__in": parent_ids}).annotate(_rn=window)
-    if only is not None:
-        inner = inner.only(*only)
-    inner._choose_db_if_not_chosen()
-    inner._make_query()
-    db = inner._db
-    ranked = inner.query.as_("ranked")
-    outer = (
-        db.query_class.from_(ranked)
-        .select(ranked.star)
-        .where(ranked._rn <= per_parent)
-        .orderby(ranked[columns[parent_column]])
-        .orderby(ranked._rn)
-    )
-    sql, params = outer.get_parameterized_sql()
+    db: Any = None
+
+    def statement(values: list[Any]) -> tuple[str, list[Any]]:
+        nonlocal db
+        inner = model.filter(where, **{f"{parent_column}__in": values}).annotate(_rn=window)
+        if only is not None:
+            inner = inner.only(*only)
+        inner._choose_db_if_not_chosen()
+        inner._make_query()
+        db = inner._db
+        ranked = inner.query.as_("ranked")
+        outer = (
+            db.query_class.from_(ranked)
+            .select(ranked.star)
+            .where(ranked._rn <= per_parent)
+            .orderby(ranked[columns[parent_column]])
+            .orderby(ranked._rn)
+        )
+        return outer.get_parameterized_sql()
+
+    sql, params = keyed_statement(statement, parent_ids)
     if only is not None:
         build = row_builder(model, only)
         _, found = await db.execute_query(sql, params)

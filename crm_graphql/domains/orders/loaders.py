@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLObjectType, get_named_type
 
-from crm_graphql.api.columns import needed_columns, node_type_of, select_columns
+from crm_graphql.api.columns import needed_columns, node_type_of, select_by_keys
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import attach, attach_references, selected_fields
 from crm_graphql.api.references import foreign_keys, reference_columns
@@ -21,8 +21,11 @@ async def _items_of(
     columns: tuple[str, ...] | None = None,
     related: dict[str, tuple[str, ...] | None] | None = None,
 ) -> dict[int, list]:
-    query = OrderItem.filter(order_id__in=order_ids).order_by("id")
-    items: list[Any] = await query if columns is None else await select_columns(query, columns)
+    items: list[Any] = (
+        await OrderItem.filter(order_id__in=order_ids).order_by("id")
+        if columns is None
+        else await select_by_keys(OrderItem, "order_id", order_ids, columns, ("id",))
+    )
     if wanted:
         await attach_references(info, items, foreign_keys(OrderItem), wanted, related)
     grouped: dict[int, list[Any]] = defaultdict(list)
