@@ -108,7 +108,8 @@ def _child_pages(
     context = info.context
     if wanted is None:
         wanted = spec.wanted_references(info)
-    related = spec.wanted_selection(info, wanted) if columns is not None and wanted else None
+    planned = context.settings.planned_reads
+    related = spec.wanted_selection(info, wanted) if planned and wanted else None
     key = (
         "page",
         spec.model.__name__,
