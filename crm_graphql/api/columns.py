@@ -21,12 +21,17 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, get_named_type
 from tortoise.fields import DatetimeField
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.timezone import get_default_timezone, get_use_tz
+
+from crm_graphql.api.keyed import keyed_statement
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,10 +131,13 @@ def needed_columns(
 
 
 def _converter(field: Any) -> Callable[[Any], Any]:
-    """``field.to_python_value``, with a shortcut for the common case of a datetime
-    column: a naive ``datetime`` made aware in the default time zone, as Tortoise does
-    when ``use_tz`` is on (anything else takes Tortoise's own conversion)."""
+    """``field.to_python_value``, with shortcuts for the common cases: a naive
+    ``datetime`` made aware in the default time zone, as Tortoise does when ``use_tz``
+    is on, and an enum column's value looked up in a table of the members (anything
+    else takes Tortoise's own conversion)."""
     convert: Callable[[Any], Any] = field.to_python_value
+    if type(field) in (CharEnumFieldInstance, IntEnumFieldInstance):
+        return _enum_converter(field.enum_type, convert)
     if type(field) is not DatetimeField:
         return convert
 
@@ -141,6 +149,22 @@ def _converter(field: Any) -> Callable[[Any], Any]:
         return convert(value)
 
     return to_datetime
+
+
+def _enum_converter(enum_type: type[Enum], convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``enum_type(value)`` by a table of the members' values, for values of exactly
+    the class of a member's value (what ``Enum`` itself looks up first)."""
+    members = {member.value: member for member in enum_type}
+    classes = {type(value) for value in members}
+
+    def to_enum(value: Any) -> Any:
+        if value.__class__ in classes:
+            member = members.get(value)
+            if member is not None:
+                return member
+        return convert(value)
+
+    return to_enum
 
 
 #: (model, columns) -> how a row of those columns becomes a partial model.
@@ -191,3 +215,43 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
 
     _BUILDERS[key] = build
     return build
+
+
+async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
+    """The rows of ``query`` with only ``columns`` read, as partial models."""
+    query = query.only(*columns)
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    _, found = await query._db.execute_query(sql, params)
+    build = row_builder(query.model, columns)
+    return [build(row) for row in found]
+
+
+async def select_by_keys(
+    model: type[Model],
+    key: str,
+    keys: Sequence[Any],
+    columns: tuple[str, ...],
+    order_by: tuple[str, ...] = (),
+) -> list[Model]:
+    """The rows of ``model`` whose ``key`` is one of ``keys`` (in ``order_by``), with
+    only ``columns`` read, as partial models; the statement is built once for the key
+    list (see :mod:`crm_graphql.api.keyed`)."""
+    db: Any = None
+
+    def build(values: list[Any]) -> tuple[str, list[Any]]:
+        nonlocal db
+        query = model.filter(**{f"{key}__in": values})
+        if order_by:
+            query = query.order_by(*order_by)
+        query = query.only(*columns)
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        db = query._db
+        return query.query.get_parameterized_sql()
+
+    sql, params = keyed_statement(build, keys)
+    _, found = await db.execute_query(sql, params)
+    build_row = row_builder(model, columns)
+    return [build_row(row) for row in found]

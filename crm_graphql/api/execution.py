@@ -332,6 +332,9 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 read = read_of(id(node), parent_type.name) if read_of is not None else None
             else:
                 read = reader(gfield)
+                read_for = getattr(gfield.resolve, "planned_read_for", None)
+                if read is None and read_for is not None:
+                    read = read_for(self.context_value)
             if read is None:
                 return None
             step = self._step(response_name, read, gfield.type, field_details_list)

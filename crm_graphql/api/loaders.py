@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from tortoise.models import Model
 
+from crm_graphql.api.columns import select_by_keys
 from crm_graphql.api.context import Info
 
 M = TypeVar("M", bound=Model)
@@ -99,31 +100,52 @@ def related(info: Info, root: Model, field: str, reference: Reference) -> Any:
 
 
 async def attach_references(
-    info: Info, rows: Sequence[Model], references: Mapping[str, Reference], fields: Iterable[str]
+    info: Info,
+    rows: Sequence[Model],
+    references: Mapping[str, Reference],
+    fields: Iterable[str],
+    columns: Mapping[str, tuple[str, ...] | None] | None = None,
 ) -> None:
     """Load the rows that ``fields`` of ``rows`` refer to, one statement per field.
 
-    Rows this request has loaded already are reused, and the new ones are shared with
-    the request's by-ID loaders.
+    Rows this request has loaded already are reused. A field given ``columns`` (see
+    :func:`crm_graphql.api.references.reference_columns`) reads only those, as partial
+    rows kept for the request per (model, columns); the others read whole rows, shared
+    with the request's by-ID loaders.
     """
     for field in fields:
         reference = references[field]
+        only = columns.get(field) if columns is not None else None
         loader = _by_id_loader(info, reference.model)
+        partial: dict[int, Any] | None = None
+        if only is not None:
+            memo = info.context.memo
+            partial_key = ("partial rows", reference.model, only)
+            partial = memo.get(partial_key)
+            if partial is None:
+                partial = memo[partial_key] = {}
         found: dict[int, Any] = {}
         missing = []
         for pk in {getattr(row, reference.column) for row in rows} - {None}:
             known = loader.cache_map.get(pk)
             if known is not None and known.done() and known.exception() is None:
                 found[pk] = known.result()
+            elif partial is not None and pk in partial:
+                found[pk] = partial[pk]
             else:
                 missing.append(pk)
-        if missing:
+        if missing and partial is not None and only is not None:
+            pk = reference.model._meta.pk_attr
+            for target in await select_by_keys(reference.model, pk, missing, only):
+                found[target.pk] = partial[target.pk] = target
+        elif missing:
             for target in await reference.model.filter(pk__in=missing):
                 found[target.pk] = target
                 if loader.cache_map.get(target.pk) is None:
                     loader.prime(target.pk, target)
+        column = reference.column
         for row in rows:
-            attach(row, field, found.get(getattr(row, reference.column)))
+            attach(row, field, found.get(getattr(row, column)))
 
 
 def selected_fields(info: Info, *path: str) -> frozenset[str]:

@@ -47,6 +47,10 @@ from crm_graphql.api.loaders import ATTACHED, attach
 #: A resolver marked with this attribute returns the value a page attached to the row
 #: under the field's name when there is one (see :func:`crm_graphql.api.loaders.attach`).
 ATTACHED_FIRST = "__crm_attached_first__"
+#: A field extension with this attribute resolves to the value a page attached to the
+#: row, shown only when ``visible(value, principal)`` (the function it holds) is true,
+#: else null: who may see the value depends on the caller.
+ATTACHED_IF_VISIBLE = "__crm_attached_if_visible__"
 #: A resolver marked with this attribute returns the row's global ID of this type name.
 GLOBAL_ID_OF = "__crm_global_id_of__"
 #: A resolver marked with this attribute has its values for a whole list of rows read
@@ -124,6 +128,10 @@ def _direct_resolver(gfield: GraphQLField, convert: Convert | None) -> Callable[
     )
     if marked and not (resolver is not None and resolver.is_async):
         return _attached_or(definition.python_name, standard)
+    for extension in definition.extensions:
+        visible = getattr(extension, ATTACHED_IF_VISIBLE, None)
+        if visible is not None:
+            return _attached_if_visible(definition.python_name, standard, visible)
     return None
 
 
@@ -152,6 +160,33 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
         return values[name]
 
     resolve.planned_read = read  # type: ignore[attr-defined]
+    return resolve
+
+
+def _attached_if_visible(
+    name: str, standard: Callable[..., Any], visible: Callable[[Any, Any], bool]
+) -> Callable[..., Any]:
+    """The standard resolver, and for plans (``planned_read_for(context)``, made once
+    per request) a read of the attached value shown to the request's caller."""
+
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        return standard(source, info, **arguments)
+
+    def planned_read_for(context: Any) -> Callable[[Any], Any]:
+        principal = getattr(context, "principal", None)
+
+        def read(source: Any) -> Any:
+            values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
+            if values is None or name not in values:
+                raise Abandon
+            value = values[name]
+            if value is None or visible(value, principal):
+                return value
+            return None
+
+        return read
+
+    resolve.planned_read_for = planned_read_for  # type: ignore[attr-defined]
     return resolve
 
 

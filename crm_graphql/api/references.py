@@ -12,16 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types.field import StrawberryField
 from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 
+from crm_graphql.api.columns import needed_columns
 from crm_graphql.api.context import Info
-from crm_graphql.api.entities import entities, entity_count, entity_of, entity_of_type
-from crm_graphql.api.loaders import Reference, loaded, related
-from crm_graphql.api.planner import ATTACHED_FIRST
+from crm_graphql.api.entities import Entity, entities, entity_count, entity_of, entity_of_type
+from crm_graphql.api.loaders import Reference, loaded, related, selected_fields
+from crm_graphql.api.planner import ATTACHED_FIRST, ATTACHED_IF_VISIBLE, Abandon
 
 
 def foreign_keys(model: type[Model]) -> dict[str, Reference]:
@@ -54,6 +56,29 @@ def foreign_key(model: type[Model], name: str) -> Reference:
         raise LookupError(f"{model.__name__} has no foreign key {name!r} to an entity") from None
 
 
+def reference_columns(
+    info: Info, model: type[Model], path: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """The columns the rows of ``model`` reached by the reference at ``path`` (in the
+    current field's selection, see :func:`crm_graphql.api.loaders.selected_fields`)
+    need: the primary key, the soft-delete flag and what the selected fields read, on
+    the planned read path (None: whole rows)."""
+    if not info.context.settings.planned_reads:
+        return None
+    memo = info.context.memo
+    key = ("reference columns", id(info._raw_info.field_nodes[0]), path, model)
+    if key in memo:
+        return memo[key]
+    columns = None
+    registered = entity_of(model)
+    node_type = info._raw_info.schema.type_map.get(registered.name) if registered else None
+    if registered is not None and isinstance(node_type, GraphQLObjectType):
+        flag = [registered.deleted_flag] if registered.deleted_flag else []
+        columns = needed_columns(node_type, model, selected_fields(info, *path), flag)
+    memo[key] = columns
+    return columns
+
+
 def referenced_type_name(model: type[Model], name: str) -> str:
     """The GraphQL type name of the record the foreign key ``name`` of ``model`` points to."""
     target = foreign_key(model, name).model
@@ -81,6 +106,18 @@ def _resolve_reference(root: Any, info: Info) -> Any:
     if row is None or isinstance(row, reference.model):
         return row if row is not None and registered.shows(row, principal) else None
     return _visible(row, lambda found: registered.shows(found, principal))
+
+
+def _shows(target: Entity) -> Callable[[Any, Any], bool]:
+    """Whether a plan shows an attached row of ``target`` to a caller (a plan gives up
+    on anything but a row)."""
+
+    def shows(row: Any, principal: Any) -> bool:
+        if not isinstance(row, target.model):
+            raise Abandon
+        return target.shows(row, principal)
+
+    return shows
 
 
 class _ReferenceType(FieldExtension):
@@ -119,6 +156,8 @@ class _ReferenceType(FieldExtension):
         if target.deleted_flag is not None:
             # Who may see the attached row depends on the caller: no direct resolver.
             setattr(self, ATTACHED_FIRST, False)
+            # Plans read the attached row and apply the same visibility (api.planner).
+            setattr(self, ATTACHED_IF_VISIBLE, _shows(target))
         field.type_annotation = StrawberryAnnotation(
             target.node | None if nullable else target.node
         )

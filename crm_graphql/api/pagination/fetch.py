@@ -11,10 +11,10 @@ from pypika_tortoise.enums import Order as SqlOrder
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
-from crm_graphql.api.columns import row_builder
+from crm_graphql.api.columns import row_builder, select_columns
 from crm_graphql.api.context import Info
+from crm_graphql.api.keyed import keyed_statement
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan
@@ -108,7 +108,18 @@ def _child_pages(
     context = info.context
     if wanted is None:
         wanted = spec.wanted_references(info)
-    key = ("page", spec.model.__name__, parent_column, plan.cache_key, where_key, wanted, columns)
+    planned = context.settings.planned_reads
+    related = spec.wanted_selection(info, wanted) if planned and wanted else None
+    key = (
+        "page",
+        spec.model.__name__,
+        parent_column,
+        plan.cache_key,
+        where_key,
+        wanted,
+        columns,
+        related,
+    )
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
         rows = await fetch_windowed(
@@ -166,35 +177,30 @@ async def fetch_windowed(
         window = window.orderby(
             table[columns[key.column]], order=SqlOrder.desc if key.descending else SqlOrder.asc
         )
-    inner = model.filter(where, **{f"{parent_column}__in": parent_ids}).annotate(_rn=window)
-    if only is not None:
-        inner = inner.only(*only)
-    inner._choose_db_if_not_chosen()
-    inner._make_query()
-    db = inner._db
-    ranked = inner.query.as_("ranked")
-    outer = (
-        db.query_class.from_(ranked)
-        .select(ranked.star)
-        .where(ranked._rn <= per_parent)
-        .orderby(ranked[columns[parent_column]])
-        .orderby(ranked._rn)
-    )
-    sql, params = outer.get_parameterized_sql()
+    db: Any = None
+
+    def statement(values: list[Any]) -> tuple[str, list[Any]]:
+        nonlocal db
+        inner = model.filter(where, **{f"{parent_column}__in": values}).annotate(_rn=window)
+        if only is not None:
+            inner = inner.only(*only)
+        inner._choose_db_if_not_chosen()
+        inner._make_query()
+        db = inner._db
+        ranked = inner.query.as_("ranked")
+        outer = (
+            db.query_class.from_(ranked)
+            .select(ranked.star)
+            .where(ranked._rn <= per_parent)
+            .orderby(ranked[columns[parent_column]])
+            .orderby(ranked._rn)
+        )
+        return outer.get_parameterized_sql()
+
+    sql, params = keyed_statement(statement, parent_ids)
     if only is not None:
         build = row_builder(model, only)
         _, found = await db.execute_query(sql, params)
         return [build(row) for row in found]
     executor = db.executor_class(model=model, db=db)
     return await executor.execute_select(sql, params, custom_fields=["_rn"])
-
-
-async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
-    """The rows of ``query`` with only ``columns`` read, as partial models."""
-    query = query.only(*columns)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    _, found = await query._db.execute_query(sql, params)
-    build = row_builder(query.model, columns)
-    return [build(row) for row in found]

@@ -3,7 +3,7 @@ and the related rows a page attaches when they are selected."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from crm_graphql.api.enums import SortDirection, graphql_enum
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.loaders import Reference, attach_references, selected_fields
 from crm_graphql.api.pagination.cursors import SortKey
-from crm_graphql.api.references import foreign_keys
+from crm_graphql.api.references import foreign_keys, reference_columns
 from crm_graphql.api.roles import Role
 
 #: Attaches one child list to every row of a page (one batch for all of them).
@@ -67,12 +67,29 @@ class ListSpec:
         known = references.keys() | self.children.keys()
         return frozenset(known & selected_fields(info, "nodes"))
 
+    def wanted_selection(self, info: Info, wanted: frozenset[str]) -> Hashable:
+        """What the rows' selected references and child lists select in turn, two
+        levels down: pages that differ in it read their related rows apart (the
+        related rows are read with the columns their selection needs)."""
+        signature = []
+        for name in sorted(wanted):
+            below = selected_fields(info, "nodes", name)
+            deeper = tuple(
+                (sub, selected_fields(info, "nodes", name, sub)) for sub in sorted(below)
+            )
+            signature.append((name, below, deeper))
+        return tuple(signature)
+
     async def attach(self, info: Info, rows: list[Model], wanted: frozenset[str]) -> None:
         """Attach the selected references and child lists to a page's rows."""
         references = self.references
         chosen = wanted & references.keys()
         if chosen:
-            await attach_references(info, rows, references, chosen)
+            columns = {
+                name: reference_columns(info, references[name].model, ("nodes", name))
+                for name in chosen
+            }
+            await attach_references(info, rows, references, chosen, columns)
         for name in wanted & self.children.keys():
             await self.children[name](info, rows)
 

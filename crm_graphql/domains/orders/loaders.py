@@ -7,11 +7,10 @@ from typing import Any
 
 from graphql import GraphQLObjectType, get_named_type
 
-from crm_graphql.api.columns import needed_columns, node_type_of
+from crm_graphql.api.columns import needed_columns, node_type_of, select_by_keys
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import attach, attach_references, selected_fields
-from crm_graphql.api.pagination.fetch import select_columns
-from crm_graphql.api.references import foreign_keys
+from crm_graphql.api.references import foreign_keys, reference_columns
 from crm_graphql.domains.orders.models import OrderItem
 
 
@@ -20,11 +19,15 @@ async def _items_of(
     order_ids: list[int],
     wanted: frozenset[str],
     columns: tuple[str, ...] | None = None,
+    related: dict[str, tuple[str, ...] | None] | None = None,
 ) -> dict[int, list]:
-    query = OrderItem.filter(order_id__in=order_ids).order_by("id")
-    items: list[Any] = await query if columns is None else await select_columns(query, columns)
+    items: list[Any] = (
+        await OrderItem.filter(order_id__in=order_ids).order_by("id")
+        if columns is None
+        else await select_by_keys(OrderItem, "order_id", order_ids, columns, ("id",))
+    )
     if wanted:
-        await attach_references(info, items, foreign_keys(OrderItem), wanted)
+        await attach_references(info, items, foreign_keys(OrderItem), wanted, related)
     grouped: dict[int, list[Any]] = defaultdict(list)
     for item in items:
         grouped[item.order_id].append(item)
@@ -61,6 +64,11 @@ async def attach_order_items(info: Info, orders: list[Any]) -> None:
     selected = selected_fields(info, "nodes", "items")
     wanted = frozenset(foreign_keys(OrderItem).keys() & selected)
     columns = _columns(info, selected)
-    grouped = await _items_of(info, [order.pk for order in orders], wanted, columns)
+    references = foreign_keys(OrderItem)
+    related = {
+        name: reference_columns(info, references[name].model, ("nodes", "items", name))
+        for name in wanted
+    }
+    grouped = await _items_of(info, [order.pk for order in orders], wanted, columns, related)
     for order in orders:
         attach(order, "items", grouped.get(order.pk, []))

@@ -1,0 +1,64 @@
+"""Statements over key lists are the ones pypika writes for the whole list, and
+referenced rows are read with the columns their selected fields use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_graphql.api.columns import row_builder
+from crm_graphql.api.keyed import keyed_statement
+from crm_graphql.domains.orders.models import OrderItem
+from crm_graphql.domains.sales.models import Opportunity
+from tests.customers.test_customer_360 import HEADLINE, _build_customers
+from tests.helpers import count_statements
+
+
+def _items_statement(keys: list[Any]) -> tuple[str, list[Any]]:
+    query = (
+        OrderItem.filter(order_id__in=keys, quantity__gte=2)
+        .order_by("id")
+        .only("id", "order_id", "quantity")
+    )
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    return query.query.get_parameterized_sql()
+
+
+async def test_a_keyed_statement_is_what_pypika_writes_for_the_whole_list(db):
+    for keys in ([7], [3, 1, 3], list(range(1, 501))):
+        assert keyed_statement(_items_statement, keys) == _items_statement(keys)
+
+
+async def test_keys_that_are_not_plain_integers_are_built_as_given(db):
+    built: list[list[Any]] = []
+
+    def statement(keys: list[Any]) -> tuple[str, list[Any]]:
+        built.append(keys)
+        return _items_statement(keys)
+
+    for keys in ([1, True], ["1", "2"], []):
+        built.clear()
+        assert keyed_statement(statement, keys) == _items_statement(list(keys))
+        assert built == [list(keys)]
+
+
+async def test_partial_rows_convert_enum_columns_as_tortoise_does(db):
+    field = Opportunity._meta.fields_map["stage"]
+    build = row_builder(Opportunity, ("id", "stage"))
+    for member in field.enum_type:
+        row = build({"id": 1, "stage": member.value})
+        assert row.stage is field.to_python_value(member.value)
+    assert build({"id": 1, "stage": None}).stage is None
+
+
+async def test_referenced_rows_read_only_the_columns_their_fields_use(gql, db):
+    await _build_customers(2, interactions=2, orders=2)
+    with count_statements() as statements:
+        data = await gql.data(HEADLINE, {"first": 5})
+    assert data["customers"]["nodes"][0]["company"]["name"]
+    companies = [sql for sql in statements if 'FROM "company"' in sql or "FROM `company`" in sql]
+    assert len(companies) == 1, statements
+    # The name, the key and the soft-delete flag: no address, no JSON columns.
+    assert "name" in companies[0] and "deleted_at" in companies[0]
+    assert "address_line1" not in companies[0] and "domain" not in companies[0]
+    assert len(statements) == 10, statements
