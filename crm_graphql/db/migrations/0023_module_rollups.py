@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                 ('balance_cents', fields.BigIntField(default=0)),
                 ('balance_present', fields.BigIntField(default=0)),
             ],
-            options={'table': 'rollup_invoice', 'app': 'models', 'indexes': [Index(fields=['grain', 'issued_at'])], 'pk_attr': 'cell', 'table_description': 'Invoices and credit notes per cell of issuing (drafts: no time), status, kind and currency (amounts in cents).'},
+            options={'table': 'rollup_invoice', 'app': 'models', 'indexes': [Index(fields=['grain', 'issued_at'])], 'pk_attr': 'cell', 'table_description': 'Invoices and credit notes per issuing cell, status, kind and currency (in cents).'},
             bases=['RollupCell'],
         ),
         ops.CreateModel(
@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
                 ('balance_cents', fields.BigIntField(default=0)),
                 ('balance_present', fields.BigIntField(default=0)),
             ],
-            options={'table': 'rollup_invoice_date', 'app': 'models', 'indexes': [Index(fields=['grain', 'issue_date'])], 'pk_attr': 'cell', 'table_description': 'Invoices and credit notes per issue date (a calendar day) and its month, status, kind and currency (amounts in cents).'},
+            options={'table': 'rollup_invoice_date', 'app': 'models', 'indexes': [Index(fields=['grain', 'issue_date'])], 'pk_attr': 'cell', 'table_description': 'Invoices and credit notes per issue date and its month, status, kind, currency.'},
             bases=['RollupCell'],
         ),
         ops.CreateModel(

@@ -118,66 +118,62 @@ class OpportunityRollup(RollupCell):
         indexes = (("grain", "created_at"),)
 
 
-class TicketRollup(RollupCell):
+class TicketTimesCell(RollupCell):
+    """What every ticket rollup cell sums: first-response and resolution times."""
+
+    first_response_seconds = fields.BigIntField(default=0, description="Sum of the times.")
+    first_response_present = fields.BigIntField(default=0, description="Times given.")
+    resolution_seconds = fields.BigIntField(default=0, description="Sum of the times.")
+    resolution_present = fields.BigIntField(default=0, description="Times given.")
+
+    class Meta:
+        abstract = True
+
+
+class TicketRollup(TicketTimesCell):
     """Tickets per quarter hour, day or month of creation, status, priority and channel."""
 
     created_at = fields.DatetimeField(null=True, description="Start of the cell.")
     status = fields.CharField(max_length=8)
     priority = fields.CharField(max_length=8)
     channel = fields.CharField(max_length=8)
-    first_response_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    first_response_present = fields.BigIntField(default=0, description="Times given.")
-    resolution_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    resolution_present = fields.BigIntField(default=0, description="Times given.")
 
     class Meta:
         table = "rollup_ticket"
         indexes = (("grain", "created_at"),)
 
 
-class TicketAssigneeRollup(RollupCell):
+class TicketAssigneeRollup(TicketTimesCell):
     """Tickets per cell of creation, status and assignee."""
 
     created_at = fields.DatetimeField(null=True, description="Start of the cell.")
     status = fields.CharField(max_length=8)
     assignee_id = fields.IntField(null=True)
-    first_response_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    first_response_present = fields.BigIntField(default=0, description="Times given.")
-    resolution_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    resolution_present = fields.BigIntField(default=0, description="Times given.")
 
     class Meta:
         table = "rollup_ticket_assignee"
         indexes = (("grain", "created_at"),)
 
 
-class TicketSolvedRollup(RollupCell):
+class TicketSolvedRollup(TicketTimesCell):
     """Tickets per cell of solving (unsolved ones: no time), SLA policy and breach flags."""
 
     solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
     sla_policy_id = fields.IntField(null=True)
     first_response_breached = fields.BooleanField()
     resolution_breached = fields.BooleanField()
-    first_response_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    first_response_present = fields.BigIntField(default=0, description="Times given.")
-    resolution_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    resolution_present = fields.BigIntField(default=0, description="Times given.")
 
     class Meta:
         table = "rollup_ticket_solved"
         indexes = (("grain", "solved_at"),)
 
 
-class TicketSolvedAssigneeRollup(RollupCell):
+class TicketSolvedAssigneeRollup(TicketTimesCell):
     """Tickets per cell of solving, status and assignee."""
 
     solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
     status = fields.CharField(max_length=8)
     assignee_id = fields.IntField(null=True)
-    first_response_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    first_response_present = fields.BigIntField(default=0, description="Times given.")
-    resolution_seconds = fields.BigIntField(default=0, description="Sum of the times.")
-    resolution_present = fields.BigIntField(default=0, description="Times given.")
 
     class Meta:
         table = "rollup_ticket_solved_assignee"
@@ -185,8 +181,7 @@ class TicketSolvedAssigneeRollup(RollupCell):
 
 
 class InvoiceRollup(RollupCell):
-    """Invoices and credit notes per cell of issuing (drafts: no time), status, kind and
-    currency (amounts in cents)."""
+    """Invoices and credit notes per issuing cell, status, kind and currency (in cents)."""
 
     issued_at = fields.DatetimeField(null=True, description="Start of the cell.")
     status = fields.CharField(max_length=16)
@@ -209,8 +204,7 @@ class InvoiceRollup(RollupCell):
 
 
 class InvoiceDateRollup(RollupCell):
-    """Invoices and credit notes per issue date (a calendar day) and its month, status,
-    kind and currency (amounts in cents)."""
+    """Invoices and credit notes per issue date and its month, status, kind, currency."""
 
     issue_date = fields.DateField(null=True, description="The day, or the first of the month.")
     status = fields.CharField(max_length=16)
