@@ -10,8 +10,8 @@ on a plain connection in turn, ``--runs`` times each after 3 warm-ups. Targets: 
 
 The database must be migrated and seeded with tickets, e.g.::
 
-    crm-graphql seed --customers 100000 --interactions-per-customer 10 \\
-        --orders-per-customer 3 --opportunities-per-customer 2 --tickets 200000
+    crm-graphql seed --customers 30000 --interactions-per-customer 1 \\
+        --orders-per-customer 1 --opportunities-per-customer 1 --tickets 150000
 """
 
 from __future__ import annotations
@@ -66,8 +66,27 @@ VIEWS: list[tuple[str, str]] = [
           created solved periods {{ period created solved slaAttainment }} }} }}""",
     ),
     (
+        "supportOverview(year, MONTH, breakdowns, Kathmandu)",
+        f"""{{ supportOverview(period: {YEAR}, timeZone: "Asia/Kathmandu", granularity: MONTH) {{
+          {OVERVIEW} byChannel {{ channel {BREAKDOWN} }} byPriority {{ priority {BREAKDOWN} }}
+          }} }}""",
+    ),
+    (
+        "supportOverview(quarter, WEEK, times only, Marquesas)",
+        f"""{{ supportOverview(period: {QUARTER}, timeZone: "Pacific/Marquesas",
+              granularity: WEEK) {{ firstResponse {TIMES} resolution {TIMES} slaAttainment
+          byChannel {{ channel firstResponse {TIMES} resolution {TIMES} }} }} }}""",
+    ),
+    (
         "supportLeaderboard(90 days)",
         f"""{{ supportLeaderboard(period: {QUARTER}, timeZone: "America/New_York", first: 20) {{
+          rank solved openTickets assignee {{ id name }} firstResponse {TIMES}
+          resolution {TIMES} slaAttainment satisfaction {{ responses averageScore }} }} }}""",
+    ),
+    (
+        "supportLeaderboard(year, by resolution, Kolkata)",
+        f"""{{ supportLeaderboard(period: {YEAR}, timeZone: "Asia/Kolkata",
+              by: FASTEST_RESOLUTION) {{
           rank solved openTickets assignee {{ id name }} firstResponse {TIMES}
           resolution {TIMES} slaAttainment satisfaction {{ responses averageScore }} }} }}""",
     ),

@@ -71,13 +71,16 @@ OVERVIEW = """
 query Overview($period: SupportPeriodInput!, $timeZone: String!, $granularity: Granularity!) {
   supportOverview(period: $period, timeZone: $timeZone, granularity: $granularity) {
     created solved slaAttainment periods { period start end created solved slaAttainment }
-    byChannel { channel created } byPriority { priority created }
+    firstResponse { count medianMinutes p90Minutes } resolution { count medianMinutes }
+    byChannel { channel created solved firstResponse { count p90Minutes } }
+    byPriority { priority created resolution { count medianMinutes p90Minutes } }
   }
 }"""
 LEADERBOARD = """
 query Board($period: SupportPeriodInput!, $timeZone: String!) {
   supportLeaderboard(period: $period, timeZone: $timeZone, by: OPEN_TICKETS) {
     rank solved openTickets slaAttainment assignee { id }
+    firstResponse { count medianMinutes p90Minutes } resolution { count medianMinutes }
   }
 }"""
 INVOICES = """

@@ -50,7 +50,11 @@ class CellSql:
         return f"`{name}`" if self.mysql else f'"{name}"'
 
     def _column(self, field: str) -> str:
-        """The source's column of a field (``author_id`` is its own column)."""
+        """The source's column of a field (``author_id`` is its own column), or the SQL
+        of a derived value."""
+        for derived in self.rollup.derived:
+            if derived.name == field:
+                return f"({derived.sql})"
         meta = self.rollup.source._meta
         return self._name(meta.fields_db_projection.get(field, field))
 

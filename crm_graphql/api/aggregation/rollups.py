@@ -47,7 +47,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -127,6 +127,17 @@ class RollupSum:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A value computed from a record (see ``Rollup.derived``): ``compute(get)`` in
+    Python (``get(field)`` reads the record), ``sql`` the same in SQL (column names of
+    the source, unquoted; the same text on every backend)."""
+
+    name: str
+    compute: Callable[[Callable[[str], Any]], Any]
+    sql: str
+
+
+@dataclass(frozen=True)
 class Rollup:
     """A rollup of ``source`` records in the table of ``table`` (see the module doc)."""
 
@@ -139,6 +150,17 @@ class Rollup:
     #: Only the records matching this condition are counted (e.g. customers not
     #: soft-deleted); a query is served only when its WHERE requires it (top-level AND).
     only: Q | None = dataclasses.field(default=None, compare=False)
+    #: Dimensions and summed fields the source does not declare, computed from the
+    #: record: the value in Python and the same value as an SQL expression over the
+    #: source's columns (for the rebuild), e.g. the duration bucket of a time.
+    derived: tuple[Derived, ...] = dataclasses.field(default=(), compare=False)
+
+    def value(self, row: Any, name: str) -> Any:
+        """The record's value of a field, derived or its own."""
+        for derived in self.derived:
+            if derived.name == name:
+                return derived.compute(lambda field: getattr(row, field))
+        return getattr(row, name)
 
     def sum_of(self, name: str, weight: str | None = None) -> RollupSum | None:
         return next(
@@ -166,7 +188,7 @@ class Rollup:
 
     def keys_of(self, row: Any) -> list[tuple[Any, ...]]:
         """The cells a record belongs to, one per grain: (grain, start, dimension values...)."""
-        dimensions = tuple(plain_value(getattr(row, d)) for d in self.dimensions)
+        dimensions = tuple(plain_value(self.value(row, d)) for d in self.dimensions)
         at = getattr(row, self.time)
         return [(grain, bucket(at, grain), *dimensions) for grain in GRAINS]
 
@@ -174,7 +196,7 @@ class Rollup:
         """What a record adds to its cell: (1, sum, present, sum, present, ...)."""
         values: list[int] = [1]
         for summed in self.sums:
-            value = summed.value_of(lambda name: getattr(row, name), mysql)
+            value = summed.value_of(lambda name: self.value(row, name), mysql)
             values += [0, 0] if value is None else [value, 1]
         return tuple(values)
 
@@ -186,6 +208,11 @@ def register(rollup: Rollup) -> Rollup:
     """Declare a rollup (a domain's declaration, at import)."""
     _ROLLUPS.setdefault(rollup.source, []).append(rollup)
     return rollup
+
+
+def named(name: str) -> Rollup:
+    """The declared rollup of that name."""
+    return next(rollup for rollup in registered() if rollup.name == name)
 
 
 def registered() -> list[Rollup]:
@@ -849,6 +876,18 @@ def plan(
             continue
         return Plan(rollup, served, list(dimensions), [r for r in reads if r is not None])
     return None
+
+
+def plan_of(
+    rollup: Rollup, where: Q, dimensions: Sequence[Dimension], measures: Sequence[Measure]
+) -> Plan:
+    """The plan that reads ``rollup`` for a query it covers (the caller knows it does:
+    ``where`` names the time on quarter hours and dimensions, the measures are counts and
+    sums of its summed fields)."""
+    reads = [_read_of(rollup, m) for m in measures]
+    if any(r is None for r in reads) or not _covers_condition(rollup, where):
+        raise ValueError(f"the rollup {rollup.name} does not cover the query")
+    return Plan(rollup, where, list(dimensions), [r for r in reads if r is not None])
 
 
 def note_path(path: str) -> None:

@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from crm_graphql.api.aggregation import tallies
-from crm_graphql.api.aggregation.rollups import Rollup, RollupSum, register
+from crm_graphql.api.aggregation.rollups import Derived, Rollup, RollupSum, register
 from crm_graphql.api.aggregation.tallies import Tally, TallyMeasure
 from crm_graphql.domains.billing.models import Invoice, Payment
 from crm_graphql.domains.customers.models import Customer
@@ -24,6 +24,7 @@ from crm_graphql.domains.marketing.models import Campaign
 from crm_graphql.domains.orders.models import REVENUE_STATUSES, Order, OrderStatus
 from crm_graphql.domains.sales.models import Opportunity
 from crm_graphql.domains.support.models import Ticket
+from crm_graphql.domains.support.percentiles import SLA_SQL, duration_bucket
 
 
 class RollupCell(Model):
@@ -177,6 +178,91 @@ class TicketSolvedAssigneeRollup(TicketTimesCell):
 
     class Meta:
         table = "rollup_ticket_solved_assignee"
+        indexes = (("grain", "solved_at"),)
+
+
+class FirstResponseTimesCell(RollupCell):
+    """Tickets first answered in the cell, per duration bucket of the first-response time."""
+
+    first_responded_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    first_response_bucket = fields.SmallIntField(description="The duration bucket.")
+
+    class Meta:
+        abstract = True
+
+
+class FirstResponseChannelRollup(FirstResponseTimesCell):
+    """Tickets first answered per cell, channel and bucket of the first-response time."""
+
+    channel = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "rollup_first_response_channel"
+        indexes = (("grain", "first_responded_at"),)
+
+
+class FirstResponsePriorityRollup(FirstResponseTimesCell):
+    """Tickets first answered per cell, priority and bucket of the first-response time."""
+
+    priority = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "rollup_first_response_priority"
+        indexes = (("grain", "first_responded_at"),)
+
+
+class FirstResponseAssigneeRollup(FirstResponseTimesCell):
+    """Tickets first answered per cell, assignee and bucket of the first-response time."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "rollup_first_response_assignee"
+        indexes = (("grain", "first_responded_at"),)
+
+
+class ResolutionTimesCell(RollupCell):
+    """Tickets solved in the cell, per duration bucket of the resolution time, with those
+    under an SLA policy and those of them that met both targets."""
+
+    solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    resolution_bucket = fields.SmallIntField(description="The duration bucket.")
+    with_sla = fields.BigIntField(default=0, description="Tickets under an SLA policy.")
+    with_sla_present = fields.BigIntField(default=0, description="Tickets counted.")
+    met = fields.BigIntField(default=0, description="Tickets that met both targets.")
+    met_present = fields.BigIntField(default=0, description="Tickets counted.")
+
+    class Meta:
+        abstract = True
+
+
+class ResolutionChannelRollup(ResolutionTimesCell):
+    """Tickets solved per cell, channel and bucket of the resolution time."""
+
+    channel = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "rollup_resolution_channel"
+        indexes = (("grain", "solved_at"),)
+
+
+class ResolutionPriorityRollup(ResolutionTimesCell):
+    """Tickets solved per cell, priority and bucket of the resolution time."""
+
+    priority = fields.CharField(max_length=8)
+
+    class Meta:
+        table = "rollup_resolution_priority"
+        indexes = (("grain", "solved_at"),)
+
+
+class ResolutionAssigneeRollup(ResolutionTimesCell):
+    """Tickets solved per cell, assignee and bucket of the resolution time."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "rollup_resolution_assignee"
         indexes = (("grain", "solved_at"),)
 
 
@@ -468,6 +554,64 @@ TICKETS_SOLVED_BY_ASSIGNEE = register(
         _TICKET_TIMES,
     )
 )
+
+
+# The support times' percentiles (see ``support.percentiles.RankedTimes``): tickets per
+# cell, one group key and duration bucket, counted only where the time was measured (as
+# the percentiles count). One rollup per key: a month holds a cell per key and bucket.
+def _bucket_of(value: str) -> Derived:
+    return Derived(
+        f"{value.removesuffix('_seconds')}_bucket",
+        lambda get: duration_bucket(get(value)),
+        f"{value.removesuffix('_seconds')}_bucket",  # the ticket's generated column
+    )
+
+
+_SLA = (
+    Derived("with_sla", lambda get: int(get("sla_policy_id") is not None), SLA_SQL["with_sla"]),
+    Derived(
+        "met",
+        lambda get: int(
+            get("sla_policy_id") is not None
+            and not get("first_response_breached")
+            and not get("resolution_breached")
+        ),
+        SLA_SQL["met"],
+    ),
+)
+_SLA_SUMS = (
+    RollupSum("with_sla", "with_sla", "with_sla_present"),
+    RollupSum("met", "met", "met_present"),
+)
+for _key, _first, _solved in (
+    ("channel", FirstResponseChannelRollup, ResolutionChannelRollup),
+    ("priority", FirstResponsePriorityRollup, ResolutionPriorityRollup),
+    ("assignee_id", FirstResponseAssigneeRollup, ResolutionAssigneeRollup),
+):
+    _name = _key.removesuffix("_id")
+    register(
+        Rollup(
+            f"first_response_times_by_{_name}",
+            Ticket,
+            _first,
+            "first_responded_at",
+            (_key, "first_response_bucket"),
+            only=Q(first_response_seconds__isnull=False),
+            derived=(_bucket_of("first_response_seconds"),),
+        )
+    )
+    register(
+        Rollup(
+            f"resolution_times_by_{_name}",
+            Ticket,
+            _solved,
+            "solved_at",
+            (_key, "resolution_bucket"),
+            _SLA_SUMS,
+            only=Q(resolution_seconds__isnull=False),
+            derived=(_bucket_of("resolution_seconds"), *_SLA),
+        )
+    )
 
 
 def _amounts(*names: str) -> tuple[RollupSum, ...]:

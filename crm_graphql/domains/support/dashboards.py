@@ -39,6 +39,7 @@ from crm_graphql.api.aggregation.periods import (
     period_label,
     period_starts,
 )
+from crm_graphql.api.aggregation.rollups import note_path
 from crm_graphql.api.context import Info
 from crm_graphql.api.enums import graphql_enum
 from crm_graphql.api.loaders import loaded, preload, selected_fields
@@ -48,7 +49,12 @@ from crm_graphql.domains.support.models import (
     SatisfactionSurvey,
     Ticket,
 )
-from crm_graphql.domains.support.percentiles import Condition, PercentileQuery
+from crm_graphql.domains.support.percentiles import (
+    SLA_SQL,
+    Condition,
+    PercentileQuery,
+    RankedTimes,
+)
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
 
@@ -171,17 +177,42 @@ def _attainment(row: dict[str, Any] | None) -> float | None:
     return round(100 * float(row["met"]) / float(row["with_sla"]), 2)
 
 
-#: Solved tickets with a policy, and those that met both targets (booleans are 0/1).
-_SLA_SUMS = {
-    "with_sla": "CASE WHEN sla_policy_id IS NOT NULL THEN 1 ELSE 0 END",
-    "met": "CASE WHEN sla_policy_id IS NOT NULL AND first_response_breached = 0 "
-    "AND resolution_breached = 0 THEN 1 ELSE 0 END",
-}
+#: The percentiles of each time from the rollups (group keys: channel, priority, agent).
+FIRST_RESPONSE_TIMES = RankedTimes(
+    Ticket,
+    "first_response_seconds",
+    "first_responded_at",
+    "first_response_bucket",
+    {
+        "channel": "first_response_times_by_channel",
+        "priority": "first_response_times_by_priority",
+        "assignee_id": "first_response_times_by_assignee",
+    },
+)
+RESOLUTION_TIMES = RankedTimes(
+    Ticket,
+    "resolution_seconds",
+    "solved_at",
+    "resolution_bucket",
+    {
+        "channel": "resolution_times_by_channel",
+        "priority": "resolution_times_by_priority",
+        "assignee_id": "resolution_times_by_assignee",
+    },
+    sums=("with_sla", "met"),
+)
 
 
-def first_response_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> Any:
-    """Percentiles of first-response business seconds of tickets answered in the span."""
-    return PercentileQuery(
+async def first_response_times(
+    start: datetime, end: datetime, keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Percentiles of first-response business seconds of tickets answered in the span
+    (from the rollups when they serve, else from the rows)."""
+    if FIRST_RESPONSE_TIMES.serves(start, end):
+        note_path("rollup")
+        return await FIRST_RESPONSE_TIMES.run(start, end, keys)
+    note_path("live")
+    return await PercentileQuery(
         Ticket,
         "first_response_seconds",
         keys,
@@ -189,16 +220,22 @@ def first_response_times(start: datetime, end: datetime, keys: tuple[str, ...]) 
     ).run()
 
 
-def resolution_times(start: datetime, end: datetime, keys: tuple[str, ...]) -> Any:
+async def resolution_times(
+    start: datetime, end: datetime, keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """Percentiles of resolution business seconds, and SLA attainment, of tickets solved
-    in the span."""
-    return PercentileQuery(
+    in the span (from the rollups when they serve, else from the rows)."""
+    if RESOLUTION_TIMES.serves(start, end):
+        note_path("rollup")
+        return await RESOLUTION_TIMES.run(start, end, keys)
+    note_path("live")
+    return await PercentileQuery(
         Ticket,
         "resolution_seconds",
         keys,
         (Condition("solved_at", ">=", start), Condition("solved_at", "<", end)),
         carry=("sla_policy_id", "first_response_breached", "resolution_breached"),
-        sums=_SLA_SUMS,
+        sums={name: SLA_SQL[name] for name in ("with_sla", "met")},
     ).run()
 
 

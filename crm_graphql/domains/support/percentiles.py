@@ -17,14 +17,33 @@ median of an even count). Only the groups come back to Python.
 
 Column and table names come from the code (never from a request); every value is a
 parameter.
+
+**From rollups** (:class:`RankedTimes`): the same nearest-rank values without reading a
+period's rows. Each ticket's time falls in a *duration bucket* (:data:`BUCKET_STARTS`,
+about 10% wide; a generated column of the ticket, e.g. ``first_response_bucket``), and
+rollups count the tickets per quarter hour, day or month, group key and bucket. One
+statement sums those counts over the range (exact local periods, as every rollup read:
+the range begins and ends on quarter hours): it gives ``n`` per group and so the bucket
+that holds rank ceil(p/100 x n) and the rank within it. A second statement reads, per
+group and percentile, only the tickets of that bucket in the range, through an index
+``(bucket, key, time, value)``, ordered by the value with ``OFFSET`` that rank (``UNION
+ALL`` of one such read each). A bucket of one possible value needs no read.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.models import Model
+
+from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation.core import Dimension, Measure
+from crm_graphql.api.conditions import lookup_q
 
 PERCENTILES = (50, 90)
 
@@ -92,3 +111,184 @@ class PercentileQuery:
             for row in rows
             if row["n"]  # no rows: one row of nulls when there are no keys
         ]
+
+
+# --------------------------------------------------------------------------- from rollups
+
+#: Of the tickets solved: those under an SLA policy, and those that met both targets
+#: (booleans are 0/1), as SQL over the ticket's columns.
+SLA_SQL = {
+    "with_sla": "CASE WHEN sla_policy_id IS NOT NULL THEN 1 ELSE 0 END",
+    "met": "CASE WHEN sla_policy_id IS NOT NULL AND first_response_breached = 0 "
+    "AND resolution_breached = 0 THEN 1 ELSE 0 END",
+}
+
+
+def _bucket_starts() -> tuple[int, ...]:
+    starts = []
+    start = 1
+    while start <= 10**8:
+        starts.append(start)
+        start += max(1, start // 10)
+    return tuple(starts)
+
+
+#: Where each duration bucket after the first begins, in seconds: 1, 2, ... 10, 11, 12,
+#: 13, 14, 15, 16, 17, 18, 19, 20, 22, 24, ... (each about 10% above the one before)
+#: up to three years. Bucket ``i`` holds the values from ``BUCKET_STARTS[i - 1]`` to
+#: ``BUCKET_STARTS[i]`` (excluded); bucket 0 those below 1. Migration
+#: ``0025_support_percentiles`` computes the same in the generated columns.
+BUCKET_STARTS = _bucket_starts()
+
+
+def duration_bucket(seconds: int | None) -> int | None:
+    """The bucket of a duration (None for none)."""
+    return None if seconds is None else bisect.bisect_right(BUCKET_STARTS, seconds)
+
+
+def bucket_bounds(bucket: int) -> tuple[int | None, int | None]:
+    """The first value of a bucket and the first after it (None: unbounded)."""
+    low = BUCKET_STARTS[bucket - 1] if bucket > 0 else None
+    high = BUCKET_STARTS[bucket] if bucket < len(BUCKET_STARTS) else None
+    return low, high
+
+
+def bucket_sql(column: str) -> str:
+    """:func:`duration_bucket` in SQL (every backend)."""
+    whens = " ".join(f"WHEN {column} < {start} THEN {i}" for i, start in enumerate(BUCKET_STARTS))
+    return f"CASE WHEN {column} IS NULL THEN NULL {whens} ELSE {len(BUCKET_STARTS)} END"
+
+
+def rank_of(percentile: int, n: int) -> int:
+    """The nearest rank of a percentile of ``n`` values: the least r with r x 100 >= n x p
+    (as the window's ``rn * 100 >= cnt * p``)."""
+    return -(-n * percentile // 100)
+
+
+@dataclass(frozen=True)
+class RankedTimes:
+    """Percentiles of ``value`` over the tickets whose ``time`` falls in a range, read
+    from rollups (see the module doc).
+
+    ``rollups``: per group key (``channel``, ``priority``, ``assignee_id``) the name of
+    the rollup counting by that key and ``bucket``; the totals read the first. ``sums``:
+    further summed fields of those rollups, totalled per group (the SLA attainment)."""
+
+    model: type[Model]
+    value: str
+    time: str
+    bucket: str
+    rollups: dict[str, str]
+    sums: tuple[str, ...] = ()
+
+    def serves(self, start: datetime, end: datetime) -> bool:
+        """Whether the rollups answer exactly: they may be read, and the range begins and
+        ends on quarter hours."""
+        return rollups.rollup_reads.get() and rollups.on_grain(start) and rollups.on_grain(end)
+
+    async def run(
+        self, start: datetime, end: datetime, keys: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """The groups as :meth:`PercentileQuery.run` gives them: each key, ``n``, ``p50``,
+        ``p90`` and the sums. Two statements (one when no group needs a read)."""
+        key = keys[0] if keys else None
+        rollup = rollups.named(self.rollups[key or next(iter(self.rollups))])
+        dimensions = [Dimension(key, key)] if key else []
+        measures = [Measure("n", "count"), *(Measure(s, "sum", s) for s in self.sums)]
+        where = Q(lookup_q(f"{self.time}__gte", start), lookup_q(f"{self.time}__lt", end))
+        plan = rollups.plan_of(
+            rollup, where, [*dimensions, Dimension("bucket", self.bucket)], measures
+        )
+        counted = await plan.run((), None)
+        groups: dict[Any, dict[str, Any]] = {}
+        for cell in counted:
+            if not cell["n"]:
+                continue
+            group = groups.setdefault(
+                cell[key] if key else None,
+                {"n": 0, "buckets": {}, **{s: 0 for s in self.sums}},
+            )
+            group["n"] += int(cell["n"])
+            group["buckets"][int(cell["bucket"])] = int(cell["n"])
+            for name in self.sums:
+                group[name] += int(cell[name] or 0)
+        reads: list[tuple[Any, int, int, int]] = []  # group, percentile, bucket, offset
+        answers: dict[tuple[Any, int], Any] = {}
+        for name, group in groups.items():
+            for percentile in PERCENTILES:
+                rank = rank_of(percentile, group["n"])
+                before = 0
+                for bucket in sorted(group["buckets"]):
+                    count = group["buckets"][bucket]
+                    if before + count >= rank:
+                        low, high = bucket_bounds(bucket)
+                        if low is not None and high == low + 1:
+                            answers[name, percentile] = low  # one possible value
+                        else:
+                            reads.append((name, percentile, bucket, rank - before - 1))
+                        break
+                    before += count
+        if reads:
+            found = await self._read(start, end, key, reads)
+            answers.update(found)
+        result = []
+        for name, group in groups.items():
+            row: dict[str, Any] = {"n": group["n"]}
+            if key:
+                row[key] = name
+            for percentile in PERCENTILES:
+                row[f"p{percentile}"] = answers.get((name, percentile))
+            for summed in self.sums:
+                row[summed] = group[summed]
+            result.append(row)
+        return result
+
+    async def _read(
+        self,
+        start: datetime,
+        end: datetime,
+        key: str | None,
+        reads: Sequence[tuple[Any, int, int, int]],
+    ) -> dict[tuple[Any, int], Any]:
+        """The value at each (group, percentile, bucket, offset), in one statement: the
+        tickets of the range in each (group, bucket) read, numbered in order of the
+        value, joined with the ranks wanted."""
+        connection = self.model._meta.db
+        mysql = connection.capabilities.dialect == "mysql"
+        mark = "%s" if mysql else "?"
+        same = "<=>" if mysql else "IS"  # NULL-safe equality (the tickets of no agent)
+        table = self.model._meta.db_table
+        wanted: list[str] = []
+        params: list[Any] = []
+        for index, (name, _, bucket, offset) in enumerate(reads):
+            group = f", {mark} AS k" if key else ""
+            wanted.append(f"SELECT {index} AS q{group}, {mark} AS b, {mark} AS r")
+            params += [*([name] if key else []), bucket, offset + 1]
+        cells: list[str] = []
+        for name, bucket in dict.fromkeys((name, bucket) for name, _, bucket, _ in reads):
+            if not key:
+                cells.append(f"{self.bucket} = {mark}")
+                params.append(bucket)
+            elif name is None:
+                cells.append(f"({self.bucket} = {mark} AND {key} IS NULL)")
+                params.append(bucket)
+            else:
+                cells.append(f"({self.bucket} = {mark} AND {key} = {mark})")
+                params += [bucket, name]
+        params += [start, end]
+        partition = f"{key}, {self.bucket}" if key else self.bucket
+        ranked = (
+            f"SELECT {f'{key} AS k, ' if key else ''}{self.bucket} AS b, {self.value} AS v, "
+            f"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {self.value}) AS r "
+            f"FROM {table} WHERE ({' OR '.join(cells)}) "
+            f"AND {self.time} >= {mark} AND {self.time} < {mark}"
+        )
+        on = "ranked.b = wanted.b AND ranked.r = wanted.r"
+        if key:
+            on += f" AND ranked.k {same} wanted.k"
+        sql = (
+            f"SELECT wanted.q AS q, ranked.v AS v FROM ({' UNION ALL '.join(wanted)}) wanted "
+            f"JOIN ({ranked}) ranked ON {on}"
+        )
+        rows = await connection.execute_query_dict(sql, params)
+        return {(reads[row["q"]][0], reads[row["q"]][1]): row["v"] for row in rows}

@@ -1,0 +1,272 @@
+"""The support times' percentiles from rollups (``support.percentiles.RankedTimes``)
+equal those the window over the rows computes, to the second.
+
+Tickets with times at the edges of the duration buckets, many equal times, times of
+one possible value and large ones, first answered and solved around daylight-saving
+changes and month ends; random periods in zones at :30 and :45 offsets, per channel,
+priority and agent; before and after a burst of concurrent first replies, solves,
+reopenings, reassignments and changes of channel and priority through the API; and
+``rollups verify`` finds every cell equal to the records (the generated bucket column
+and the Python bucket agree).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation.arguments import local_range
+from crm_graphql.api.roles import Role
+from crm_graphql.app import create_app
+from crm_graphql.domains.support.dashboards import (
+    FIRST_RESPONSE_TIMES,
+    first_response_times,
+    resolution_times,
+)
+from crm_graphql.domains.support.models import Ticket, TicketChannel, TicketPriority, TicketStatus
+from crm_graphql.domains.support.percentiles import (
+    BUCKET_STARTS,
+    bucket_bounds,
+    duration_bucket,
+    rank_of,
+)
+from tests.factories import (
+    gid,
+    make_calendar,
+    make_customer,
+    make_sla_policy,
+    make_ticket,
+    make_user,
+)
+from tests.helpers import GraphQLClient
+
+ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Marquesas",
+         "Australia/Lord_Howe", "America/New_York"]  # fmt: skip
+ANCHORS = [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC),
+           datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)]  # fmt: skip
+TIMES = "{ count medianMinutes p90Minutes }"
+VIEWS = f"""
+query Times($period: SupportPeriodInput!, $timeZone: String!, $by: SupportLeaderboardBy!) {{
+  supportOverview(period: $period, timeZone: $timeZone, granularity: MONTH) {{
+    solved slaAttainment firstResponse {TIMES} resolution {TIMES}
+    byChannel {{ channel solved slaAttainment firstResponse {TIMES} resolution {TIMES} }}
+    byPriority {{ priority solved slaAttainment firstResponse {TIMES} resolution {TIMES} }}
+  }}
+  supportLeaderboard(period: $period, timeZone: $timeZone, by: $by) {{
+    rank solved slaAttainment assignee {{ id }} firstResponse {TIMES} resolution {TIMES}
+  }}
+}}"""
+BY = ["FASTEST_FIRST_RESPONSE", "FASTEST_RESOLUTION", "SLA_ATTAINMENT", "SOLVED"]
+
+
+def test_the_buckets_of_durations_are_about_ten_percent_wide_and_cover_every_value():
+    assert duration_bucket(None) is None
+    assert duration_bucket(0) == 0 and duration_bucket(-5) == 0
+    for bucket in range(1, len(BUCKET_STARTS) + 1):
+        low, high = bucket_bounds(bucket)
+        assert low is not None and duration_bucket(low) == bucket
+        if high is not None:
+            assert duration_bucket(high - 1) == bucket and duration_bucket(high) == bucket + 1
+            assert high - low <= max(1, low // 10)
+    assert duration_bucket(2**31 - 1) == len(BUCKET_STARTS)
+    # Nearest rank: the median of an even count is the lower middle value.
+    assert [rank_of(50, n) for n in (1, 2, 3, 4)] == [1, 1, 2, 2]
+    assert [rank_of(90, n) for n in (1, 9, 10, 11)] == [1, 9, 9, 10]
+
+
+def _moment(rng: random.Random) -> datetime:
+    if rng.random() < 0.5:
+        return rng.choice(ANCHORS) + timedelta(seconds=rng.randint(-30 * 3600, 30 * 3600))
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 320 * 86400))
+
+
+def _seconds(rng: random.Random) -> int:
+    """A time at a bucket's edge, a small one, one of a few repeated, or any."""
+    draw = rng.random()
+    if draw < 0.3:
+        return max(0, rng.choice(BUCKET_STARTS[:120]) + rng.choice((-1, 0, 1)))
+    if draw < 0.45:
+        return rng.randint(0, 12)
+    if draw < 0.75:
+        return rng.choice((600, 601, 3600, 7200, 86400))
+    return rng.randint(0, 3_000_000)
+
+
+async def _world(rng: random.Random) -> dict[str, Any]:
+    agents = [await make_user(Role.SUPPORT) for _ in range(3)]
+    customers = [await make_customer() for _ in range(2)]
+    calendar = await make_calendar()
+    policies = [await make_sla_policy(calendar) for _ in range(2)]
+    for _ in range(160):
+        status = rng.choice(list(TicketStatus))
+        solved = status in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+        answered = solved or rng.random() < 0.6
+        # Now and then a time without its measure (not counted, as on the rows).
+        measured = rng.random() < 0.95
+        await make_ticket(
+            rng.choice(customers),
+            channel=rng.choice(list(TicketChannel)),
+            priority=rng.choice(list(TicketPriority)),
+            status=status,
+            assignee=rng.choice([*agents, None]),
+            sla_policy=rng.choice([*policies, None]),
+            first_responded_at=_moment(rng) if answered else None,
+            first_response_seconds=_seconds(rng) if answered and measured else None,
+            first_response_breached=answered and rng.random() < 0.3,
+            solved_at=_moment(rng) if solved else None,
+            resolution_seconds=_seconds(rng) if solved and measured else None,
+            resolution_breached=solved and rng.random() < 0.3,
+        )
+    return {"agents": agents, "customers": customers}
+
+
+def _period(rng: random.Random) -> dict[str, str]:
+    today = datetime.now(UTC).date()
+    if rng.random() < 0.25:  # up to today: the burst's first replies and solves
+        first = today - timedelta(days=rng.randint(0, 400))
+        return {"from": first.isoformat(), "to": today.isoformat()}
+    first = date(2026, 1, 1) + timedelta(days=rng.randint(-20, 300))
+    last = first + timedelta(days=rng.choice((0, 1, 6, 30, 90, 200, 330)))
+    return {"from": first.isoformat(), "to": last.isoformat()}
+
+
+async def _same_rows(period: dict[str, str], zone: str) -> None:
+    """Each percentile function, from rollups and from rows, to the second."""
+    span = local_range(date.fromisoformat(period["from"]), date.fromisoformat(period["to"]),
+                       zone, argument="period")  # fmt: skip
+    assert span.zone == ZoneInfo(zone)
+    for compute in (first_response_times, resolution_times):
+        for keys in ((), ("channel",), ("priority",), ("assignee_id",)):
+            fast = await compute(span.start, span.end, keys)
+            token = rollups.rollup_reads.set(False)
+            try:
+                slow = await compute(span.start, span.end, keys)
+            finally:
+                rollups.rollup_reads.reset(token)
+
+            def plain(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+                def number(value: Any) -> Any:
+                    return value if value is None or isinstance(value, str) else int(value)
+
+                return sorted(
+                    (tuple((k, number(v)) for k, v in sorted(row.items())) for row in rows),
+                    key=repr,
+                )
+
+            assert plain(fast) == plain(slow), (compute.__name__, keys, period, zone)
+
+
+async def _compare(
+    rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
+) -> int:
+    """``rounds`` random questions to both apps; how many the rollups served."""
+    served = 0
+    for _ in range(rounds):
+        variables = {"period": _period(rng), "timeZone": rng.choice(ZONES), "by": rng.choice(BY)}
+        from_rollups = await fast.execute(VIEWS, variables)
+        from_rows = await live.execute(VIEWS, variables)
+        assert "errors" not in from_rollups, (variables, from_rollups)
+        assert from_rollups["data"] == from_rows["data"], variables
+        assert set(from_rows["extensions"]["aggregation"]) == {"live"}
+        served += from_rollups["extensions"]["aggregation"].count("rollup") >= 8
+        await _same_rows(variables["period"], variables["timeZone"])
+    return served
+
+
+async def _verify_clean() -> None:
+    for rollup in rollups.registered():
+        assert await rollups.verify(rollup) == [], rollup.name
+
+
+PAYLOAD = "userErrors { code }"
+STATUS = f"""mutation($id: ID!, $status: TicketStatus!, $version: Int!) {{
+  changeTicketStatus(id: $id, status: $status, version: $version) {{ {PAYLOAD} }} }}"""
+UPDATE = f"""mutation($id: ID!, $input: UpdateTicketInput!) {{
+  updateTicket(id: $id, input: $input) {{ {PAYLOAD} }} }}"""
+ASSIGN = f"""mutation($id: ID!, $assignee: ID, $version: Int!) {{
+  assignTicket(id: $id, assignee: $assignee, version: $version) {{ {PAYLOAD} }} }}"""
+COMMENT = f"""mutation($id: ID!, $body: String!) {{
+  addTicketComment(ticketId: $id, input: {{body: $body, kind: PUBLIC_REPLY}}) {{
+    {PAYLOAD} }} }}"""
+RACES = {"CONFLICT", "NOT_FOUND", "INVALID_TRANSITION", "OUT_OF_RANGE", "CLOSED"}
+
+
+async def _send(client: GraphQLClient, document: str, variables: dict[str, Any]) -> None:
+    body = await client.execute(document, variables)
+    assert "errors" not in body, body
+    payload = next(iter(body["data"].values()))
+    assert {e["code"] for e in payload["userErrors"]} <= RACES, payload
+
+
+async def _burst(rng: random.Random, client: GraphQLClient, world: dict[str, Any]) -> None:
+    """Concurrent first replies, solves, reopenings, reassignments and changes."""
+    tickets = await Ticket.all().values_list("id", "version", "status", "first_responded_at")
+    work = []
+    for pk, version, status, answered in rng.sample(tickets, 40):
+        ticket_id = gid(Ticket(id=pk))
+        if answered is None and status != TicketStatus.CLOSED:
+            work.append(_send(client, COMMENT, {"id": ticket_id, "body": "On it."}))
+            continue
+        action = rng.choice(["status", "update", "assign"])
+        if action == "status":
+            target = rng.choice(["OPEN", "SOLVED", "SOLVED", "CLOSED"])
+            work.append(_send(client, STATUS, {"id": ticket_id, "status": target,
+                                               "version": version}))  # fmt: skip
+        elif action == "update":
+            changes = {"version": version, "priority": rng.choice(list(TicketPriority)).value,
+                       "channel": rng.choice(list(TicketChannel)).value}  # fmt: skip
+            work.append(_send(client, UPDATE, {"id": ticket_id, "input": changes}))
+        else:
+            assignee = rng.choice([*(gid(a) for a in world["agents"]), None])
+            work.append(_send(client, ASSIGN, {"id": ticket_id, "assignee": assignee,
+                                               "version": version}))  # fmt: skip
+    rng.shuffle(work)
+    await asyncio.gather(*work)
+
+
+async def test_support_percentiles_from_rollups_equal_the_rows_before_and_after_a_burst(gql, db):
+    rng = random.Random(19)
+    world = await _world(rng)
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        await _verify_clean()
+        # Every period begins and ends on a quarter hour: the rollups serve all of them.
+        assert await _compare(rng, gql, live, 10) == 10
+        await _burst(rng, gql, world)
+        await _verify_clean()
+        assert await _compare(rng, gql, live, 10) == 10
+        await rollups.rebuild_all()
+        await _verify_clean()
+        assert await _compare(rng, gql, live, 4) == 4
+
+
+async def test_percentiles_from_cells_give_the_nearest_rank_among_equal_times(gql, db):
+    """Equal times in a bucket of one possible value (no read) and a rank in a wide
+    bucket (read from its rows)."""
+    customer = await make_customer()
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    for n in range(5):
+        await make_ticket(customer, first_responded_at=start + timedelta(hours=n),
+                          first_response_seconds=5)  # fmt: skip
+    span = (start, start + timedelta(days=1))
+    rows = await first_response_times(*span, ())
+    assert rows == [{"n": 5, "p50": 5, "p90": 5}]
+    for n, value in enumerate((4000, 4100, 4200, 9000)):
+        await make_ticket(customer, first_responded_at=start + timedelta(minutes=n),
+                          first_response_seconds=value)  # fmt: skip
+    # Nine values 5,5,5,5,5,4000,4100,4200,9000: rank 5 and rank 9 (of 9).
+    assert await first_response_times(*span, ()) == [{"n": 9, "p50": 5, "p90": 9000}]
+    # Only a range on quarter hours is read from the cells; any other, from the rows.
+    assert FIRST_RESPONSE_TIMES.serves(*span)
+    assert not FIRST_RESPONSE_TIMES.serves(start + timedelta(minutes=1), span[1])
