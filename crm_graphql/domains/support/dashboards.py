@@ -356,8 +356,9 @@ class SupportOverview:
 async def support_overview(
     info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
 ) -> SupportOverview:
-    """Six statements (two more for each breakdown asked for, one more for the
-    satisfaction per period)."""
+    """Six statements, up to eight when the percentiles are read from rollups (counts, then
+    the ranks' buckets); two or four more for each breakdown asked for, one more for the
+    satisfaction per period."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     starts = period_starts(
         period.from_, period.to, granularity, info.context.settings.analytics_max_periods
@@ -549,7 +550,8 @@ async def support_leaderboard(
     by: SupportLeaderboardBy,
     first: int | None,
 ) -> list[SupportLeaderboardEntry]:
-    """Four statements, grouped by assignee."""
+    """Four statements grouped by assignee, up to six when the percentiles are read from
+    rollups."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     limit = group_limit(info, first)
     keys = ("assignee_id",)
