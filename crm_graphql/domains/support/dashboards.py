@@ -356,9 +356,9 @@ class SupportOverview:
 async def support_overview(
     info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
 ) -> SupportOverview:
-    """Six statements, up to eight when the percentiles are read from rollups (counts, then
-    the ranks' buckets); two or four more for each breakdown asked for, one more for the
-    satisfaction per period."""
+    """Up to six statements (each only when a field asked for needs it), eight when the
+    percentiles are read from rollups (counts, then the ranks' buckets); two or four more
+    for each breakdown asked for, one more for the satisfaction per period."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     starts = period_starts(
         period.from_, period.to, granularity, info.context.settings.analytics_max_periods
@@ -367,8 +367,8 @@ async def support_overview(
     wanted = selected_fields(info)
     per_period = selected_fields(info, "periods")
 
-    async def compute() -> dict[str, Any]:
-        created = await aggregate(
+    async def created_series() -> list[dict[str, Any]]:
+        return await aggregate(
             Ticket,
             Q(created_at__gte=span.start, created_at__lt=span.end),
             [
@@ -378,7 +378,9 @@ async def support_overview(
             ],
             [Measure("n", "count")],
         )
-        solved = await aggregate(
+
+    async def solved_series() -> list[dict[str, Any]]:
+        return await aggregate(
             Ticket,
             Q(solved_at__gte=span.start, solved_at__lt=span.end),
             [Dimension("period", "solved_at", granularity, shifts)],
@@ -397,7 +399,14 @@ async def support_overview(
                 ),
             ],
         )
-        result: dict[str, Any] = {"created": created, "solved": solved}
+
+    async def compute() -> dict[str, Any]:
+        result: dict[str, Any] = {"created": [], "solved": []}
+        # The series only when something shown needs them (the breakdowns' `created`).
+        if wanted & {"created", "periods", "byChannel", "byPriority"}:
+            result["created"] = await created_series()
+        if wanted & {"solved", "periods"}:
+            result["solved"] = await solved_series()
         if "satisfaction" in per_period:
             result["satisfaction_by_period"] = await _satisfaction(
                 span.start,
