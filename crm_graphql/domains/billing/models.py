@@ -89,6 +89,9 @@ class Invoice(TimestampedModel):
             ("status", "currency", "due_date", "balance"),
             # Invoiced revenue per period.
             ("status", "currency", "issue_date", "total"),
+            # Rollup rebuilds and verification: one month of invoices by each time.
+            ("issued_at",),
+            ("issue_date",),
         )
 
 
@@ -153,6 +156,8 @@ class Payment(TimestampedModel):
             ("customer_id", "received_at"),
             ("created_at", "id"),
             ("currency", "received_at", "amount"),
+            # Rollup rebuilds and verification: one month of payments by their time.
+            ("received_at",),
         )
 
 
