@@ -25,6 +25,7 @@ from tortoise.models import Model
 from crm_graphql.api.aggregation.rollups import AggregationPaths
 from crm_graphql.api.auth import Authentication, Authenticator
 from crm_graphql.api.availability import is_database_unavailable, unavailable_error
+from crm_graphql.api.compiled import compile_plan
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
@@ -40,7 +41,6 @@ from crm_graphql.api.planner import (
     Step,
     leaf_detail,
     reader,
-    run_plan,
 )
 from crm_graphql.api.scalars import CanonicalDecimal
 from crm_graphql.settings import Settings
@@ -169,6 +169,8 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int], Plan | None] | None = (
             {} if settings is not None and settings.planned_reads else None
         )
+        # id(plan) -> the plan compiled (plans live as long as the operation).
+        self._runners: dict[int, Callable[[Any], dict[str, Any]]] = {}
         # (list type, field details) -> the nested lists its rows read at once.
         self._prefetches: dict[tuple[GraphQLObjectType, int], list[Any]] = {}
 
@@ -180,13 +182,17 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """A selection of plain reads runs its plan; everything else, or whatever the
-        plan gives up on, runs the standard way (see :mod:`crm_graphql.api.planner`)."""
+        """A selection of plain reads runs its plan, compiled (see
+        :mod:`crm_graphql.api.compiled`); everything else, or whatever the plan gives up
+        on, runs the standard way (see :mod:`crm_graphql.api.planner`)."""
         if self._plans is not None:
             plan = self._plan_of(parent_type, grouped_field_set)
             if plan is not None:
+                run = self._runners.get(id(plan))
+                if run is None:
+                    run = self._runners[id(plan)] = compile_plan(plan)
                 try:
-                    return run_plan(plan, source_value)
+                    return run(source_value)
                 except Exception:  # Abandon, or anything the standard way should report
                     pass
         return super().execute_fields(

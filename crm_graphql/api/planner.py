@@ -57,6 +57,15 @@ GLOBAL_ID_OF = "__crm_global_id_of__"
 #: at once by the function it holds (see :func:`prefetched`).
 PREFETCH = "__crm_prefetch__"
 
+#: A plan's read with this attribute has a form that compiled plans write out in place
+#: (:mod:`crm_graphql.api.compiled`): ``("attribute", name)``, ``("global_id", type
+#: name)``, ``("attached", key)`` (the value attached under ``key``, null included, or
+#: :class:`Abandon`) or ``("attached_value", key)`` (the same, but null abandons too).
+INLINE = "planned_inline"
+
+#: A type's ``is_type_of`` with this attribute is ``isinstance(value, <the class it holds>)``.
+INSTANCE_OF = "planned_instance_of"
+
 #: Reads a field's values for a list of rows at once: (info, rows) -> values, in order.
 ReadMany = Callable[[Any, list[Any]], Awaitable[list[Any]]]
 
@@ -142,6 +151,7 @@ def _global_id(type_name: str) -> Callable[..., Any]:
     def read(source: Any) -> strawberry.ID:
         return strawberry.ID(to_global_id(type_name, source.pk))
 
+    setattr(read, INLINE, ("global_id", type_name))
     resolve_id.planned_read = read  # type: ignore[attr-defined]
     return resolve_id
 
@@ -159,6 +169,7 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
             raise Abandon
         return values[name]
 
+    setattr(read, INLINE, ("attached", name))
     resolve.planned_read = read  # type: ignore[attr-defined]
     return resolve
 
@@ -209,6 +220,8 @@ def _prefetched(
         if values is None or key not in values:
             raise Abandon
         return values[key]
+
+    setattr(read, INLINE, ("attached", key))
 
     async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
         found = await read_many(StrawberryInfo(_raw_info=raw, _field=definition), rows)
@@ -261,6 +274,7 @@ def _attribute(name: str) -> Callable[[Any], Any]:
     def read(source: Any) -> Any:
         return getattr(source, name)
 
+    setattr(read, INLINE, ("attribute", name))
     return read
 
 
@@ -281,7 +295,7 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
             if value.__class__ is plain and (plain is not int or _MIN <= value <= _MAX):
                 result[name] = value
             else:
-                result[name] = _leaf(coerce, value)
+                result[name] = leaf_value(coerce, value)
         elif kind == OBJECT:
             result[name] = _object(detail, value)
         else:
@@ -298,7 +312,7 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
                     if item.__class__ is plain and (plain is not int or _MIN <= item <= _MAX):
                         items.append(item)
                     else:
-                        items.append(_leaf(coerce, item))
+                        items.append(leaf_value(coerce, item))
                 else:
                     items.append(_object(detail, item))
             result[name] = items
@@ -379,10 +393,21 @@ def _enum_coerce(
                 return name
         return coerce(value)
 
+    setattr(coerce_enum, _ENUM_TABLE, (wrapped, names))
     return coerce_enum
 
 
-def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
+_ENUM_TABLE = "planned_enum_table"
+
+
+def enum_table(coerce: Callable[[Any], Any]) -> tuple[type, dict[Any, str]] | None:
+    """For an enum's serialisation made by :func:`leaf_detail`: the enum's class and the
+    names of its members (what that serialisation returns for exactly those members)."""
+    return getattr(coerce, _ENUM_TABLE, None)
+
+
+def leaf_value(coerce: Callable[[Any], Any], value: Any) -> Any:
+    """``value`` serialised by ``coerce``; a value it refuses abandons the plan."""
     coerced = coerce(value)
     if coerced is None or coerced is Undefined:
         raise Abandon
