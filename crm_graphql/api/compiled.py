@@ -31,6 +31,7 @@ from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.loaders import ATTACHED
 from crm_graphql.api.planner import (
+    DENIED,
     INLINE,
     INSTANCE_OF,
     LEAF,
@@ -110,6 +111,9 @@ def _form(plan: Plan, constants: list[Any]) -> tuple[Any, ...]:
     for kind, name, read, nullable, detail, item_nullable in plan:
         if kind == TYPENAME:
             constants.append(detail)
+            steps.append((kind, name))
+            continue
+        if kind == DENIED:
             steps.append((kind, name))
             continue
         read_form = _read_form(read, constants)
@@ -212,6 +216,9 @@ class _Writer:
             key = repr(name)
             if kind == TYPENAME:
                 self.emit(depth, f"{result}[{key}] = {self.constant()}")
+                continue
+            if kind == DENIED:
+                self.emit(depth, f"{result}[{key}] = None")
                 continue
             _, _, nullable, item_nullable, read_form, what = step
             value = self.fresh("v")

@@ -238,11 +238,13 @@ def _prefetched(
 # graphql-core executes every field of every row through the same generic machinery:
 # a resolve-info object, the resolver, ``complete_value`` with its checks, a path entry.
 # For a selection made only of plain reads (columns, global IDs, attached references
-# and child lists, ``__typename``) of fields the caller may read, a plan made once per
-# selection (and cached for the request next to graphql-core's own memo of collected
-# fields) computes the same values directly. Any surprise on the way (a null where the
-# type says non-null, a value a scalar refuses, a row of another type, a reference that
-# was not attached) abandons the plan for that object, which then runs the standard
+# and child lists, ``__typename``) a plan made once per selection (and cached for the
+# request next to graphql-core's own memo of collected fields) computes the same values
+# directly. A field the caller may not read is null in the plan of the object it belongs
+# to (``DENIED``); the executor reports its FORBIDDEN error once that plan has
+# succeeded, where the standard way reports it. Any surprise on the way (a null where
+# the type says non-null, a value a scalar refuses, a row of another type, a reference
+# that was not attached) abandons the plan for that object, which then runs the standard
 # way: its errors, paths and null propagation are graphql-core's own. A plan never has
 # side effects, so abandoning it leaves nothing behind.
 
@@ -251,8 +253,9 @@ class Abandon(Exception):
     """The plan does not cover this value: run the standard executor."""
 
 
-#: The kinds of step of a plan.
-LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME = range(5)
+#: The kinds of step of a plan. ``DENIED``: a field the caller may not read (null; its
+#: detail is what the executor needs to report it).
+LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME, DENIED = range(6)
 
 #: One response key: (kind, response name, read, nullable, detail, item nullable).
 Step = tuple[int, str, Callable[[Any], Any] | None, bool, Any, bool]
@@ -284,6 +287,9 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
     for kind, name, read, nullable, detail, item_nullable in plan:
         if kind == TYPENAME:
             result[name] = detail
+            continue
+        if kind == DENIED:
+            result[name] = None
             continue
         value = read(source)  # type: ignore[misc]
         if value is None:

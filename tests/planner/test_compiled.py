@@ -22,6 +22,7 @@ from graphql import GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQL
 from crm_graphql.api.compiled import compile_plan
 from crm_graphql.api.loaders import ATTACHED
 from crm_graphql.api.planner import (
+    DENIED,
     INLINE,
     INSTANCE_OF,
     LEAF,
@@ -97,7 +98,7 @@ class Maker:
             row.__dict__[ATTACHED] = {}
         steps: list[Step] = []
         for _ in range(rng.randint(0, 4)):
-            kinds = [LEAF, LEAF, TYPENAME, LIST_OF_LEAVES]
+            kinds = [LEAF, LEAF, TYPENAME, DENIED, LIST_OF_LEAVES]
             if depth < 3:
                 kinds += [OBJECT, OBJECT, LIST_OF_OBJECTS, LIST_OF_OBJECTS]
             steps.append(self.step(rng.choice(kinds), row, depth))
@@ -108,6 +109,8 @@ class Maker:
         name = self.name()
         if kind == TYPENAME:
             return (TYPENAME, name, None, False, "Row", False)
+        if kind == DENIED:
+            return (DENIED, name, None, True, None, False)
         nullable, item_nullable = rng.random() < 0.5, rng.random() < 0.5
         detail: Any
         if kind == LEAF:
