@@ -48,10 +48,11 @@ from crm_graphql.api.planner import (
 
 Runner = Callable[[Any], dict[str, Any]]
 
-#: Compiled forms, by their form (newest last); None for a form that did not compile
+#: Compiled forms, by their form (oldest first); None for a form that did not compile
 #: (it runs interpreted). Documents are the clients', so the number kept is bounded.
 _FACTORIES: OrderedDict[tuple[Any, ...], Callable[..., Runner] | None] = OrderedDict()
 _FACTORIES_KEPT = 512
+_UNKNOWN: Any = object()
 #: A plan larger than this runs interpreted (the compiler's own limits on nesting).
 _MAX_SOURCE = 200_000
 
@@ -73,10 +74,9 @@ def compile_plan(plan: Plan) -> Runner:
     """A function computing ``run_plan(plan, source)`` (same dict, same :class:`Abandon`)."""
     constants: list[Any] = []
     form = _form(plan, constants)
-    if form in _FACTORIES:
-        _FACTORIES.move_to_end(form)
-        factory = _FACTORIES[form]
-    else:
+    # One lookup (hashing a form walks all of it); the oldest form is dropped first.
+    factory = _FACTORIES.get(form, _UNKNOWN)
+    if factory is _UNKNOWN:
         factory = _FACTORIES[form] = _compiled(form, len(constants))
         while len(_FACTORIES) > _FACTORIES_KEPT:
             _FACTORIES.popitem(last=False)

@@ -397,6 +397,10 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             leaf = leaf_detail(item)
             return (LIST_OF_LEAVES, response_name, read, nullable, leaf, item_nullable)
         if isinstance(item, GraphQLObjectType):
+            if self.gate.allows_all() and self._prefetches_of(named, field_details_list):
+                # Its rows' nested lists are read at once when the list completes (see
+                # complete_list_value): a plan of the list's parent would find them unread.
+                return None
             sub = self._subplan(item, field_details_list)
             if sub is None:
                 return None
