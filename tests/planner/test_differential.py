@@ -64,6 +64,17 @@ SEGMENT_MEMBERS = """
 """
 
 
+#: Fields some roles may not read, in rows without nested lists (rows that run as plans
+#: for those roles too: each denied field null, its FORBIDDEN error reported once, by the
+#: first row, under the first alias), and in an object inside such a row.
+DENIED_FIELDS = """
+{ customers(first: 6) { nodes { id email a: email phone firstName company { name }
+    lifetimeValue birthDate __typename } }
+  again: customers(last: 2) { nodes { lastName b: phone ... on Customer { email } } }
+  orders(first: 3) { nodes { number total customer { lastName email } } } }
+"""
+
+
 def readme_queries() -> list[str]:
     """The read operations of the README (mutations would change the data)."""
     text = (ROOT / "README.md").read_text()
@@ -167,6 +178,7 @@ async def test_known_queries_answer_the_same_bytes_for_every_role(pairs):
         (FLAT, {"first": 20}),
         (WIDE, {"first": 6}),
         (SEGMENT_MEMBERS, {}),
+        (DENIED_FIELDS, {}),
         *((query, {}) for query in readme_queries()),
     ]
     for pair in pairs.values():
