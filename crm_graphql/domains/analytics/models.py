@@ -65,7 +65,8 @@ class InteractionAuthorRollup(RollupCell):
 
     class Meta:
         table = "rollup_interaction_author"
-        indexes = (("grain", "occurred_at"),)
+        # The second ranks the authors: a grouping by author reads only the first ones.
+        indexes = (("grain", "occurred_at"), ("grain", "author_id", "occurred_at"))
 
 
 class InteractionDetailRollup(RollupCell):
@@ -115,7 +116,8 @@ class OpportunityRollup(RollupCell):
 
     class Meta:
         table = "rollup_opportunity"
-        indexes = (("grain", "created_at"),)
+        # The second ranks the owners: a grouping by owner reads only the first ones.
+        indexes = (("grain", "created_at"), ("grain", "owner_id", "created_at"))
 
 
 class TicketTimesCell(RollupCell):
