@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='OpportunityRollup',
-            index=Index(fields=['grain', 'owner_id', 'created_at']),
+            index=Index(fields=['grain', 'owner_id', 'stage', 'currency', 'created_at']),
         ),
     ]

@@ -116,8 +116,12 @@ class OpportunityRollup(RollupCell):
 
     class Meta:
         table = "rollup_opportunity"
-        # The second ranks the owners: a grouping by owner reads only the first ones.
-        indexes = (("grain", "created_at"), ("grain", "owner_id", "created_at"))
+        # The second ranks the owners: a grouping by owner reads only the first ones, and
+        # by owner, stage and currency in the index's order, without sorting.
+        indexes = (
+            ("grain", "created_at"),
+            ("grain", "owner_id", "stage", "currency", "created_at"),
+        )
 
 
 class TicketTimesCell(RollupCell):
