@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0024_sales_rollups')]
+    dependencies = [('models', '0025_rebuild_indexes')]
 
     initial = False
 
