@@ -837,31 +837,36 @@ class Plan:
     async def _leading_bound(self, limit: int) -> Q | None:
         """A condition on the first group key that keeps the first ``limit`` groups of the
         answer, when that key is a dimension the rollup ranks (an index on ``grain`` and
-        it): the key at most the ``limit``-th of its values in the day and month cells
-        read (NULL first, as the groups are ordered). Each is read down that index and
-        stops after ``limit`` values, so that the groups are summed for those values only,
-        however many others there are. None: no bound (a key with fewer values)."""
+        it): the key at most its value in the ``limit``-th combination of the plain keys
+        (NULL first, as the groups are ordered) in the day and month cells read. Each is
+        read down that index and stops after ``limit`` combinations, so that the groups
+        are summed for those values only, however many others there are. Every group
+        holds a combination of its own, so the bound keeps ``limit`` groups unless some
+        are emptied by what is taken out. None: no bound (fewer combinations)."""
         if not self.dimensions or self.dimensions[0].granularity is not None or not self.bulk:
             return None
         column = self.dimensions[0].field
         if not _ranks(self.rollup, column):
             return None
+        keys = [d.field for d in self.dimensions if d.granularity is None]
         table = self.rollup.table
         quote = "`" if _is_mysql(table) else '"'
+        names = ", ".join(f"{quote}{key}{quote}" for key in keys)
         selects: list[str] = []
         params: list[Any] = []
         for index, condition in enumerate(self.bulk):
-            query = table.filter(condition).distinct().order_by(column).limit(limit).values(column)
+            query = table.filter(condition).distinct().order_by(*keys).limit(limit).values(*keys)
             query._choose_db_if_not_chosen()
             query._make_query()
             text, found = query.query.get_parameterized_sql()
-            selects.append(f"SELECT {quote}{column}{quote} FROM ({text}) AS b{index}")
+            selects.append(f"SELECT {names} FROM ({text}) AS b{index}")
             params += found
         rows = (await table._meta.db.execute_query(" UNION ALL ".join(selects), params))[1]
-        values = {dict(row)[column] for row in rows}
-        if len(values) < limit:
+        combinations = {tuple(dict(row)[key] for key in keys) for row in rows}
+        if len(combinations) < limit:
             return None
-        bound = sorted(values, key=lambda v: (v is not None, v))[limit - 1]
+        ordered = sorted(combinations, key=lambda c: tuple((v is not None, v) for v in c))
+        bound = ordered[limit - 1][0]
         unknown = lookup_q(f"{column}__isnull", True)
         if bound is None:
             return unknown
