@@ -65,7 +65,8 @@ class InteractionAuthorRollup(RollupCell):
 
     class Meta:
         table = "rollup_interaction_author"
-        indexes = (("grain", "occurred_at"),)
+        # The second ranks the authors: a grouping by author reads only the first ones.
+        indexes = (("grain", "occurred_at"), ("grain", "author_id", "occurred_at"))
 
 
 class InteractionDetailRollup(RollupCell):
@@ -115,7 +116,12 @@ class OpportunityRollup(RollupCell):
 
     class Meta:
         table = "rollup_opportunity"
-        indexes = (("grain", "created_at"),)
+        # The second ranks the owners: a grouping by owner reads only the first ones, and
+        # by owner, stage and currency in the index's order, without sorting.
+        indexes = (
+            ("grain", "created_at"),
+            ("grain", "owner_id", "stage", "currency", "created_at"),
+        )
 
 
 class TicketTimesCell(RollupCell):
