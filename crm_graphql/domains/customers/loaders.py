@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.functions import Max, Sum
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.loaders import load_all
 from crm_graphql.api.money import MoneyAmount
 from crm_graphql.db.models import MoneyField
 from crm_graphql.domains.interactions.models import Interaction
@@ -51,7 +52,7 @@ async def load_lifetime_values(info: Info, customer_id: int) -> list[MoneyAmount
 
 async def lifetime_values_of(info: Info, customers: list[Any]) -> list[list[MoneyAmount]]:
     """:func:`load_lifetime_values` of every customer of a list, in one batch."""
-    return await _lifetime_value_loader(info).load_many([customer.id for customer in customers])
+    return await load_all(_lifetime_value_loader(info), [customer.id for customer in customers])
 
 
 async def load_open_pipeline(info: Info, customer_id: int) -> list[MoneyAmount]:
