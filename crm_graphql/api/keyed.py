@@ -108,6 +108,43 @@ def cached_statement(key: Hashable | None, build: Callable[[], tuple[str, list[A
     return sql, list(params)
 
 
+async def keyed_values(
+    model: type[Model], key: Hashable, make: Callable[[list[Any]], Any], keys: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """``await make(list(keys))``: the rows of a ``values_list`` query (not ``flat``) of
+    ``model`` over a list of keys, converted as Tortoise converts them. Its statement is built
+    once with the stand-in key and kept with the columns' conversions under ``key``
+    (which must identify everything ``make`` builds besides the keys) and the
+    connection's dialect."""
+    if not keys or not all(type(value) is int for value in keys):
+        return list(await make(list(keys)))
+    db = read_connection(model)
+    kept = ("values", model, key, dialect_key(db))
+    template = _VALUES.get(kept)
+    if template is None:
+        probe = make([STAND_IN])
+        probe._choose_db_if_not_chosen()
+        probe._make_query()
+        sql, params = probe.query.get_parameterized_sql()
+        conversions = [
+            (column, probe.resolve_to_python_value(probe.model, name))
+            for column, name in probe.fields.items()
+        ]
+        if len(_VALUES) >= TEMPLATE_CACHE_SIZE:
+            _VALUES.clear()
+        template = _VALUES[kept] = (sql, params, conversions)
+    sql, params, conversions = template
+    expanded = _expand(sql, params, keys)
+    if expanded is None:
+        return list(await make(list(keys)))
+    _, rows = await db.execute_query(*expanded)
+    return [tuple(convert(row[column]) for column, convert in conversions) for row in rows]
+
+
+#: ``values_list`` statements built with the stand-in key, with their conversions.
+_VALUES: dict[Hashable, tuple[str, list[Any], list[tuple[str, Callable[[Any], Any]]]]] = {}
+
+
 class Unkeyable(Exception):
     """A condition whose statement is not kept (see :func:`condition_key`)."""
 

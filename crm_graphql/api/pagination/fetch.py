@@ -54,9 +54,32 @@ async def paginate(
         await spec.attach(info, rows, wanted)
 
     async def count() -> int:
-        return await spec.model.filter(where).count()
+        if columns is None:
+            return await spec.model.filter(where).count()
+        return await _kept_count(spec.model, where)
 
     return plan.page(list(rows), count)
+
+
+async def _kept_count(model: type[Model], where: Q) -> int:
+    """``model.filter(where).count()``, its statement kept for later requests that
+    count the same (see ``api.keyed``)."""
+    try:
+        kept = ("count", model, condition_key(where))
+    except Unkeyable:
+        return await model.filter(where).count()
+    db = read_connection(model)
+
+    def statement() -> tuple[str, list[Any]]:
+        query = model.filter(where).count()
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        return query.query.get_parameterized_sql()
+
+    sql, params = cached_statement((*kept, dialect_key(db)), statement)
+    _, found = await db.execute_query(sql, params)
+    # As Tortoise reads a count: the first column of the first row, none when no row.
+    return max(0, next(iter(dict(found[0]).values()))) if found else 0
 
 
 async def _select_page(
