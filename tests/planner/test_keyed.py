@@ -63,7 +63,8 @@ async def test_referenced_rows_read_only_the_columns_their_fields_use(gql, db):
     # The name, the key and the soft-delete flag: no address, no JSON columns.
     assert "name" in companies[0] and "deleted_at" in companies[0]
     assert "address_line1" not in companies[0] and "domain" not in companies[0]
-    assert len(statements) == 10, statements
+    # The server's version is asked once per pool, by whichever request comes first.
+    assert len([sql for sql in statements if "VERSION()" not in sql]) == 10, statements
 
 
 async def test_kept_value_statements_give_what_tortoise_reads(db):
