@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from benchmarks.headline_latency import FLAT, HEADLINE
+from crm_graphql.api.limits.cost import actual_cost
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.demo.seed import generate
@@ -97,6 +98,7 @@ class Pair:
         answer = await self.planned.post("/graphql", json=body)
         assert answer.status_code == expected.status_code, query
         assert answer.headers["content-type"] == expected.headers["content-type"]
+        _assert_counted(query, expected.content)
         if answer.content == expected.content:
             return answer.content
         # On MySQL the nested pages of one level come back in the order the database
@@ -117,6 +119,15 @@ class Pair:
             query, variables, answer.content, expected.content
         )
         return answer.content
+
+
+def _assert_counted(query: str, content: bytes) -> None:
+    """The cost reported as returned is the number of objects in the lists of the
+    answer's data, counted over the whole answer."""
+    parsed = json.loads(content)
+    cost = (parsed.get("extensions") or {}).get("cost")
+    if cost is not None and parsed.get("data") is not None:
+        assert cost["actualQueryCost"] == actual_cost(parsed["data"]), query
 
 
 def _untimed(content: bytes) -> tuple[str, list[str], str]:
