@@ -33,6 +33,16 @@ class Migration(migrations.Migration):
             options={'table': 'rollup_receivable_due', 'app': 'models', 'indexes': [Index(fields=['currency', 'due_date'])], 'pk_attr': 'cell', 'table_description': 'Per currency and due date: the open invoices and credit notes (ISSUED and'},
             bases=['Model'],
         ),
+        ops.AddIndex(
+            model_name='Invoice',
+            index=Index(fields=['customer_id', 'status', 'currency', 'due_date', 'balance']),
+        ),
+        # Added before the index it replaces: the customer's foreign key needs one of them.
+        ops.RemoveIndex(
+            model_name='Invoice',
+            name=None,
+            fields=['customer_id', 'status'],
+        ),
         # The ageing reads its customers top down: largest open balance first, ties by the
         # lower customer ID.
         ops.RunSQL(
