@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from crm_graphql.api.aggregation import rollups, tallies
+from crm_graphql.api.aggregation import core, rollups, tallies
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
@@ -587,3 +587,30 @@ async def test_a_first_reply_and_a_payment_move_the_cells_of_the_rows_they_chang
     invoice = await Invoice.get(pk=(_pk(issued[0])))
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID
     await _verify_clean()
+
+
+async def test_a_repeated_question_reuses_its_statement_and_answers_like_the_rows(gql, db):
+    """Local months in Berlin read signed parts of the cells (one statement of UNION ALL
+    parts): a dashboard asking again reuses the statement built the first time; another
+    range builds its own; every answer equals the rows'."""
+    await _world(random.Random(8))
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        question = {"from": "2026-01-01", "to": "2026-10-31", "granularity": "MONTH",
+                    "timeZone": "Europe/Berlin", "currency": "EUR", "basis": "PAID"}  # fmt: skip
+        other = {**question, "to": "2026-09-30"}
+        core._STATEMENTS.clear()
+        answers = []
+        for variables, built in ((question, 1), (question, 1), (other, 2)):
+            body = await gql.execute(REVENUE, variables)
+            assert body["extensions"]["aggregation"] == ["rollup"]
+            assert body["data"] == (await live.execute(REVENUE, variables))["data"]
+            assert len(core._STATEMENTS) == built
+            answers.append(body["data"]["revenue"])
+        assert answers[0] == answers[1]
+        assert answers[2]["periods"] == answers[0]["periods"][:9]
