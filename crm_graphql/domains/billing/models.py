@@ -83,7 +83,9 @@ class Invoice(TimestampedModel):
     class Meta:
         table = "invoice"
         indexes = (
-            ("customer_id", "status"),
+            # A customer's invoices by status; with the columns of the receivables
+            # ageing, whose buckets per customer read only this index.
+            ("customer_id", "status", "currency", "due_date", "balance"),
             ("created_at", "id"),
             # Receivables ageing: open invoices of one currency by due date.
             ("status", "currency", "due_date", "balance"),
