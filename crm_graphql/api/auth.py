@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     ExecutionResult,
@@ -159,15 +160,23 @@ def _root_field_names(
 
 
 def public_root_fields(root: GraphQLObjectType | None) -> frozenset[str]:
-    """The fields of a root type declared with ``metadata=PUBLIC``."""
+    """The fields of a root type declared with ``metadata=PUBLIC`` (found once per
+    type: every request asks, and a root type has hundreds of fields)."""
     if root is None:
         return frozenset()
-    public = set()
-    for name, field in root.fields.items():
-        definition = (field.extensions or {}).get("strawberry-definition")
-        if definition is not None and (definition.metadata or {}).get("crm_public"):
-            public.add(name)
-    return frozenset(public)
+    found = _PUBLIC_ROOT_FIELDS.get(root)
+    if found is None:
+        public = set()
+        for name, field in root.fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if definition is not None and (definition.metadata or {}).get("crm_public"):
+                public.add(name)
+        found = _PUBLIC_ROOT_FIELDS[root] = frozenset(public)
+    return found
+
+
+#: Root type -> its public fields (types live as long as their schema).
+_PUBLIC_ROOT_FIELDS: WeakKeyDictionary[GraphQLObjectType, frozenset[str]] = WeakKeyDictionary()
 
 
 class Authentication(SchemaExtension):

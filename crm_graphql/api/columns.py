@@ -31,7 +31,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.timezone import get_default_timezone, get_use_tz
 
-from crm_graphql.api.keyed import keyed_statement
+from crm_graphql.api.keyed import cached_keyed_statement, dialect_key, read_connection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,6 +194,45 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
             converted.append((column, _converter(complex_[column])))
         else:
             raise LookupError(f"{model.__name__}.{column} is no column")
+    if any(hasattr(type(getattr(model, column, None)), "__set__") for column in columns):
+        # A column behind a descriptor of the class: set it through the descriptor.
+        through = _BUILDERS[key] = _builder_through_attributes(model, plain, typed, converted)
+        return through
+    # What Tortoise's ``_init_from_db`` sets on every row it reads, as a partial row.
+    fixed = {
+        "_partial": True,
+        "_saved_in_db": True,
+        "_custom_generated_pk": meta.db_pk_column not in meta.generated_db_fields,
+    }
+    new = model.__new__
+
+    def build(row: Any) -> Model:
+        # Written straight into the new instance's ``__dict__``: the same attributes
+        # ``object.__setattr__`` sets, without a call per attribute.
+        instance = new(model)
+        values = instance.__dict__
+        values.update(fixed)
+        values["_await_when_save"] = {}
+        for column in plain:
+            values[column] = row[column]
+        for column, to_type in typed:
+            value = row[column]
+            values[column] = to_type(value) if value is not None else None
+        for column, to_python in converted:
+            values[column] = to_python(row[column])
+        return instance
+
+    _BUILDERS[key] = build
+    return build
+
+
+def _builder_through_attributes(
+    model: type[Model],
+    plain: list[str],
+    typed: list[tuple[str, Callable[[Any], Any]]],
+    converted: list[tuple[str, Callable[[Any], Any]]],
+) -> Callable[[Any], Model]:
+    meta = model._meta
     custom_pk = meta.db_pk_column not in meta.generated_db_fields
     new = model.__new__
     set_attribute = object.__setattr__
@@ -213,7 +252,6 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
             set_attribute(instance, column, to_python(row[column]))
         return instance
 
-    _BUILDERS[key] = build
     return build
 
 
@@ -238,20 +276,19 @@ async def select_by_keys(
     """The rows of ``model`` whose ``key`` is one of ``keys`` (in ``order_by``), with
     only ``columns`` read, as partial models; the statement is built once for the key
     list (see :mod:`crm_graphql.api.keyed`)."""
-    db: Any = None
+    db = read_connection(model)
 
     def build(values: list[Any]) -> tuple[str, list[Any]]:
-        nonlocal db
         query = model.filter(**{f"{key}__in": values})
         if order_by:
             query = query.order_by(*order_by)
         query = query.only(*columns)
         query._choose_db_if_not_chosen()
         query._make_query()
-        db = query._db
         return query.query.get_parameterized_sql()
 
-    sql, params = keyed_statement(build, keys)
+    kept = ("by keys", model, key, columns, order_by, dialect_key(db))
+    sql, params = cached_keyed_statement(kept, build, keys)
     _, found = await db.execute_query(sql, params)
     build_row = row_builder(model, columns)
     return [build_row(row) for row in found]

@@ -25,7 +25,7 @@ from tortoise.models import Model
 from crm_graphql.api.columns import reads
 from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.ids import to_global_id
-from crm_graphql.api.planner import GLOBAL_ID_OF
+from crm_graphql.api.planner import GLOBAL_ID_OF, INSTANCE_OF
 from crm_graphql.api.roles import Role
 
 T = TypeVar("T")
@@ -174,9 +174,13 @@ def entity(
         cls.id = strawberry.field(  # type: ignore[attr-defined]
             resolve_id, description=f"Opaque global ID of this {name}."
         )
-        cls.is_type_of = classmethod(  # type: ignore[attr-defined]
-            lambda _cls, obj, _info: isinstance(obj, model)
-        )
+
+        def is_type_of(_cls: Any, obj: Any, _info: Any) -> bool:
+            return isinstance(obj, model)
+
+        # Compiled plans check the class in place (see ``api.compiled``).
+        setattr(is_type_of, INSTANCE_OF, model)
+        cls.is_type_of = classmethod(is_type_of)  # type: ignore[attr-defined]
         registered = Entity(
             name=name,
             model=model,

@@ -17,6 +17,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
@@ -25,12 +26,14 @@ from tortoise.models import Model
 from crm_graphql.api.aggregation.rollups import AggregationPaths
 from crm_graphql.api.auth import Authentication, Authenticator
 from crm_graphql.api.availability import is_database_unavailable, unavailable_error
+from crm_graphql.api.compiled import compile_plan
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
 from crm_graphql.api.observability.extension import ObserveOperation
 from crm_graphql.api.permissions import ALREADY_REPORTED, FieldGate
 from crm_graphql.api.planner import (
+    DENIED,
     LEAF,
     LIST_OF_LEAVES,
     LIST_OF_OBJECTS,
@@ -40,7 +43,6 @@ from crm_graphql.api.planner import (
     Step,
     leaf_detail,
     reader,
-    run_plan,
 )
 from crm_graphql.api.scalars import CanonicalDecimal
 from crm_graphql.settings import Settings
@@ -169,6 +171,10 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int], Plan | None] | None = (
             {} if settings is not None and settings.planned_reads else None
         )
+        # id(plan) -> the plan compiled (plans live as long as the operation).
+        self._runners: dict[int, Callable[[Any], dict[str, Any]]] = {}
+        # id(plan) -> whether it has denied fields to report.
+        self._denied: dict[int, bool] = {}
         # (list type, field details) -> the nested lists its rows read at once.
         self._prefetches: dict[tuple[GraphQLObjectType, int], list[Any]] = {}
 
@@ -180,18 +186,39 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """A selection of plain reads runs its plan; everything else, or whatever the
-        plan gives up on, runs the standard way (see :mod:`crm_graphql.api.planner`)."""
+        """A selection of plain reads runs its plan, compiled (see
+        :mod:`crm_graphql.api.compiled`); everything else, or whatever the plan gives up
+        on, runs the standard way (see :mod:`crm_graphql.api.planner`)."""
         if self._plans is not None:
             plan = self._plan_of(parent_type, grouped_field_set)
             if plan is not None:
+                run = self._runners.get(id(plan))
+                if run is None:
+                    run = self._runners[id(plan)] = compile_plan(plan)
+                    self._denied[id(plan)] = any(step[0] == DENIED for step in plan)
                 try:
-                    return run_plan(plan, source_value)
+                    result = run(source_value)
                 except Exception:  # Abandon, or anything the standard way should report
                     pass
+                else:
+                    if self._denied.get(id(plan)):
+                        self._report_denials(parent_type, path, plan)
+                    return result
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
+
+    def _report_denials(self, parent_type: GraphQLObjectType, path: Any, plan: Plan) -> None:
+        """The FORBIDDEN errors of a plan's denied fields, in the order and with the
+        paths the standard way gives them (see ``execute_field``)."""
+        for kind, response_name, _, _, detail, _ in plan:
+            if kind != DENIED:
+                continue
+            name, field_type, field_details_list = detail
+            denial = self.gate.denial(parent_type, name)
+            if denial is not None and denial is not ALREADY_REPORTED:
+                field_path = Path(path, response_name, parent_type.name)
+                self.handle_field_error(denial, field_type, field_details_list, field_path)
 
     def complete_list_value(
         self,
@@ -321,7 +348,13 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if gfield is None:
                 return None
             if guarded is not None and name in guarded and not self.gate.allows(parent_type, name):
-                return None
+                # Null, and reported by execute_fields once the plan has succeeded. Guarded
+                # fields are nullable; should one not be, the standard way decides.
+                if isinstance(gfield.type, GraphQLNonNull):
+                    return None
+                detail = (name, gfield.type, field_details_list)
+                steps.append((DENIED, response_name, None, True, detail, False))
+                continue
             # A value read for the whole list at once (see complete_list_value), which
             # happens only for callers no field rule denies anything.
             prefetched = getattr(gfield.resolve, "prefetch", None) is not None
@@ -364,6 +397,10 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             leaf = leaf_detail(item)
             return (LIST_OF_LEAVES, response_name, read, nullable, leaf, item_nullable)
         if isinstance(item, GraphQLObjectType):
+            if self.gate.allows_all() and self._prefetches_of(named, field_details_list):
+                # Its rows' nested lists are read at once when the list completes (see
+                # complete_list_value): a plan of the list's parent would find them unread.
+                return None
             sub = self._subplan(item, field_details_list)
             if sub is None:
                 return None
@@ -375,7 +412,10 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set, defer_usages, _ = self.collect_subfields(gtype, field_details_list)
         if defer_usages:
             return None
-        return self._plan_of(gtype, grouped_field_set)
+        plan = self._plan_of(gtype, grouped_field_set)
+        if plan is not None and any(step[0] == DENIED for step in plan):
+            return None  # its denials are reported where the object itself executes
+        return plan
 
     def execute_field(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
+from strawberry.exceptions import WrongNumberOfResultsReturned
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from tortoise.models import Model
 
@@ -78,9 +79,67 @@ def loaded(info: Info, model: type[M], pk: int | None) -> Any:
     return load_by_id(info, model, pk)
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
+    """``loader.load_many(keys)``: the same values, the same single call of the batch
+    function, kept by the loader for later loads of the same keys.
+
+    When the loader knows none of the keys and has no batch waiting, the batch function
+    is called here directly: each key gets a plain future in the loader's cache (so a
+    load of it meanwhile waits for this call, and one afterwards finds its value), but
+    no batch task, no callback and no gathering per key, which for a page of rows are
+    most of what ``load_many`` costs. Otherwise ``load_many`` runs as usual.
+    """
+    cache = loader.cache_map if loader.cache else None
+    pending = loader.batch
+    if (
+        cache is None
+        or (pending is not None and not pending.dispatched and pending.tasks)
+        or any(cache.get(key) is not None for key in keys)
+    ):
+        return await loader.load_many(keys)
+    unique = list(dict.fromkeys(keys))
+    loop = loader.loop
+    futures = {key: loop.create_future() for key in unique}
+    for key, future in futures.items():
+        cache.set(key, future)
+    try:
+        values = list(await loader.load_fn(unique))
+        if len(values) != len(unique):
+            raise WrongNumberOfResultsReturned(expected=len(unique), received=len(values))
+    except BaseException as error:
+        for key, future in futures.items():
+            if isinstance(error, Exception):
+                future.set_exception(error)
+                future.exception()  # retrieved here: nobody else may ever ask
+            else:  # cancelled: whoever waits for a key is cancelled too, and it is forgotten
+                future.cancel()
+                cache.delete(key)
+        raise
+    failed: BaseException | None = None
+    for future, value in zip(futures.values(), values, strict=True):
+        if isinstance(value, BaseException):
+            future.set_exception(value)
+            future.exception()
+            failed = failed or value
+        else:
+            future.set_result(value)
+    if failed is not None:
+        raise failed
+    found: dict[K, Any] = dict(zip(unique, values, strict=True))
+    return [found[key] for key in keys]
+
+
 def attach(row: Model, field: Hashable, value: Any) -> None:
     """Give ``row`` the value of ``field``, for its resolver to return without an await."""
-    row.__dict__.setdefault(_ATTACHED, {})[field] = value
+    attributes = row.__dict__
+    values = attributes.get(_ATTACHED)
+    if values is None:
+        values = attributes[_ATTACHED] = {}
+    values[field] = value
 
 
 def attached(root: Model, field: str) -> tuple[bool, Any]:

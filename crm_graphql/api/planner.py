@@ -57,6 +57,15 @@ GLOBAL_ID_OF = "__crm_global_id_of__"
 #: at once by the function it holds (see :func:`prefetched`).
 PREFETCH = "__crm_prefetch__"
 
+#: A plan's read with this attribute has a form that compiled plans write out in place
+#: (:mod:`crm_graphql.api.compiled`): ``("attribute", name)``, ``("global_id", type
+#: name)``, ``("attached", key)`` (the value attached under ``key``, null included, or
+#: :class:`Abandon`) or ``("attached_value", key)`` (the same, but null abandons too).
+INLINE = "planned_inline"
+
+#: A type's ``is_type_of`` with this attribute is ``isinstance(value, <the class it holds>)``.
+INSTANCE_OF = "planned_instance_of"
+
 #: Reads a field's values for a list of rows at once: (info, rows) -> values, in order.
 ReadMany = Callable[[Any, list[Any]], Awaitable[list[Any]]]
 
@@ -142,6 +151,7 @@ def _global_id(type_name: str) -> Callable[..., Any]:
     def read(source: Any) -> strawberry.ID:
         return strawberry.ID(to_global_id(type_name, source.pk))
 
+    setattr(read, INLINE, ("global_id", type_name))
     resolve_id.planned_read = read  # type: ignore[attr-defined]
     return resolve_id
 
@@ -159,6 +169,7 @@ def _attached_or(name: str, standard: Callable[..., Any]) -> Callable[..., Any]:
             raise Abandon
         return values[name]
 
+    setattr(read, INLINE, ("attached", name))
     resolve.planned_read = read  # type: ignore[attr-defined]
     return resolve
 
@@ -210,6 +221,8 @@ def _prefetched(
             raise Abandon
         return values[key]
 
+    setattr(read, INLINE, ("attached", key))
+
     async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
         found = await read_many(StrawberryInfo(_raw_info=raw, _field=definition), rows)
         for row, value in zip(rows, found, strict=True):
@@ -225,11 +238,13 @@ def _prefetched(
 # graphql-core executes every field of every row through the same generic machinery:
 # a resolve-info object, the resolver, ``complete_value`` with its checks, a path entry.
 # For a selection made only of plain reads (columns, global IDs, attached references
-# and child lists, ``__typename``) of fields the caller may read, a plan made once per
-# selection (and cached for the request next to graphql-core's own memo of collected
-# fields) computes the same values directly. Any surprise on the way (a null where the
-# type says non-null, a value a scalar refuses, a row of another type, a reference that
-# was not attached) abandons the plan for that object, which then runs the standard
+# and child lists, ``__typename``) a plan made once per selection (and cached for the
+# request next to graphql-core's own memo of collected fields) computes the same values
+# directly. A field the caller may not read is null in the plan of the object it belongs
+# to (``DENIED``); the executor reports its FORBIDDEN error once that plan has
+# succeeded, where the standard way reports it. Any surprise on the way (a null where
+# the type says non-null, a value a scalar refuses, a row of another type, a reference
+# that was not attached) abandons the plan for that object, which then runs the standard
 # way: its errors, paths and null propagation are graphql-core's own. A plan never has
 # side effects, so abandoning it leaves nothing behind.
 
@@ -238,8 +253,9 @@ class Abandon(Exception):
     """The plan does not cover this value: run the standard executor."""
 
 
-#: The kinds of step of a plan.
-LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME = range(5)
+#: The kinds of step of a plan. ``DENIED``: a field the caller may not read (null; its
+#: detail is what the executor needs to report it).
+LEAF, OBJECT, LIST_OF_LEAVES, LIST_OF_OBJECTS, TYPENAME, DENIED = range(6)
 
 #: One response key: (kind, response name, read, nullable, detail, item nullable).
 Step = tuple[int, str, Callable[[Any], Any] | None, bool, Any, bool]
@@ -261,6 +277,7 @@ def _attribute(name: str) -> Callable[[Any], Any]:
     def read(source: Any) -> Any:
         return getattr(source, name)
 
+    setattr(read, INLINE, ("attribute", name))
     return read
 
 
@@ -270,6 +287,9 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
     for kind, name, read, nullable, detail, item_nullable in plan:
         if kind == TYPENAME:
             result[name] = detail
+            continue
+        if kind == DENIED:
+            result[name] = None
             continue
         value = read(source)  # type: ignore[misc]
         if value is None:
@@ -281,7 +301,7 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
             if value.__class__ is plain and (plain is not int or _MIN <= value <= _MAX):
                 result[name] = value
             else:
-                result[name] = _leaf(coerce, value)
+                result[name] = leaf_value(coerce, value)
         elif kind == OBJECT:
             result[name] = _object(detail, value)
         else:
@@ -298,7 +318,7 @@ def run_plan(plan: Plan, source: Any) -> dict[str, Any]:
                     if item.__class__ is plain and (plain is not int or _MIN <= item <= _MAX):
                         items.append(item)
                     else:
-                        items.append(_leaf(coerce, item))
+                        items.append(leaf_value(coerce, item))
                 else:
                     items.append(_object(detail, item))
             result[name] = items
@@ -379,10 +399,21 @@ def _enum_coerce(
                 return name
         return coerce(value)
 
+    setattr(coerce_enum, _ENUM_TABLE, (wrapped, names))
     return coerce_enum
 
 
-def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
+_ENUM_TABLE = "planned_enum_table"
+
+
+def enum_table(coerce: Callable[[Any], Any]) -> tuple[type, dict[Any, str]] | None:
+    """For an enum's serialisation made by :func:`leaf_detail`: the enum's class and the
+    names of its members (what that serialisation returns for exactly those members)."""
+    return getattr(coerce, _ENUM_TABLE, None)
+
+
+def leaf_value(coerce: Callable[[Any], Any], value: Any) -> Any:
+    """``value`` serialised by ``coerce``; a value it refuses abandons the plan."""
     coerced = coerce(value)
     if coerced is None or coerced is Undefined:
         raise Abandon

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation import core, rollups, tallies
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
@@ -113,6 +113,15 @@ query Revenue($from: Date!, $to: Date!, $granularity: Granularity!, $timeZone: S
   revenue(from: $from, to: $to, granularity: $granularity, timeZone: $timeZone,
           currency: $currency, basis: $basis) {
     totalAmount orderCount periods { period start amount orderCount }
+  }
+}"""
+AGEING = """
+query Ageing($asOf: Date, $currency: String, $first: Int) {
+  receivablesAgeing(asOf: $asOf, currency: $currency, first: $first) {
+    asOf currency hasMore
+    total { current days1to30 days31to60 days61to90 over90 total invoiceCount }
+    customers { customer { id } buckets { current days1to30 days31to60 days61to90 over90
+                                          total invoiceCount } }
   }
 }"""
 CAMPAIGNS = """
@@ -219,6 +228,7 @@ async def _world(rng: random.Random) -> dict[str, Any]:
         )
         await Campaign.filter(pk=campaign.pk).update(created_at=_moment(rng))
     await rollups.rebuild_all()
+    await tallies.rebuild_all()
     return {"agents": agents, "customers": customers, "policies": policies}
 
 
@@ -316,10 +326,10 @@ def _campaigns_question(rng: random.Random, world: dict[str, Any]) -> dict[str, 
 
 
 KINDS = ["tickets", "overview", "leaderboard", "invoices", "payments", "cashflow", "revenue",
-         "campaigns"]  # fmt: skip
+         "campaigns", "ageing"]  # fmt: skip
 DOCUMENTS = {"tickets": TICKETS, "overview": OVERVIEW, "leaderboard": LEADERBOARD,
              "invoices": INVOICES, "payments": PAYMENTS, "cashflow": CASHFLOW,
-             "revenue": REVENUE, "campaigns": CAMPAIGNS}  # fmt: skip
+             "revenue": REVENUE, "campaigns": CAMPAIGNS, "ageing": AGEING}  # fmt: skip
 
 
 def _question(rng: random.Random, world: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -340,6 +350,11 @@ def _question(rng: random.Random, world: dict[str, Any], kind: str) -> dict[str,
         more = {"basis": rng.choice(["PAID", "INVOICED"])} if kind == "revenue" else {}
         return {**period, "granularity": granularity, "timeZone": zone,
                 "currency": rng.choice(CURRENCIES), **more}  # fmt: skip
+    if kind == "ageing":
+        # Due dates fall 14 days after issue, all through 2026: every bucket is filled.
+        day = date(2026, 1, 1) + timedelta(days=rng.randint(0, 400))
+        return {"asOf": day.isoformat(), "currency": rng.choice(CURRENCIES),
+                "first": rng.choice([0, 1, 2, 5, None])}  # fmt: skip
     return {**_campaigns_question(rng, world), "timeZone": zone}
 
 
@@ -364,6 +379,8 @@ async def _compare(
 async def _verify_clean() -> None:
     for rollup in rollups.registered():
         assert await rollups.verify(rollup) == [], rollup.name
+    for tally in tallies.registered():
+        assert await tallies.verify(tally) == [], tally.name
 
 
 PAYLOAD = "userErrors { code }"
@@ -541,6 +558,8 @@ query($period: SupportPeriodInput!) {
   campaignsAggregate(groupBy: [{field: TYPE}]) { groups { count } }
   cashflow(from: "2026-01-01", to: "2026-10-31", granularity: MONTH, timeZone: "Asia/Kolkata",
            currency: "EUR") { invoiced collected receivables }
+  receivablesAgeing(asOf: "2026-11-01", currency: "EUR", first: 2) {
+    total { total } customers { buckets { total } } }
 }"""
 
 
@@ -549,8 +568,9 @@ async def test_the_module_aggregates_say_the_rollups_served_them(gql, db):
     body = await gql.execute(SOLVED_PATHS, {"period": {"from": "2026-01-01", "to": "2026-10-31"}})
     assert "errors" not in body, body
     # The overview's created and solved series, each aggregate, the cash flow's invoices
-    # (by issue date) and payments: all from rollups.
-    assert body["extensions"]["aggregation"] == ["rollup"] * 8
+    # (by issue date) and payments, the ageing (from the tallies of open invoices): all
+    # from rollups.
+    assert body["extensions"]["aggregation"] == ["rollup"] * 9
 
 
 async def test_a_first_reply_and_a_payment_move_the_cells_of_the_rows_they_change(gql, db):
@@ -570,3 +590,30 @@ async def test_a_first_reply_and_a_payment_move_the_cells_of_the_rows_they_chang
     invoice = await Invoice.get(pk=(_pk(issued[0])))
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID
     await _verify_clean()
+
+
+async def test_a_repeated_question_reuses_its_statement_and_answers_like_the_rows(gql, db):
+    """Local months in Berlin read signed parts of the cells (one statement of UNION ALL
+    parts): a dashboard asking again reuses the statement built the first time; another
+    range builds its own; every answer equals the rows'."""
+    await _world(random.Random(8))
+    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=live_app),
+        base_url="http://crm.test",
+        headers={"Authorization": f"Bearer {gql.access_token}"},
+    ) as http:
+        live = GraphQLClient(http)
+        question = {"from": "2026-01-01", "to": "2026-10-31", "granularity": "MONTH",
+                    "timeZone": "Europe/Berlin", "currency": "EUR", "basis": "PAID"}  # fmt: skip
+        other = {**question, "to": "2026-09-30"}
+        core._STATEMENTS.clear()
+        answers = []
+        for variables, built in ((question, 1), (question, 1), (other, 2)):
+            body = await gql.execute(REVENUE, variables)
+            assert body["extensions"]["aggregation"] == ["rollup"]
+            assert body["data"] == (await live.execute(REVENUE, variables))["data"]
+            assert len(core._STATEMENTS) == built
+            answers.append(body["data"]["revenue"])
+        assert answers[0] == answers[1]
+        assert answers[2]["periods"] == answers[0]["periods"][:9]

@@ -79,6 +79,26 @@ async def test_actual_cost_counts_the_nodes_returned(limited, db):
     assert cost["actualQueryCost"] == 3 + 6
 
 
+async def test_actual_cost_counts_objects_in_lists_of_json_aliases_and_fragments(limited, db):
+    # Objects in lists count wherever they are: in edges, under aliases and fragments,
+    # and inside a JSON value (two contacts in each customer's custom fields).
+    for _ in range(2):
+        customer = await make_customer(custom_fields={"contacts": [{"n": 1}, {"n": 2}]})
+        await make_interaction(customer)
+        await make_interaction(customer)
+    client = await limited()
+    body = await client.execute(
+        """{ customers(first: 10) {
+             edges { cursor node { id } } nodes { __typename ...More extra: customFields } } }
+           fragment More on Customer { customFields
+             interactions(first: 5) { nodes { id } } again: interactions(first: 5) {
+               nodes { subject author { name } } } }"""
+    )
+    assert not body.get("errors"), body["errors"]
+    # 2 edges + 2 nodes + 2 x 2 JSON lists of 2 + 2 x 2 pages of 2 interactions.
+    assert body["extensions"]["cost"]["actualQueryCost"] == 2 + 2 + 8 + 8
+
+
 async def test_throttle_status_is_reported_with_the_cost(limited, db):
     client = await limited(rate_limit_cost_per_minute=1000)
     first = (await client.execute("{ customers(first: 30) { nodes { id } } }"))["extensions"]

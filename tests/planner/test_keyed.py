@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from crm_graphql.api.columns import row_builder
-from crm_graphql.api.keyed import keyed_statement
-from crm_graphql.domains.orders.models import OrderItem
+from crm_graphql.api.keyed import keyed_statement, keyed_values
+from crm_graphql.domains.customers.loaders import _lifetime_values_query
+from crm_graphql.domains.orders.models import Order, OrderItem, OrderStatus
 from crm_graphql.domains.sales.models import Opportunity
 from tests.customers.test_customer_360 import HEADLINE, _build_customers
+from tests.factories import make_customer, make_order_with_total
 from tests.helpers import count_statements
 
 
@@ -61,4 +63,21 @@ async def test_referenced_rows_read_only_the_columns_their_fields_use(gql, db):
     # The name, the key and the soft-delete flag: no address, no JSON columns.
     assert "name" in companies[0] and "deleted_at" in companies[0]
     assert "address_line1" not in companies[0] and "domain" not in companies[0]
-    assert len(statements) == 10, statements
+    # The server's version is asked once per pool, by whichever request comes first.
+    assert len([sql for sql in statements if "VERSION()" not in sql]) == 10, statements
+
+
+async def test_kept_value_statements_give_what_tortoise_reads(db):
+    customers = [await make_customer() for _ in range(3)]
+    for customer, totals in zip(customers, (["10.50", "2.25"], ["7.00"], []), strict=True):
+        for total in totals:
+            await make_order_with_total(customer, total)
+        await make_order_with_total(customer, "99.99", currency="EUR")
+        await make_order_with_total(customer, "5.00", status=OrderStatus.CANCELLED)
+    ids = [customer.id for customer in customers]
+    # The first call builds and keeps the statement, the others expand it.
+    for keys in (ids, ids[:1], [ids[2], ids[0]], [*ids, 10**9]):
+        kept = await keyed_values(Order, "lifetime value", _lifetime_values_query, keys)
+        read = await _lifetime_values_query(keys)
+        assert sorted(kept) == sorted(read)
+        assert kept and all(type(a) is type(b) for a, b in zip(kept[0], read[0], strict=True))

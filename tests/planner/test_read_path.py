@@ -92,3 +92,52 @@ def test_the_collector_is_tuned_once_after_start(monkeypatch):
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_the_rows_of_a_page_run_as_compiled_plans(gql, db, monkeypatch):
+    """No row of the headline page falls back to graphql-core's per-field execution: a
+    compiled plan that gave up would still answer the same bytes, only slower."""
+    await _build_customers(3, interactions=2, orders=2)
+    from crm_graphql.api import compiled
+    from crm_graphql.api.execution import CrmExecutionContext
+
+    executed: list[str] = []
+    standard_execute_field = CrmExecutionContext.execute_field
+
+    def counted(self, parent_type, *args, **kwargs):
+        executed.append(parent_type.name)
+        return standard_execute_field(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(CrmExecutionContext, "execute_field", counted)
+    data = await gql.data(HEADLINE, {"first": 5})
+    assert len(data["customers"]["nodes"]) == 3
+    # The root list and its connection only; customers, their pages and rows are plans.
+    assert set(executed) <= {"Query", "CustomerConnection"}, executed
+    assert any(factory is not None for factory in compiled._FACTORIES.values())
+
+
+async def test_rows_with_a_field_the_caller_may_not_read_run_as_plans(gql_as, db, monkeypatch):
+    """An ANALYST's rows run as plans though ``email`` is denied: it is null in every
+    row, and its one FORBIDDEN error carries the first row's path, as before."""
+    await _build_customers(3, interactions=0, orders=0)
+    from crm_graphql.api.execution import CrmExecutionContext
+    from crm_graphql.api.roles import Role
+
+    executed: list[str] = []
+    standard_execute_field = CrmExecutionContext.execute_field
+
+    def counted(self, parent_type, *args, **kwargs):
+        executed.append(parent_type.name)
+        return standard_execute_field(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(CrmExecutionContext, "execute_field", counted)
+    analyst = await gql_as(Role.ANALYST)
+    query = "{ customers(first: 5) { nodes { firstName email mail: email } } }"
+    result = await analyst.execute(query)
+    nodes = result["data"]["customers"]["nodes"]
+    assert len(nodes) == 3
+    assert all(node["email"] is None and node["mail"] is None for node in nodes)
+    assert [(e["path"], e["extensions"]["code"]) for e in result["errors"]] == [
+        (["customers", "nodes", 0, "email"], "FORBIDDEN")
+    ]
+    assert "Customer" not in executed, executed

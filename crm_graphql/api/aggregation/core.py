@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
 from typing import Any, Literal
 
 from tortoise.expressions import (
@@ -235,6 +237,91 @@ async def aggregate_parts(
     are sums of a column (optionally with a condition); each result row maps aliases to
     decoded values, as :func:`aggregate_rows` does."""
     db = model._meta.db
+    key = _statement_key(model, parts, measures, rows_column, order_by, limit)
+    built = _STATEMENTS.get(key) if key is not None else None
+    if built is None:
+        built = _parts_statement(model, parts, measures, rows_column, order_by, limit)
+        if key is not None:
+            if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+                del _STATEMENTS[next(iter(_STATEMENTS))]
+            _STATEMENTS[key] = built
+    statement, params = built
+    rows = (await db.execute_query(statement, list(params)))[1]
+    mysql = is_mysql(model)
+    return [
+        {
+            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in parts[0].dimensions},
+            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
+        }
+        for row in rows
+    ]
+
+
+#: Statements of :func:`aggregate_parts` already built, by what they were built from
+#: (oldest first). A dashboard asks the same question again and again; building its
+#: statement (some hundred conditions through the ORM's query builder) costs more
+#: than running it on the rollup cells.
+_STATEMENTS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+_STATEMENTS_KEPT = 256
+
+
+class _Unkeyed(Exception):
+    """A value that :func:`_value_key` does not know how to key (not cached)."""
+
+
+def _value_key(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_value_key(v) for v in value))
+    if value is None or isinstance(value, (str, int, float, Decimal, date, Enum)):
+        # The type and repr: equal values of other types or zones (1 and True, the same
+        # instant at two offsets) may make other SQL.
+        return (type(value).__name__, repr(value))
+    raise _Unkeyed
+
+
+def _q_key(condition: Q | None) -> Any:
+    if condition is None:
+        return None
+    filters = tuple(sorted((k, _value_key(v)) for k, v in condition.filters.items()))
+    children = tuple(_q_key(child) for child in condition.children)
+    return (condition.join_type, condition._is_negated, filters, children)
+
+
+def _statement_key(
+    model: type[Model],
+    parts: Sequence[Part],
+    measures: Sequence[Measure],
+    rows_column: str,
+    order_by: Sequence[str],
+    limit: int | None,
+) -> tuple[Any, ...] | None:
+    """What the statement of :func:`aggregate_parts` is built from (None: not keyable)."""
+    try:
+        return (
+            model,
+            model._meta.db.capabilities.dialect,
+            tuple((_q_key(p.where), p.sign, repr(list(p.dimensions))) for p in parts),
+            tuple(
+                (m.alias, m.function, m.field, m.money, m.weight, m.until, _q_key(m.where))
+                for m in measures
+            ),
+            rows_column,
+            tuple(order_by),
+            limit,
+        )
+    except _Unkeyed:
+        return None
+
+
+def _parts_statement(
+    model: type[Model],
+    parts: Sequence[Part],
+    measures: Sequence[Measure],
+    rows_column: str,
+    order_by: Sequence[str],
+    limit: int | None,
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement of :func:`aggregate_parts` and its parameters."""
     selects: list[str] = []
     params: list[Any] = []
     for part in parts:
@@ -265,15 +352,7 @@ async def aggregate_parts(
         statement += f" ORDER BY {', '.join([*ordering, *keys])}"
     if limit is not None:
         statement += f" LIMIT {int(limit)}"
-    rows = (await db.execute_query(statement, params))[1]
-    mysql = is_mysql(model)
-    return [
-        {
-            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in parts[0].dimensions},
-            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
-        }
-        for row in rows
-    ]
+    return statement, tuple(params)
 
 
 def _signed(column: str, sign: int) -> F | CombinedExpression:

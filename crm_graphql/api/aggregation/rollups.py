@@ -504,13 +504,13 @@ def _period_of(dimension: Dimension, instant: datetime) -> Any:
 def _ranges_q(rollup: Rollup, grain: int, ranges: list[tuple[datetime, datetime]]) -> Q:
     if not ranges:
         return NOTHING
-    # The same stretches as ranges of the cell key (grain|start|...), the primary key:
-    # each is one range of the clustered index, read without a lookup per cell.
+    # The stretches as ranges of the cell key (grain|start|...), the primary key: each is
+    # one range of the clustered index, read without a lookup per cell. The key's start
+    # has a fixed width, so the range holds exactly the cells from start to end (a cell
+    # without a time, `grain|~|...`, sorts after every start); no second condition on
+    # the time column is needed, and the statement is built and evaluated with half.
     parts = [
-        Q(
-            _between(rollup, start, end),
-            Q(cell__gte=cell_key((grain, start)), cell__lt=cell_key((grain, end))),
-        )
+        Q(cell__gte=cell_key((grain, start)), cell__lt=cell_key((grain, end)))
         for start, end in ranges
     ]
     return Q(Q(grain=grain), Q(*parts, join_type=Q.OR))
@@ -523,6 +523,14 @@ def _add(ranges: list[tuple[datetime, datetime]], start: datetime, end: datetime
         ranges[-1] = (ranges[-1][0], end)
     else:
         ranges.append((start, end))
+
+
+def _merged(ranges: Ranges) -> Ranges:
+    """``ranges`` in order, adjacent ones joined."""
+    found: Ranges = []
+    for start, end in sorted(ranges):
+        _add(found, start, end)
+    return found
 
 
 def _next_month(start: datetime) -> datetime:
@@ -646,7 +654,8 @@ def _cover(periods: Sequence[Dimension], start: datetime, end: datetime) -> _Cov
 
 
 def _own_condition(rollup: Rollup, cover: _Cover) -> Q:
-    return Q(*(_ranges_q(rollup, grain, cover.own[grain]) for grain in GRAINS), join_type=Q.OR)
+    found = [_ranges_q(rollup, grain, cover.own[grain]) for grain in GRAINS if cover.own[grain]]
+    return Q(*found, join_type=Q.OR) if found else NOTHING
 
 
 def _with_offset(dimensions: Sequence[Dimension], delta: timedelta) -> list[Dimension]:
@@ -723,6 +732,9 @@ class Plan:
     where: Q
     dimensions: list[Dimension]
     reads: list[_Read]
+    #: The conditions of the day and month cells that :meth:`parts` reads with a positive
+    #: sign, one per grain (set by :meth:`parts`; see :meth:`_leading_bound`).
+    bulk: list[Q] = dataclass_field(default_factory=list)
 
     async def parts(self) -> list[Part]:
         """The signed parts of the cells to add up (see :class:`_Cover`): the cells read
@@ -736,25 +748,43 @@ class Plan:
             # A range under OR/NOT: quarter hours only (their bounds are on the grain).
             return [Part(self.where & Q(grain=QUARTER) & live, 1, self.dimensions)]
         rest, lows, highs = split
+        # The bulk conditions leave emptied cells in: an index on the key then answers them
+        # alone (a value too many only makes the bound lower).
+        bare = rest
         rest &= live
         periods = [d for d in self.dimensions if d.granularity is not None]
         start = max(lows) if lows else None
         end = min(highs) if highs else None
         if start is None and end is None and not periods:
             # Every month, and the records without a time.
+            self.bulk = [bare & Q(grain=MONTH)]
             return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
         if start is None or end is None:
             span = await _stored_span(rollup)
             if span is None:
+                self.bulk = [bare & Q(grain=MONTH)]
                 return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
         cover = _cover(periods, start, end) if start < end else _Cover()
+        for grain, hosts in cover.hosts.items():
+            if hosts and cover.own[grain]:
+                # An own cell lies whole in one local period: the period of its anchor is
+                # its own. Read with the hosts, the days of a week (six own, a Sunday
+                # host) are one range instead of one range each.
+                cover.hosts[grain] = _merged([*hosts, *cover.own[grain]])
+                cover.own[grain] = []
         own = _own_condition(rollup, cover)
         if not lows and not highs:
             untimed = Q(Q(grain=MONTH), lookup_q(f"{rollup.time}__isnull", True))
             own = Q(own, untimed, join_type=Q.OR)
         found = [Part(rest & own, 1, self.dimensions)]
+        self.bulk = [
+            bare & _ranges_q(rollup, grain, ranges)
+            for grain in (MONTH, DAY)
+            for ranges in (cover.own[grain], cover.hosts[grain])
+            if ranges
+        ]
         for grain, hosts in cover.hosts.items():
             if hosts:
                 dimensions = _with_offset(self.dimensions, ANCHOR[grain])
@@ -766,6 +796,7 @@ class Plan:
 
     async def run(self, order_by: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
         from crm_graphql.api.aggregation.core import (
+            Part,
             aggregate_parts,
             aggregate_rows,
             average,
@@ -776,17 +807,18 @@ class Plan:
         measures = [r.measure for r in self.reads]
         measures += [r.present for r in self.reads if r.present is not None]
         parts = await self.parts()
-        if len(parts) == 1:
-            rows = await aggregate_rows(
-                self.rollup.table,
-                parts[0].where,
-                self.dimensions,
-                measures,
-                order_by=order_by,
-                limit=limit,
-            )
-        else:
-            rows = await aggregate_parts(
+
+        async def grouped(parts: list[Part]) -> list[dict[str, Any]]:
+            if len(parts) == 1:
+                return await aggregate_rows(
+                    self.rollup.table,
+                    parts[0].where,
+                    self.dimensions,
+                    measures,
+                    order_by=order_by,
+                    limit=limit,
+                )
+            return await aggregate_parts(
                 self.rollup.table,
                 parts,
                 measures,
@@ -794,6 +826,18 @@ class Plan:
                 order_by=order_by,
                 limit=limit,
             )
+
+        rows: list[dict[str, Any]] | None = None
+        if not order_by and limit is not None:
+            upto = await self._leading_bound(limit)
+            if upto is not None:
+                rows = await grouped([Part(p.where & upto, p.sign, p.dimensions) for p in parts])
+                # The groups up to the bound come first: with `limit` of them, they are the
+                # answer; with fewer (groups emptied by what is taken out), read them all.
+                if len(rows) < limit:
+                    rows = None
+        if rows is None:
+            rows = await grouped(parts)
         for row in rows:
             for read in self.reads:
                 alias = read.measure.alias
@@ -817,13 +861,61 @@ class Plan:
                     row[alias] = money_average(Decimal(int(row[alias])) / 100, present)
         return rows
 
+    async def _leading_bound(self, limit: int) -> Q | None:
+        """A condition on the first group key that keeps the first ``limit`` groups of the
+        answer, when that key is a dimension the rollup ranks (an index on ``grain`` and
+        it): the key at most its value in the ``limit``-th combination of the plain keys
+        (NULL first, as the groups are ordered) in the day and month cells read. Each is
+        read down that index and stops after ``limit`` combinations, so that the groups
+        are summed for those values only, however many others there are. Every group
+        holds a combination of its own, so the bound keeps ``limit`` groups unless some
+        are emptied by what is taken out. None: no bound (fewer combinations)."""
+        if not self.dimensions or self.dimensions[0].granularity is not None or not self.bulk:
+            return None
+        column = self.dimensions[0].field
+        if not _ranks(self.rollup, column):
+            return None
+        keys = [d.field for d in self.dimensions if d.granularity is None]
+        table = self.rollup.table
+        quote = "`" if _is_mysql(table) else '"'
+        names = ", ".join(f"{quote}{key}{quote}" for key in keys)
+        selects: list[str] = []
+        params: list[Any] = []
+        for index, condition in enumerate(self.bulk):
+            query = table.filter(condition).distinct().order_by(*keys).limit(limit).values(*keys)
+            query._choose_db_if_not_chosen()
+            query._make_query()
+            text, found = query.query.get_parameterized_sql()
+            selects.append(f"SELECT {names} FROM ({text}) AS b{index}")
+            params += found
+        rows = (await table._meta.db.execute_query(" UNION ALL ".join(selects), params))[1]
+        combinations = {tuple(dict(row)[key] for key in keys) for row in rows}
+        if len(combinations) < limit:
+            return None
+        ordered = sorted(combinations, key=lambda c: tuple((v is not None, v) for v in c))
+        bound = ordered[limit - 1][0]
+        unknown = lookup_q(f"{column}__isnull", True)
+        if bound is None:
+            return unknown
+        return Q(unknown, lookup_q(f"{column}__lte", bound), join_type=Q.OR)
+
+
+def _ranks(rollup: Rollup, column: str) -> bool:
+    """Whether the rollup's table has an index on ``grain`` then ``column``."""
+    return any(
+        isinstance(index, tuple) and index[:2] == ("grain", column)
+        for index in rollup.table._meta.indexes
+    )
+
 
 async def _stored_span(rollup: Rollup) -> tuple[datetime, datetime] | None:
     """The first day and the day after the last one that have cells."""
     from tortoise.functions import Max, Min
 
+    # MIN and MAX skip NULLs; without a condition on the time they are read from the ends
+    # of the (grain, time) index instead of from every day cell.
     found = (
-        await rollup.table.filter(Q(grain=DAY), lookup_q(f"{rollup.time}__isnull", False))
+        await rollup.table.filter(grain=DAY)
         .annotate(first=Min(rollup.time), last=Max(rollup.time))
         .values("first", "last")
     )

@@ -17,6 +17,10 @@ costs 50 + 50*10 + 50*10*10 = 5,550.
 
 The walk over the document happens once per document (a :class:`CostPlan`, cached by
 the document's text); a request only multiplies its variables into the plan.
+
+The cost actually returned (``actualQueryCost``) counts the objects in every list of
+the response. The same walk records where in a response lists can be (a
+:data:`Shape`), so that counting them visits those places only, not every value.
 """
 
 from __future__ import annotations
@@ -31,9 +35,17 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     IntValueNode,
     NamedTypeNode,
@@ -48,6 +60,7 @@ from graphql import (
     is_composite_type,
     value_from_ast_untyped,
 )
+from strawberry.schema.types.base_scalars import isoformat
 
 #: What a mutation's root field weighs: a write is worth more than reading one row.
 MUTATION_COST = 10
@@ -60,6 +73,15 @@ PAGE_ARGUMENTS = ("first", "last")
 Factor = tuple[int | str, ...]
 #: The records of one list: the product of the page sizes down to it.
 Term = tuple[Factor, ...]
+#: Where the lists of a response object can be: response key -> what is below it, or
+#: None where any value can be (a scalar such as ``JSON``, whose values are counted
+#: like the rest of the response). A key that is not there holds no list in any
+#: response to the operation.
+Shape = dict[str, "Below | None"]
+#: What is below a response key: whether it is a list whose items are all objects
+#: (a list of a non-null object type: an item that fails nulls the whole list), and
+#: the shape of its objects (in a list or not).
+Below = tuple[bool, Shape]
 
 
 @dataclass
@@ -82,6 +104,8 @@ class QueryCost:
     #: ``CRM_MAX_QUERY_COST``, ``None`` when off.
     limit: int | None = None
     throttle: Throttle | None = None
+    #: Where the operation's response can hold lists, once its plan is known.
+    shape: Shape | None = field(default=None, repr=False)
 
     def as_extension(self) -> dict[str, Any]:
         """``extensions.cost`` of the response."""
@@ -106,6 +130,8 @@ class CostPlan:
     terms: tuple[Term, ...]
     base: int
     variable_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the operation's response can hold lists (see :func:`counted_cost`).
+    shape: Shape = field(default_factory=dict)
 
     def evaluate(self, variables: Mapping[str, Any] | None, default_page_size: int) -> int:
         """The cost for these variables (absent or null page sizes: the default)."""
@@ -145,6 +171,18 @@ class CostAnalysis:
         variables: Mapping[str, Any] | None,
     ) -> int:
         """The worst-case node count of ``operation`` with ``variables``."""
+        return self.plan(schema, text, document, operation).evaluate(
+            variables, self.default_page_size
+        )
+
+    def plan(
+        self,
+        schema: GraphQLSchema,
+        text: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+    ) -> CostPlan:
+        """The (cached) cost plan of ``operation``."""
         key = (text, operation.name.value if operation.name else None)
         plan = self._plans.get(key)
         if plan is None:
@@ -153,7 +191,7 @@ class CostAnalysis:
                 # and a plan costs one walk of the document to make again.
                 self._plans.clear()
             plan = self._plans[key] = _Planner(schema, self.list_size).plan(document, operation)
-        return plan.evaluate(variables, self.default_page_size)
+        return plan
 
 
 class _Planner:
@@ -175,12 +213,14 @@ class _Planner:
         }
         root = self.schema.get_root_type(operation.operation)
         terms: list[Term] = []
+        shape: Shape = {}
         if root is not None:
             self._walk(operation.selection_set, root, (), False, fragments, terms)
+            shape = self._shape(operation.selection_set, root, fragments)
         base = 0
         if operation.operation == OperationType.MUTATION:
             base = MUTATION_COST * len(operation.selection_set.selections)
-        return CostPlan(tuple(terms), base, defaults)
+        return CostPlan(tuple(terms), base, defaults, shape)
 
     def _walk(
         self,
@@ -271,6 +311,104 @@ class _Planner:
             keys |= self._list_keys(inner, target or parent, fragments, spread)
         return keys
 
+    def _shape(
+        self,
+        selection_set: SelectionSetNode,
+        parent: Any,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> Shape:
+        """Where the objects of ``parent`` selected by ``selection_set`` hold lists.
+
+        Every field that may be in the response counts, whatever its directives or the
+        type condition of its fragment: a key that turns out absent or null is skipped
+        when counting, so a shape may name more keys than a response has, never fewer.
+        """
+        shape: Shape = {}
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                key = (selection.alias or selection.name).value
+                definition = _field_definition(self.schema, parent, selection.name.value)
+                if definition is None:
+                    continue
+                named = get_named_type(definition.type)
+                below: Below | None
+                if selection.selection_set is not None and is_composite_type(named):
+                    objects = self._shape(selection.selection_set, named, fragments)
+                    if not objects and not _is_list(definition.type):
+                        continue  # an object without lists: nothing to count
+                    below = (_only_objects(definition.type), objects)
+                elif _never_a_list(named):
+                    continue
+                else:
+                    below = None
+                if key in shape:
+                    below = _merged(shape[key], below)
+                shape[key] = below
+                continue
+            condition: NamedTypeNode | None
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is None:
+                    continue
+                condition, inner = fragment.type_condition, fragment.selection_set
+            else:
+                assert isinstance(selection, InlineFragmentNode)
+                condition, inner = selection.type_condition, selection.selection_set
+            target = self.schema.get_type(condition.name.value) if condition else parent
+            for key, below in self._shape(inner, target or parent, fragments).items():
+                shape[key] = _merged(shape[key], below) if key in shape else below
+        return shape
+
+
+def _never_a_list(named: Any) -> bool:
+    """True for leaf types that always serialise to a string, a number or a boolean:
+    enums, the built-in scalars, and scalars written by ``str`` or ``isoformat``."""
+    if isinstance(named, GraphQLEnumType):
+        return True
+    if not isinstance(named, GraphQLScalarType):
+        return False
+    coerce = named.coerce_output_value
+    return any(coerce is plain for plain in _PLAIN_OUTPUTS)
+
+
+#: Serialisers whose results are strings, numbers or booleans (or errors).
+_PLAIN_OUTPUTS = (
+    *(
+        scalar.coerce_output_value
+        for scalar in (GraphQLString, GraphQLInt, GraphQLFloat, GraphQLBoolean, GraphQLID)
+    ),
+    str,
+    isoformat,
+)
+
+
+def _is_list(field_type: Any) -> bool:
+    while isinstance(field_type, GraphQLNonNull):
+        field_type = field_type.of_type
+    return isinstance(field_type, GraphQLList)
+
+
+def _only_objects(field_type: Any) -> bool:
+    """True for a list whose items are never null: ``[T!]`` of an object type."""
+    while isinstance(field_type, GraphQLNonNull):
+        field_type = field_type.of_type
+    return (
+        isinstance(field_type, GraphQLList)
+        and isinstance(field_type.of_type, GraphQLNonNull)
+        and is_composite_type(field_type.of_type.of_type)
+    )
+
+
+def _merged(one: Below | None, other: Below | None) -> Below | None:
+    """What two fields under one response key have below them (a field selected
+    twice, or in fragments on different types)."""
+    if one is None or other is None:
+        return None
+    merged = dict(one[1])
+    for key, below in other[1].items():
+        merged[key] = _merged(merged[key], below) if key in merged else below
+    return one[0] and other[0], merged
+
 
 def _field_definition(schema: GraphQLSchema, parent: Any, name: str) -> GraphQLField | None:
     if name == "__schema" and parent is schema.query_type:
@@ -317,4 +455,38 @@ def actual_cost(data: Any) -> int:
                 total += 1 + actual_cost(item)
             elif kind is list:
                 total += actual_cost(item)
+    return total
+
+
+def counted_cost(shape: Shape, data: dict[str, Any]) -> int:
+    """:func:`actual_cost` of ``data``, a response to the operation whose shape is
+    ``shape``: the same number, read only where the response can hold lists."""
+    total = 0
+    for key, below in shape.items():
+        value: Any = data.get(key)
+        kind = type(value)
+        if kind is list:
+            total += _counted_items(below, value)
+        elif kind is dict:
+            total += actual_cost(value) if below is None else counted_cost(below[1], value)
+    return total
+
+
+def _counted_items(below: Below | None, items: list[Any]) -> int:
+    if below is None:
+        return actual_cost(items)
+    only_objects, shape = below
+    if only_objects:
+        total = len(items)
+        if shape:
+            for item in items:
+                total += counted_cost(shape, item)
+        return total
+    total = 0
+    for item in items:
+        kind = type(item)
+        if kind is dict:
+            total += 1 + counted_cost(shape, item) if shape else 1
+        elif kind is list:
+            total += _counted_items(below, item)
     return total

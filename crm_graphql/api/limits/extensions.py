@@ -14,7 +14,13 @@ from strawberry.extensions import SchemaExtension, ValidationCache
 from crm_graphql.api.auth import address_bucket, credentials_from
 from crm_graphql.api.errors import CrmError, ErrorCode
 from crm_graphql.api.limits.budget import CostBudget
-from crm_graphql.api.limits.cost import CostAnalysis, QueryCost, Throttle, actual_cost
+from crm_graphql.api.limits.cost import (
+    CostAnalysis,
+    QueryCost,
+    Throttle,
+    actual_cost,
+    counted_cost,
+)
 from crm_graphql.api.limits.filter_size import oversized_filter
 from crm_graphql.api.limits.size import FragmentCycle, expanded_size
 
@@ -39,13 +45,11 @@ class QueryCostLimit(SchemaExtension):
         cost: QueryCost = execution.context.cost
         cost.limit = self.max_cost or None
         if document is not None and operation is not None and execution.query is not None:
-            cost.requested = self.analysis.cost(
-                execution.schema._schema,
-                execution.query,
-                document,
-                operation,
-                execution.variables,
+            plan = self.analysis.plan(
+                execution.schema._schema, execution.query, document, operation
             )
+            cost.requested = plan.evaluate(execution.variables, self.analysis.default_page_size)
+            cost.shape = plan.shape
             if self.max_cost and cost.requested > self.max_cost:
                 error = CrmError(
                     f"The query costs {cost.requested}, more than the maximum of "
@@ -71,7 +75,9 @@ class QueryCostLimit(SchemaExtension):
         if not _shows_cost(execution):
             return {}
         if cost.actual is None and result is not None and result.data is not None:
-            cost.actual = actual_cost(result.data)
+            shape = cost.shape
+            data = result.data
+            cost.actual = actual_cost(data) if shape is None else counted_cost(shape, data)
         return {"cost": cost.as_extension()}
 
 

@@ -12,9 +12,17 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from crm_graphql.api.columns import row_builder, select_columns
+from crm_graphql.api.columns import row_builder
 from crm_graphql.api.context import Info
-from crm_graphql.api.keyed import keyed_statement
+from crm_graphql.api.keyed import (
+    Unkeyable,
+    cached_keyed_statement,
+    cached_statement,
+    condition_key,
+    dialect_key,
+    read_connection,
+)
+from crm_graphql.api.loaders import load_all
 from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan
@@ -32,21 +40,80 @@ async def paginate(
 
     ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
     """
-    query = (
-        spec.model.filter(where)
-        .filter(plan.cursor_q())
-        .order_by(*(key.ordering for key in plan.query_keys))
-        .limit(plan.limit + 1)
-    )
-    rows = await query if columns is None else await select_columns(query, columns)
+    if columns is None:
+        rows = await (
+            spec.model.filter(where)
+            .filter(plan.cursor_q())
+            .order_by(*(key.ordering for key in plan.query_keys))
+            .limit(plan.limit + 1)
+        )
+    else:
+        rows = await _select_page(spec.model, where, plan, columns)
     wanted = spec.wanted_references(info)
     if wanted:
         await spec.attach(info, rows, wanted)
 
     async def count() -> int:
-        return await spec.model.filter(where).count()
+        if columns is None:
+            return await spec.model.filter(where).count()
+        return await _kept_count(spec.model, where)
 
     return plan.page(list(rows), count)
+
+
+async def _kept_count(model: type[Model], where: Q) -> int:
+    """``model.filter(where).count()``, its statement kept for later requests that
+    count the same (see ``api.keyed``)."""
+    try:
+        kept = ("count", model, condition_key(where))
+    except Unkeyable:
+        return await model.filter(where).count()
+    db = read_connection(model)
+
+    def statement() -> tuple[str, list[Any]]:
+        query = model.filter(where).count()
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        return query.query.get_parameterized_sql()
+
+    sql, params = cached_statement((*kept, dialect_key(db)), statement)
+    _, found = await db.execute_query(sql, params)
+    # As Tortoise reads a count: the first column of the first row, none when no row.
+    return max(0, next(iter(dict(found[0]).values()))) if found else 0
+
+
+async def _select_page(
+    model: type[Model], where: Q, plan: PagePlan, columns: tuple[str, ...]
+) -> list[Model]:
+    """The rows of a root page with only ``columns`` read (see ``api.columns``); its
+    statement is kept for later pages that ask the same (see ``api.keyed``)."""
+    db = read_connection(model)
+    cursor = plan.cursor_q()
+
+    def statement() -> tuple[str, list[Any]]:
+        query = (
+            model.filter(where)
+            .filter(cursor)
+            .order_by(*(key.ordering for key in plan.query_keys))
+            .limit(plan.limit + 1)
+            .only(*columns)
+        )
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        return query.query.get_parameterized_sql()
+
+    kept: tuple[Any, ...] | None
+    try:
+        conditions = (condition_key(where), condition_key(cursor))
+    except Unkeyable:
+        kept = None
+    else:
+        kept = ("page", model, conditions, plan.query_keys, plan.limit + 1, columns)
+        kept = (*kept, dialect_key(db))
+    sql, params = cached_statement(kept, statement)
+    _, found = await db.execute_query(sql, params)
+    build = row_builder(model, columns)
+    return [build(row) for row in found]
 
 
 async def paginate_children(
@@ -90,7 +157,7 @@ async def children_pages(
     pages, page_of = _child_pages(
         info, plan, spec, parent_column, where, where_key, columns, wanted
     )
-    found = await pages.load_many(parent_ids)
+    found = await load_all(pages, parent_ids)
     return [page_of(parent_id, rows) for parent_id, rows in zip(parent_ids, found, strict=True)]
 
 
@@ -170,23 +237,20 @@ async def fetch_windowed(
 ) -> list[Model]:
     """The first ``per_parent`` rows of each parent, in the order of ``keys`` (``only``:
     just these columns, as partial rows)."""
-    table = model._meta.basetable
     columns = model._meta.fields_db_projection
-    window = RowNumber().over(table[columns[parent_column]])
-    for key in keys:
-        window = window.orderby(
-            table[columns[key.column]], order=SqlOrder.desc if key.descending else SqlOrder.asc
-        )
-    db: Any = None
+    db = read_connection(model)
 
     def statement(values: list[Any]) -> tuple[str, list[Any]]:
-        nonlocal db
+        table = model._meta.basetable
+        window = RowNumber().over(table[columns[parent_column]])
+        for key in keys:
+            order = SqlOrder.desc if key.descending else SqlOrder.asc
+            window = window.orderby(table[columns[key.column]], order=order)
         inner = model.filter(where, **{f"{parent_column}__in": values}).annotate(_rn=window)
         if only is not None:
             inner = inner.only(*only)
         inner._choose_db_if_not_chosen()
         inner._make_query()
-        db = inner._db
         ranked = inner.query.as_("ranked")
         outer = (
             db.query_class.from_(ranked)
@@ -197,7 +261,15 @@ async def fetch_windowed(
         )
         return outer.get_parameterized_sql()
 
-    sql, params = keyed_statement(statement, parent_ids)
+    kept: tuple[Any, ...] | None
+    try:
+        condition = condition_key(where)
+    except Unkeyable:
+        kept = None
+    else:
+        kept = ("windowed", model, condition, parent_column, keys, per_parent, only)
+        kept = (*kept, dialect_key(db))
+    sql, params = cached_keyed_statement(kept, statement, parent_ids)
     if only is not None:
         build = row_builder(model, only)
         _, found = await db.execute_query(sql, params)

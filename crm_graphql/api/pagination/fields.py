@@ -49,7 +49,7 @@ from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan, plan_page
 from crm_graphql.api.pagination.types import Connection
 from crm_graphql.api.permissions import readable_by as readable_by_roles
-from crm_graphql.api.planner import Abandon, Convert
+from crm_graphql.api.planner import INLINE, Abandon, Convert
 from crm_graphql.api.references import foreign_key
 from crm_graphql.api.roles import Role
 
@@ -234,6 +234,7 @@ class ConnectionExtension(FieldExtension):
                     raise Abandon
                 return page
 
+            setattr(read, INLINE, ("attached_value", page_key))
             return read
 
         resolve.prefetch = prefetch  # type: ignore[attr-defined]

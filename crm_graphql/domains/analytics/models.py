@@ -17,7 +17,7 @@ from tortoise.models import Model
 from crm_graphql.api.aggregation import tallies
 from crm_graphql.api.aggregation.rollups import Derived, Rollup, RollupSum, register
 from crm_graphql.api.aggregation.tallies import Tally, TallyMeasure
-from crm_graphql.domains.billing.models import Invoice, Payment
+from crm_graphql.domains.billing.models import OPEN_STATUSES, Invoice, Payment
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.marketing.models import Campaign
@@ -66,7 +66,8 @@ class InteractionAuthorRollup(RollupCell):
 
     class Meta:
         table = "rollup_interaction_author"
-        indexes = (("grain", "occurred_at"),)
+        # The second ranks the authors: a grouping by author reads only the first ones.
+        indexes = (("grain", "occurred_at"), ("grain", "author_id", "occurred_at"))
 
 
 class InteractionDetailRollup(RollupCell):
@@ -116,7 +117,12 @@ class OpportunityRollup(RollupCell):
 
     class Meta:
         table = "rollup_opportunity"
-        indexes = (("grain", "created_at"),)
+        # The second ranks the owners: a grouping by owner reads only the first ones, and
+        # by owner, stage and currency in the index's order, without sorting.
+        indexes = (
+            ("grain", "created_at"),
+            ("grain", "owner_id", "stage", "currency", "created_at"),
+        )
 
 
 class TicketTimesCell(RollupCell):
@@ -211,16 +217,6 @@ class FirstResponsePriorityRollup(FirstResponseTimesCell):
         indexes = (("grain", "first_responded_at"),)
 
 
-class FirstResponseAssigneeRollup(FirstResponseTimesCell):
-    """Tickets first answered per cell, assignee and bucket of the first-response time."""
-
-    assignee_id = fields.IntField(null=True)
-
-    class Meta:
-        table = "rollup_first_response_assignee"
-        indexes = (("grain", "first_responded_at"),)
-
-
 class ResolutionTimesCell(RollupCell):
     """Tickets solved in the cell, per duration bucket of the resolution time, with those
     under an SLA policy and those of them that met both targets."""
@@ -253,16 +249,6 @@ class ResolutionPriorityRollup(ResolutionTimesCell):
 
     class Meta:
         table = "rollup_resolution_priority"
-        indexes = (("grain", "solved_at"),)
-
-
-class ResolutionAssigneeRollup(ResolutionTimesCell):
-    """Tickets solved per cell, assignee and bucket of the resolution time."""
-
-    assignee_id = fields.IntField(null=True)
-
-    class Meta:
-        table = "rollup_resolution_assignee"
         indexes = (("grain", "solved_at"),)
 
 
@@ -427,6 +413,37 @@ class CustomerInteractionsTally(Model):
         indexes = (("customer_id",),)
 
 
+class ReceivableDueTally(Model):
+    """Per currency and due date: the open invoices and credit notes (ISSUED and
+    PARTIALLY_PAID) and their balances (cents), for the receivables ageing's totals."""
+
+    cell = fields.CharField(max_length=40, primary_key=True, description="currency|due date.")
+    currency = fields.CharField(max_length=3)
+    due_date = fields.DateField(null=True)
+    invoices = fields.BigIntField(default=0, description="Open invoices and credit notes.")
+    balance_cents = fields.BigIntField(default=0, description="Sum of their balances in cents.")
+
+    class Meta:
+        table = "rollup_receivable_due"
+        indexes = (("currency", "due_date"),)
+
+
+class ReceivableCustomerTally(Model):
+    """Per customer and currency: the open invoices and credit notes and their balances
+    (cents). Ranked by ``(currency, balance_cents DESC, customer_id)`` (index made by
+    migration)."""
+
+    cell = fields.CharField(max_length=40, primary_key=True, description="customer|currency.")
+    customer_id = fields.IntField()
+    currency = fields.CharField(max_length=3)
+    invoices = fields.BigIntField(default=0, description="Open invoices and credit notes.")
+    balance_cents = fields.BigIntField(default=0, description="Sum of their balances in cents.")
+
+    class Meta:
+        table = "rollup_receivable_customer"
+        indexes = (("customer_id",),)
+
+
 # --------------------------------------------------------------------------- declarations
 
 _DURATION = RollupSum("duration_seconds", "duration_seconds", "duration_present")
@@ -586,7 +603,6 @@ _SLA_SUMS = (
 for _key, _first, _solved in (
     ("channel", FirstResponseChannelRollup, ResolutionChannelRollup),
     ("priority", FirstResponsePriorityRollup, ResolutionPriorityRollup),
-    ("assignee_id", FirstResponseAssigneeRollup, ResolutionAssigneeRollup),
 ):
     _name = _key.removesuffix("_id")
     register(
@@ -706,5 +722,33 @@ CUSTOMER_INTERACTIONS = tallies.register(
         CustomerInteractionsTally,
         ("customer_id",),
         (TallyMeasure("interactions"),),
+    )
+)
+
+# Receivables: what is open now, by due date and by customer (the ageing's totals and its
+# ranking of customers); an invoice counts while it is ISSUED or PARTIALLY_PAID.
+_OPEN = Q(status__in=list(OPEN_STATUSES))
+RECEIVABLES_BY_DUE_DATE = tallies.register(
+    Tally(
+        "receivables_by_due_date",
+        Invoice,
+        ReceivableDueTally,
+        ("currency", "due_date"),
+        (
+            TallyMeasure("invoices", when=_OPEN),
+            TallyMeasure("balance_cents", "balance", money=True, when=_OPEN),
+        ),
+    )
+)
+RECEIVABLES_BY_CUSTOMER = tallies.register(
+    Tally(
+        "receivables_by_customer",
+        Invoice,
+        ReceivableCustomerTally,
+        ("customer_id", "currency"),
+        (
+            TallyMeasure("invoices", when=_OPEN),
+            TallyMeasure("balance_cents", "balance", money=True, when=_OPEN),
+        ),
     )
 )

@@ -83,12 +83,17 @@ class Invoice(TimestampedModel):
     class Meta:
         table = "invoice"
         indexes = (
-            ("customer_id", "status"),
+            # A customer's invoices by status; with the columns of the receivables
+            # ageing, whose buckets per customer read only this index.
+            ("customer_id", "status", "currency", "due_date", "balance"),
             ("created_at", "id"),
             # Receivables ageing: open invoices of one currency by due date.
             ("status", "currency", "due_date", "balance"),
             # Invoiced revenue per period.
             ("status", "currency", "issue_date", "total"),
+            # Rollup rebuilds and verification: one month of invoices by each time.
+            ("issued_at",),
+            ("issue_date",),
         )
 
 
@@ -153,6 +158,8 @@ class Payment(TimestampedModel):
             ("customer_id", "received_at"),
             ("created_at", "id"),
             ("currency", "received_at", "amount"),
+            # Rollup rebuilds and verification: one month of payments by their time.
+            ("received_at",),
         )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from crm_graphql.api import validation
-from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.json import plain
 from crm_graphql.api.mutations.inputs import given
 from crm_graphql.api.mutations.problems import Path, Problems, UserErrorCode
@@ -678,6 +678,13 @@ def issue(issue_date: date | None) -> Any:
     return run
 
 
+async def record_invoice(before: Invoice, after: Invoice) -> None:
+    """Move an invoice changed outside its own mutation in its rollups and tallies
+    (in the running transaction)."""
+    await rollups.record(Invoice, before, after)
+    await tallies.record(Invoice, before, after)
+
+
 async def _apply_credit(invoice_id: int, amount: Decimal) -> Decimal:
     """Credit up to ``amount`` to an invoice's open balance; returns what was applied."""
     corrected = await locked_invoice(invoice_id)
@@ -696,7 +703,7 @@ async def _apply_credit(invoice_id: int, amount: Decimal) -> Decimal:
             version=F("version") + 1,
         )
         # Written beside the corrected invoice's own mutation: its rollup cells too.
-        await rollups.record(Invoice, corrected, await Invoice.get(pk=corrected.pk))
+        await record_invoice(corrected, await Invoice.get(pk=corrected.pk))
     return applied
 
 
@@ -866,4 +873,4 @@ async def write_allocations(change: Change, payment: Payment, values: dict[str, 
             version=F("version") + 1,
         )
         # Written beside the invoice's own mutation: its rollup cells too.
-        await rollups.record(Invoice, invoice, await Invoice.get(pk=pk))
+        await record_invoice(invoice, await Invoice.get(pk=pk))

@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 from tortoise.functions import Max, Sum
 
 from crm_graphql.api.context import Info
+from crm_graphql.api.keyed import keyed_values
+from crm_graphql.api.loaders import load_all
 from crm_graphql.api.money import MoneyAmount
 from crm_graphql.db.models import MoneyField
 from crm_graphql.domains.interactions.models import Interaction
@@ -32,16 +34,21 @@ def _amounts_by_customer(rows: list[tuple[int, str, Any]]) -> dict[int, list[Mon
 
 def _lifetime_value_loader(info: Info) -> DataLoader[int, list[MoneyAmount]]:
     async def batch(ids: list[int]) -> list[list[MoneyAmount]]:
-        rows = (
-            await Order.filter(customer_id__in=ids, status__in=REVENUE_STATUSES)
-            .annotate(value=Sum("total"))
-            .group_by("customer_id", "currency")
-            .values_list("customer_id", "currency", "value")
-        )
+        rows = await keyed_values(Order, "lifetime value", _lifetime_values_query, ids)
         grouped = _amounts_by_customer(rows)
         return [grouped.get(i, []) for i in ids]
 
     return info.context.loader("lifetime_value", batch)
+
+
+def _lifetime_values_query(ids: list[int]) -> Any:
+    """Revenue per customer and currency, for these customers."""
+    return (
+        Order.filter(customer_id__in=ids, status__in=REVENUE_STATUSES)
+        .annotate(value=Sum("total"))
+        .group_by("customer_id", "currency")
+        .values_list("customer_id", "currency", "value")
+    )
 
 
 async def load_lifetime_values(info: Info, customer_id: int) -> list[MoneyAmount]:
@@ -51,7 +58,7 @@ async def load_lifetime_values(info: Info, customer_id: int) -> list[MoneyAmount
 
 async def lifetime_values_of(info: Info, customers: list[Any]) -> list[list[MoneyAmount]]:
     """:func:`load_lifetime_values` of every customer of a list, in one batch."""
-    return await _lifetime_value_loader(info).load_many([customer.id for customer in customers])
+    return await load_all(_lifetime_value_loader(info), [customer.id for customer in customers])
 
 
 async def load_open_pipeline(info: Info, customer_id: int) -> list[MoneyAmount]:

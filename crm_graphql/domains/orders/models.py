@@ -74,6 +74,8 @@ class Order(TimestampedModel):
             # currency, each read from an index alone.
             ("status", "currency", "placed_at", "total"),
             ("status", "currency", "customer_id", "total"),
+            # Rollup rebuilds and verification: one month of orders by their time.
+            ("placed_at",),
         )
 
 

@@ -186,7 +186,6 @@ FIRST_RESPONSE_TIMES = RankedTimes(
     {
         "channel": "first_response_times_by_channel",
         "priority": "first_response_times_by_priority",
-        "assignee_id": "first_response_times_by_assignee",
     },
 )
 RESOLUTION_TIMES = RankedTimes(
@@ -197,7 +196,6 @@ RESOLUTION_TIMES = RankedTimes(
     {
         "channel": "resolution_times_by_channel",
         "priority": "resolution_times_by_priority",
-        "assignee_id": "resolution_times_by_assignee",
     },
     sums=("with_sla", "met"),
 )
@@ -208,7 +206,7 @@ async def first_response_times(
 ) -> list[dict[str, Any]]:
     """Percentiles of first-response business seconds of tickets answered in the span
     (from the rollups when they serve, else from the rows)."""
-    if FIRST_RESPONSE_TIMES.serves(start, end):
+    if FIRST_RESPONSE_TIMES.serves(start, end, keys):
         note_path("rollup")
         return await FIRST_RESPONSE_TIMES.run(start, end, keys)
     note_path("live")
@@ -225,7 +223,7 @@ async def resolution_times(
 ) -> list[dict[str, Any]]:
     """Percentiles of resolution business seconds, and SLA attainment, of tickets solved
     in the span (from the rollups when they serve, else from the rows)."""
-    if RESOLUTION_TIMES.serves(start, end):
+    if RESOLUTION_TIMES.serves(start, end, keys):
         note_path("rollup")
         return await RESOLUTION_TIMES.run(start, end, keys)
     note_path("live")
@@ -559,8 +557,8 @@ async def support_leaderboard(
     by: SupportLeaderboardBy,
     first: int | None,
 ) -> list[SupportLeaderboardEntry]:
-    """Four statements grouped by assignee, up to six when the percentiles are read from
-    rollups."""
+    """Four statements grouped by assignee (the percentiles per agent from the rows; see
+    ``percentiles.RankedTimes``)."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     limit = group_limit(info, first)
     keys = ("assignee_id",)

@@ -137,7 +137,7 @@ def _bucket_starts() -> tuple[int, ...]:
 #: 13, 14, 15, 16, 17, 18, 19, 20, 22, 24, ... (each about 10% above the one before)
 #: up to three years. Bucket ``i`` holds the values from ``BUCKET_STARTS[i - 1]`` to
 #: ``BUCKET_STARTS[i]`` (excluded); bucket 0 those below 1. Migration
-#: ``0025_support_percentiles`` computes the same in the generated columns.
+#: ``0028_support_percentiles`` computes the same in the generated columns.
 BUCKET_STARTS = _bucket_starts()
 
 
@@ -170,8 +170,10 @@ class RankedTimes:
     """Percentiles of ``value`` over the tickets whose ``time`` falls in a range, read
     from rollups (see the module doc).
 
-    ``rollups``: per group key (``channel``, ``priority``, ``assignee_id``) the name of
-    the rollup counting by that key and ``bucket``; the totals read the first. ``sums``:
+    ``rollups``: per group key (``channel``, ``priority``) the name of the rollup counting
+    by that key and ``bucket``; the totals read the first. Per agent there is none: an
+    agent answers a few tickets a day, so the cells of agent, bucket and period are about
+    as many as the tickets, and the rows are read instead. ``sums``:
     further summed fields of those rollups, totalled per group (the SLA attainment)."""
 
     model: type[Model]
@@ -181,10 +183,15 @@ class RankedTimes:
     rollups: dict[str, str]
     sums: tuple[str, ...] = ()
 
-    def serves(self, start: datetime, end: datetime) -> bool:
-        """Whether the rollups answer exactly: they may be read, and the range begins and
-        ends on quarter hours."""
-        return rollups.rollup_reads.get() and rollups.on_grain(start) and rollups.on_grain(end)
+    def serves(self, start: datetime, end: datetime, keys: tuple[str, ...]) -> bool:
+        """Whether the rollups answer exactly: they may be read, there is one for the
+        group key, and the range begins and ends on quarter hours."""
+        return (
+            rollups.rollup_reads.get()
+            and all(key in self.rollups for key in keys)
+            and rollups.on_grain(start)
+            and rollups.on_grain(end)
+        )
 
     async def run(
         self, start: datetime, end: datetime, keys: tuple[str, ...]

@@ -32,29 +32,15 @@ def _ranked(time, value):
         f"CREATE INDEX {name} ON ticket ({bucket}, {time}, {value})",
         f"CREATE INDEX {name}_channel ON ticket ({bucket}, channel, {time}, {value})",
         f"CREATE INDEX {name}_priority ON ticket ({bucket}, priority, {time}, {value})",
-        f"CREATE INDEX {name}_assignee ON ticket ({bucket}, assignee_id, {time}, {value})",
     ]
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0024_sales_rollups')]
+    dependencies = [('models', '0027_billing_fast')]
 
     initial = False
 
     operations = [
-        ops.CreateModel(
-            name='FirstResponseAssigneeRollup',
-            fields=[
-                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
-                ('n', fields.BigIntField(default=0, description='Records in the cell.')),
-                ('first_responded_at', fields.DatetimeField(null=True, description='Start of the cell.', auto_now=False, auto_now_add=False)),
-                ('first_response_bucket', fields.SmallIntField(description='The duration bucket.')),
-                ('assignee_id', fields.IntField(null=True)),
-            ],
-            options={'table': 'rollup_first_response_assignee', 'app': 'models', 'indexes': [Index(fields=['grain', 'first_responded_at'])], 'pk_attr': 'cell', 'table_description': 'Tickets first answered per cell, assignee and bucket of the first-response time.'},
-            bases=['FirstResponseTimesCell'],
-        ),
         ops.CreateModel(
             name='FirstResponseChannelRollup',
             fields=[
@@ -80,23 +66,6 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'rollup_first_response_priority', 'app': 'models', 'indexes': [Index(fields=['grain', 'first_responded_at'])], 'pk_attr': 'cell', 'table_description': 'Tickets first answered per cell, priority and bucket of the first-response time.'},
             bases=['FirstResponseTimesCell'],
-        ),
-        ops.CreateModel(
-            name='ResolutionAssigneeRollup',
-            fields=[
-                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
-                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
-                ('n', fields.BigIntField(default=0, description='Records in the cell.')),
-                ('solved_at', fields.DatetimeField(null=True, description='Start of the cell.', auto_now=False, auto_now_add=False)),
-                ('resolution_bucket', fields.SmallIntField(description='The duration bucket.')),
-                ('with_sla', fields.BigIntField(default=0, description='Tickets under an SLA policy.')),
-                ('with_sla_present', fields.BigIntField(default=0, description='Tickets counted.')),
-                ('met', fields.BigIntField(default=0, description='Tickets that met both targets.')),
-                ('met_present', fields.BigIntField(default=0, description='Tickets counted.')),
-                ('assignee_id', fields.IntField(null=True)),
-            ],
-            options={'table': 'rollup_resolution_assignee', 'app': 'models', 'indexes': [Index(fields=['grain', 'solved_at'])], 'pk_attr': 'cell', 'table_description': 'Tickets solved per cell, assignee and bucket of the resolution time.'},
-            bases=['ResolutionTimesCell'],
         ),
         ops.CreateModel(
             name='ResolutionChannelRollup',
