@@ -348,12 +348,34 @@ rollups_app = typer.Typer(
 app.add_typer(rollups_app, name="rollups")
 
 
+def _chosen(only: list[str] | None) -> set[str] | None:
+    """The rollup and tally names ``--only`` names (None: every one); an unknown name
+    stops the command with the list of known ones."""
+    from crm_graphql.api.aggregation import rollups, tallies
+
+    if not only:
+        return None
+    known = [r.name for r in rollups.registered()] + [t.name for t in tallies.registered()]
+    unknown = sorted(set(only) - set(known))
+    if unknown:
+        console.print(f"[red]unknown rollup or tally: {', '.join(unknown)}[/red]")
+        console.print(f"known: {', '.join(known)}", highlight=False)
+        raise typer.Exit(2)
+    return set(only)
+
+
+_ONLY_HELP = "A rollup or tally by name (repeatable); without it, every one."
+
+
 @rollups_app.command("rebuild")
-def rollups_rebuild() -> None:
+def rollups_rebuild(
+    only: Annotated[list[str] | None, typer.Option("--only", help=_ONLY_HELP)] = None,
+) -> None:
     """Count every rollup again from the records in SQL, one rollup and month per
     transaction (the server may keep serving: changes of the month being counted wait
-    for it)."""
-    from crm_graphql.api.aggregation import rollups
+    for it), and every per-customer tally. After a migration that adds a rollup,
+    ``--only`` counts just that one."""
+    from crm_graphql.api.aggregation import rollups, tallies
     from crm_graphql.db.setup import open_database
     from crm_graphql.modules import database_config
 
@@ -364,27 +386,25 @@ def rollups_rebuild() -> None:
 
     async def run() -> int:
         async with open_database(database_config(settings)):
-            cells = await rollups.rebuild_all(progress)
-            return cells + await _rebuild_tallies()
+            chosen = _chosen(only)  # the models, with their rollups, are loaded now
+            cells = 0
+            for group in rollups.by_source():
+                picked = [r for r in group if chosen is None or r.name in chosen]
+                cells += await rollups.rebuild(picked, progress=progress)
+            for tally in tallies.registered():
+                if chosen is None or tally.name in chosen:
+                    rows = await tallies.rebuild(tally)
+                    console.print(f"  {tally.name}: {rows} rows", highlight=False)
+                    cells += rows
+            return cells
 
     console.print(f"rollups rebuilt: {asyncio.run(run())} cells")
-
-
-async def _rebuild_tallies() -> int:
-    """Count every per-customer tally again (one transaction each)."""
-    from crm_graphql.api.aggregation import tallies
-
-    written = 0
-    for tally in tallies.registered():
-        rows = await tallies.rebuild(tally)
-        console.print(f"  {tally.name}: {rows} rows", highlight=False)
-        written += rows
-    return written
 
 
 @rollups_app.command("verify")
 def rollups_verify(
     show: Annotated[int, typer.Option(min=0, help="Differences to print at most.")] = 20,
+    only: Annotated[list[str] | None, typer.Option("--only", help=_ONLY_HELP)] = None,
 ) -> None:
     """Compare every rollup cell with the records it counts; exit status 1 on any
     difference (``rollups rebuild`` repairs them)."""
@@ -396,11 +416,14 @@ def rollups_verify(
 
     async def run() -> list[rollups.Difference]:
         async with open_database(database_config(settings)):
+            chosen = _chosen(only)  # the models, with their rollups, are loaded now
             found = []
             for rollup in rollups.registered():
-                found += await rollups.verify(rollup)
+                if chosen is None or rollup.name in chosen:
+                    found += await rollups.verify(rollup)
             for tally in tallies.registered():
-                found += await tallies.verify(tally)
+                if chosen is None or tally.name in chosen:
+                    found += await tallies.verify(tally)
             return found
 
     differences = asyncio.run(run())

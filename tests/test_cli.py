@@ -121,3 +121,39 @@ def test_rebuild_campaign_tally_counts_every_campaigns_members_again(tmp_path):
     assert "2 rows" in done.stdout + done.stderr
     tally = set(db.execute("SELECT status, members FROM campaign_member_tally").fetchall())
     assert tally == {("SENT", 2), ("OPENED", 1)}
+
+
+def test_rollups_verify_and_rebuild_take_only_the_named_rollups(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "rollups.sqlite3"
+    env = {"CRM_DATABASE_URL": f"sqlite://{path}", "PATH": ""}
+    cli = [sys.executable, "-m", "crm_graphql.cli"]
+    assert subprocess.run([*cli, "migrate"], env=env, capture_output=True).returncode == 0
+    # A campaign loaded around the API: its rollup cells are missing.
+    db = sqlite3.connect(path)
+    stamp = "2026-01-01 10:20:00+00:00"
+    db.execute(
+        "INSERT INTO campaign (id, created_at, updated_at, version, name, type, status, "
+        "currency) VALUES (1, ?, ?, 1, 'Loaded', 'EVENT', 'ACTIVE', 'EUR')",
+        [stamp, stamp],
+    )
+    db.commit()
+
+    def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, "rollups", *arguments], env=env, capture_output=True, text=True
+        )
+
+    assert run("verify", "--only", "interactions").returncode == 0  # not the one that differs
+    found = run("verify", "--only", "campaigns")
+    assert found.returncode == 1
+    assert "3 cells differ" in found.stdout + found.stderr  # its quarter hour, day, month
+    unknown = run("rebuild", "--only", "campaign")
+    assert unknown.returncode == 2
+    assert "unknown rollup or tally: campaign" in unknown.stdout + unknown.stderr
+    rebuilt = run("rebuild", "--only", "campaigns")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "campaigns 2026-01: 3 cells" in rebuilt.stdout + rebuilt.stderr
+    assert "interactions" not in rebuilt.stdout + rebuilt.stderr
+    assert run("verify").returncode == 0
