@@ -8,7 +8,13 @@ from decimal import Decimal
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage
 from tests.analytics.documents import LEADERBOARD
-from tests.factories import make_customer, make_interaction, make_opportunity, make_user
+from tests.factories import (
+    make_customer,
+    make_interaction,
+    make_opportunity,
+    make_user,
+    rebuild_rollups,
+)
 
 JANUARY = {"from": "2026-01-01", "to": "2026-01-31"}
 
@@ -41,6 +47,7 @@ async def _insert():
         await make_interaction(customer, author=cy, occurred_at=moment)
     await make_interaction(customer, author=ann, occurred_at=datetime(2026, 1, 9, tzinfo=UTC))
     await make_interaction(customer, author=ann, occurred_at=datetime(2026, 2, 9, tzinfo=UTC))
+    await rebuild_rollups()  # the closing times were set behind the API's back
 
 
 async def test_leaderboard_by_won_amount(gql, db):

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Q
 
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.arguments import (
     currency_code,
     group_limit,
@@ -23,6 +24,7 @@ from crm_graphql.api.loaders import loaded, preload, selected_fields
 from crm_graphql.api.permissions import guarded_field
 from crm_graphql.api.roles import FINANCIAL
 from crm_graphql.domains.analytics.enums import LeaderboardBy
+from crm_graphql.domains.analytics.models import OwnerPipelineTally
 from crm_graphql.domains.interactions.models import Interaction as InteractionModel
 from crm_graphql.domains.sales.models import OPEN_STAGES, OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity as OpportunityModel
@@ -65,7 +67,81 @@ class LeaderboardEntry:
         return loaded(info, UserModel, self._owner_id)
 
 
-async def _results(span_start: Any, span_end: Any, code: str, money: bool) -> dict[str, Any]:
+async def _logged(
+    span_start: Any, span_end: Any, authors: list[int] | None = None
+) -> list[dict[str, Any]]:
+    where = Q(author_id__isnull=False, occurred_at__gte=span_start, occurred_at__lt=span_end)
+    if authors is not None:
+        where &= Q(author_id__in=authors)
+    author = [Dimension("user", "author_id")]
+    return await aggregate(InteractionModel, where, author, [Measure("interactions", "count")])
+
+
+async def _won(
+    span_start: Any, span_end: Any, code: str, money: bool, owners: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """The deals won in the period per owner, from the won deals' rollup (by closing time)."""
+    measures = [Measure("won_count", "count")]
+    if money:
+        measures.append(Measure("won_amount", "sum", "amount", money=True, where=Q(currency=code)))
+    where = Q(owner_id__isnull=False, closed_at__gte=span_start, closed_at__lt=span_end)
+    if owners is not None:
+        where &= Q(owner_id__in=owners)
+    won = Q(Q(stage=OpportunityStage.CLOSED_WON), where)
+    return await aggregate(OpportunityModel, won, [Dimension("user", "owner_id")], measures)
+
+
+async def _open_pipeline(
+    code: str, money: bool, owners: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Each owner's open deals now, from the per owner and currency tally (a row per
+    owner and currency, however many deals)."""
+    query = OwnerPipelineTally.filter(owner_id__isnull=False, open_count__gt=0)
+    if owners is not None:
+        query = query.filter(owner_id__in=owners)
+    rows = await query.values("owner_id", "currency", "open_count", "open_cents")
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        owner = found.setdefault(row["owner_id"], {"user": row["owner_id"], "open_count": 0})
+        owner["open_count"] += row["open_count"]
+        if money and row["currency"] == code:
+            owner["open_amount"] = (Decimal(row["open_cents"]) / 100).quantize(ZERO)
+    return list(found.values())
+
+
+async def _from_rollups(
+    span_start: Any, span_end: Any, code: str, money: bool, by: LeaderboardBy, limit: int
+) -> dict[str, Any]:
+    """The same results from the won deals' rollup, the open pipeline's tally and the
+    interactions' rollup by author. The ranked measure is read for every staff member
+    first; when at least ``limit`` of them have a positive value, those first ``limit``
+    are the board (everyone else ranks after them), and the other measures are read for
+    them alone. Otherwise every measure is read for everyone."""
+    key = _SORT_KEY[by]
+    reads = {
+        "won": lambda people: _won(span_start, span_end, code, money, people),
+        "open": lambda people: _open_pipeline(code, money, people),
+        "logged": lambda people: _logged(span_start, span_end, people),
+    }
+    first = {"won_amount": "won", "won_count": "won", "open_amount": "open"}.get(key, "logged")
+    found = {first: await reads[first](None)}
+    leaders = sorted(
+        (row for row in found[first] if (row.get(key) or 0) > 0),
+        key=lambda row: (-row[key], row["user"]),
+    )
+    people = [row["user"] for row in leaders[:limit]] if len(leaders) >= limit else None
+    for name, read in reads.items():
+        if name not in found:
+            found[name] = await read(people) if people != [] else []
+    return {"deals": [*found["won"], *found["open"]], "logged": found["logged"]}
+
+
+async def _results(
+    span_start: Any, span_end: Any, code: str, money: bool, by: LeaderboardBy, limit: int
+) -> dict[str, Any]:
+    if rollups.rollup_reads.get():
+        rollups.note_path("rollup")
+        return await _from_rollups(span_start, span_end, code, money, by, limit)
     won = Q(stage=OpportunityStage.CLOSED_WON, closed_at__gte=span_start, closed_at__lt=span_end)
     open_ = Q(stage__in=OPEN_STAGES)
     measures = [
@@ -81,13 +157,7 @@ async def _results(span_start: Any, span_end: Any, code: str, money: bool) -> di
     deals = await aggregate(
         OpportunityModel, Q(owner_id__isnull=False) & (won | open_), owner, measures
     )
-    logged = await aggregate(
-        InteractionModel,
-        Q(author_id__isnull=False, occurred_at__gte=span_start, occurred_at__lt=span_end),
-        [Dimension("user", "author_id")],
-        [Measure("interactions", "count")],
-    )
-    return {"deals": deals, "logged": logged}
+    return {"deals": deals, "logged": await _logged(span_start, span_end)}
 
 
 async def sales_leaderboard(
@@ -98,7 +168,8 @@ async def sales_leaderboard(
     by: LeaderboardBy,
     first: int | None,
 ) -> list[LeaderboardEntry]:
-    """Two statements (opportunities and interactions, grouped by staff member)."""
+    """Grouped by staff member: from the rollups and a tally when rollups are on (three
+    statements), otherwise from the rows (two: opportunities, interactions)."""
     if by in (LeaderboardBy.WON_AMOUNT, LeaderboardBy.OPEN_PIPELINE):
         require_role(info, FINANCIAL, "by", "amounts")
     span = local_range(period.from_, period.to, zone_name, argument="period")
@@ -107,7 +178,7 @@ async def sales_leaderboard(
     limit = group_limit(info, first)
 
     async def compute() -> dict[str, Any]:
-        return await _results(span.start, span.end, code, money)
+        return await _results(span.start, span.end, code, money, by, limit)
 
     arguments = {
         "from": period.from_.isoformat(),
@@ -115,6 +186,8 @@ async def sales_leaderboard(
         "timeZone": zone_name,
         "currency": code,
         "money": money,
+        "by": by.name,
+        "first": limit,
     }
     result = await cached_view(info, "salesLeaderboard", arguments, compute)
     people: dict[int, dict[str, Any]] = {}

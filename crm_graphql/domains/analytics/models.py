@@ -22,7 +22,7 @@ from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.marketing.models import Campaign
 from crm_graphql.domains.orders.models import REVENUE_STATUSES, Order, OrderStatus
-from crm_graphql.domains.sales.models import Opportunity
+from crm_graphql.domains.sales.models import OPEN_STAGES, Opportunity, OpportunityStage
 from crm_graphql.domains.support.models import Ticket
 from crm_graphql.domains.support.percentiles import SLA_SQL, duration_bucket
 
@@ -372,6 +372,34 @@ class CustomerRollup(RollupCell):
         indexes = (("grain", "created_at"),)
 
 
+class OpportunityWonRollup(RollupCell):
+    """Won opportunities per quarter hour, day or month of closing, owner and currency."""
+
+    closed_at = fields.DatetimeField(null=True, description="Start of the quarter hour or day.")
+    owner_id = fields.IntField(null=True)
+    currency = fields.CharField(max_length=3)
+    amount_cents = fields.BigIntField(default=0, description="Sum of the amounts in cents.")
+    amount_present = fields.BigIntField(default=0, description="Amounts given.")
+
+    class Meta:
+        table = "rollup_opportunity_won"
+        indexes = (("grain", "closed_at"),)
+
+
+class OwnerPipelineTally(Model):
+    """Per owner and currency: the open opportunities and their amounts (cents)."""
+
+    cell = fields.CharField(max_length=40, primary_key=True, description="owner|currency.")
+    owner_id = fields.IntField(null=True)
+    currency = fields.CharField(max_length=3)
+    open_count = fields.BigIntField(default=0, description="Open opportunities.")
+    open_cents = fields.BigIntField(default=0, description="Sum of their amounts in cents.")
+
+    class Meta:
+        table = "rollup_owner_pipeline"
+        indexes = (("owner_id",),)
+
+
 class CustomerValueTally(Model):
     """Per customer and currency: the PAID and SHIPPED orders and their totals (cents).
     Ranked by ``(currency, value_cents DESC, customer_id)`` (index made by migration)."""
@@ -518,6 +546,33 @@ OPPORTUNITIES = register(
         (
             RollupSum("amount", "amount_cents", "amount_present", money=True),
             RollupSum("probability", "probability", "probability_present"),
+        ),
+    )
+)
+
+# The sales leaderboard: the deals won in a period by their closing time (a few cells per
+# owner and currency a day), and the open pipeline now (one row per owner and currency).
+OPPORTUNITIES_WON = register(
+    Rollup(
+        "opportunities_won",
+        Opportunity,
+        OpportunityWonRollup,
+        "closed_at",
+        ("owner_id", "currency"),
+        (RollupSum("amount", "amount_cents", "amount_present", money=True),),
+        only=Q(stage=OpportunityStage.CLOSED_WON),
+    )
+)
+_OPEN = Q(stage__in=list(OPEN_STAGES))
+OWNER_PIPELINE = tallies.register(
+    Tally(
+        "owner_pipeline",
+        Opportunity,
+        OwnerPipelineTally,
+        ("owner_id", "currency"),
+        (
+            TallyMeasure("open_count", when=_OPEN),
+            TallyMeasure("open_cents", "amount", money=True, when=_OPEN),
         ),
     )
 )
