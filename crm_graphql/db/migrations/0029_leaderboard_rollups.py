@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0026_views_fast')]
+    dependencies = [('models', '0028_support_percentiles')]
 
     initial = False
 
