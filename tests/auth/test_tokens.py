@@ -251,12 +251,14 @@ def test_app_refuses_to_start_without_a_strong_secret(secret, tmp_path):
 
 
 async def test_fault_while_checking_credentials_is_masked_and_logged(gql, monkeypatch, caplog):
+    from crm_graphql.api.keyed import read_connection
     from crm_graphql.domains.auth.models import TokenFamily
 
-    def broken(cls, *args, **kwargs):
+    async def broken(self, *args, **kwargs):
         raise RuntimeError("lost connection to mysql://admin:hunter2@db")
 
-    monkeypatch.setattr(TokenFamily, "filter", classmethod(broken))
+    # The connection fails the credentials' statement (the first of the request).
+    monkeypatch.setattr(type(read_connection(TokenFamily)), "execute_query_dict", broken)
     with caplog.at_level(logging.ERROR, logger="crm_graphql.errors"):
         body = await gql.execute(USERS)
     assert body == {

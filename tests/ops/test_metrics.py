@@ -74,6 +74,28 @@ async def test_metrics_add_up_the_sql_statements_and_cost_of_each_operation(gql,
     assert delta("crm_graphql_query_cost_count", kind="actual") == 1
 
 
+async def test_statements_are_counted_alike_whoever_else_reads_the_statement_log(gql, db):
+    # Alone, the counter counts without log records; with another reader (the test's
+    # own counter) records are made. Both must find the same statements. (The first
+    # operation of a server also asks MySQL which statement time limit it speaks.)
+    assert not (await gql.execute(COUNT)).get("errors")
+    scrapes = [await _scrape(gql)]
+    assert not (await gql.execute(COUNT)).get("errors")
+    scrapes.append(await _scrape(gql))
+    with count_statements(include_authentication=True) as statements:
+        assert not (await gql.execute(COUNT)).get("errors")
+    scrapes.append(await _scrape(gql))
+
+    def counted(before: str, after: str) -> float:
+        name = "crm_db_statements_per_request_sum"
+        return metric(after, name, operation="CustomerCount") - metric(
+            before, name, operation="CustomerCount"
+        )
+
+    alone, observed = counted(*scrapes[:2]), counted(*scrapes[1:])
+    assert alone == observed == len(statements) > 1
+
+
 async def test_metrics_show_the_pool_with_no_connection_left_lent(gql, db):
     await gql.data(COUNT)
     text = await _scrape(gql)

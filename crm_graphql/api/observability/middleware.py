@@ -75,6 +75,8 @@ def _report(record: RequestRecord) -> None:
     seconds = record.elapsed
     metrics.observe(record, seconds)
     metrics.update_pool_gauges()
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     fields = {
         "request_id": record.request_id,
         "method": record.method,

@@ -26,12 +26,43 @@ class StatementCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count the record when it is a statement sent while a request is served."""
-        request = current_request.get()
-        if request is None or not isinstance(record.args, tuple) or not record.args:
+        count(record.args)
+
+
+def count(args: object) -> None:
+    """Add one to the current request's statements when ``args`` (a statement record's
+    arguments: the SQL and its values) hold a statement."""
+    request = current_request.get()
+    if request is None or not isinstance(args, tuple) or not args:
+        return
+    sql = args[0]
+    if isinstance(sql, str) and sql.lstrip()[:7].upper().startswith(SQL_VERBS):
+        request.statements += 1
+
+
+class StatementLogger(logging.Logger):
+    """The statement logger when the counter is its only reader: a statement is counted
+    without building the log record nobody else would see (a record costs more than
+    the counting, for every statement of every request). With any other handler,
+    filter or propagation, records are made and handled as usual."""
+
+    def debug(self, msg: object, *args: object, **kwargs: object) -> None:
+        """Count the statement directly when nothing but the counter would read it."""
+        handlers = self.handlers
+        if (
+            not kwargs
+            and len(handlers) == 1
+            and type(handlers[0]) is StatementCounter
+            and not handlers[0].filters
+            and handlers[0].level <= logging.DEBUG
+            and not self.filters
+            and not self.propagate
+            and not self.disabled
+            and self.isEnabledFor(logging.DEBUG)
+        ):
+            count(args)
             return
-        sql = record.args[0]
-        if isinstance(sql, str) and sql.lstrip()[:7].upper().startswith(SQL_VERBS):
-            request.statements += 1
+        super().debug(msg, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def install_statement_counter() -> None:
@@ -45,6 +76,10 @@ def install_statement_counter() -> None:
     logger = logging.getLogger(SQL_LOGGER)
     if not any(isinstance(handler, StatementCounter) for handler in logger.handlers):
         logger.addHandler(StatementCounter())
+    if type(logger) is logging.Logger:
+        # Tortoise holds this very object (``tortoise.log.db_client_logger``), so it is
+        # given the counting class in place rather than replaced.
+        logger.__class__ = StatementLogger
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     for name in DRIVER_LOGGERS:

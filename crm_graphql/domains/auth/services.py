@@ -9,8 +9,10 @@ import asyncio
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
@@ -21,6 +23,7 @@ from crm_graphql.api import audit
 from crm_graphql.api.audit import AuditMeta
 from crm_graphql.api.auth import Credentials, Principal, address_bucket
 from crm_graphql.api.errors import CrmError, ErrorCode
+from crm_graphql.api.keyed import dialect_key, read_connection
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import (
     ApiKey,
@@ -491,16 +494,7 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
     claims = read_access_token(settings, secret)
     if claims is None:
         return None
-    found = (
-        await TokenFamily.filter(
-            id=claims.session_id,
-            user_id=claims.user_id,
-            revoked_at__isnull=True,
-            user__is_active=True,
-        )
-        .limit(1)
-        .values("user__name", "user__role")
-    )
+    found = await _session_user(claims.session_id, claims.user_id)
     if not found:
         return None
     (user,) = found
@@ -510,6 +504,62 @@ async def authenticate(settings: Settings, credentials: Credentials) -> Principa
         user_id=claims.user_id,
         session_id=claims.session_id,
     )
+
+
+def _session_query(session_id: str, user_id: int) -> Any:
+    """The session of an access token together with its user's name and role; revoked
+    sessions and deactivated users find nothing."""
+    return (
+        TokenFamily.filter(
+            id=session_id,
+            user_id=user_id,
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+        .limit(1)
+        .values("user__name", "user__role")
+    )
+
+
+#: Stand-ins for the two values of the session lookup, which no token carries.
+_SESSION_STAND_IN = "00000000-0000-4000-8000-00000000c0de"
+_USER_STAND_IN = -4_611_686_018_427_387_904 + 11
+
+#: The session lookup's statement per dialect: (SQL, parameters, where the session's ID
+#: goes, where the user's goes), or None where the stand-ins cannot be placed.
+_SESSION_STATEMENTS: dict[Hashable, tuple[str, list[Any], int, int] | None] = {}
+
+
+async def _session_user(session_id: str, user_id: int) -> list[dict[str, Any]]:
+    """The rows of :func:`_session_query` (raw column values). Every request runs it, so
+    its statement is built by Tortoise once per dialect, with stand-ins for the two
+    values, and only the values change from one request to the next."""
+    db = read_connection(TokenFamily)
+    kept = dialect_key(db)
+    if kept not in _SESSION_STATEMENTS:
+        _SESSION_STATEMENTS[kept] = _session_statement()
+    statement = _SESSION_STATEMENTS[kept]
+    if statement is None or type(user_id) is not int:
+        return list(await _session_query(session_id, user_id))
+    sql, template, session_at, user_at = statement
+    params = list(template)
+    params[session_at] = session_id
+    params[user_at] = user_id
+    return await db.execute_query_dict(sql, params)
+
+
+def _session_statement() -> tuple[str, list[Any], int, int] | None:
+    probe = _session_query(_SESSION_STAND_IN, _USER_STAND_IN)
+    probe._choose_db_if_not_chosen()
+    probe._make_query()
+    sql, params = probe.query.get_parameterized_sql()
+    sessions = [at for at, value in enumerate(params) if value == _SESSION_STAND_IN]
+    users = [
+        at for at, value in enumerate(params) if type(value) is int and value == _USER_STAND_IN
+    ]
+    if len(sessions) != 1 or len(users) != 1:
+        return None
+    return sql, params, sessions[0], users[0]
 
 
 async def _authenticate_api_key(secret: str, credentials: Credentials) -> Principal | None:
