@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import secrets
 import statistics
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -163,3 +165,38 @@ async def server_statement(url: str, statement: str) -> None:
             await cursor.execute(statement)
     finally:
         connection.close()
+
+
+def without_throttle(content: bytes) -> bytes:
+    """An answer without the rate budget's remaining amount, which differs per request."""
+    data = json.loads(content)
+    data.get("extensions", {}).get("cost", {}).pop("throttleStatus", None)
+    return json.dumps(data).encode()
+
+
+async def alternate_cpu(
+    client: httpx.AsyncClient,
+    body: dict[str, Any],
+    variants: dict[str, Callable[[], None]],
+    *,
+    rounds: int,
+    runs: int,
+) -> tuple[dict[str, list[float]], bool]:
+    """Rounds of ``runs`` requests of ``body`` per variant, the variants alternating
+    (``variants``: label -> the function that switches the app to it). Returns the CPU
+    time of the process per request of each round, per label, and whether every
+    variant's last answer was the same bytes (without the rate budget's remainder)."""
+    per_round: dict[str, list[float]] = {label: [] for label in variants}
+    answers: dict[str, bytes] = {}
+    for _ in range(rounds):
+        for label, switch in variants.items():
+            switch()
+            gc.collect()
+            started = time.process_time()
+            for _ in range(runs):
+                response = await client.post("/graphql", json=body)
+            per_round[label].append((time.process_time() - started) / runs)
+            if response.status_code != 200 or "errors" in response.json():
+                raise SystemExit(f"the query failed: {response.text[:500]}")
+            answers[label] = without_throttle(response.content)
+    return per_round, len(set(answers.values())) == 1

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import json
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import crm_graphql.api.execution as execution
-from benchmarks.common import bench_settings, http_client
+from benchmarks.common import alternate_cpu, bench_settings, http_client
 from benchmarks.headline_latency import HEADLINE
 from crm_graphql.api.compiled import compile_plan
 from crm_graphql.api.planner import Plan, run_plan
@@ -35,14 +32,14 @@ def _interpreted(plan: Plan) -> Callable[[Any], dict[str, Any]]:
     return lambda source: run_plan(plan, source)
 
 
-def _without_throttle(content: bytes) -> bytes:
-    """The answer without the rate budget's remaining amount, which differs per request."""
-    data = json.loads(content)
-    data.get("extensions", {}).get("cost", {}).pop("throttleStatus", None)
-    return json.dumps(data).encode()
-
-
 VARIANTS = {"interpreted plans (before)": _interpreted, "compiled plans": compile_plan}
+
+
+def _use(compile_: Callable[[Plan], Any]) -> Callable[[], None]:
+    def switch() -> None:
+        execution.compile_plan = compile_  # type: ignore[attr-defined]
+
+    return switch
 
 
 async def main() -> None:
@@ -55,26 +52,15 @@ async def main() -> None:
     body = {"query": HEADLINE, "variables": {"first": args.first}}
     # No rate budget: hundreds of requests of cost 6,300 would exhaust a minute's.
     settings = bench_settings(args.database_url, rate_limit_cost_per_minute=0)
-    per_round: dict[str, list[float]] = {label: [] for label in VARIANTS}
-    answers: dict[str, bytes] = {}
     async with http_client(settings) as client:
         for _ in range(5):  # warm-up: caches, connections
             (await client.post("/graphql", json=body)).raise_for_status()
         tune_after_start(settings)
-        for _ in range(args.rounds):
-            for label, compile_ in VARIANTS.items():
-                execution.compile_plan = compile_  # type: ignore[attr-defined]
-                gc.collect()
-                started = time.process_time()
-                for _ in range(args.runs):
-                    response = await client.post("/graphql", json=body)
-                per_round[label].append((time.process_time() - started) / args.runs)
-                answer = response.json()
-                if response.status_code != 200 or "errors" in answer:
-                    raise SystemExit(f"the headline query failed: {response.text[:500]}")
-                answers[label] = _without_throttle(response.content)
+        variants = {label: _use(compile_) for label, compile_ in VARIANTS.items()}
+        per_round, same = await alternate_cpu(
+            client, body, variants, rounds=args.rounds, runs=args.runs
+        )
         execution.compile_plan = compile_plan  # type: ignore[attr-defined]
-    same = len(set(answers.values())) == 1
     print(
         f"headline query, first: {args.first}, {args.rounds} rounds of {args.runs} requests "
         f"per variant, alternating; answers byte-identical: {same}"

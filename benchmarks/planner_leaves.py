@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
-import json
 import pstats
 import statistics
-import time
+from collections.abc import Callable
 from typing import Any
 
 import crm_graphql.api.execution as execution
-from benchmarks.common import bench_settings, http_client
+from benchmarks.common import alternate_cpu, bench_settings, http_client
 from benchmarks.headline_latency import HEADLINE
 from crm_graphql.api.planner import leaf_detail
 from crm_graphql.api.runtime.gc import tune_after_start
@@ -34,13 +32,6 @@ from crm_graphql.api.runtime.gc import tune_after_start
 def _serialiser_only(leaf_type: Any) -> tuple[Any, None]:
     """The plans' leaves as they were: always the type's serialiser."""
     return leaf_type.coerce_output_value, None
-
-
-def _without_throttle(content: bytes) -> bytes:
-    """The answer without the rate budget's remaining amount, which differs per request."""
-    data = json.loads(content)
-    data.get("extensions", {}).get("cost", {}).pop("throttleStatus", None)
-    return json.dumps(data).encode()
 
 
 #: The leaf serialisers: graphql-core's built-in scalars' and Strawberry's enums'.
@@ -64,6 +55,13 @@ async def _serialiser_calls(client: Any, body: dict[str, Any]) -> int:
 VARIANTS = {"serialiser for every leaf (before)": _serialiser_only, "leaf shortcut": leaf_detail}
 
 
+def _use(detail: Any) -> Callable[[], None]:
+    def switch() -> None:
+        execution.leaf_detail = detail  # type: ignore[attr-defined]
+
+    return switch
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -74,30 +72,19 @@ async def main() -> None:
     body = {"query": HEADLINE, "variables": {"first": args.first}}
     # No rate budget: hundreds of requests of cost 6,300 would exhaust a minute's.
     settings = bench_settings(args.database_url, rate_limit_cost_per_minute=0)
-    per_round: dict[str, list[float]] = {label: [] for label in VARIANTS}
-    answers: dict[str, bytes] = {}
     calls: dict[str, int] = {}
     async with http_client(settings) as client:
         for _ in range(5):  # warm-up: caches, connections
             (await client.post("/graphql", json=body)).raise_for_status()
         tune_after_start(settings)
-        for _ in range(args.rounds):
-            for label, detail in VARIANTS.items():
-                execution.leaf_detail = detail  # type: ignore[attr-defined]
-                gc.collect()
-                started = time.process_time()
-                for _ in range(args.runs):
-                    response = await client.post("/graphql", json=body)
-                per_round[label].append((time.process_time() - started) / args.runs)
-                answer = response.json()
-                if response.status_code != 200 or "errors" in answer:
-                    raise SystemExit(f"the headline query failed: {response.text[:500]}")
-                answers[label] = _without_throttle(response.content)
+        variants = {label: _use(detail) for label, detail in VARIANTS.items()}
+        per_round, same = await alternate_cpu(
+            client, body, variants, rounds=args.rounds, runs=args.runs
+        )
         for label, detail in VARIANTS.items():
             execution.leaf_detail = detail  # type: ignore[attr-defined]
             calls[label] = await _serialiser_calls(client, body)
         execution.leaf_detail = leaf_detail  # type: ignore[attr-defined]
-    same = len(set(answers.values())) == 1
     print(
         f"headline query, first: {args.first}, {args.rounds} rounds of {args.runs} requests "
         f"per variant, alternating; answers byte-identical: {same}"

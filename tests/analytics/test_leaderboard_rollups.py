@@ -20,16 +20,15 @@ from crm_graphql.api.ids import to_global_id
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
 from tests.analytics.documents import LEADERBOARD
+from tests.analytics.rollup_helpers import live_client, verify_clean
 from tests.analytics.test_sales_rollups import (
     CURRENCIES,
     DST_CHANGES,
     UPDATE_OPPORTUNITY,
     ZONES,
     _burst,
-    _live_client,
     _moment,
     _sender,
-    _verify_clean,
     _world,
 )
 from tests.factories import gid, make_interaction, rebuild_rollups
@@ -127,13 +126,12 @@ async def _owner_changes(rng: random.Random, client: GraphQLClient, world: dict[
 async def test_the_leaderboard_from_rollups_equals_the_rows_before_and_after_a_burst(gql, db):
     rng = random.Random(1931)
     world = await _leaderboard_world(rng)
-    async with _live_client(db, gql) as http:
-        live = GraphQLClient(http)
-        await _verify_clean()
+    async with live_client(db, gql) as live:
+        await verify_clean()
         assert await _compare(rng, gql, live, 40) == 40
         await _burst(rng, gql, world)
         await _owner_changes(rng, gql, world)
-        await _verify_clean()
+        await verify_clean()
         assert await _compare(rng, gql, live, 40) == 40
 
 
@@ -157,8 +155,7 @@ async def test_a_deal_won_lost_and_reopened_moves_between_won_and_open(gql, db):
     send = _sender(gql)
     move = """mutation($id: ID!, $stage: OpportunityStage!, $version: Int!) {
       moveOpportunityStage(id: $id, stage: $stage, version: $version) { userErrors { code } } }"""
-    async with _live_client(db, gql) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
 
         async def won_by_owner() -> int:
             from_rollups = await gql.execute(LEADERBOARD, variables)
@@ -172,7 +169,7 @@ async def test_a_deal_won_lost_and_reopened_moves_between_won_and_open(gql, db):
             version = (await Opportunity.get(pk=deal.pk)).version
             await send(move, {"id": gid(deal), "stage": stage, "version": version})
             assert await won_by_owner() == before + won
-        await _verify_clean()
+        await verify_clean()
 
 
 async def test_the_leaderboard_from_rollups_reads_as_many_statements_at_any_size(gql, db):

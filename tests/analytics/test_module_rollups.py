@@ -18,12 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from crm_graphql.api.aggregation import core, rollups, tallies
 from crm_graphql.api.ids import parse_global_id
 from crm_graphql.api.roles import Role
-from crm_graphql.app import create_app
 from crm_graphql.domains.billing.models import Invoice, InvoiceStatus, Payment
 from crm_graphql.domains.marketing.models import Campaign, CampaignStatus, CampaignType
 from crm_graphql.domains.support.models import (
@@ -33,6 +30,7 @@ from crm_graphql.domains.support.models import (
     TicketStatus,
     TicketType,
 )
+from tests.analytics.rollup_helpers import live_client, verify_clean
 from tests.factories import (
     gid,
     make_calendar,
@@ -376,13 +374,6 @@ async def _compare(
     return served
 
 
-async def _verify_clean() -> None:
-    for rollup in rollups.registered():
-        assert await rollups.verify(rollup) == [], rollup.name
-    for tally in tallies.registered():
-        assert await tallies.verify(tally) == [], tally.name
-
-
 PAYLOAD = "userErrors { code }"
 CREATE_TICKET = f"""mutation($input: CreateTicketInput!) {{
   createTicket(input: $input) {{ {PAYLOAD} }} }}"""
@@ -529,20 +520,14 @@ def _pk(global_id: str) -> int:
 async def test_module_rollups_answer_exactly_like_the_rows_before_and_after_a_burst(gql, db):
     rng = random.Random(24)
     world = await _world(rng)
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
-        await _verify_clean()
+    async with live_client(db, gql) as live:
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 12)
         # Most questions are on the grain and the rollups' keys: they serve them.
         for kind in KINDS:
             assert served[kind] >= 6, (kind, served)
         await _burst(rng, gql, world)
-        await _verify_clean()
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 12)
         for kind in KINDS:
             assert served[kind] >= 6, (kind, served)
@@ -589,7 +574,7 @@ async def test_a_first_reply_and_a_payment_move_the_cells_of_the_rows_they_chang
     assert answered.first_responded_at is not None
     invoice = await Invoice.get(pk=(_pk(issued[0])))
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID
-    await _verify_clean()
+    await verify_clean()
 
 
 async def test_a_repeated_question_reuses_its_statement_and_answers_like_the_rows(gql, db):
@@ -597,13 +582,7 @@ async def test_a_repeated_question_reuses_its_statement_and_answers_like_the_row
     parts): a dashboard asking again reuses the statement built the first time; another
     range builds its own; every answer equals the rows'."""
     await _world(random.Random(8))
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         question = {"from": "2026-01-01", "to": "2026-10-31", "granularity": "MONTH",
                     "timeZone": "Europe/Berlin", "currency": "EUR", "basis": "PAID"}  # fmt: skip
         other = {**question, "to": "2026-09-30"}

@@ -10,14 +10,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from crm_graphql.api.roles import Role
-from crm_graphql.app import create_app
 from crm_graphql.domains.interactions.models import Channel
 from crm_graphql.domains.sales.enums import OpportunityStage
+from tests.analytics.rollup_helpers import live_client
 from tests.factories import make_customer, make_interaction, make_opportunity, make_user
-from tests.helpers import GraphQLClient, count_statements
+from tests.helpers import count_statements
 
 STATS = """
 query Stats($groupBy: [InteractionStatsGroup!]!, $filter: InteractionFilter,
@@ -103,14 +101,8 @@ def _questions() -> list[tuple[str, dict[str, Any]]]:
 
 async def test_groupings_led_by_an_author_or_owner_read_the_first_ones_exactly(gql, db):
     await _world(random.Random(7))
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
     bounded = fallen_back = 0
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         for document, variables in _questions():
             with count_statements() as statements:
                 from_rollups = await gql.execute(document, variables)

@@ -12,13 +12,10 @@ from __future__ import annotations
 import asyncio
 import random
 
-import httpx
-
 from crm_graphql.api.aggregation import rollups
-from crm_graphql.app import create_app
 from crm_graphql.domains.interactions.models import Channel, Interaction
-from tests.analytics.test_rollups import _burst, _compare, _verify_clean, _world
-from tests.helpers import GraphQLClient
+from tests.analytics.rollup_helpers import live_client, verify_clean
+from tests.analytics.test_rollups import _burst, _compare, _world
 
 
 async def test_a_rebuild_during_a_burst_of_writes_leaves_every_cell_exact(gql, db):
@@ -46,13 +43,8 @@ async def test_a_rebuild_during_a_burst_of_writes_leaves_every_cell_exact(gql, d
 
     await asyncio.gather(rollups.rebuild_all(progress=progress), burst())
     assert months_while_writing > 10  # many month transactions ran beside the writes
-    await _verify_clean()
+    await verify_clean()
 
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        served = await _compare(rng, world, gql, GraphQLClient(http), 40)
+    async with live_client(db, gql) as live:
+        served = await _compare(rng, world, gql, live, 40)
     assert served >= 25

@@ -17,18 +17,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.core import Dimension
 from crm_graphql.api.aggregation.periods import Granularity, offset_shifts
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
-from crm_graphql.app import create_app
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
 from crm_graphql.domains.orders.models import Order, OrderStatus
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
+from tests.analytics.rollup_helpers import live_client, verify_clean
 from tests.factories import (
     gid,
     make_customer,
@@ -256,11 +254,6 @@ async def _compare(
     return served
 
 
-async def _verify_clean() -> None:
-    for rollup in rollups.registered():
-        assert await rollups.verify(rollup) == [], rollup.name
-
-
 async def _burst(rng: random.Random, client: GraphQLClient, world: dict[str, Any]) -> None:
     """Concurrent creates, updates, deletes and restores through the API."""
     product = await make_product(unit_price=Decimal("12.34"), currency="USD")
@@ -419,18 +412,12 @@ RESTORE_CUSTOMER = f"""mutation($id: ID!) {{ restoreCustomer(id: $id) {{ {PAYLOA
 async def test_rollups_answer_exactly_like_the_rows_before_and_after_a_burst(gql, db):
     rng = random.Random(19)
     world = await _world(rng)
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
-        await _verify_clean()
+    async with live_client(db, gql) as live:
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 60)
         assert served >= 40  # most questions are on the grain: the rollups answer them
         await _burst(rng, gql, world)
-        await _verify_clean()
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 60)
         assert served >= 40
 
@@ -484,13 +471,7 @@ def _local_month_questions(world: dict[str, Any]) -> list[tuple[str, dict[str, A
 async def test_local_months_read_month_cells_corrected_at_both_ends_exactly(gql, db):
     rng = random.Random(23)
     world = await _world(rng)
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         for document, variables in _local_month_questions(world):
             from_rollups = await gql.execute(document, variables)
             from_rows = await live.execute(document, variables)
@@ -590,7 +571,7 @@ async def test_rebuild_restores_cells_that_went_wrong_and_verify_reports_them(gq
     found = await rollups.verify(rollups.registered()[0])
     assert len(found) == 6  # the old and the new channel's quarter hour, day and month
     await rollups.rebuild_all()
-    await _verify_clean()
+    await verify_clean()
 
 
 AVERAGES = """
@@ -611,13 +592,7 @@ async def test_averages_of_whole_numbers_keep_their_fraction_on_both_paths(gql, 
             occurred_at=start + timedelta(minutes=minutes),
             duration_seconds=seconds,
         )
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         # Whole quarter hours: the rollup answers; 09:05: only the rows can.
         for bound, path in (("2026-05-04T09:00:00Z", "rollup"), ("2026-05-04T09:05:00Z", "live")):
             variables = {"filter": {"occurredAt": {"lt": "2026-05-04T10:00:00Z"}},
@@ -653,13 +628,7 @@ async def test_an_average_of_amounts_is_rounded_once_half_up_on_both_paths(gql, 
     placed = datetime(2026, 5, 4, 9, 10, tzinfo=UTC)
     for total in ("0.01", "0.02", "1.00", "2.00"):
         await make_order_with_total(customer, total, currency="USD", placed_at=placed)
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         # 0.01 and 0.02: 0.015 exactly, half up 0.02; all four: 3.03 / 4 = 0.7575 -> 0.76.
         for total_filter, expected in (({"lt": "0.50"}, "0.02"), (None, "0.76")):
             variables = {"filter": {"total": total_filter}} if total_filter else {}
@@ -780,10 +749,10 @@ async def test_a_rebuild_in_sql_writes_exactly_the_cells_the_changes_wrote(gql, 
     assert by_changes["orders"] and by_changes["opportunities"]
     assert any(c.startswith("900|~|DRAFT|USD") for c in by_changes["orders"])
     assert "900|202603312345|CALL|INBOUND" not in by_changes["interactions"]  # moved away
-    await _verify_clean()
+    await verify_clean()
     await rollups.rebuild_all()
     assert await _all_cells() == by_changes
-    await _verify_clean()
+    await verify_clean()
 
 
 CREATE_INTERACTION_WITH_ID = """mutation($input: CreateInteractionInput!) {

@@ -16,12 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
-from crm_graphql.app import create_app
 from crm_graphql.domains.customers.enums import CustomerSource, LifecycleStage
 from crm_graphql.domains.customers.models import Customer
 from crm_graphql.domains.interactions.models import Channel, Direction, Interaction
@@ -29,6 +25,7 @@ from crm_graphql.domains.orders.models import Order, OrderStatus
 from crm_graphql.domains.sales.enums import OpportunityStage
 from crm_graphql.domains.sales.models import Opportunity
 from tests.analytics.documents import CUSTOMER_STATS, PIPELINE, TOP_CUSTOMERS
+from tests.analytics.rollup_helpers import live_client, verify_clean
 from tests.factories import (
     gid,
     make_customer,
@@ -199,13 +196,6 @@ async def _compare(
     return served
 
 
-async def _verify_clean() -> None:
-    for rollup in rollups.registered():
-        assert await rollups.verify(rollup) == [], rollup.name
-    for tally in tallies.registered():
-        assert await tallies.verify(tally) == [], tally.name
-
-
 PAYLOAD = "userErrors { code }"
 CREATE_CUSTOMER = f"""mutation($input: CreateCustomerInput!) {{
   createCustomer(input: $input) {{ {PAYLOAD} }} }}"""
@@ -338,25 +328,15 @@ def _deal_changes(
     return work
 
 
-def _live_client(db: Any, gql: GraphQLClient) -> httpx.AsyncClient:
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    )
-
-
 async def test_sales_views_from_rollups_equal_the_rows_before_and_after_a_burst(gql, db):
     rng = random.Random(2319)
     world = await _world(rng)
-    async with _live_client(db, gql) as http:
-        live = GraphQLClient(http)
-        await _verify_clean()
+    async with live_client(db, gql) as live:
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 45)
         assert min(served.values()) >= 5, served  # each view is mostly served by rollups
         await _burst(rng, gql, world)
-        await _verify_clean()
+        await verify_clean()
         served = await _compare(rng, world, gql, live, 45)
         assert min(served.values()) >= 5, served
 
@@ -366,9 +346,8 @@ async def test_a_merge_moves_the_merged_customers_tallies_to_the_survivor(gql, d
     world = await _world(rng)
     survivor, merged = world["customers"][1], world["customers"][2]
     await _sender(gql)(MERGE, {"survivor": gid(survivor), "merged": [gid(merged)]})
-    await _verify_clean()
-    async with _live_client(db, gql) as http:
-        live = GraphQLClient(http)
+    await verify_clean()
+    async with live_client(db, gql) as live:
         for by in ("LIFETIME_VALUE", "ORDER_COUNT", "INTERACTION_COUNT"):
             for currency in CURRENCIES:
                 variables = {"by": by, "first": 20, "currency": currency}
@@ -396,8 +375,7 @@ async def test_days_to_close_and_weighted_amounts_are_exact_on_both_paths(gql, d
     for stage in (OpportunityStage.PROPOSAL, OpportunityStage.NEGOTIATION):
         await make_opportunity(customer, stage=stage, amount=Decimal("0.05"), probability=50)
     await rebuild_rollups()
-    async with _live_client(db, gql) as http:
-        live = GraphQLClient(http)
+    async with live_client(db, gql) as live:
         from_rollups = await gql.execute(PIPELINE, {})
         from_rows = await live.execute(PIPELINE, {})
     assert from_rollups["extensions"]["aggregation"] == ["rollup"]

@@ -18,12 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.arguments import local_range
 from crm_graphql.api.roles import Role
-from crm_graphql.app import create_app
 from crm_graphql.domains.support.dashboards import (
     FIRST_RESPONSE_TIMES,
     first_response_times,
@@ -36,6 +33,7 @@ from crm_graphql.domains.support.percentiles import (
     duration_bucket,
     rank_of,
 )
+from tests.analytics.rollup_helpers import live_client, verify_clean
 from tests.factories import (
     gid,
     make_calendar,
@@ -179,11 +177,6 @@ async def _compare(
     return served
 
 
-async def _verify_clean() -> None:
-    for rollup in rollups.registered():
-        assert await rollups.verify(rollup) == [], rollup.name
-
-
 PAYLOAD = "userErrors { code }"
 STATUS = f"""mutation($id: ID!, $status: TicketStatus!, $version: Int!) {{
   changeTicketStatus(id: $id, status: $status, version: $version) {{ {PAYLOAD} }} }}"""
@@ -233,21 +226,15 @@ async def _burst(rng: random.Random, client: GraphQLClient, world: dict[str, Any
 async def test_support_percentiles_from_rollups_equal_the_rows_before_and_after_a_burst(gql, db):
     rng = random.Random(19)
     world = await _world(rng)
-    live_app = create_app(db.settings.model_copy(update={"analytics_rollups": False}))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=live_app),
-        base_url="http://crm.test",
-        headers={"Authorization": f"Bearer {gql.access_token}"},
-    ) as http:
-        live = GraphQLClient(http)
-        await _verify_clean()
+    async with live_client(db, gql) as live:
+        await verify_clean()
         # Every period begins and ends on a quarter hour: the rollups serve all of them.
         assert await _compare(rng, gql, live, 10) == 10
         await _burst(rng, gql, world)
-        await _verify_clean()
+        await verify_clean()
         assert await _compare(rng, gql, live, 10) == 10
         await rollups.rebuild_all()
-        await _verify_clean()
+        await verify_clean()
         assert await _compare(rng, gql, live, 4) == 4
 
 
