@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from crm_graphql.api.auth import Principal
+from crm_graphql.api.kept import KeptPreparation
 from crm_graphql.api.limits.cost import QueryCost
 from crm_graphql.settings import Settings
 
@@ -32,6 +33,25 @@ class Context:
     #: The operation's cost: ``requested`` (worst case, before execution) and ``actual``
     #: (nodes returned, after it); set by the query limits, read by metrics and logs.
     cost: QueryCost = field(default_factory=QueryCost)
+    #: Values prepared from the document alone, shared with later requests of the same
+    #: document and caller (see :mod:`crm_graphql.api.kept`); None: kept per request.
+    kept_preparation: KeptPreparation | None = None
+    _kept: tuple[Any, Principal | None, dict[Hashable, Any]] | None = None
+
+    def kept(self, operation: Any) -> dict[Hashable, Any]:
+        """The values prepared for ``operation`` (the executing operation's node) and
+        this request's caller, kept across requests when the app keeps them (else for
+        this request only). Only for values that depend on nothing else: the document,
+        the caller (role, IDs), the settings and the argument values in the key."""
+        found = self._kept
+        if found is not None and found[0] is operation and found[1] is self.principal:
+            return found[2]
+        if self.kept_preparation is None:
+            kept = self.memo.setdefault(("kept", id(operation)), {})
+        else:
+            kept = self.kept_preparation.of(operation, self.principal)
+        self._kept = (operation, self.principal, kept)
+        return kept
 
     def loader(self, key: Hashable, batch: BatchFn) -> DataLoader[Any, Any]:
         """The request's DataLoader for ``key``, made from ``batch`` on first use.

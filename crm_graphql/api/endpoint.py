@@ -29,6 +29,7 @@ from crm_graphql.api.availability import pool_exhausted, unavailable_error
 from crm_graphql.api.context import Context
 from crm_graphql.api.errors import CrmError, ErrorCode, error_code
 from crm_graphql.api.graphiql import graphiql_response
+from crm_graphql.api.kept import KeptPreparation
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.http import (
     ACCEPTED_CONTENT_TYPES,
@@ -116,6 +117,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         self._limited_http = JsonBodyLimit(self._serve_http, settings.max_body_bytes)
         self._statement_limit_set = False
         self._encode = fast_json if settings.fast_json else standard_json
+        # What requests prepare from their document alone, for the next ones (see
+        # api.kept); only on the planned read path.
+        self._kept = KeptPreparation() if settings.planned_reads else None
         # Operations beyond the cap wait their turn: a few at a time finish sooner than
         # hundreds sharing the CPU (each would take seconds and run into the time limit).
         cap = settings.max_concurrent_operations
@@ -150,7 +154,7 @@ class CrmGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         # No principal yet: the schema's Authentication extension sets it once the
         # operation is known (login and refreshToken need none).
-        return Context(settings=self.settings, request=request)
+        return Context(settings=self.settings, request=request, kept_preparation=self._kept)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from this server's own assets: Strawberry's page needs a public CDN."""

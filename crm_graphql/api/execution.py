@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeGuard
 
@@ -27,6 +27,7 @@ from crm_graphql.api.aggregation.rollups import AggregationPaths
 from crm_graphql.api.auth import Authentication, Authenticator
 from crm_graphql.api.availability import is_database_unavailable, unavailable_error
 from crm_graphql.api.compiled import compile_plan
+from crm_graphql.api.context import Context
 from crm_graphql.api.errors import ErrorCode
 from crm_graphql.api.limits import Limits
 from crm_graphql.api.limits.timeouts import is_statement_timeout
@@ -177,6 +178,8 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._denied: dict[int, bool] = {}
         # (list type, field details) -> the nested lists its rows read at once.
         self._prefetches: dict[tuple[GraphQLObjectType, int], list[Any]] = {}
+        # Plans kept across requests (see _kept_plans); False: not looked up yet.
+        self._kept: dict[Any, Any] | bool | None = False
 
     def execute_fields(
         self,
@@ -194,7 +197,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is not None:
                 run = self._runners.get(id(plan))
                 if run is None:
-                    run = self._runners[id(plan)] = compile_plan(plan)
+                    run = self._runners[id(plan)] = self._compiled(plan)
                     self._denied[id(plan)] = any(step[0] == DENIED for step in plan)
                 try:
                     result = run(source_value)
@@ -207,6 +210,19 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
+
+    def _compiled(self, plan: Plan) -> Callable[[Any], dict[str, Any]]:
+        """The plan compiled; kept with a kept plan (see _kept_plans)."""
+        kept = self._kept_plans()
+        if kept is None or any(step[0] == DENIED for step in plan):
+            return compile_plan(plan)
+        key = ("compiled", id(plan))
+        found = kept.get(key)
+        if found is not None and found[0] is plan:
+            return found[1]  # type: ignore[no-any-return]
+        run = compile_plan(plan)
+        kept[key] = (plan, run)
+        return run
 
     def _report_denials(self, parent_type: GraphQLObjectType, path: Any, plan: Plan) -> None:
         """The FORBIDDEN errors of a plan's denied fields, in the order and with the
@@ -331,9 +347,49 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (parent_type, id(grouped_field_set))
         if key in plans:
             return plans[key]
+        kept = self._kept_plans()
+        if kept is not None:
+            # The fields collected here, by their nodes in the document: the same
+            # document and caller plan them the same way (see _kept_plans).
+            signature = (
+                "plan",
+                parent_type.name,
+                tuple(
+                    (response_name, tuple(id(details.node) for details in details_list))
+                    for response_name, details_list in grouped_field_set.items()
+                ),
+            )
+            found = kept.get(signature, _NOT_KEPT)
+            if found is not _NOT_KEPT:
+                plans[key] = found
+                return found  # type: ignore[no-any-return]
         plans[key] = None  # while being planned (and for good if it cannot be)
         plan = plans[key] = self._make_plan(parent_type, grouped_field_set)
+        if kept is not None and (plan is None or all(step[0] != DENIED for step in plan)):
+            kept[signature] = plan
         return plan
+
+    def _kept_plans(self) -> dict[Any, Any] | None:
+        """Where plans are kept for later requests of the same document and caller
+        (see :mod:`crm_graphql.api.kept`), or None: planned for this request only.
+
+        A plan depends on the schema, the caller's role (field rules, which lists are
+        read at once), the caller (fields shown to some callers only) and on the fields
+        collected for each object below it. Those are the document's own unless a
+        directive decides them (``@skip``, ``@include`` with variables, ``@defer``):
+        documents with directives in their selections are planned per request. A plan
+        that reports denied fields holds this request's field details: not kept.
+        """
+        kept = self._kept
+        if kept is False:
+            context = self.context_value
+            kept = None
+            if isinstance(context, Context) and not _has_directives(
+                self.operation, self.fragments
+            ):
+                kept = context.kept(self.operation)
+            self._kept = kept
+        return kept
 
     def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         guarded = self.gate.guarded(parent_type)
@@ -440,6 +496,29 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+
+_NOT_KEPT = object()
+
+
+def _has_directives(operation: Any, fragments: Mapping[str, Any]) -> bool:
+    """Whether any selection of the operation, or of the document's fragments, carries a
+    directive (``@skip``, ``@include``, ``@defer``, ...), or a fragment takes variables
+    (graphql-core's experimental fragment arguments): then variables may decide which
+    fields are collected."""
+    if any(details.variable_signatures for details in fragments.values()):
+        return True
+    pending = [operation.selection_set]
+    pending.extend(details.definition.selection_set for details in fragments.values())
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if selection.directives:
+                return True
+            pending.append(getattr(selection, "selection_set", None))
+    return False
 
 
 class CrmSchema(strawberry.Schema):

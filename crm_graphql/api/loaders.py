@@ -214,9 +214,12 @@ def selected_fields(info: Info, *path: str) -> frozenset[str]:
     ``edges { node }``: ``("nodes",)`` gives the fields asked of each node, ``("nodes",
     "items")`` those asked of each node's items. Fragments are followed.
     """
-    # The same field resolves once per parent row: read its selection once per request.
-    cache_key = ("selection", id(info._raw_info.field_nodes[0]), path)
-    cached = info.context.memo.get(cache_key)
+    # The same field resolves once per parent row, and the same document again in later
+    # requests: its selection depends on the document alone (see api.kept).
+    raw = info._raw_info
+    cache_key = ("selection", id(raw.field_nodes[0]), path)
+    kept = info.context.kept(raw.operation)
+    cached = kept.get(cache_key)
     if cached is not None:
         return cached
     names: set[str] = set()
@@ -224,7 +227,7 @@ def selected_fields(info: Info, *path: str) -> frozenset[str]:
         _collect(field.selections, list(path), names)
         if path and path[0] == "nodes":
             _collect(field.selections, ["edges", "node", *path[1:]], names)
-    result = info.context.memo[cache_key] = frozenset(names)
+    result = kept[cache_key] = frozenset(names)
     return result
 
 

@@ -25,7 +25,7 @@ allowed to see them.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -43,6 +43,7 @@ from crm_graphql.api.context import Info
 from crm_graphql.api.dynamic_types import list_of, optional, parametrized
 from crm_graphql.api.entities import entity_of, readable_q
 from crm_graphql.api.filters import filter_q
+from crm_graphql.api.kept import Unfrozen, frozen
 from crm_graphql.api.loaders import ATTACHED, attach, selected_fields
 from crm_graphql.api.pagination.fetch import children_pages, paginate, paginate_children
 from crm_graphql.api.pagination.listing import ListSpec
@@ -191,6 +192,32 @@ class ConnectionExtension(FieldExtension):
                 converted = memo[key] = convert(arguments, field, info)
             return key, converted
 
+        def prepared(info: Info, raw: Any, arguments: dict[str, Any]) -> tuple[Any, ...]:
+            """The page request of this field node: kept with the document and caller
+            for the same argument values (see ``api.kept``), except with a filter (a
+            filter may depend on the time: ``overdue``); else once per request."""
+            kept_key: Hashable = None
+            if arguments.get("filter") is None:
+                try:
+                    kept_key = (
+                        "list request",
+                        id(raw.field_nodes[0]),
+                        raw.parent_type.name,
+                        frozen(arguments),
+                    )
+                except Unfrozen:
+                    kept_key = None
+            if kept_key is not None:
+                kept = info.context.kept(raw.operation)
+                found = kept.get(kept_key)
+                if found is not None:
+                    return found
+            key, converted = arguments_of(info, raw, arguments)
+            found = self._prepared(info, key, converted)
+            if kept_key is not None:
+                kept[kept_key] = found
+            return found
+
         def resolve(source: Any, raw: Any, **arguments: Any) -> Any:
             values = getattr(source, "__dict__", _NOTHING).get(ATTACHED)
             if values is not None:
@@ -198,15 +225,13 @@ class ConnectionExtension(FieldExtension):
                 if page is not None:
                     return page
             info = make_info(_raw_info=raw, _field=field)
-            key, converted = arguments_of(info, raw, arguments)
-            return self._child_page(source, info, key, converted)
+            return self._child_page(source, info, prepared(info, raw, arguments))
 
         async def prefetch(rows: list[Any], raw: Any, arguments: dict[str, Any]) -> None:
             """Read the pages of all ``rows`` at once and attach them, so that the
             field resolves without an await per row (see ``api.execution``)."""
             info = make_info(_raw_info=raw, _field=field)
-            key, converted = arguments_of(info, raw, arguments)
-            plan, where, column, where_key, columns, wanted = self._prepared(info, key, converted)
+            plan, where, column, where_key, columns, wanted = prepared(info, raw, arguments)
             pages = await children_pages(
                 info,
                 plan,
@@ -218,7 +243,7 @@ class ConnectionExtension(FieldExtension):
                 columns,
                 wanted,
             )
-            page_key = ("list", key[1], key[2])
+            page_key = ("list", id(raw.field_nodes[0]), raw.parent_type.name)
             for row, page in zip(rows, pages, strict=True):
                 attach(row, page_key, page)
 
@@ -250,9 +275,9 @@ class ConnectionExtension(FieldExtension):
         return prepared
 
     async def _child_page(
-        self, source: Any, info: Info, key: tuple[Any, ...], kwargs: dict[str, Any]
+        self, source: Any, info: Info, prepared: tuple[Any, ...]
     ) -> Connection[Any]:
-        plan, where, column, where_key, columns, wanted = self._prepared(info, key, kwargs)
+        plan, where, column, where_key, columns, wanted = prepared
         return await paginate_children(
             info, plan, self.spec, column, source.pk, where, where_key, columns, wanted
         )
@@ -282,8 +307,10 @@ class ConnectionExtension(FieldExtension):
         """The columns the page's rows need (None: all, the standard path)."""
         if not info.context.settings.planned_reads:
             return None
-        memo = info.context.memo
-        key = ("columns", id(info._raw_info.field_nodes[0]), plan.keys)
+        raw = info._raw_info
+        # The selection and sort keys decide them: kept with the document (api.kept).
+        memo = info.context.kept(raw.operation)
+        key = ("columns", id(raw.field_nodes[0]), plan.keys)
         if key in memo:
             return memo[key]
         keys = [sort_key.column for sort_key in plan.keys]

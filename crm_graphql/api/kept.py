@@ -1,0 +1,73 @@
+"""What a request works out from its document alone, kept for the next requests of the
+same document and caller.
+
+A client repeats its queries: the same text, so the same parsed document (Strawberry's
+``ParserCache`` returns one object per query text). Much of what the read path prepares
+for a field depends only on that document, the caller and the field's argument values:
+the fields selected below a list, the columns its rows need, a nested list's page
+request (order, size, cursors, the entity's row rule, columns). :class:`KeptPreparation`
+keeps those per operation of a document (held weakly: an operation the parser cache
+drops takes its entries with it) and per caller (the :class:`Principal`, its role and
+IDs: row rules and field rules depend on it), so that the next request of the same
+document by the same caller looks them up instead of working them out again.
+
+Only values that are a function of those inputs are kept; anything that depends on the
+time (a filter such as ``overdue``) or on the data is worked out per request, as before.
+A preparation that fails (a bad argument) is never kept: every request reports its own
+error.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from enum import Enum
+from typing import Any
+from weakref import WeakKeyDictionary
+
+#: Callers kept per operation (least recently used dropped first).
+CALLERS_KEPT = 32
+
+
+class KeptPreparation:
+    """Per operation (weakly) and caller: a dictionary of prepared values."""
+
+    def __init__(self, callers_kept: int = CALLERS_KEPT) -> None:
+        self._callers_kept = callers_kept
+        self._by_operation: WeakKeyDictionary[Any, OrderedDict[Hashable, dict[Hashable, Any]]]
+        self._by_operation = WeakKeyDictionary()
+
+    def of(self, operation: Any, caller: Hashable) -> dict[Hashable, Any]:
+        """The values kept for ``operation`` (a parsed operation's node) and ``caller``."""
+        callers = self._by_operation.get(operation)
+        if callers is None:
+            callers = self._by_operation[operation] = OrderedDict()
+        kept = callers.get(caller)
+        if kept is None:
+            kept = callers[caller] = {}
+            while len(callers) > self._callers_kept:
+                callers.popitem(last=False)
+        else:
+            callers.move_to_end(caller)
+        return kept
+
+
+class Unfrozen(Exception):
+    """A value :func:`frozen` does not turn into a key."""
+
+
+_PLAIN = frozenset({type(None), bool, int, float, str})
+
+
+def frozen(value: Any) -> Hashable:
+    """A key for GraphQL argument values as graphql-core gives them to resolvers
+    (plain values, enum members, lists and input objects of those), with their types
+    (``1`` and ``True`` are different keys). Raises :class:`Unfrozen` for anything else."""
+    kind = type(value)
+    if kind in _PLAIN or isinstance(value, Enum):
+        return (kind, value)
+    if kind is list or kind is tuple:
+        return (list, tuple(frozen(item) for item in value))
+    if kind is dict:
+        return (dict, tuple((name, frozen(item)) for name, item in value.items()))
+    raise Unfrozen
