@@ -178,8 +178,9 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._denied: dict[int, bool] = {}
         # (list type, field details) -> the nested lists its rows read at once.
         self._prefetches: dict[tuple[GraphQLObjectType, int], list[Any]] = {}
-        # Plans kept across requests (see _kept_plans); False: not looked up yet.
-        self._kept: dict[Any, Any] | bool | None = False
+        # Plans kept across requests (see _kept_plans), once looked up.
+        self._kept: dict[Any, Any] | None = None
+        self._kept_looked_up = False
 
     def execute_fields(
         self,
@@ -219,7 +220,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = ("compiled", id(plan))
         found = kept.get(key)
         if found is not None and found[0] is plan:
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         run = compile_plan(plan)
         kept[key] = (plan, run)
         return run
@@ -362,7 +363,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
             found = kept.get(signature, _NOT_KEPT)
             if found is not _NOT_KEPT:
                 plans[key] = found
-                return found  # type: ignore[no-any-return]
+                return found
         plans[key] = None  # while being planned (and for good if it cannot be)
         plan = plans[key] = self._make_plan(parent_type, grouped_field_set)
         if kept is not None and (plan is None or all(step[0] != DENIED for step in plan)):
@@ -380,15 +381,13 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         documents with directives in their selections are planned per request. A plan
         that reports denied fields holds this request's field details: not kept.
         """
-        kept = self._kept
-        if kept is False:
-            context = self.context_value
-            kept = None
-            if isinstance(context, Context) and not _has_directives(
-                self.operation, self.fragments
-            ):
-                kept = context.kept(self.operation)
-            self._kept = kept
+        if self._kept_looked_up:
+            return self._kept
+        context = self.context_value
+        kept = None
+        if isinstance(context, Context) and not _has_directives(self.operation, self.fragments):
+            kept = context.kept(self.operation)
+        self._kept, self._kept_looked_up = kept, True
         return kept
 
     def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
