@@ -5,6 +5,12 @@ still decide on every request, and refusals are reported every time."""
 
 from __future__ import annotations
 
+import gc
+
+import pytest
+from graphql import parse
+
+from crm_graphql.api.kept import KeptPreparation, Unfrozen, frozen
 from crm_graphql.api.roles import Role
 from tests.customers.test_customer_360 import HEADLINE, _build_customers
 from tests.helpers import count_statements
@@ -69,16 +75,38 @@ async def test_arguments_and_directives_decide_on_every_request(gql, db):
 
 async def test_a_refused_argument_is_refused_on_every_request(gql, db):
     await _build_customers(2, interactions=1, orders=0)
-    query = """query($after: String) { customers(first: 5) {
-      nodes { id interactions(first: 1, after: $after) { nodes { subject } } } } }"""
-    refusals = []
-    for after in ("not a cursor", None, "not a cursor"):
-        body = await gql.execute(query, {"after": after})
-        if after is not None:
-            assert {error["extensions"]["code"] for error in body["errors"]} == {"INVALID_CURSOR"}
-            refusals.append((body["data"], body["errors"]))
+    query = """query($n: Int, $after: String) { customers(first: 5) {
+      nodes { id interactions(first: $n, after: $after) { nodes { subject } } } } }"""
+    refused = [({"n": -1}, "BAD_USER_INPUT"), ({"n": 1, "after": "not a cursor"}, "INVALID_CURSOR")]
+    refusals: dict[str, list[object]] = {}
+    for variables, code in [*refused, (None, None), *refused]:
+        body = await gql.execute(query, variables or {"n": 1})
+        if code is not None:
+            assert {error["extensions"]["code"] for error in body["errors"]} == {code}, body
+            refusals.setdefault(code, []).append((body["data"], body["errors"]))
         else:
             assert "errors" not in body, body
             nodes = body["data"]["customers"]["nodes"]
             assert [len(node["interactions"]["nodes"]) for node in nodes] == [1, 1]
-    assert refusals[1] == refusals[0]
+    for first, again in refusals.values():
+        assert again == first
+
+
+def test_kept_values_go_with_their_operation_and_callers_are_bounded():
+    store = KeptPreparation(callers_kept=2)
+    operation = parse("{ customers { totalCount } }").definitions[0]
+    store.of(operation, "ada")["x"] = 1
+    assert store.of(operation, "ada") == {"x": 1}
+    store.of(operation, "bob")
+    store.of(operation, "cy")  # the least recently used caller (ada) is dropped
+    assert store.of(operation, "ada") == {}
+    del operation
+    gc.collect()
+    assert len(store._by_operation) == 0
+
+
+def test_only_plain_argument_values_make_a_key():
+    assert frozen({"first": 1}) != frozen({"first": True})
+    assert frozen({"orderBy": [{"field": "A"}]}) == frozen({"orderBy": [{"field": "A"}]})
+    with pytest.raises(Unfrozen):
+        frozen({"after": object()})

@@ -195,9 +195,14 @@ class ConnectionExtension(FieldExtension):
         def prepared(info: Info, raw: Any, arguments: dict[str, Any]) -> tuple[Any, ...]:
             """The page request of this field node: kept with the document and caller
             for the same argument values (see ``api.kept``), except with a filter (a
-            filter may depend on the time: ``overdue``); else once per request."""
+            filter may depend on the time: ``overdue``) or a cursor (every page would be
+            kept); else once per request."""
             kept_key: Hashable = None
-            if arguments.get("filter") is None:
+            if (
+                arguments.get("filter") is None
+                and arguments.get("after") is None
+                and arguments.get("before") is None
+            ):
                 try:
                     kept_key = (
                         "list request",
