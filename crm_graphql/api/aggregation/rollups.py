@@ -38,8 +38,25 @@ compared with ``>=`` / ``<`` to a quarter-hour instant (or ``IS NULL``); every g
 is a dimension or a local period of the time column whose zone offsets and
 daylight-saving changes fall on quarter hours; and every measure is a count of records,
 a sum of a summed column or an average of one (its sum divided by its count of
-values, as on the raw path; an amount's rounded once to cents). Otherwise the raw rows
-answer, as before.
+values, as on the raw path; an amount's rounded once to cents), or the minimum or
+maximum of a field whose extremes the rollup keeps. Otherwise the raw rows answer, as
+before.
+
+Extremes (``Rollup.extremes``): the cells also keep ``<field>_min``/``<field>_max``, a
+``stale`` flag and a ``changes`` counter, in the same upsert as the counts (no extra
+statement): a value entering a cell lowers/raises them (LEAST/GREATEST); a value leaving
+it that equals one marks the cell stale (its extremes are then only bounds); a cell left
+empty has none and is not stale. A record's entering row comes before its leaving row in
+a cell, so that a value changed within a cell to a new extreme leaves it exact. Nothing
+is counted again in the writer: a recount there would read either a snapshot older than
+the cell lock or records locked by transactions that may still roll back. Readers take
+the extremes of the cells that are not stale and answer the stale cells of the range
+from their records (two statements, only when there are any), all in one read
+transaction: one snapshot. Cells read for extremes are whole in the range and in one
+local period (no hosts: what a host holds beyond its period cannot be taken out of a
+minimum). A change that takes a value out of a cell writes an outbox event
+(:data:`EXTREMES_LEFT`); its subscriber, ``rollups repair`` and ``rollups rebuild``
+count stale cells again (:func:`repair`).
 """
 
 from __future__ import annotations
