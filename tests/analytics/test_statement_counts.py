@@ -50,7 +50,7 @@ VIEWS = [
                 {"field": "PLACED_AT", "granularity": "MONTH"},
             ]
         },
-    ),  # fmt: skip
+    ),
 ]
 
 
