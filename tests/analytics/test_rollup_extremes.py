@@ -293,3 +293,22 @@ async def test_extremes_read_stale_cells_with_two_more_statements(gql, db):
         "2678400|202603010000|PAID|USD"
     ]
     assert len(await reads()) == len(clean) + 2
+
+
+async def test_verify_reports_a_wrong_extreme_of_a_fresh_cell_and_not_of_a_stale_one(gql, db):
+    customer = await make_customer()
+    placed = datetime(2026, 5, 4, 9, 10, tzinfo=UTC)
+    for total in ("3.00", "8.00"):
+        await make_order_with_total(customer, total, status=OrderStatus.PAID, placed_at=placed)
+    await rollups.rebuild_all()
+    orders = rollups.named("orders")
+    month = "2678400|202605010000|PAID|USD"
+    await OrderRollup.filter(cell=month).update(total_min=200)  # wrong: no order of 2.00
+    assert [d.cell for d in await rollups.verify(orders)] == [month]
+    # Stale, the same extreme is a bound (below every total): its records answer.
+    await OrderRollup.filter(cell=month).update(stale=1)
+    assert await rollups.verify(orders) == []
+    assert await rollups.repair(orders) == 1
+    cell = await OrderRollup.get(cell=month)
+    assert (cell.total_min, cell.total_max, cell.stale) == (300, 800, 0)
+    await verify_clean()
