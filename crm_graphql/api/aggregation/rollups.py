@@ -431,6 +431,7 @@ async def add_to_cells(rollup: Rollup, deltas: dict[tuple[Any, ...], list[int]])
     await rollup.table._meta.db.execute_query(sql, values)
 
 
+@functools.lru_cache(maxsize=64)
 def _extremes_upsert_sql(rollup: Rollup, mysql: bool, rows: int) -> str:
     """The upsert of a rollup with extremes (see "Extremes" in the module doc): each row
     is a record entering a cell (``stale`` 0 in its values) or leaving it (``stale`` 1),
