@@ -1,5 +1,6 @@
-"""Throughput of the write path: createCustomer, createOrder (5 items), createInteraction
-and createOpportunity, 1 vs 8 clients, with and without the rollups' maintenance.
+"""Throughput of the write path: createCustomer, createOrder (5 items), createInteraction,
+createOpportunity and changeOrderStatus (PLACED -> PAID: the order leaves its cells), 1 vs
+8 clients, with and without the rollups' maintenance.
 
     python -m benchmarks.mutation_throughput \\
         --database-url mysql://root:@127.0.0.1:3306/crm_mut_bench
@@ -23,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,10 +35,11 @@ import httpx
 
 from benchmarks.common import bench_settings, http_client
 from benchmarks.seed_throughput import recreate_mysql_database, remove_sqlite_file
+from crm_graphql.api.aggregation.rollups import rebuild_all
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.db.setup import migrate_database
 from crm_graphql.domains.customers.models import Customer
-from crm_graphql.domains.orders.models import Product
+from crm_graphql.domains.orders.models import Order, OrderStatus, Product
 from crm_graphql.modules import database_config
 
 DEFAULT_URL = "mysql://root:@127.0.0.1:3306/crm_mut_bench"
@@ -51,6 +55,9 @@ CREATE_INTERACTION = """mutation($input: CreateInteractionInput!) {
   createInteraction(input: $input) { interaction { id } userErrors { field code } } }"""
 CREATE_OPPORTUNITY = """mutation($input: CreateOpportunityInput!) {
   createOpportunity(input: $input) { opportunity { id } userErrors { field code } } }"""
+PAY_ORDER = """mutation($id: ID!, $version: Int!) {
+  changeOrderStatus(id: $id, status: PAID, version: $version) {
+    order { id } userErrors { field code } } }"""
 
 Variables = Callable[[int], dict[str, Any]]
 
@@ -175,7 +182,37 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 },
             ),
         ]
+        # Placed orders, each paid once (it leaves its PLACED cells for the PAID ones).
         modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
+        needed = args.warmup + len(modes) * 2 * max(1, args.requests // ROUNDS) * ROUNDS
+        await Order.bulk_create(
+            [
+                Order(
+                    customer=customer,
+                    number=f"BENCH-{n}",
+                    status=OrderStatus.PLACED,
+                    currency="USD",
+                    subtotal=Decimal(f"{n % 900 + 10}.25"),
+                    total=Decimal(f"{n % 900 + 10}.25"),
+                    placed_at=datetime(2026, 1 + n % 12, 1 + n % 28, n % 24, tzinfo=UTC),
+                )
+                for n in range(needed)
+            ]
+        )
+        await rebuild_all()
+        to_pay = itertools.count()
+        order_ids = (
+            await Order.filter(status=OrderStatus.PLACED)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        cases.append(
+            (
+                "changeOrderStatus (to PAID)",
+                PAY_ORDER,
+                lambda n: {"id": to_global_id("Order", order_ids[next(to_pay)]), "version": 1},
+            )
+        )
         for label, query, variables in cases:
             await _rate(client, query, variables, args.warmup, 1)
             # The modes take turns in short rounds: a change in the machine's load during

@@ -157,3 +157,28 @@ def test_rollups_verify_and_rebuild_take_only_the_named_rollups(tmp_path):
     assert "campaigns 2026-01: 3 cells" in rebuilt.stdout + rebuilt.stderr
     assert "interactions" not in rebuilt.stdout + rebuilt.stderr
     assert run("verify").returncode == 0
+
+
+def test_rollups_repair_counts_the_extremes_of_stale_cells_again(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "repair.sqlite3"
+    env = {"CRM_DATABASE_URL": f"sqlite://{path}", "PATH": ""}
+    cli = [sys.executable, "-m", "crm_graphql.cli"]
+    assert subprocess.run([*cli, "migrate"], env=env, capture_output=True).returncode == 0
+    # A stale cell whose records are gone: after the repair it has no extremes.
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO rollup_order (cell, grain, placed_at, status, currency, n, total_cents, "
+        "total_present, subtotal_cents, subtotal_present, tax_total_cents, tax_total_present, "
+        "total_min, total_max, stale, changes) VALUES ('900|202601011015|PAID|USD', 900, "
+        "'2026-01-01 10:15:00+00:00', 'PAID', 'USD', 1, 900, 1, 0, 0, 0, 0, 900, 900, 1, 1)"
+    )
+    db.commit()
+    done = subprocess.run(
+        [*cli, "rollups", "repair", "--only", "orders"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "stale cells repaired: 1" in done.stdout + done.stderr
+    row = db.execute("SELECT total_min, total_max, stale FROM rollup_order").fetchone()
+    assert row == (None, None, 0)

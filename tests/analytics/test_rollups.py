@@ -70,7 +70,7 @@ ORDERS = """
 query Agg($filter: OrderFilter, $groupBy: [OrderGroupBy!], $timeZone: String!) {
   ordersAggregate(filter: $filter, groupBy: $groupBy, timeZone: $timeZone, first: 1000) {
     hasMore groups { key { status currency placedAt } count sum { total subtotal taxTotal }
-                     avg { total } }
+                     avg { total } min { total taxTotal } max { total subtotal } }
   }
 }"""
 OPPORTUNITIES = """

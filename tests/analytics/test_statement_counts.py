@@ -41,6 +41,16 @@ VIEWS = [
         ORDERS_AGGREGATE,
         {"groupBy": [{"field": "CUSTOMER"}, {"field": "CURRENCY"}, {"field": "STATUS"}]},
     ),
+    (
+        ORDERS_AGGREGATE,
+        {
+            "groupBy": [
+                {"field": "STATUS"},
+                {"field": "CURRENCY"},
+                {"field": "PLACED_AT", "granularity": "MONTH"},
+            ]
+        },
+    ),
 ]
 
 
@@ -76,5 +86,6 @@ async def test_statements_per_view_do_not_grow_with_rows_and_groups(gql, db):
     # interactionStats without a range also read the first and last day of its rollup,
     # and its grouping led by the author the first authors (one statement); the
     # leaderboard reads its won deals and interactions from rollups and the open
-    # pipeline from a tally (three statements).
-    assert small == [1, 1, 4, 2, 2, 2, 4, 2]
+    # pipeline from a tally (three statements). Orders by status, currency and month
+    # with their smallest and largest totals: the rollup's cells (and its stored span).
+    assert small == [1, 1, 4, 2, 2, 2, 4, 2, 2]

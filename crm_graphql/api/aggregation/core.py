@@ -158,7 +158,7 @@ async def aggregate(
     reads its cells instead of the rows.
     """
     found = rollups.plan(model, where, dimensions, measures)
-    if found is not None:
+    if found is not None and not found.orders_by_extreme(order_by):
         rollups.note_path("rollup")
         return await found.run(order_by, limit)
     rollups.note_path("live")
@@ -234,8 +234,9 @@ async def aggregate_parts(
     """Sums of integer columns over signed parts of one table, in one statement: the
     parts' SELECTs joined by UNION ALL, summed per group. A group exists when the signed
     sum of ``rows_column`` (how many records a row stands for) is positive. ``measures``
-    are sums of a column (optionally with a condition); each result row maps aliases to
-    decoded values, as :func:`aggregate_rows` does."""
+    are sums of a column, or its minimum or maximum when every part counts once
+    (optionally with a condition); each result row maps aliases to decoded values, as
+    :func:`aggregate_rows` does."""
     db = model._meta.db
     key = _statement_key(model, parts, measures, rows_column, order_by, limit)
     built = _STATEMENTS.get(key) if key is not None else None
@@ -327,7 +328,8 @@ def _parts_statement(
     for part in parts:
         annotations: dict[str, Any] = {f"d_{d.alias}": d.expression() for d in part.dimensions}
         for measure in measures:
-            assert measure.function == "sum" and measure.field is not None
+            assert measure.field is not None
+            assert measure.function == "sum" or (measure.function in _EXTREMES and part.sign == 1)
             signed = _signed(measure.field, part.sign)
             annotations[f"m_{measure.alias}"] = (
                 signed if measure.where is None else Case(When(measure.where, then=signed))
@@ -341,7 +343,11 @@ def _parts_statement(
         params += found
     quote = "`" if is_mysql(model) else '"'
     keys = [f"{quote}d_{d.alias}{quote}" for d in parts[0].dimensions]
-    sums = [f"SUM({quote}m_{m.alias}{quote}) AS {quote}m_{m.alias}{quote}" for m in measures]
+    sums = [
+        f"{_EXTREMES.get(m.function, 'SUM')}({name}) AS {name}"
+        for m in measures
+        for name in [f"{quote}m_{m.alias}{quote}"]
+    ]
     statement = f"SELECT {', '.join([*keys, *sums])} FROM ({' UNION ALL '.join(selects)}) AS t"
     if keys:
         ordering = [
@@ -353,6 +359,10 @@ def _parts_statement(
     if limit is not None:
         statement += f" LIMIT {int(limit)}"
     return statement, tuple(params)
+
+
+#: The outer aggregate of a part's minimum or maximum.
+_EXTREMES = {"min": "MIN", "max": "MAX"}
 
 
 def _signed(column: str, sign: int) -> F | CombinedExpression:

@@ -215,6 +215,12 @@ class CellSql:
             inner.append(f"{self._value(summed)} AS m{index}")
             outer_sums.append(f"COALESCE(SUM(m{index}), 0) AS {self._name(summed.column)}")
             outer_sums.append(f"COUNT(m{index}) AS {self._name(summed.present)}")
+        for field in rollup.extremes:
+            index = next(i for i, s in enumerate(rollup.sums) if s is rollup.sum_of(field))
+            outer_sums.append(f"MIN(m{index}) AS {self._name(field + '_min')}")
+            outer_sums.append(f"MAX(m{index}) AS {self._name(field + '_max')}")
+        if rollup.extremes:  # counted now: exact, and no upsert since
+            outer_sums += [f"0 AS {self._name('stale')}", f"0 AS {self._name('changes')}"]
         key = [f"'{grain}|'", self._key_time("bucket_start")]
         for dimension in rollup.dimensions:
             key += ["'|'", self._text(self._name(dimension))]
@@ -239,7 +245,7 @@ class CellSql:
         """INSERT the counted cells of ``grain`` of ``batch`` into the rollup."""
         select, values = self.counted(grain, batch)
         table = self._name(self.rollup.table._meta.db_table)
-        names = ", ".join(self._name(c) for c in self.rollup.columns)
+        names = ", ".join(self._name(c) for c in self.rollup.stored_columns)
         return f"INSERT INTO {table} ({names}) {select}", values
 
     def delete(self, batch: Batch) -> tuple[str, list[Any]]:
@@ -257,6 +263,7 @@ class CellSql:
     def stored(self, batch: Batch) -> tuple[str, list[Any]]:
         """SELECT the stored cells of ``batch``: the key and the amounts."""
         where, values = self.cells(batch)
-        names = ", ".join(self._name(c) for c in ("cell", *self.rollup.amounts))
+        extremes = (*self.rollup.extreme_columns, "stale") if self.rollup.extremes else ()
+        names = ", ".join(self._name(c) for c in ("cell", *self.rollup.amounts, *extremes))
         table = self._name(self.rollup.table._meta.db_table)
         return f"SELECT {names} FROM {table} WHERE {where}", values

@@ -38,13 +38,31 @@ compared with ``>=`` / ``<`` to a quarter-hour instant (or ``IS NULL``); every g
 is a dimension or a local period of the time column whose zone offsets and
 daylight-saving changes fall on quarter hours; and every measure is a count of records,
 a sum of a summed column or an average of one (its sum divided by its count of
-values, as on the raw path; an amount's rounded once to cents). Otherwise the raw rows
-answer, as before.
+values, as on the raw path; an amount's rounded once to cents), or the minimum or
+maximum of a field whose extremes the rollup keeps. Otherwise the raw rows answer, as
+before.
+
+Extremes (``Rollup.extremes``): the cells also keep ``<field>_min``/``<field>_max``, a
+``stale`` flag and a ``changes`` counter, in the same upsert as the counts (no extra
+statement): a value entering a cell lowers/raises them (LEAST/GREATEST); a value leaving
+it that equals one marks the cell stale (its extremes are then only bounds); a cell left
+empty has none and is not stale. A record's entering row comes before its leaving row in
+a cell, so that a value changed within a cell to a new extreme leaves it exact. Nothing
+is counted again in the writer: a recount there would read either a snapshot older than
+the cell lock or records locked by transactions that may still roll back. Readers take
+the extremes of the cells that are not stale and answer the stale cells of the range
+from their records (two statements, only when there are any), all in one read
+transaction: one snapshot. Cells read for extremes are whole in the range and in one
+local period (no hosts: what a host holds beyond its period cannot be taken out of a
+minimum). A change that takes a value out of a cell writes an outbox event
+(:data:`EXTREMES_LEFT`); its subscriber, ``rollups repair`` and ``rollups rebuild``
+count stale cells again (:func:`repair`).
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -154,6 +172,27 @@ class Rollup:
     #: record: the value in Python and the same value as an SQL expression over the
     #: source's columns (for the rebuild), e.g. the duration bucket of a time.
     derived: tuple[Derived, ...] = dataclasses.field(default=(), compare=False)
+    #: Summed fields (plain sums, no weight or duration) whose smallest and largest value
+    #: each cell keeps too (``<field>_min``, ``<field>_max``, in the sum's unit), with the
+    #: cell's ``stale`` flag and ``changes`` counter (see "Extremes" in the module doc).
+    extremes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.extremes:
+            if self.sum_of(name) is None:
+                raise ValueError(f"{self.name}: an extreme of {name} needs a plain sum of it")
+        if self.extremes and self.derived:
+            raise ValueError(f"{self.name}: extremes are read back from plain columns only")
+
+    @property
+    def extreme_sums(self) -> tuple[RollupSum, ...]:
+        """The sums whose extremes the cells keep, in the order of ``extremes``."""
+        return tuple(cast(RollupSum, self.sum_of(name)) for name in self.extremes)
+
+    @property
+    def extreme_columns(self) -> tuple[str, ...]:
+        """The columns of the extremes: ``<field>_min``, ``<field>_max`` per field."""
+        return tuple(f"{name}_{end}" for name in self.extremes for end in ("min", "max"))
 
     def value(self, row: Any, name: str) -> Any:
         """The record's value of a field, derived or its own."""
@@ -180,6 +219,14 @@ class Rollup:
         """The columns of a cell row, in the order of :func:`_row_values`."""
         measures = [c for s in self.sums for c in (s.column, s.present)]
         return ("cell", "grain", self.time, *self.dimensions, "n", *measures)
+
+    @property
+    def stored_columns(self) -> tuple[str, ...]:
+        """Every column of a cell row: :attr:`columns`, then the extremes, ``stale`` and
+        ``changes`` when the rollup keeps extremes."""
+        if not self.extremes:
+            return self.columns
+        return (*self.columns, *self.extreme_columns, "stale", "changes")
 
     @property
     def amounts(self) -> tuple[str, ...]:
@@ -384,10 +431,119 @@ async def add_to_cells(rollup: Rollup, deltas: dict[tuple[Any, ...], list[int]])
     await rollup.table._meta.db.execute_query(sql, values)
 
 
+@functools.lru_cache(maxsize=64)
+def _extremes_upsert_sql(rollup: Rollup, mysql: bool, rows: int) -> str:
+    """The upsert of a rollup with extremes (see "Extremes" in the module doc): each row
+    is a record entering a cell (``stale`` 0 in its values) or leaving it (``stale`` 1),
+    its amounts signed, its values of the extreme fields given as both ``_min`` and
+    ``_max``. Every assignment reads the cell as it was (MySQL assigns left to right, so
+    ``stale`` and the extremes come before ``n``): the extremes follow LEAST/GREATEST of
+    an entering value; a leaving value at an extreme marks the cell stale; a cell left
+    empty has no extremes and is not stale."""
+    table = rollup.table._meta.db_table
+    columns = rollup.stored_columns
+    mark = "%s" if mysql else "?"
+
+    def name(column: str) -> str:
+        return f"`{column}`" if mysql else f'"{column}"'
+
+    def given(column: str) -> str:
+        return f"VALUES(`{column}`)" if mysql else f'excluded."{column}"'
+
+    smaller, larger = ("LEAST", "GREATEST") if mysql else ("MIN", "MAX")
+    emptied = f"{name('n')} + {given('n')} <= 0"
+    leaving = f"{given('stale')} = 1"
+    hits = " OR ".join(
+        f"({given(f + '_min')} IS NOT NULL AND ({name(f + '_min')} IS NULL"
+        f" OR {given(f + '_min')} <= {name(f + '_min')}"
+        f" OR {given(f + '_max')} >= {name(f + '_max')}))"
+        for f in rollup.extremes
+    )
+    sets = [
+        f"{name('stale')} = CASE WHEN {emptied} THEN 0 WHEN {leaving} AND ({hits}) THEN 1"
+        f" ELSE {name('stale')} END"
+    ]
+    for field in rollup.extremes:
+        for end, pick in (("min", smaller), ("max", larger)):
+            column = f"{field}_{end}"
+            sets.append(
+                f"{name(column)} = CASE WHEN {emptied} THEN NULL"
+                f" WHEN {leaving} OR {given(column)} IS NULL THEN {name(column)}"
+                f" WHEN {name(column)} IS NULL THEN {given(column)}"
+                f" ELSE {pick}({name(column)}, {given(column)}) END"
+            )
+    sets.append(f"{name('changes')} = {name('changes')} + 1")
+    sets += [f"{name(c)} = {name(c)} + {given(c)}" for c in rollup.amounts]
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    values = ", ".join([one] * rows)
+    names = ", ".join(name(c) for c in columns)
+    head = f"INSERT INTO {name(table)} ({names}) VALUES {values}"
+    if mysql:
+        return f"{head} ON DUPLICATE KEY UPDATE {', '.join(sets)}"
+    return f"{head} ON CONFLICT({name('cell')}) DO UPDATE SET {', '.join(sets)}"
+
+
+#: The event that asks for the extremes of cells a record left to be counted again.
+EXTREMES_LEFT = "rollup.extremes_left"
+
+
+async def _move_with_extremes(rollup: Rollup, before: Any, after: Any) -> None:
+    """Take a record out of its old cells and put it in its new ones, for a rollup with
+    extremes: one multi-row upsert (:func:`_extremes_upsert_sql`), its rows in key order,
+    in a cell the record entering before it leaving (a new value that is the cell's new
+    extreme then leaves it exact). When a value left a cell, an event asks for the
+    cells' extremes to be counted again (:func:`repair`) if they went stale."""
+    mysql = _is_mysql(rollup.table)
+    sides: list[dict[tuple[Any, ...], tuple[tuple[int, ...], list[int | None]]]] = [{}, {}]
+    for side, row in zip(sides, (after, before), strict=True):
+        if row is None or not rollup.counts(row):
+            continue
+        contribution = rollup.contribution(row, mysql)
+        values = [
+            s.value_of(lambda field, row=row: rollup.value(row, field), mysql)
+            for s in rollup.extreme_sums
+        ]
+        for key in rollup.keys_of(row):
+            side[key] = (contribution, values)
+    entering, leaving = sides
+    for key in [k for k in entering if leaving.get(k) == entering[k]]:
+        del entering[key], leaving[key]  # the same record with the same values: no change
+    rows = sorted(
+        [(cell_key(key), 0, key) for key in entering] + [(cell_key(key), 1, key) for key in leaving]
+    )
+    if not rows:
+        return
+    params: list[Any] = []
+    for _, left, key in rows:
+        contribution, values = (leaving if left else entering)[key]
+        amounts = [-a for a in contribution] if left else list(contribution)
+        params += _row_values(rollup, key, amounts)
+        params += [v for value in values for v in (value, value)]
+        params += [left, 1]
+    sql = _extremes_upsert_sql(rollup, mysql, len(rows))
+    await rollup.table._meta.db.execute_query(sql, params)
+    departed = [k for k, (_, values) in leaving.items() if any(v is not None for v in values)]
+    if departed:
+        await _ask_for_repair(rollup, sorted(cell_key(key) for key in departed))
+
+
+async def _ask_for_repair(rollup: Rollup, cells: list[str]) -> None:
+    """An event in the change's transaction: count these cells' extremes again when they
+    went stale. Outside a transaction (a script's write) nothing is asked: readers stay
+    exact, and ``rollups repair`` or a rebuild clears what is left."""
+    from crm_graphql.events import NotInTransaction, emit
+
+    with contextlib.suppress(NotInTransaction):
+        await emit(EXTREMES_LEFT, entity="rollup", entity_id=rollup.name, data={"cells": cells})
+
+
 async def record(model: type[Model], before: Any, after: Any) -> None:
     """Move a record's contribution from its cells before the change to its cells after
     (``before`` None: created; ``after`` None: deleted), in the running transaction."""
     for rollup in _ROLLUPS.get(model, ()):
+        if rollup.extremes:
+            await _move_with_extremes(rollup, before, after)
+            continue
         deltas: dict[tuple[Any, ...], list[int]] = {}
         mysql = _is_mysql(rollup.table)
         for row, sign in ((before, -1), (after, 1)):
@@ -600,6 +756,9 @@ class _Cover:
     own: dict[int, Ranges] = dataclass_field(default_factory=lambda: {g: [] for g in GRAINS})
     hosts: dict[int, Ranges] = dataclass_field(default_factory=lambda: {MONTH: [], DAY: []})
     less: dict[timedelta, Ranges] = dataclass_field(default_factory=dict)
+    #: Whether hosts may serve (not for extremes: what a host holds beyond its period
+    #: cannot be taken out of its minimum or maximum).
+    hosts_allowed: bool = True
 
     def read(
         self,
@@ -615,6 +774,8 @@ class _Cover:
         if start <= begin and finish <= end and segments.whole(begin, finish):
             _add(self.own[grain], begin, finish)
             return True
+        if not self.hosts_allowed:
+            return False
         anchor = begin + ANCHOR[grain]
         if not start <= anchor < end:
             return False
@@ -634,12 +795,15 @@ class _Cover:
         return True
 
 
-def _cover(periods: Sequence[Dimension], start: datetime, end: datetime) -> _Cover:
+def _cover(
+    periods: Sequence[Dimension], start: datetime, end: datetime, *, hosts: bool = True
+) -> _Cover:
     """The cells that hold the records from ``start`` to ``end`` (see :class:`_Cover`):
     per UTC month, the month if it serves, else per day the day if it serves, else the
-    day's quarter hours."""
+    day's quarter hours. Without ``hosts`` only cells that lie whole in the range and in
+    one local period serve (nothing is taken out again: extremes cannot be)."""
     segments = _Segments(periods, start, end)
-    cover = _Cover()
+    cover = _Cover(hosts_allowed=hosts)
     month = start.replace(day=1, hour=0, minute=0)
     while month < end:
         after_month = _next_month(month)
@@ -691,8 +855,16 @@ class _Read:
     """How one measure of the raw path is read from the cells."""
 
     measure: Measure
-    kind: str  # "count", "sum", "money", "weighted", "avg", "money_avg", "days"
+    #: "count", "sum", "money", "weighted", "avg", "money_avg", "days", and for extremes
+    #: "extreme" or "money_min"/"money_max"
+    kind: str
     present: Measure | None = None
+    #: An extreme's measure of the raw path (its records answer for stale cells).
+    original: Measure | None = None
+
+    @property
+    def extreme(self) -> bool:
+        return self.original is not None
 
 
 def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
@@ -703,6 +875,16 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
     if measure.function == "count" and measure.field in (None, "id"):
         replaced = Measure(measure.alias, "sum", "n", where=measure.where)
         return _Read(replaced, "count")
+    if measure.function in ("min", "max"):
+        extreme = rollup.sum_of(measure.field) if measure.field in rollup.extremes else None
+        if extreme is None or extreme.money != measure.money:
+            return None
+        # Stale cells give no extreme here; their records answer (Plan.run).
+        fresh = Q(stale=0) if measure.where is None else Q(measure.where, Q(stale=0))
+        column = f"{measure.field}_{measure.function}"
+        replaced = Measure(measure.alias, measure.function, column, where=fresh)
+        kind = f"money_{measure.function}" if measure.money else "extreme"
+        return _Read(replaced, kind, None, measure)
     summed: RollupSum | None = None
     if measure.function == "avg_days" and measure.field and measure.until:
         summed = rollup.duration_of(measure.field, measure.until)
@@ -735,6 +917,14 @@ class Plan:
     #: The conditions of the day and month cells that :meth:`parts` reads with a positive
     #: sign, one per grain (set by :meth:`parts`; see :meth:`_leading_bound`).
     bulk: list[Q] = dataclass_field(default_factory=list)
+    #: The query's condition on the records (with the rollup's ``only``): the records of
+    #: stale cells answer their extremes under it.
+    records: Q | None = None
+
+    @property
+    def extremes(self) -> list[_Read]:
+        """The minimums and maximums read."""
+        return [read for read in self.reads if read.extreme]
 
     async def parts(self) -> list[Part]:
         """The signed parts of the cells to add up (see :class:`_Cover`): the cells read
@@ -753,6 +943,7 @@ class Plan:
         bare = rest
         rest &= live
         periods = [d for d in self.dimensions if d.granularity is not None]
+        with_hosts = not self.extremes
         start = max(lows) if lows else None
         end = min(highs) if highs else None
         if start is None and end is None and not periods:
@@ -766,7 +957,7 @@ class Plan:
                 return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
-        cover = _cover(periods, start, end) if start < end else _Cover()
+        cover = _cover(periods, start, end, hosts=with_hosts) if start < end else _Cover()
         for grain, hosts in cover.hosts.items():
             if hosts and cover.own[grain]:
                 # An own cell lies whole in one local period: the period of its anchor is
@@ -794,8 +985,26 @@ class Plan:
             found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, dimensions))
         return found
 
+    def orders_by_extreme(self, order_by: Sequence[str]) -> bool:
+        """Whether the groups are ranked by a minimum or maximum (stale cells could move
+        a group across the limit: the rows answer such a ranking)."""
+        names = {read.measure.alias for read in self.extremes}
+        return any(name.lstrip("-") in names for name in order_by)
+
     async def run(self, order_by: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
+        """The groups, as :func:`~.core.aggregate_rows` gives them from the records. With
+        extremes, the cells and the records of the stale ones are read in one transaction
+        (one snapshot on MySQL/MariaDB; SQLite: the one connection's transaction)."""
+        if not self.extremes:
+            return await self._run(order_by, limit)
+        from tortoise.transactions import in_transaction
+
+        async with in_transaction(self.rollup.table._meta.default_connection):
+            return await self._run(order_by, limit)
+
+    async def _run(self, order_by: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
         from crm_graphql.api.aggregation.core import (
+            Measure,
             Part,
             aggregate_parts,
             aggregate_rows,
@@ -806,6 +1015,8 @@ class Plan:
 
         measures = [r.measure for r in self.reads]
         measures += [r.present for r in self.reads if r.present is not None]
+        if self.extremes:
+            measures.append(Measure(_STALE, "sum", "stale"))
         parts = await self.parts()
 
         async def grouped(parts: list[Part]) -> list[dict[str, Any]]:
@@ -831,11 +1042,14 @@ class Plan:
         if not order_by and limit is not None:
             upto = await self._leading_bound(limit)
             if upto is not None:
-                rows = await grouped([Part(p.where & upto, p.sign, p.dimensions) for p in parts])
+                bounded = [Part(p.where & upto, p.sign, p.dimensions) for p in parts]
+                rows = await grouped(bounded)
                 # The groups up to the bound come first: with `limit` of them, they are the
                 # answer; with fewer (groups emptied by what is taken out), read them all.
                 if len(rows) < limit:
                     rows = None
+                else:
+                    parts = bounded
         if rows is None:
             rows = await grouped(parts)
         for row in rows:
@@ -843,6 +1057,14 @@ class Plan:
                 alias = read.measure.alias
                 if read.kind == "count":
                     row[alias] = row[alias] or 0
+                    continue
+                if read.extreme:
+                    found = row[alias]
+                    if found is not None and read.kind.startswith("money"):
+                        found = (Decimal(int(found)) / 100).quantize(Decimal("0.01"))
+                    elif found is not None:
+                        found = int(found)
+                    row[alias] = found
                     continue
                 present = row.pop(f"{alias}__present")
                 if not present:
@@ -859,7 +1081,36 @@ class Plan:
                     row[alias] = average(row[alias], present)
                 elif read.kind == "money_avg":
                     row[alias] = money_average(Decimal(int(row[alias])) / 100, present)
+        if self.extremes:
+            await self._stale_extremes(rows, parts)
         return rows
+
+    async def _stale_extremes(self, rows: list[dict[str, Any]], parts: Sequence[Part]) -> None:
+        """The extremes of the groups with stale cells: those cells (one statement) and
+        their records' extremes per group (one more), combined with the fresh cells'."""
+        from crm_graphql.api.aggregation.core import aggregate_rows
+
+        stale = [row.pop(_STALE) for row in rows]
+        if not any(stale):
+            return
+        rollup = self.rollup
+        read = Q(*[p.where for p in parts], join_type=Q.OR) & Q(stale=1)
+        cells = await rollup.table.filter(read).values("grain", rollup.time, *rollup.dimensions)
+        records = Q(*[_records_of(rollup, cell) for cell in cells], join_type=Q.OR)
+        if self.records is not None:
+            records = Q(self.records, records)
+        originals = [cast("Measure", r.original) for r in self.extremes]
+        found = await aggregate_rows(rollup.source, records, self.dimensions, originals)
+        by_group = {tuple(row[d.alias] for d in self.dimensions): row for row in found}
+        for row in rows:
+            other = by_group.get(tuple(row[d.alias] for d in self.dimensions))
+            if other is None:
+                continue
+            for extreme in self.extremes:
+                alias = extreme.measure.alias
+                values = [v for v in (row[alias], other[alias]) if v is not None]
+                pick = min if extreme.measure.function == "min" else max
+                row[alias] = pick(values) if values else None
 
     async def _leading_bound(self, limit: int) -> Q | None:
         """A condition on the first group key that keeps the first ``limit`` groups of the
@@ -898,6 +1149,32 @@ class Plan:
         if bound is None:
             return unknown
         return Q(unknown, lookup_q(f"{column}__lte", bound), join_type=Q.OR)
+
+
+#: The alias of the count of stale cells per group (plans with extremes).
+_STALE = "stale__cells"
+
+
+def _cell_end(grain: int, start: datetime) -> datetime:
+    if grain == MONTH:
+        return _next_month(start)
+    return start + timedelta(seconds=grain)
+
+
+def _records_of(rollup: Rollup, cell: dict[str, Any]) -> Q:
+    """The condition on the source's records that a cell counts (its time stretch and
+    dimension values; ``only`` is the caller's)."""
+    start = cell[rollup.time]
+    if start is None:
+        time = lookup_q(f"{rollup.time}__isnull", True)
+    else:
+        begin = utc(start)
+        time = _between(rollup, begin, _cell_end(cell["grain"], begin))
+    values = [
+        lookup_q(f"{d}__isnull", True) if cell[d] is None else Q(**{d: cell[d]})
+        for d in rollup.dimensions
+    ]
+    return Q(time, *values)
 
 
 def _ranks(rollup: Rollup, column: str) -> bool:
@@ -966,7 +1243,9 @@ def plan(
         reads = [_read_of(rollup, m) for m in measures]
         if any(r is None for r in reads):
             continue
-        return Plan(rollup, served, list(dimensions), [r for r in reads if r is not None])
+        found = Plan(rollup, served, list(dimensions), [r for r in reads if r is not None])
+        found.records = where
+        return found
     return None
 
 
@@ -979,7 +1258,9 @@ def plan_of(
     reads = [_read_of(rollup, m) for m in measures]
     if any(r is None for r in reads) or not _covers_condition(rollup, where):
         raise ValueError(f"the rollup {rollup.name} does not cover the query")
-    return Plan(rollup, where, list(dimensions), [r for r in reads if r is not None])
+    found = Plan(rollup, where, list(dimensions), [r for r in reads if r is not None])
+    found.records = where if rollup.only is None else Q(where, rollup.only)
+    return found
 
 
 def note_path(path: str) -> None:
@@ -994,12 +1275,13 @@ def note_path(path: str) -> None:
 
 @dataclass(frozen=True)
 class Difference:
-    """A cell whose stored amounts differ from those counted from the records."""
+    """A cell whose stored amounts differ from those counted from the records (and its
+    extremes, unless it is stale)."""
 
     rollup: str
     cell: str
-    stored: tuple[int, ...]
-    counted: tuple[int, ...]
+    stored: tuple[int | None, ...]
+    counted: tuple[int | None, ...]
 
 
 def _empty(rollup: Rollup) -> list[int]:
@@ -1123,38 +1405,61 @@ async def rebuild_all(progress: Any = None) -> int:
     return sum([await rebuild(group, progress=progress) for group in by_source()])
 
 
-def _amounts(rollup: Rollup, row: Any) -> tuple[int, ...]:
+def _amounts(rollup: Rollup, row: Any) -> tuple[int | None, ...]:
+    """A cell's amounts, then (a rollup with extremes) its extremes and ``stale``."""
     values = dict(row)
-    return tuple(int(values[column]) for column in rollup.amounts)
+    amounts: tuple[int | None, ...] = tuple(int(values[column]) for column in rollup.amounts)
+    if rollup.extremes:
+        extremes = (*rollup.extreme_columns, "stale")
+        amounts += tuple(None if values[c] is None else int(values[c]) for c in extremes)
+    return amounts
 
 
-async def counted_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int, ...]]:
+def _differs(
+    rollup: Rollup, stored: tuple[int | None, ...], counted: tuple[int | None, ...]
+) -> bool:
+    """Whether a stored cell is wrong: its amounts differ, or it is not stale and its
+    extremes differ (a stale cell's extremes are only bounds; its records answer)."""
+    size = len(rollup.amounts)
+    if stored[:size] != counted[:size]:
+        return True
+    return bool(rollup.extremes) and not stored[-1] and stored[size:-1] != counted[size:-1]
+
+
+def _nothing(rollup: Rollup) -> tuple[int | None, ...]:
+    """The amounts of a cell that counts nothing (no extremes, not stale)."""
+    extra: tuple[int | None, ...] = (None,) * len(rollup.extreme_columns) + (0,)
+    return tuple(_empty(rollup)) + (extra if rollup.extremes else ())
+
+
+async def counted_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int | None, ...]]:
     """The cells of ``batch`` counted from the records in SQL (cell key -> amounts)."""
     statements = _sql(rollup)
     connection = rollup.table._meta.db
-    found: dict[str, tuple[int, ...]] = {}
+    found: dict[str, tuple[int | None, ...]] = {}
     for grain in GRAINS:
         _, rows = await connection.execute_query(*statements.counted(grain, batch))
         found.update((dict(row)["cell"], _amounts(rollup, row)) for row in rows)
     return found
 
 
-async def stored_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int, ...]]:
+async def stored_cells(rollup: Rollup, batch: Batch) -> dict[str, tuple[int | None, ...]]:
     """The stored cells of ``batch`` that count something (cell key -> amounts)."""
     _, rows = await rollup.table._meta.db.execute_query(*_sql(rollup).stored(batch))
     found = {dict(row)["cell"]: _amounts(rollup, row) for row in rows}
-    return {cell: amounts for cell, amounts in found.items() if any(amounts)}
+    nothing = _nothing(rollup)
+    return {cell: amounts for cell, amounts in found.items() if amounts != nothing}
 
 
 async def verify(rollup: Rollup) -> list[Difference]:
     """Compare every stored cell with the cell counted from the records (in SQL)."""
     differences = []
-    zero = tuple(_empty(rollup))
+    zero = _nothing(rollup)
     for batch in await _batches(rollup):
         counted = await counted_cells(rollup, batch)
         stored = await stored_cells(rollup, batch)
         for cell in sorted(set(counted) | set(stored)):
-            if counted.get(cell, zero) != stored.get(cell, zero):
+            if _differs(rollup, stored.get(cell, zero), counted.get(cell, zero)):
                 differences.append(
                     Difference(rollup.name, cell, stored.get(cell, zero), counted.get(cell, zero))
                 )
@@ -1166,6 +1471,80 @@ async def verify(rollup: Rollup) -> list[Difference]:
         if any(amounts):
             differences.append(Difference(rollup.name, cell, tuple(int(a) for a in amounts), zero))
     return differences
+
+
+async def repair(rollup: Rollup, cells: Sequence[str] | None = None) -> int:
+    """Count the extremes of stale cells again from their records: ``cells`` (keys; the
+    stale ones among them), or every stale cell of the rollup. One transaction per cell:
+    it locks the cell first (MySQL: ``FOR UPDATE``), then reads its records, then writes
+    the extremes and clears ``stale``. Exact: a writer that changed the cell has
+    committed or rolled back before the lock is granted, so the records read after it
+    (the snapshot starts at that first plain read) include every committed change the
+    cell counts; a writer that changed a record but not yet the cell is not in the
+    snapshot and adds its change to the repaired extremes after the lock is released
+    (writers lock records, then cells: no deadlock with a reader of records that takes
+    no lock on them). Returns the cells repaired."""
+    if not rollup.extremes:
+        return 0
+    if cells is None:
+        cells = cast(list[str], await rollup.table.filter(stale=1).values_list("cell", flat=True))
+    repaired = 0
+    for cell in sorted(cells):
+        repaired += await _repair_cell(rollup, cell)
+    return repaired
+
+
+async def _repair_cell(rollup: Rollup, cell: str) -> int:
+    from tortoise.functions import Max, Min
+    from tortoise.transactions import in_transaction
+
+    table = rollup.table
+    mysql = _is_mysql(table)
+    quote = "`" if mysql else '"'
+    names = ", ".join(f"{quote}{c}{quote}" for c in ("grain", rollup.time, *rollup.dimensions))
+    lock = " FOR UPDATE" if mysql else ""
+    mark = "%s" if mysql else "?"
+    stored = f"{quote}{table._meta.db_table}{quote}"
+    async with in_transaction(table._meta.default_connection) as connection:
+        _, found = await connection.execute_query(
+            f"SELECT {names}, {quote}stale{quote} FROM {stored}"
+            f" WHERE {quote}cell{quote} = {mark}{lock}",
+            [cell],
+        )
+        if not found or not dict(found[0])["stale"]:
+            return 0
+        values = dict(found[0])
+        values[rollup.time] = table._meta.fields_map[rollup.time].to_python_value(
+            values[rollup.time]
+        )
+        condition = _records_of(rollup, values)
+        if rollup.only is not None:
+            condition = Q(condition, rollup.only)
+        annotations: dict[str, Any] = {}
+        for field in rollup.extremes:
+            annotations[f"{field}_min"] = Min(field)
+            annotations[f"{field}_max"] = Max(field)
+        counted = (
+            await rollup.source.filter(condition).annotate(**annotations).values(*annotations)
+        )[0]
+        sets = []
+        params: list[Any] = []
+        for summed in rollup.extreme_sums:
+            for end in ("min", "max"):
+                value = counted[f"{summed.field}_{end}"]
+                sets.append(f"{quote}{summed.field}_{end}{quote} = {mark}")
+                params.append(None if value is None else cents_of(summed, value))
+        await connection.execute_query(
+            f"UPDATE {stored} SET {', '.join(sets)}, {quote}stale{quote} = 0"
+            f" WHERE {quote}cell{quote} = {mark}",
+            [*params, cell],
+        )
+    return 1
+
+
+def cents_of(summed: RollupSum, value: Any) -> int:
+    """A plain summed column's value as its cells hold it (money in cents)."""
+    return cents(value) if summed.money else int(value)
 
 
 class AggregationPaths(SchemaExtension):

@@ -97,10 +97,21 @@ class OrderRollup(RollupCell):
     subtotal_present = fields.BigIntField(default=0)
     tax_total_cents = fields.BigIntField(default=0)
     tax_total_present = fields.BigIntField(default=0)
+    total_min = fields.BigIntField(null=True, description="Smallest total in cents.")
+    total_max = fields.BigIntField(null=True, description="Largest total in cents.")
+    subtotal_min = fields.BigIntField(null=True, description="Smallest subtotal in cents.")
+    subtotal_max = fields.BigIntField(null=True, description="Largest subtotal in cents.")
+    tax_total_min = fields.BigIntField(null=True, description="Smallest tax total in cents.")
+    tax_total_max = fields.BigIntField(null=True, description="Largest tax total in cents.")
+    stale = fields.SmallIntField(
+        default=0,
+        description="1 when a record holding an extreme left: the extremes are only bounds.",
+    )
+    changes = fields.BigIntField(default=0, description="Upserts since the cell was built.")
 
     class Meta:
         table = "rollup_order"
-        indexes = (("grain", "placed_at"),)
+        indexes = (("grain", "placed_at"), ("stale",))
 
 
 class OpportunityRollup(RollupCell):
@@ -517,6 +528,7 @@ ORDERS = register(
             RollupSum(name, f"{name}_cents", f"{name}_present", money=True)
             for name in ("total", "subtotal", "tax_total")
         ),
+        extremes=("total", "subtotal", "tax_total"),
     )
 )
 OPPORTUNITIES_BY_STAGE = register(
