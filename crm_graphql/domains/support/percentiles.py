@@ -257,45 +257,34 @@ class RankedTimes:
         key: str | None,
         reads: Sequence[tuple[Any, int, int, int]],
     ) -> dict[tuple[Any, int], Any]:
-        """The value at each (group, percentile, bucket, offset), in one statement: the
-        tickets of the range in each (group, bucket) read, numbered in order of the
-        value, joined with the ranks wanted."""
+        """The value at each (group, percentile, bucket, offset), in one statement: per
+        read, the tickets of the range in that group and bucket in order of the value,
+        the one at the offset (``UNION ALL`` of one such read each).
+
+        Each read is its own range of the index ``(bucket, key, time, value)``: a single
+        read of every wanted (group, bucket) under one OR made MariaDB take the bucket's
+        index alone and fetch every ticket of those buckets from the table (hundreds of
+        milliseconds for a year by channel at 100,000 customers)."""
         connection = self.model._meta.db
-        mysql = connection.capabilities.dialect == "mysql"
-        mark = "%s" if mysql else "?"
-        same = "<=>" if mysql else "IS"  # NULL-safe equality (the tickets of no agent)
+        mark = "%s" if connection.capabilities.dialect == "mysql" else "?"
         table = self.model._meta.db_table
-        wanted: list[str] = []
+        selects: list[str] = []
         params: list[Any] = []
         for index, (name, _, bucket, offset) in enumerate(reads):
-            group = f", {mark} AS k" if key else ""
-            wanted.append(f"SELECT {index} AS q{group}, {mark} AS b, {mark} AS r")
-            params += [*([name] if key else []), bucket, offset + 1]
-        cells: list[str] = []
-        for name, bucket in dict.fromkeys((name, bucket) for name, _, bucket, _ in reads):
-            if not key:
-                cells.append(f"{self.bucket} = {mark}")
-                params.append(bucket)
-            elif name is None:
-                cells.append(f"({self.bucket} = {mark} AND {key} IS NULL)")
-                params.append(bucket)
-            else:
-                cells.append(f"({self.bucket} = {mark} AND {key} = {mark})")
-                params += [bucket, name]
-        params += [start, end]
-        partition = f"{key}, {self.bucket}" if key else self.bucket
-        ranked = (
-            f"SELECT {f'{key} AS k, ' if key else ''}{self.bucket} AS b, {self.value} AS v, "
-            f"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {self.value}) AS r "
-            f"FROM {table} WHERE ({' OR '.join(cells)}) "
-            f"AND {self.time} >= {mark} AND {self.time} < {mark}"
-        )
-        on = "ranked.b = wanted.b AND ranked.r = wanted.r"
-        if key:
-            on += f" AND ranked.k {same} wanted.k"
-        sql = (
-            f"SELECT wanted.q AS q, ranked.v AS v FROM ({' UNION ALL '.join(wanted)}) wanted "
-            f"JOIN ({ranked}) ranked ON {on}"
-        )
-        rows = await connection.execute_query_dict(sql, params)
+            conditions = [f"{self.bucket} = {mark}"]
+            params.append(bucket)
+            if key and name is None:
+                conditions.append(f"{key} IS NULL")
+            elif key:
+                conditions.append(f"{key} = {mark}")
+                params.append(name)
+            conditions += [f"{self.time} >= {mark}", f"{self.time} < {mark}"]
+            params += [start, end]
+            # The offset is a whole number computed here, never a value from a request.
+            selects.append(
+                f"SELECT {index} AS q, v FROM (SELECT {self.value} AS v FROM {table} "
+                f"WHERE {' AND '.join(conditions)} "
+                f"ORDER BY {self.value} LIMIT 1 OFFSET {int(offset)}) AS r{index}"
+            )
+        rows = await connection.execute_query_dict(" UNION ALL ".join(selects), params)
         return {(reads[row["q"]][0], reads[row["q"]][1]): row["v"] for row in rows}
