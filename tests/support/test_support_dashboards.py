@@ -272,6 +272,22 @@ async def test_dashboards_cost_the_same_statements_for_few_or_many_tickets(gql, 
     assert len(few) == len(many)
 
 
+async def test_a_short_leaderboard_costs_the_same_statements_for_few_or_many_agents(gql, db):
+    """The ranked measure is read for every agent, the rest for the agents shown."""
+    short = LEADERBOARD.replace("by: SOLVED)", "by: SOLVED, first: 2)")
+    board = LEADERBOARD.replace("by: SOLVED)", "by: SOLVED, first: 100)")
+    await _tickets(8, seed=6)
+    with count_statements() as few:
+        assert len((await gql.data(short))["supportLeaderboard"]) == 2
+    await _tickets(40, seed=7)  # three more agents, more tickets
+    with count_statements() as many:
+        many_board = (await gql.data(short))["supportLeaderboard"]
+    assert len(few) == len(many)
+    assert [entry["rank"] for entry in many_board] == [1, 2]
+    # The first two of the whole board, with the same numbers.
+    assert many_board == (await gql.data(board))["supportLeaderboard"][:2]
+
+
 async def test_every_role_reads_the_dashboards(gql_as, db):
     await _tickets(5, seed=5)
     for role in Role:

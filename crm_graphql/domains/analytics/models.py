@@ -23,7 +23,7 @@ from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.marketing.models import Campaign
 from crm_graphql.domains.orders.models import REVENUE_STATUSES, Order, OrderStatus
 from crm_graphql.domains.sales.models import OPEN_STAGES, Opportunity, OpportunityStage
-from crm_graphql.domains.support.models import Ticket
+from crm_graphql.domains.support.models import UNSOLVED_STATUSES, Ticket
 from crm_graphql.domains.support.percentiles import SLA_SQL, duration_bucket
 
 
@@ -250,6 +250,36 @@ class ResolutionPriorityRollup(ResolutionTimesCell):
     class Meta:
         table = "rollup_resolution_priority"
         indexes = (("grain", "solved_at"),)
+
+
+class ResolvedAssigneeRollup(RollupCell):
+    """Tickets solved with a resolution time per cell and assignee, and SLA attainment.
+
+    Of those tickets, the ones under an SLA policy and the ones of them that met both
+    targets (the support leaderboard)."""
+
+    solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    assignee_id = fields.IntField(null=True)
+    with_sla = fields.BigIntField(default=0, description="Tickets under an SLA policy.")
+    with_sla_present = fields.BigIntField(default=0, description="Tickets counted.")
+    met = fields.BigIntField(default=0, description="Tickets that met both targets.")
+    met_present = fields.BigIntField(default=0, description="Tickets counted.")
+
+    class Meta:
+        table = "rollup_resolved_assignee"
+        indexes = (("grain", "solved_at"),)
+
+
+class AgentBacklogTally(Model):
+    """Per assignee: the unsolved tickets assigned to them now."""
+
+    cell = fields.CharField(max_length=20, primary_key=True, description="assignee.")
+    assignee_id = fields.IntField(null=True)
+    open_count = fields.BigIntField(default=0, description="Unsolved tickets.")
+
+    class Meta:
+        table = "rollup_agent_backlog"
+        indexes = (("assignee_id",),)
 
 
 class InvoiceRollup(RollupCell):
@@ -683,6 +713,32 @@ for _key, _first, _solved in (
             derived=(_bucket_of("resolution_seconds"), *_SLA),
         )
     )
+
+
+# The support leaderboard: per agent, the tickets solved with a resolution time and their
+# SLA attainment (a few cells per agent a month: no duration bucket, which would make a
+# cell per ticket), and the unsolved tickets assigned to each now (a row per agent).
+RESOLVED_BY_ASSIGNEE = register(
+    Rollup(
+        "resolved_by_assignee",
+        Ticket,
+        ResolvedAssigneeRollup,
+        "solved_at",
+        ("assignee_id",),
+        _SLA_SUMS,
+        only=Q(resolution_seconds__isnull=False),
+        derived=_SLA,
+    )
+)
+AGENT_BACKLOG = tallies.register(
+    Tally(
+        "agent_backlog",
+        Ticket,
+        AgentBacklogTally,
+        ("assignee_id",),
+        (TallyMeasure("open_count", when=Q(status__in=list(UNSOLVED_STATUSES))),),
+    )
+)
 
 
 def _amounts(*names: str) -> tuple[RollupSum, ...]:
