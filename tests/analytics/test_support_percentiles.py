@@ -27,7 +27,6 @@ from crm_graphql.domains.support.dashboards import (
     resolution_times,
 )
 from crm_graphql.domains.support.models import (
-    SatisfactionSurvey,
     Ticket,
     TicketChannel,
     TicketPriority,
@@ -45,6 +44,7 @@ from tests.factories import (
     make_calendar,
     make_customer,
     make_sla_policy,
+    make_survey,
     make_ticket,
     make_user,
 )
@@ -135,15 +135,8 @@ async def _world(rng: random.Random) -> dict[str, Any]:
         )
         if solved and rng.random() < 0.7:  # its survey, answered or not
             answered_at = ticket.solved_at + timedelta(hours=1) if rng.random() < 0.6 else None
-            await SatisfactionSurvey.create(
-                ticket_id=ticket.pk,
-                assignee_id=ticket.assignee_id,
-                token_hash=f"{ticket.pk:064d}",
-                expires_at=ticket.solved_at + timedelta(days=14),
-                created_at=ticket.solved_at,
-                answered_at=answered_at,
-                score=rng.randint(1, 5) if answered_at else None,
-            )
+            score = rng.randint(1, 5) if answered_at else None
+            await make_survey(ticket, answered_at=answered_at, score=score)
     return {"agents": agents, "customers": customers}
 
 

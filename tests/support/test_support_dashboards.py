@@ -10,12 +10,18 @@ from zoneinfo import ZoneInfo
 
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.support.models import (
-    SatisfactionSurvey,
     TicketChannel,
     TicketPriority,
     TicketStatus,
 )
-from tests.factories import make_calendar, make_customer, make_sla_policy, make_ticket, make_user
+from tests.factories import (
+    make_calendar,
+    make_customer,
+    make_sla_policy,
+    make_survey,
+    make_ticket,
+    make_user,
+)
 from tests.helpers import count_statements
 
 PERIOD = '{from: "2026-03-01", to: "2026-03-31"}'
@@ -92,12 +98,8 @@ async def _tickets(count: int, seed: int = 1) -> list[dict]:
             resolution_breached=fact["resolution_late"],
             sla_policy=fact["policy"],
         )
-        await SatisfactionSurvey.create(
-            ticket=ticket,
-            assignee=fact["assignee"],
-            token_hash=f"{ticket.pk:064d}",
-            expires_at=ticket.solved_at + timedelta(days=14),
-            created_at=ticket.solved_at,
+        await make_survey(
+            ticket,
             answered_at=ticket.solved_at if fact["answered"] else None,
             score=fact["score"] if fact["answered"] else None,
         )

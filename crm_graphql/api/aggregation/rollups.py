@@ -703,6 +703,12 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
     if measure.function == "count" and measure.field in (None, "id"):
         replaced = Measure(measure.alias, "sum", "n", where=measure.where)
         return _Read(replaced, "count")
+    if measure.function == "count" and measure.field is not None:
+        # The values given of a summed field: its present column.
+        counted = rollup.sum_of(measure.field)
+        if counted is None:
+            return None
+        return _Read(Measure(measure.alias, "sum", counted.present, where=measure.where), "count")
     summed: RollupSum | None = None
     if measure.function == "avg_days" and measure.field and measure.until:
         summed = rollup.duration_of(measure.field, measure.until)

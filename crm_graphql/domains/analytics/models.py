@@ -23,7 +23,7 @@ from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.marketing.models import Campaign
 from crm_graphql.domains.orders.models import REVENUE_STATUSES, Order, OrderStatus
 from crm_graphql.domains.sales.models import OPEN_STAGES, Opportunity, OpportunityStage
-from crm_graphql.domains.support.models import UNSOLVED_STATUSES, Ticket
+from crm_graphql.domains.support.models import UNSOLVED_STATUSES, SatisfactionSurvey, Ticket
 from crm_graphql.domains.support.percentiles import SLA_SQL, duration_bucket
 
 
@@ -268,6 +268,35 @@ class ResolvedAssigneeRollup(RollupCell):
     class Meta:
         table = "rollup_resolved_assignee"
         indexes = (("grain", "solved_at"),)
+
+
+class SurveyCell(RollupCell):
+    """Satisfaction surveys sent in the cell: how many, and the scores given."""
+
+    created_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    score = fields.BigIntField(default=0, description="Sum of the scores.")
+    score_present = fields.BigIntField(default=0, description="Scores given (answers).")
+
+    class Meta:
+        abstract = True
+
+
+class SurveyRollup(SurveyCell):
+    """Satisfaction surveys per cell of sending."""
+
+    class Meta:
+        table = "rollup_survey"
+        indexes = (("grain", "created_at"),)
+
+
+class SurveyAssigneeRollup(SurveyCell):
+    """Satisfaction surveys per cell of sending and agent (who solved the ticket)."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "rollup_survey_assignee"
+        indexes = (("grain", "created_at"),)
 
 
 class AgentBacklogTally(Model):
@@ -728,6 +757,21 @@ RESOLVED_BY_ASSIGNEE = register(
         _SLA_SUMS,
         only=Q(resolution_seconds__isnull=False),
         derived=_SLA,
+    )
+)
+# Satisfaction: the surveys sent in a period and their answers (a score is given exactly
+# when a survey is answered), in total (a cell per quarter hour, day or month) and per
+# agent (a few cells per agent a month, against a row per survey).
+_SCORES = (RollupSum("score", "score", "score_present"),)
+SURVEYS = register(Rollup("surveys", SatisfactionSurvey, SurveyRollup, "created_at", (), _SCORES))
+SURVEYS_BY_ASSIGNEE = register(
+    Rollup(
+        "surveys_by_assignee",
+        SatisfactionSurvey,
+        SurveyAssigneeRollup,
+        "created_at",
+        ("assignee_id",),
+        _SCORES,
     )
 )
 AGENT_BACKLOG = tallies.register(

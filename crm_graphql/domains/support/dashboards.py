@@ -275,7 +275,9 @@ async def _satisfaction(
         [Dimension("user", "assignee_id")] if by_assignee else [period] if period else [],
         [
             Measure("sent", "count"),
-            Measure("answered", "count", "answered_at"),
+            # A score is given exactly when a survey is answered: the answers are the
+            # scores given (which the rollups of surveys count too).
+            Measure("answered", "count", "score"),
             # Summed, not averaged: the average is taken in Python from the exact sum.
             Measure("score_sum", "sum", "score"),
         ],

@@ -225,5 +225,4 @@ class SatisfactionSurvey(TimestampedModel):
         indexes = (
             ("ticket_id", "created_at"),
             ("created_at", "assignee_id", "answered_at", "score"),
-            ("assignee_id", "created_at", "answered_at", "score"),
         )

@@ -35,9 +35,32 @@ class Migration(migrations.Migration):
             options={'table': 'rollup_resolved_assignee', 'app': 'models', 'indexes': [Index(fields=['grain', 'solved_at'])], 'pk_attr': 'cell', 'table_description': 'Tickets solved with a resolution time per cell and assignee, and SLA attainment.'},
             bases=['RollupCell'],
         ),
-        ops.AddIndex(
-            model_name='SatisfactionSurvey',
-            index=Index(fields=['assignee_id', 'created_at', 'answered_at', 'score']),
+        ops.CreateModel(
+            name='SurveyAssigneeRollup',
+            fields=[
+                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
+                ('n', fields.BigIntField(default=0, description='Records in the cell.')),
+                ('created_at', fields.DatetimeField(null=True, description='Start of the cell.', auto_now=False, auto_now_add=False)),
+                ('score', fields.BigIntField(default=0, description='Sum of the scores.')),
+                ('score_present', fields.BigIntField(default=0, description='Scores given (answers).')),
+                ('assignee_id', fields.IntField(null=True)),
+            ],
+            options={'table': 'rollup_survey_assignee', 'app': 'models', 'indexes': [Index(fields=['grain', 'created_at'])], 'pk_attr': 'cell', 'table_description': 'Satisfaction surveys per cell of sending and agent (who solved the ticket).'},
+            bases=['SurveyCell'],
+        ),
+        ops.CreateModel(
+            name='SurveyRollup',
+            fields=[
+                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='grain|start|dimension values.', max_length=120)),
+                ('grain', fields.IntField(description='900 for a quarter hour, 86400 for a UTC day, 2678400 for a UTC month.')),
+                ('n', fields.BigIntField(default=0, description='Records in the cell.')),
+                ('created_at', fields.DatetimeField(null=True, description='Start of the cell.', auto_now=False, auto_now_add=False)),
+                ('score', fields.BigIntField(default=0, description='Sum of the scores.')),
+                ('score_present', fields.BigIntField(default=0, description='Scores given (answers).')),
+            ],
+            options={'table': 'rollup_survey', 'app': 'models', 'indexes': [Index(fields=['grain', 'created_at'])], 'pk_attr': 'cell', 'table_description': 'Satisfaction surveys per cell of sending.'},
+            bases=['SurveyCell'],
         ),
         ops.AddIndex(
             model_name='Ticket',
