@@ -503,7 +503,7 @@ async def answer_survey(token: str, score: Any, comment: Any) -> str:
         ).update(answered_at=moment, score=score, comment=text)
         if recorded:
             answered = copy(survey)
-            answered.answered_at, answered.score, answered.comment = moment, score, text
+            answered.answered_at, answered.score = moment, score
             await rollups.record(SatisfactionSurvey, survey, answered)
     if not recorded:
         await open_survey(token)  # raises the reason
