@@ -415,9 +415,10 @@ BREAKDOWNS = {"channel": "byChannel", "priority": "byPriority"}
 async def support_overview(
     info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
 ) -> SupportOverview:
-    """Up to six statements (each only when a field asked for needs it), eight when the
-    percentiles are read from rollups (counts, then the ranks' buckets); two or four more
-    for each breakdown asked for, one more for the satisfaction per period."""
+    """The created and solved series, the backlog, the satisfaction (one more for it per
+    period), each only when a field asked for needs it; the percentiles from the rollups:
+    a statement of counts per time and breakdown asked for, then one read of the ranks'
+    buckets for all of them (from the rows: one statement per time and breakdown)."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     starts = period_starts(
         period.from_, period.to, granularity, info.context.settings.analytics_max_periods
