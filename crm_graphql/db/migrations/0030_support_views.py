@@ -8,6 +8,9 @@ class Migration(migrations.Migration):
 
     initial = False
 
+    # Tickets and surveys written before this migration are counted by `crm-graphql
+    # rollups rebuild --only resolved_by_assignee --only agent_backlog --only surveys
+    # --only surveys_by_assignee`.
     operations = [
         ops.CreateModel(
             name='AgentBacklogTally',
