@@ -17,7 +17,10 @@ and tally maintenance hooks (``rollups.maintain``, ``tallies.maintain`` of
 ``crm_graphql.api.aggregation``) registered and with them switched off, and prints the
 ratio: what keeping the dashboards' rollups exact in each change's transaction costs the
 writer. ``--scope sales`` switches only what the sales views added (the customer and
-pipeline rollups, the per-customer tallies).
+pipeline rollups, the per-customer tallies); ``--scope support`` only what the support
+views added (the solved tickets per agent, the surveys, the agents' backlog) and measures
+ticket mutations instead: a ticket created for an agent, a ticket solved (and its survey
+sent).
 """
 
 from __future__ import annotations
@@ -85,8 +88,18 @@ async def _rate(
     return requests / (time.perf_counter() - started)
 
 
+CREATE_TICKET = """mutation($input: CreateTicketInput!) {
+  createTicket(input: $input) { ticket { id } userErrors { field code } } }"""
+SOLVE_TICKET = """mutation($id: ID!) {
+  changeTicketStatus(id: $id, status: SOLVED, version: 1) {
+    surveyToken userErrors { field code } } }"""
+
 #: The rollups the sales views read (``--scope sales`` switches only them, and the tallies).
 SALES_ROLLUPS = ("customers", "opportunities_by_stage")
+#: What the support views added (``--scope support`` switches only them): the rollups of
+#: the solved tickets per agent and of the surveys, the tally of each agent's backlog.
+SUPPORT_ROLLUPS = ("resolved_by_assignee", "surveys", "surveys_by_assignee")
+SUPPORT_TALLIES = ("agent_backlog",)
 
 
 def _maintaining(on: bool, scope: str = "all") -> None:
@@ -95,6 +108,9 @@ def _maintaining(on: bool, scope: str = "all") -> None:
     from crm_graphql.api.aggregation import rollups, tallies
     from crm_graphql.api.mutations import changes
 
+    if scope == "support":
+        _switch_support(on)
+        return
     hooks = [tallies.maintain] if scope == "sales" else [rollups.maintain, tallies.maintain]
     for hook in hooks:
         registered = hook in changes._HOOKS
@@ -117,6 +133,76 @@ def _maintaining(on: bool, scope: str = "all") -> None:
 
 
 _switched_off: dict[str, Any] = {}
+
+
+def _switch_support(on: bool) -> None:
+    """Declare or take out only what the support views added (last of their records'
+    rollups and tallies, as declared)."""
+    from crm_graphql.api.aggregation import rollups, tallies
+
+    declared = (
+        {r.name: r for r in rollups.registered()}
+        | {t.name: t for t in tallies.registered()}
+        | _switched_off
+    )
+    for name in (*SUPPORT_ROLLUPS, *SUPPORT_TALLIES):
+        item = declared[name]
+        kept = (rollups._ROLLUPS if name in SUPPORT_ROLLUPS else tallies._TALLIES)[item.source]
+        if on and item not in kept:
+            kept.append(item)
+            _switched_off.pop(name, None)
+        elif not on and item in kept:
+            kept.remove(item)
+            _switched_off[name] = item
+
+
+async def _support_cases(
+    args: argparse.Namespace, customer: Customer
+) -> list[tuple[str, str, Variables]]:
+    """Tickets assigned to an agent created, and new tickets solved (each sends a
+    survey): the writes the support views' rollups and tally follow."""
+    from crm_graphql.api.roles import Role
+    from crm_graphql.domains.support.models import Ticket
+    from crm_graphql.domains.users.models import User
+
+    agent = await User.create(
+        name="Bench Agent", email="bench.agent@example.com", role=Role.SUPPORT
+    )
+    # Every solve needs a ticket of its own: as many as the runs send (both modes, one
+    # and eight clients, the warm-up).
+    needed = args.warmup + 4 * max(1, args.requests // ROUNDS) * ROUNDS
+    await Ticket.bulk_create(
+        [
+            Ticket(
+                number=f"TCK-BENCH-{n:06d}",
+                subject=f"Bench {n}",
+                customer_id=customer.pk,
+                channel="EMAIL",
+                assignee_id=agent.pk,
+            )
+            for n in range(needed)
+        ]
+    )
+    ids = iter(await Ticket.all().order_by("id").values_list("id", flat=True))
+    return [
+        (
+            "createTicket (assigned)",
+            CREATE_TICKET,
+            lambda n: {
+                "input": {
+                    "customer": to_global_id("Customer", customer.pk),
+                    "subject": f"Bench {n}",
+                    "channel": "EMAIL",
+                    "assignee": to_global_id("User", agent.pk),
+                }
+            },
+        ),
+        (
+            "changeTicketStatus",
+            SOLVE_TICKET,
+            lambda n: {"id": to_global_id("Ticket", next(ids))},
+        ),
+    ]
 
 
 async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
@@ -147,72 +233,80 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
                 for n, p in enumerate(products)
             ],
         }
-        cases: list[tuple[str, str, Variables]] = [
-            (
-                "createCustomer",
-                CREATE_CUSTOMER,
-                lambda n: {"input": {"firstName": "Bench", "lastName": f"Customer {n}"}},
-            ),
-            ("createOrder (5 items)", CREATE_ORDER, lambda n: {"input": order_input}),
-            (
-                "createInteraction",
-                CREATE_INTERACTION,
-                lambda n: {
-                    "input": {
-                        "customer": to_global_id("Customer", customer.pk),
-                        "channel": ("EMAIL", "CALL", "MEETING")[n % 3],
-                        "direction": "OUTBOUND",
-                        "subject": f"Bench {n}",
-                        "occurredAt": f"2026-0{1 + n % 9}-1{n % 10}T1{n % 10}:{n % 60:02d}:00Z",
-                        "durationSeconds": n % 900,
-                    }
-                },
-            ),
-            (
-                "createOpportunity",
-                CREATE_OPPORTUNITY,
-                lambda n: {
-                    "input": {
-                        "customer": to_global_id("Customer", customer.pk),
-                        "name": f"Bench deal {n}",
-                        "stage": "PROPOSAL",
-                        "amount": f"{n % 9000 + 100}.50",
-                        "currency": "USD",
-                    }
-                },
-            ),
-        ]
-        # Placed orders, each paid once (it leaves its PLACED cells for the PAID ones).
-        modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
-        needed = args.warmup + len(modes) * 2 * max(1, args.requests // ROUNDS) * ROUNDS
-        await Order.bulk_create(
-            [
-                Order(
-                    customer=customer,
-                    number=f"BENCH-{n}",
-                    status=OrderStatus.PLACED,
-                    currency="USD",
-                    subtotal=Decimal(f"{n % 900 + 10}.25"),
-                    total=Decimal(f"{n % 900 + 10}.25"),
-                    placed_at=datetime(2026, 1 + n % 12, 1 + n % 28, n % 24, tzinfo=UTC),
-                )
-                for n in range(needed)
+        cases: list[tuple[str, str, Variables]] = (
+            await _support_cases(args, customer) if args.scope == "support" else []
+        )
+        cases += (
+            []
+            if args.scope == "support"
+            else [
+                (
+                    "createCustomer",
+                    CREATE_CUSTOMER,
+                    lambda n: {"input": {"firstName": "Bench", "lastName": f"Customer {n}"}},
+                ),
+                ("createOrder (5 items)", CREATE_ORDER, lambda n: {"input": order_input}),
+                (
+                    "createInteraction",
+                    CREATE_INTERACTION,
+                    lambda n: {
+                        "input": {
+                            "customer": to_global_id("Customer", customer.pk),
+                            "channel": ("EMAIL", "CALL", "MEETING")[n % 3],
+                            "direction": "OUTBOUND",
+                            "subject": f"Bench {n}",
+                            "occurredAt": f"2026-0{1 + n % 9}-1{n % 10}T1{n % 10}:{n % 60:02d}:00Z",
+                            "durationSeconds": n % 900,
+                        }
+                    },
+                ),
+                (
+                    "createOpportunity",
+                    CREATE_OPPORTUNITY,
+                    lambda n: {
+                        "input": {
+                            "customer": to_global_id("Customer", customer.pk),
+                            "name": f"Bench deal {n}",
+                            "stage": "PROPOSAL",
+                            "amount": f"{n % 9000 + 100}.50",
+                            "currency": "USD",
+                        }
+                    },
+                ),
             ]
         )
-        await rebuild_all()
-        to_pay = itertools.count()
-        order_ids = (
-            await Order.filter(status=OrderStatus.PLACED)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        cases.append(
-            (
-                "changeOrderStatus (to PAID)",
-                PAY_ORDER,
-                lambda n: {"id": to_global_id("Order", order_ids[next(to_pay)]), "version": 1},
+        modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
+        if args.scope != "support":
+            # Placed orders, each paid once (it leaves its PLACED cells for the PAID ones).
+            needed = args.warmup + len(modes) * 2 * max(1, args.requests // ROUNDS) * ROUNDS
+            await Order.bulk_create(
+                [
+                    Order(
+                        customer=customer,
+                        number=f"BENCH-{n}",
+                        status=OrderStatus.PLACED,
+                        currency="USD",
+                        subtotal=Decimal(f"{n % 900 + 10}.25"),
+                        total=Decimal(f"{n % 900 + 10}.25"),
+                        placed_at=datetime(2026, 1 + n % 12, 1 + n % 28, n % 24, tzinfo=UTC),
+                    )
+                    for n in range(needed)
+                ]
             )
-        )
+            await rebuild_all()
+            to_pay = itertools.count()
+            order_ids = (
+                await Order.filter(status=OrderStatus.PLACED)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            cases.append(
+                (
+                    "changeOrderStatus (to PAID)",
+                    PAY_ORDER,
+                    lambda n: {"id": to_global_id("Order", order_ids[next(to_pay)]), "version": 1},
+                )
+            )
         for label, query, variables in cases:
             await _rate(client, query, variables, args.warmup, 1)
             # The modes take turns in short rounds: a change in the machine's load during
@@ -249,9 +343,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--scope",
-        choices=("all", "sales"),
+        choices=("all", "sales", "support"),
         default="all",
-        help="switch every rollup and tally, or only the sales views' rollups and the tallies",
+        help="switch every rollup and tally, only the sales views' rollups and the tallies, "
+        "or only what the support views added (ticket mutations)",
     )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))

@@ -195,7 +195,17 @@ async def make_ticket(customer: Customer, **fields: Any) -> Any:
     fields.setdefault("subject", f"Ticket {n}")
     fields.setdefault("description", f"Description {n}")
     fields.setdefault("channel", TicketChannel.EMAIL)
-    ticket = await Ticket.create(customer=customer, **fields)
-    # Rows written outside the API count in the rollups only when recorded there.
-    await rollups.record(Ticket, None, ticket)
-    return ticket
+    return await _recorded(Ticket, await Ticket.create(customer=customer, **fields))
+
+
+async def make_survey(ticket: Any, **fields: Any) -> Any:
+    """The satisfaction survey of a solved ticket, written directly (sent when it was
+    solved, for its assignee unless given)."""
+    from crm_graphql.domains.support.models import SatisfactionSurvey
+
+    fields.setdefault("assignee_id", ticket.assignee_id)
+    fields.setdefault("token_hash", f"{ticket.pk:064d}")
+    fields.setdefault("created_at", ticket.solved_at)
+    fields.setdefault("expires_at", fields["created_at"] + timedelta(days=14))
+    survey = await SatisfactionSurvey.create(ticket_id=ticket.pk, **fields)
+    return await _recorded(SatisfactionSurvey, survey)

@@ -26,7 +26,12 @@ from crm_graphql.domains.support.dashboards import (
     first_response_times,
     resolution_times,
 )
-from crm_graphql.domains.support.models import Ticket, TicketChannel, TicketPriority, TicketStatus
+from crm_graphql.domains.support.models import (
+    Ticket,
+    TicketChannel,
+    TicketPriority,
+    TicketStatus,
+)
 from crm_graphql.domains.support.percentiles import (
     BUCKET_STARTS,
     bucket_bounds,
@@ -39,6 +44,7 @@ from tests.factories import (
     make_calendar,
     make_customer,
     make_sla_policy,
+    make_survey,
     make_ticket,
     make_user,
 )
@@ -50,17 +56,23 @@ ANCHORS = [datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinf
            datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)]  # fmt: skip
 TIMES = "{ count medianMinutes p90Minutes }"
 VIEWS = f"""
-query Times($period: SupportPeriodInput!, $timeZone: String!, $by: SupportLeaderboardBy!) {{
+query Times($period: SupportPeriodInput!, $timeZone: String!, $by: SupportLeaderboardBy!,
+           $first: Int) {{
   supportOverview(period: $period, timeZone: $timeZone, granularity: MONTH) {{
     solved slaAttainment firstResponse {TIMES} resolution {TIMES}
     byChannel {{ channel solved slaAttainment firstResponse {TIMES} resolution {TIMES} }}
     byPriority {{ priority solved slaAttainment firstResponse {TIMES} resolution {TIMES} }}
   }}
-  supportLeaderboard(period: $period, timeZone: $timeZone, by: $by) {{
-    rank solved slaAttainment assignee {{ id }} firstResponse {TIMES} resolution {TIMES}
+  supportLeaderboard(period: $period, timeZone: $timeZone, by: $by, first: $first) {{
+    rank solved openTickets slaAttainment assignee {{ id }} firstResponse {TIMES}
+    resolution {TIMES} satisfaction {{ surveysSent responses averageScore }}
   }}
 }}"""
-BY = ["FASTEST_FIRST_RESPONSE", "FASTEST_RESOLUTION", "SLA_ATTAINMENT", "SOLVED"]
+BY = ["FASTEST_FIRST_RESPONSE", "FASTEST_RESOLUTION", "SLA_ATTAINMENT", "SOLVED",
+      "OPEN_TICKETS", "SATISFACTION"]  # fmt: skip
+#: The board's length: the whole board, or fewer agents than have a value (the ranked
+#: measure first, the rest for the agents shown).
+FIRST = [None, 1, 2]
 
 
 def test_the_buckets_of_durations_are_about_ten_percent_wide_and_cover_every_value():
@@ -107,7 +119,7 @@ async def _world(rng: random.Random) -> dict[str, Any]:
         answered = solved or rng.random() < 0.6
         # Now and then a time without its measure (not counted, as on the rows).
         measured = rng.random() < 0.95
-        await make_ticket(
+        ticket = await make_ticket(
             rng.choice(customers),
             channel=rng.choice(list(TicketChannel)),
             priority=rng.choice(list(TicketPriority)),
@@ -121,6 +133,10 @@ async def _world(rng: random.Random) -> dict[str, Any]:
             resolution_seconds=_seconds(rng) if solved and measured else None,
             resolution_breached=solved and rng.random() < 0.3,
         )
+        if solved and rng.random() < 0.7:  # its survey, answered or not
+            answered_at = ticket.solved_at + timedelta(hours=1) if rng.random() < 0.6 else None
+            score = rng.randint(1, 5) if answered_at else None
+            await make_survey(ticket, answered_at=answered_at, score=score)
     return {"agents": agents, "customers": customers}
 
 
@@ -166,7 +182,12 @@ async def _compare(
     """``rounds`` random questions to both apps; how many the rollups served."""
     served = 0
     for _ in range(rounds):
-        variables = {"period": _period(rng), "timeZone": rng.choice(ZONES), "by": rng.choice(BY)}
+        variables = {
+            "period": _period(rng),
+            "timeZone": rng.choice(ZONES),
+            "by": rng.choice(BY),
+            "first": rng.choice(FIRST),
+        }
         from_rollups = await fast.execute(VIEWS, variables)
         from_rows = await live.execute(VIEWS, variables)
         assert "errors" not in from_rollups, (variables, from_rollups)

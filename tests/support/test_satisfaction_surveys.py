@@ -3,14 +3,19 @@ public route before it expires, revealing only the ticket's subject."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from crm_graphql.domains.support.models import SatisfactionSurvey, Ticket, TicketStatus
+from tests.analytics.rollup_helpers import verify_clean
 from tests.factories import gid, make_customer, make_ticket
 from tests.support.documents import STATUS
 
+TODAY = datetime.now(UTC).date().isoformat()
+OVERVIEW = f"""{{ supportOverview(period: {{from: "{TODAY}", to: "{TODAY}"}}) {{
+  satisfaction {{ surveysSent responses }} }} }}"""
 SATISFACTION = (
     """query($id: ID!) { ticket(id: $id) { satisfaction { score comment answeredAt } } }"""
 )
@@ -45,8 +50,22 @@ async def test_the_token_answers_once_and_shows_the_answer_on_the_ticket(gql, an
     assert again.json()["error"]["code"] == "SURVEY_ALREADY_ANSWERED"
     survey = await SatisfactionSurvey.get(ticket_id=row.pk)
     assert (survey.score, survey.comment) == (4, "Quick!")
+    # The survey and its answer are counted in the surveys' rollups (once).
+    await verify_clean()
     # Only a hash of the token is kept.
     assert token not in (survey.token_hash, str(vars(survey)))
+
+
+async def test_two_answers_sent_at_once_count_once_in_the_dashboards(gql, anon, db):
+    _, token = await _solve(gql)
+    public = await anon()
+    replies = await asyncio.gather(
+        *(public.http.post(f"/surveys/{token}", json={"score": score}) for score in (2, 5))
+    )
+    assert sorted(reply.status_code for reply in replies) == [200, 409]
+    await verify_clean()
+    overview = await gql.data(OVERVIEW)
+    assert overview["supportOverview"]["satisfaction"]["responses"] == 1
 
 
 async def test_an_expired_token_is_refused_and_changes_nothing(gql, anon, db):

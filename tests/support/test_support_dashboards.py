@@ -10,12 +10,18 @@ from zoneinfo import ZoneInfo
 
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.support.models import (
-    SatisfactionSurvey,
     TicketChannel,
     TicketPriority,
     TicketStatus,
 )
-from tests.factories import make_calendar, make_customer, make_sla_policy, make_ticket, make_user
+from tests.factories import (
+    make_calendar,
+    make_customer,
+    make_sla_policy,
+    make_survey,
+    make_ticket,
+    make_user,
+)
 from tests.helpers import count_statements
 
 PERIOD = '{from: "2026-03-01", to: "2026-03-31"}'
@@ -92,12 +98,8 @@ async def _tickets(count: int, seed: int = 1) -> list[dict]:
             resolution_breached=fact["resolution_late"],
             sla_policy=fact["policy"],
         )
-        await SatisfactionSurvey.create(
-            ticket=ticket,
-            assignee=fact["assignee"],
-            token_hash=f"{ticket.pk:064d}",
-            expires_at=ticket.solved_at + timedelta(days=14),
-            created_at=ticket.solved_at,
+        await make_survey(
+            ticket,
             answered_at=ticket.solved_at if fact["answered"] else None,
             score=fact["score"] if fact["answered"] else None,
         )
@@ -270,6 +272,22 @@ async def test_dashboards_cost_the_same_statements_for_few_or_many_tickets(gql, 
         await gql.data(OVERVIEW)
         await gql.data(LEADERBOARD)
     assert len(few) == len(many)
+
+
+async def test_a_short_leaderboard_costs_the_same_statements_for_few_or_many_agents(gql, db):
+    """The ranked measure is read for every agent, the rest for the agents shown."""
+    short = LEADERBOARD.replace("by: SOLVED)", "by: SOLVED, first: 2)")
+    board = LEADERBOARD.replace("by: SOLVED)", "by: SOLVED, first: 100)")
+    await _tickets(8, seed=6)
+    with count_statements() as few:
+        assert len((await gql.data(short))["supportLeaderboard"]) == 2
+    await _tickets(40, seed=7)  # three more agents, more tickets
+    with count_statements() as many:
+        many_board = (await gql.data(short))["supportLeaderboard"]
+    assert len(few) == len(many)
+    assert [entry["rank"] for entry in many_board] == [1, 2]
+    # The first two of the whole board, with the same numbers.
+    assert many_board == (await gql.data(board))["supportLeaderboard"][:2]
 
 
 async def test_every_role_reads_the_dashboards(gql_as, db):

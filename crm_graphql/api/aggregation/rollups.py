@@ -885,6 +885,12 @@ def _read_of(rollup: Rollup, measure: Measure) -> _Read | None:
         replaced = Measure(measure.alias, measure.function, column, where=fresh)
         kind = f"money_{measure.function}" if measure.money else "extreme"
         return _Read(replaced, kind, None, measure)
+    if measure.function == "count" and measure.field is not None:
+        # The values given of a summed field: its present column.
+        counted = rollup.sum_of(measure.field)
+        if counted is None:
+            return None
+        return _Read(Measure(measure.alias, "sum", counted.present, where=measure.where), "count")
     summed: RollupSum | None = None
     if measure.function == "avg_days" and measure.field and measure.until:
         summed = rollup.duration_of(measure.field, measure.until)

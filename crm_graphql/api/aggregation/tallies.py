@@ -94,6 +94,11 @@ def registered() -> list[Tally]:
     return [tally for tallies in _TALLIES.values() for tally in tallies]
 
 
+def named(name: str) -> Tally:
+    """The declared tally of that name."""
+    return next(tally for tally in registered() if tally.name == name)
+
+
 def _upsert_sql(tally: Tally, mysql: bool, rows: int) -> str:
     table = tally.table._meta.db_table
     quote = "`" if mysql else '"'

@@ -23,7 +23,7 @@ from crm_graphql.domains.interactions.models import Interaction
 from crm_graphql.domains.marketing.models import Campaign
 from crm_graphql.domains.orders.models import REVENUE_STATUSES, Order, OrderStatus
 from crm_graphql.domains.sales.models import OPEN_STAGES, Opportunity, OpportunityStage
-from crm_graphql.domains.support.models import Ticket
+from crm_graphql.domains.support.models import UNSOLVED_STATUSES, SatisfactionSurvey, Ticket
 from crm_graphql.domains.support.percentiles import SLA_SQL, duration_bucket
 
 
@@ -261,6 +261,65 @@ class ResolutionPriorityRollup(ResolutionTimesCell):
     class Meta:
         table = "rollup_resolution_priority"
         indexes = (("grain", "solved_at"),)
+
+
+class ResolvedAssigneeRollup(RollupCell):
+    """Tickets solved with a resolution time per cell and assignee, and SLA attainment.
+
+    Of those tickets, the ones under an SLA policy and the ones of them that met both
+    targets (the support leaderboard)."""
+
+    solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    assignee_id = fields.IntField(null=True)
+    with_sla = fields.BigIntField(default=0, description="Tickets under an SLA policy.")
+    with_sla_present = fields.BigIntField(default=0, description="Tickets counted.")
+    met = fields.BigIntField(default=0, description="Tickets that met both targets.")
+    met_present = fields.BigIntField(default=0, description="Tickets counted.")
+
+    class Meta:
+        table = "rollup_resolved_assignee"
+        indexes = (("grain", "solved_at"),)
+
+
+class SurveyCell(RollupCell):
+    """Satisfaction surveys sent in the cell: how many, and the scores given."""
+
+    created_at = fields.DatetimeField(null=True, description="Start of the cell.")
+    score = fields.BigIntField(default=0, description="Sum of the scores.")
+    score_present = fields.BigIntField(default=0, description="Scores given (answers).")
+
+    class Meta:
+        abstract = True
+
+
+class SurveyRollup(SurveyCell):
+    """Satisfaction surveys per cell of sending."""
+
+    class Meta:
+        table = "rollup_survey"
+        indexes = (("grain", "created_at"),)
+
+
+class SurveyAssigneeRollup(SurveyCell):
+    """Satisfaction surveys per cell of sending and agent (who solved the ticket)."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "rollup_survey_assignee"
+        indexes = (("grain", "created_at"),)
+
+
+class AgentBacklogTally(Model):
+    """Per assignee: the unsolved tickets assigned to them now."""
+
+    cell = fields.CharField(max_length=20, primary_key=True, description="assignee.")
+    assignee_id = fields.IntField(null=True)
+    open_count = fields.BigIntField(default=0, description="Unsolved tickets.")
+
+    class Meta:
+        table = "rollup_agent_backlog"
+        indexes = (("assignee_id",),)
 
 
 class InvoiceRollup(RollupCell):
@@ -695,6 +754,47 @@ for _key, _first, _solved in (
             derived=(_bucket_of("resolution_seconds"), *_SLA),
         )
     )
+
+
+# The support leaderboard: per agent, the tickets solved with a resolution time and their
+# SLA attainment (a few cells per agent a month: no duration bucket, which would make a
+# cell per ticket), and the unsolved tickets assigned to each now (a row per agent).
+RESOLVED_BY_ASSIGNEE = register(
+    Rollup(
+        "resolved_by_assignee",
+        Ticket,
+        ResolvedAssigneeRollup,
+        "solved_at",
+        ("assignee_id",),
+        _SLA_SUMS,
+        only=Q(resolution_seconds__isnull=False),
+        derived=_SLA,
+    )
+)
+# Satisfaction: the surveys sent in a period and their answers (a score is given exactly
+# when a survey is answered), in total (a cell per quarter hour, day or month) and per
+# agent (a few cells per agent a month, against a row per survey).
+_SCORES = (RollupSum("score", "score", "score_present"),)
+SURVEYS = register(Rollup("surveys", SatisfactionSurvey, SurveyRollup, "created_at", (), _SCORES))
+SURVEYS_BY_ASSIGNEE = register(
+    Rollup(
+        "surveys_by_assignee",
+        SatisfactionSurvey,
+        SurveyAssigneeRollup,
+        "created_at",
+        ("assignee_id",),
+        _SCORES,
+    )
+)
+AGENT_BACKLOG = tallies.register(
+    Tally(
+        "agent_backlog",
+        Ticket,
+        AgentBacklogTally,
+        ("assignee_id",),
+        (TallyMeasure("open_count", when=Q(status__in=list(UNSOLVED_STATUSES))),),
+    )
+)
 
 
 def _amounts(*names: str) -> tuple[RollupSum, ...]:

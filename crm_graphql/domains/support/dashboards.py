@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import strawberry
 from tortoise.expressions import Q
 
+from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.aggregation.arguments import (
     GroupsFirstArg,
     TimeZoneArg,
@@ -54,6 +55,7 @@ from crm_graphql.domains.support.percentiles import (
     Condition,
     PercentileQuery,
     RankedTimes,
+    ranked_times,
 )
 from crm_graphql.domains.users.models import User as UserModel
 from crm_graphql.domains.users.types import User
@@ -201,12 +203,21 @@ RESOLUTION_TIMES = RankedTimes(
 )
 
 
+def _of_agents(assignees: Sequence[int] | None) -> tuple[Condition, ...]:
+    """The condition on the agents asked for (None: every ticket)."""
+    return () if assignees is None else (Condition("assignee_id", "IN", tuple(assignees)),)
+
+
 async def first_response_times(
-    start: datetime, end: datetime, keys: tuple[str, ...]
+    start: datetime,
+    end: datetime,
+    keys: tuple[str, ...],
+    assignees: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Percentiles of first-response business seconds of tickets answered in the span
-    (from the rollups when they serve, else from the rows)."""
-    if FIRST_RESPONSE_TIMES.serves(start, end, keys):
+    (from the rollups when they serve, else from the rows); ``assignees``: of those
+    agents' tickets only (rows, through the index led by the assignee)."""
+    if assignees is None and FIRST_RESPONSE_TIMES.serves(start, end, keys):
         note_path("rollup")
         return await FIRST_RESPONSE_TIMES.run(start, end, keys)
     note_path("live")
@@ -214,16 +225,24 @@ async def first_response_times(
         Ticket,
         "first_response_seconds",
         keys,
-        (Condition("first_responded_at", ">=", start), Condition("first_responded_at", "<", end)),
+        (
+            Condition("first_responded_at", ">=", start),
+            Condition("first_responded_at", "<", end),
+            *_of_agents(assignees),
+        ),
     ).run()
 
 
 async def resolution_times(
-    start: datetime, end: datetime, keys: tuple[str, ...]
+    start: datetime,
+    end: datetime,
+    keys: tuple[str, ...],
+    assignees: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Percentiles of resolution business seconds, and SLA attainment, of tickets solved
-    in the span (from the rollups when they serve, else from the rows)."""
-    if RESOLUTION_TIMES.serves(start, end, keys):
+    in the span (from the rollups when they serve, else from the rows); ``assignees``:
+    of those agents' tickets only."""
+    if assignees is None and RESOLUTION_TIMES.serves(start, end, keys):
         note_path("rollup")
         return await RESOLUTION_TIMES.run(start, end, keys)
     note_path("live")
@@ -231,22 +250,58 @@ async def resolution_times(
         Ticket,
         "resolution_seconds",
         keys,
-        (Condition("solved_at", ">=", start), Condition("solved_at", "<", end)),
+        (
+            Condition("solved_at", ">=", start),
+            Condition("solved_at", "<", end),
+            *_of_agents(assignees),
+        ),
         carry=("sla_policy_id", "first_response_breached", "resolution_breached"),
         sums={name: SLA_SQL[name] for name in ("with_sla", "met")},
     ).run()
 
 
+#: The two support times, by the name the views keep their percentiles under.
+_TIMES = {"first": (FIRST_RESPONSE_TIMES, first_response_times),
+          "resolution": (RESOLUTION_TIMES, resolution_times)}  # fmt: skip
+
+
+async def _all_times(
+    start: datetime, end: datetime, asks: Sequence[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], list[dict[str, Any]]]:
+    """The percentiles of each ``(time, key)`` asked for (``first`` or ``resolution``;
+    a group key or None for the total). From the rollups together when they serve (a
+    statement of counts per rollup, one read of every rank: ``percentiles.ranked_times``),
+    else each from the rows."""
+    served = all(_TIMES[time][0].serves(start, end, (key,) if key else ()) for time, key in asks)
+    if asks and served:
+        found = await ranked_times([(_TIMES[time][0], key) for time, key in asks], start, end)
+        for _ in asks:
+            note_path("rollup")
+        return dict(zip(asks, found, strict=True))
+    return {
+        (time, key): await _TIMES[time][1](start, end, (key,) if key else ()) for time, key in asks
+    }
+
+
 async def _satisfaction(
-    start: datetime, end: datetime, by_assignee: bool, period: Dimension | None = None
+    start: datetime,
+    end: datetime,
+    by_assignee: bool,
+    period: Dimension | None = None,
+    assignees: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
+    where = Q(created_at__gte=start, created_at__lt=end)
+    if assignees is not None:
+        where &= Q(assignee_id__in=list(assignees))
     return await aggregate(
         SatisfactionSurvey,
-        Q(created_at__gte=start, created_at__lt=end),
+        where,
         [Dimension("user", "assignee_id")] if by_assignee else [period] if period else [],
         [
             Measure("sent", "count"),
-            Measure("answered", "count", "answered_at"),
+            # A score is given exactly when a survey is answered: the answers are the
+            # scores given (which the rollups of surveys count too).
+            Measure("answered", "count", "score"),
             # Summed, not averaged: the average is taken in Python from the exact sum.
             Measure("score_sum", "sum", "score"),
         ],
@@ -311,17 +366,19 @@ class SupportOverview:
     _span: strawberry.Private[tuple[datetime, datetime]]
     _created_by: strawberry.Private[dict[tuple[str, str], int]]
     _cache: strawberry.Private[dict[str, Any]]
+    #: The times per channel and per priority, when read with the totals.
+    _breakdowns: strawberry.Private[dict[str, Any]]
 
     async def _breakdown(self, info: Info, key: str) -> list[SupportBreakdown]:
         start, end = self._span
 
         async def compute() -> dict[str, Any]:
-            return {
-                "first": await first_response_times(start, end, (key,)),
-                "resolution": await resolution_times(start, end, (key,)),
-            }
+            times = await _all_times(start, end, [("first", key), ("resolution", key)])
+            return {"first": times["first", key], "resolution": times["resolution", key]}
 
-        result = await cached_view(info, f"supportOverview.{key}", self._cache, compute)
+        result: dict[str, Any] | None = self._breakdowns.get(key)
+        if result is None:
+            result = await cached_view(info, f"supportOverview.{key}", self._cache, compute)
         first = {row[key]: row for row in result["first"]}
         solved = {row[key]: row for row in result["resolution"]}
         created: dict[str, int] = {}
@@ -351,12 +408,17 @@ class SupportOverview:
         return await self._breakdown(info, "priority")
 
 
+#: The breakdowns of the overview: group key -> field.
+BREAKDOWNS = {"channel": "byChannel", "priority": "byPriority"}
+
+
 async def support_overview(
     info: Info, period: SupportPeriodInput, zone_name: str, granularity: Granularity
 ) -> SupportOverview:
-    """Up to six statements (each only when a field asked for needs it), eight when the
-    percentiles are read from rollups (counts, then the ranks' buckets); two or four more
-    for each breakdown asked for, one more for the satisfaction per period."""
+    """The created and solved series, the backlog, the satisfaction (one more for it per
+    period), each only when a field asked for needs it; the percentiles from the rollups:
+    a statement of counts per time and breakdown asked for, then one read of the ranks'
+    buckets for all of them (from the rows: one statement per time and breakdown)."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     starts = period_starts(
         period.from_, period.to, granularity, info.context.settings.analytics_max_periods
@@ -414,10 +476,22 @@ async def support_overview(
             )
         if wanted & {"backlog", "backlogTotal"}:
             result["backlog"] = await _backlog(datetime.now(UTC))
+        asks: list[tuple[str, str | None]] = []
         if "firstResponse" in wanted:
-            result["first"] = await first_response_times(span.start, span.end, ())
+            asks.append(("first", None))
         if wanted & {"resolution", "slaAttainment"}:
-            result["resolution"] = await resolution_times(span.start, span.end, ())
+            asks.append(("resolution", None))
+        breakdowns = [key for key, name in BREAKDOWNS.items() if name in wanted]
+        asks += [(time, key) for key in breakdowns for time in ("first", "resolution")]
+        times = await _all_times(span.start, span.end, asks)
+        if ("first", None) in times:
+            result["first"] = times["first", None]
+        if ("resolution", None) in times:
+            result["resolution"] = times["resolution", None]
+        result["breakdowns"] = {
+            key: {"first": times["first", key], "resolution": times["resolution", key]}
+            for key in breakdowns
+        }
         if "satisfaction" in wanted:
             result["satisfaction"] = await _satisfaction(span.start, span.end, False)
         return result
@@ -479,6 +553,7 @@ async def support_overview(
         _span=(span.start, span.end),
         _created_by=created_by,
         _cache=arguments,
+        _breakdowns=result.get("breakdowns", {}),
     )
 
 
@@ -550,6 +625,106 @@ def _rank_key(by: SupportLeaderboardBy, entry: SupportLeaderboardEntry) -> Seque
     return (-(score if score is not None else -1),)
 
 
+async def _open_tickets(assignees: Sequence[int] | None) -> list[dict[str, Any]]:
+    """Unsolved tickets per agent now: from the tally of them (a row per agent) when the
+    rollups may be read, else from the rows."""
+    if rollups.rollup_reads.get():
+        note_path("rollup")
+        query = tallies.named("agent_backlog").table.filter(
+            assignee_id__isnull=False, open_count__gt=0
+        )
+        if assignees is not None:
+            query = query.filter(assignee_id__in=list(assignees))
+        rows = await query.values("assignee_id", "open_count")
+        return [{"assignee_id": row["assignee_id"], "n": row["open_count"]} for row in rows]
+    where = Q(status__in=UNSOLVED_STATUSES, assignee_id__isnull=False)
+    if assignees is not None:
+        where &= Q(assignee_id__in=list(assignees))
+    return await aggregate(
+        Ticket, where, [Dimension("assignee_id", "assignee_id")], [Measure("n", "count")]
+    )
+
+
+async def _solved_by_agent(start: datetime, end: datetime) -> list[dict[str, Any]] | None:
+    """Per agent, the tickets solved in the span with a resolution time and their SLA
+    attainment, from the rollup of them (as the resolution times' ``n``, ``with_sla``,
+    ``met`` per agent); None when it does not serve (rollups off, bounds off the grain)."""
+    if not (rollups.rollup_reads.get() and rollups.on_grain(start) and rollups.on_grain(end)):
+        return None
+    note_path("rollup")
+    plan = rollups.plan_of(
+        rollups.named("resolved_by_assignee"),
+        Q(solved_at__gte=start, solved_at__lt=end),
+        [Dimension("assignee_id", "assignee_id")],
+        [Measure("n", "count"), *(Measure(name, "sum", name) for name in ("with_sla", "met"))],
+    )
+    return [
+        {**row, "with_sla": int(row["with_sla"] or 0), "met": int(row["met"] or 0)}
+        for row in await plan.run((), None)
+        if row["n"]
+    ]
+
+
+def _ranked_value(by: SupportLeaderboardBy, row: dict[str, Any]) -> Any:
+    """An agent's ranked value from the ranked measure's row, as :func:`_rank_key` ranks
+    it; None where it ranks as if missing (after every agent with a value)."""
+    if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.OPEN_TICKETS):
+        return -int(row["n"]) if row["n"] else None
+    if by in (SupportLeaderboardBy.FASTEST_FIRST_RESPONSE, SupportLeaderboardBy.FASTEST_RESOLUTION):
+        return _times(row).median_minutes or None
+    if by is SupportLeaderboardBy.SLA_ATTAINMENT:
+        attainment = _attainment(row)
+        return None if attainment is None else -attainment
+    score = _summary(row).average_score
+    return None if score is None else -score
+
+
+async def _leaderboard(
+    start: datetime, end: datetime, by: SupportLeaderboardBy, limit: int
+) -> dict[str, Any]:
+    """The leaderboard's reads. The ranked measure is read for every agent first; when at
+    least ``limit`` agents have a value, the first ``limit`` of them are the board (every
+    other agent ranks after them), and the other reads are for those agents alone (an IN
+    list down indexes led by the assignee), whatever the number of agents. Otherwise every
+    read is for every agent."""
+    keys = ("assignee_id",)
+    reads = {
+        "first": lambda people: first_response_times(start, end, keys, people),
+        "resolution": lambda people: resolution_times(start, end, keys, people),
+        "open": _open_tickets,
+        "satisfaction": lambda people: _satisfaction(start, end, True, None, people),
+    }
+    found: dict[str, list[dict[str, Any]]] = {}
+    ranked: list[dict[str, Any]] | None = None
+    if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.SLA_ATTAINMENT):
+        ranked = await _solved_by_agent(start, end)
+    else:
+        name = {
+            SupportLeaderboardBy.FASTEST_FIRST_RESPONSE: "first",
+            SupportLeaderboardBy.FASTEST_RESOLUTION: "resolution",
+            SupportLeaderboardBy.OPEN_TICKETS: "open",
+            SupportLeaderboardBy.SATISFACTION: "satisfaction",
+        }[by]
+        found[name] = ranked = await reads[name](None)
+    people: list[int] | None = None
+    if ranked is not None:
+        agent = "user" if by is SupportLeaderboardBy.SATISFACTION else "assignee_id"
+        values = ((row[agent], _ranked_value(by, row)) for row in ranked)
+        leaders = sorted((v, a) for a, v in values if a is not None and v is not None)
+        if len(leaders) >= limit:
+            people = [a for _, a in leaders[:limit]]
+    for name, read in reads.items():
+        if name not in found:
+            found[name] = await read(people) if people != [] else []
+    if people is not None:
+        # The ranked measure's rows of the agents off the board are not shown.
+        chosen = set(people)
+        for name in found:
+            key = "user" if name == "satisfaction" else "assignee_id"
+            found[name] = [row for row in found[name] if row[key] in chosen]
+    return found
+
+
 async def support_leaderboard(
     info: Info,
     period: SupportPeriodInput,
@@ -557,26 +732,21 @@ async def support_leaderboard(
     by: SupportLeaderboardBy,
     first: int | None,
 ) -> list[SupportLeaderboardEntry]:
-    """Four statements grouped by assignee (the percentiles per agent from the rows; see
-    ``percentiles.RankedTimes``)."""
+    """Four or five statements grouped by assignee: the ranked measure for every agent,
+    then the others for the agents on the board (see :func:`_leaderboard`)."""
     span = local_range(period.from_, period.to, zone_name, argument="period")
     limit = group_limit(info, first)
-    keys = ("assignee_id",)
 
     async def compute() -> dict[str, Any]:
-        return {
-            "first": await first_response_times(span.start, span.end, keys),
-            "resolution": await resolution_times(span.start, span.end, keys),
-            "open": await aggregate(
-                Ticket,
-                Q(status__in=UNSOLVED_STATUSES, assignee_id__isnull=False),
-                [Dimension("assignee_id", "assignee_id")],
-                [Measure("n", "count")],
-            ),
-            "satisfaction": await _satisfaction(span.start, span.end, True),
-        }
+        return await _leaderboard(span.start, span.end, by, limit)
 
-    arguments = {"from": period.from_.isoformat(), "to": period.to.isoformat(), "tz": zone_name}
+    arguments = {
+        "from": period.from_.isoformat(),
+        "to": period.to.isoformat(),
+        "tz": zone_name,
+        "by": by.name,
+        "first": limit,
+    }
     result = await cached_view(info, "supportLeaderboard", arguments, compute)
     first_by = {row["assignee_id"]: row for row in result["first"]}
     resolved_by = {row["assignee_id"]: row for row in result["resolution"]}

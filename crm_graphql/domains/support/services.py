@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -18,8 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from crm_graphql.api import validation
+from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.audit import REDACTED
 from crm_graphql.api.mutations.changes import Changed, on_change
 from crm_graphql.api.mutations.inputs import given
@@ -429,13 +432,16 @@ def token_hash(token: str) -> str:
 async def issue_survey(ticket: Ticket, moment: datetime, days: int) -> str:
     """A satisfaction survey for a ticket being solved: returns its one-time token."""
     token = secrets.token_urlsafe(32)
-    await SatisfactionSurvey.create(
+    survey = await SatisfactionSurvey.create(
         ticket_id=ticket.pk,
         assignee_id=ticket.assignee_id,
         token_hash=token_hash(token),
         expires_at=moment + timedelta(days=days),
         created_at=moment,
     )
+    # Counted in the surveys' rollups in the change's transaction (written outside
+    # `Writes`, so recorded here).
+    await rollups.record(SatisfactionSurvey, None, survey)
     return token
 
 
@@ -488,10 +494,17 @@ async def answer_survey(token: str, score: Any, comment: Any) -> str:
             "BAD_USER_INPUT", "`comment` must be text of at most 2000 characters.", 422, "comment"
         )
     moment = now()
-    # One statement decides: of two answers sent at once, exactly one is recorded.
-    recorded = await SatisfactionSurvey.filter(
-        pk=survey.pk, answered_at__isnull=True, expires_at__gt=moment
-    ).update(answered_at=moment, score=score, comment=(comment or "").strip() or None)
+    text = (comment or "").strip() or None
+    async with in_transaction():
+        # One statement decides: of two answers sent at once, exactly one is recorded;
+        # the surveys' rollups count its score in the same transaction.
+        recorded = await SatisfactionSurvey.filter(
+            pk=survey.pk, answered_at__isnull=True, expires_at__gt=moment
+        ).update(answered_at=moment, score=score, comment=text)
+        if recorded:
+            answered = copy(survey)
+            answered.answered_at, answered.score = moment, score
+            await rollups.record(SatisfactionSurvey, survey, answered)
     if not recorded:
         await open_survey(token)  # raises the reason
         raise SurveyRefused(*SURVEY_ANSWERED)  # pragma: no cover
