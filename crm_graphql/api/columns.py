@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, get_named_type
+from pypika_tortoise import Table
 from tortoise.fields import DatetimeField
 from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
@@ -167,14 +169,17 @@ def _enum_converter(enum_type: type[Enum], convert: Callable[[Any], Any]) -> Cal
     return to_enum
 
 
-#: (model, columns) -> how a row of those columns becomes a partial model.
-_BUILDERS: dict[tuple[type[Model], tuple[str, ...]], Callable[[Any], Model]] = {}
+#: (model, columns, label prefix) -> how a row of those columns becomes a partial model.
+_BUILDERS: dict[tuple[type[Model], tuple[str, ...], str], Callable[[Any], Model]] = {}
 
 
-def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any], Model]:
-    """Turns a row (a mapping of the model field names in ``columns``) into a partial
-    model, converting each value as Tortoise's ``_init_from_db`` does."""
-    key = (model, columns)
+def row_builder(
+    model: type[Model], columns: tuple[str, ...], prefix: str = ""
+) -> Callable[[Any], Model]:
+    """Turns a row (a mapping of the model field names in ``columns``, each under
+    ``prefix`` + its name) into a partial model, converting each value as Tortoise's
+    ``_init_from_db`` does."""
+    key = (model, columns, prefix)
     builder = _BUILDERS.get(key)
     if builder is not None:
         return builder
@@ -182,16 +187,17 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
     native = {model_field for _, model_field, _ in meta.db_native_fields}
     simple = {model_field: field for _, model_field, field in meta.db_default_fields}
     complex_ = {model_field: field for _, model_field, field in meta.db_complex_fields}
-    plain: list[str] = []
-    typed: list[tuple[str, Callable[[Any], Any]]] = []
-    converted: list[tuple[str, Callable[[Any], Any]]] = []
+    plain: list[tuple[str, str]] = []
+    typed: list[tuple[str, str, Callable[[Any], Any]]] = []
+    converted: list[tuple[str, str, Callable[[Any], Any]]] = []
     for column in columns:
+        label = prefix + column
         if column in native:
-            plain.append(column)
+            plain.append((column, label))
         elif column in simple:
-            typed.append((column, simple[column].field_type))
+            typed.append((column, label, simple[column].field_type))
         elif column in complex_:
-            converted.append((column, _converter(complex_[column])))
+            converted.append((column, label, _converter(complex_[column])))
         else:
             raise LookupError(f"{model.__name__}.{column} is no column")
     if any(hasattr(type(getattr(model, column, None)), "__set__") for column in columns):
@@ -213,13 +219,13 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
         values = instance.__dict__
         values.update(fixed)
         values["_await_when_save"] = {}
-        for column in plain:
-            values[column] = row[column]
-        for column, to_type in typed:
-            value = row[column]
+        for column, label in plain:
+            values[column] = row[label]
+        for column, label, to_type in typed:
+            value = row[label]
             values[column] = to_type(value) if value is not None else None
-        for column, to_python in converted:
-            values[column] = to_python(row[column])
+        for column, label, to_python in converted:
+            values[column] = to_python(row[label])
         return instance
 
     _BUILDERS[key] = build
@@ -228,9 +234,9 @@ def row_builder(model: type[Model], columns: tuple[str, ...]) -> Callable[[Any],
 
 def _builder_through_attributes(
     model: type[Model],
-    plain: list[str],
-    typed: list[tuple[str, Callable[[Any], Any]]],
-    converted: list[tuple[str, Callable[[Any], Any]]],
+    plain: list[tuple[str, str]],
+    typed: list[tuple[str, str, Callable[[Any], Any]]],
+    converted: list[tuple[str, str, Callable[[Any], Any]]],
 ) -> Callable[[Any], Model]:
     meta = model._meta
     custom_pk = meta.db_pk_column not in meta.generated_db_fields
@@ -243,16 +249,87 @@ def _builder_through_attributes(
         set_attribute(instance, "_saved_in_db", True)
         set_attribute(instance, "_custom_generated_pk", custom_pk)
         set_attribute(instance, "_await_when_save", {})
-        for column in plain:
-            set_attribute(instance, column, row[column])
-        for column, to_type in typed:
-            value = row[column]
+        for column, label in plain:
+            set_attribute(instance, column, row[label])
+        for column, label, to_type in typed:
+            value = row[label]
             set_attribute(instance, column, to_type(value) if value is not None else None)
-        for column, to_python in converted:
-            set_attribute(instance, column, to_python(row[column]))
+        for column, label, to_python in converted:
+            set_attribute(instance, column, to_python(row[label]))
         return instance
 
     return build
+
+
+# --------------------------------------------------------------------------- joins
+#
+# A page's rows and the rows their references point to (an interaction's ``author``)
+# can come from one statement: ``LEFT JOIN`` the target's table on its primary key,
+# selecting only the columns the reference's selection reads, each labelled with the
+# reference's name as a prefix. A reference applies no row condition of its target in
+# SQL (only the soft-delete visibility, checked on the row; see
+# ``api.references``), so the joined row is the row a select by key would read.
+
+#: The row attribute holding the values a page attached to it (field name -> value).
+ATTACHED = "_crm_attached"
+
+
+@dataclass(frozen=True)
+class Join:
+    """A reference read with its rows: the field ``name`` of the rows, their foreign
+    key ``column`` (a model field name), the target ``model`` and its ``columns``."""
+
+    name: str
+    column: str
+    model: type[Model]
+    columns: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        """The label prefix of the target's columns in the statement."""
+        return f"{self.name}__"
+
+    @property
+    def alias(self) -> str:
+        """The alias of the target's table in the statement."""
+        return f"joined_{self.name}"
+
+
+def join_references(query: Any, key_of: Callable[[str], Any], joins: Sequence[Join]) -> Any:
+    """The pypika ``query`` with each join's target table left-joined on its primary key
+    (``key_of(column)``: the term of the rows' foreign key ``column``) and its columns
+    selected under the join's prefix."""
+    for join in joins:
+        meta = join.model._meta
+        projection = meta.fields_db_projection
+        target = Table(meta.db_table).as_(join.alias)
+        query = query.left_join(target).on(target[meta.db_pk_column] == key_of(join.column))
+        query = query.select(
+            *(target[projection[column]].as_(join.prefix + column) for column in join.columns)
+        )
+    return query
+
+
+def attach_joined(rows: Sequence[Model], found: Sequence[Any], joins: Sequence[Join]) -> None:
+    """Attach to each of ``rows`` (built from ``found``, in order) the target rows its
+    joins read: one partial row per target key (null when there is none)."""
+    for join in joins:
+        build = row_builder(join.model, join.columns, join.prefix)
+        label = join.prefix + join.model._meta.pk_attr
+        name = join.name
+        targets: dict[Any, Model] = {}
+        for row, raw in zip(rows, found, strict=True):
+            key = raw[label]
+            target = None
+            if key is not None:
+                target = targets.get(key)
+                if target is None:
+                    target = targets[key] = build(raw)
+            attributes = row.__dict__
+            values = attributes.get(ATTACHED)
+            if values is None:
+                values = attributes[ATTACHED] = {}
+            values[name] = target
 
 
 async def select_columns(query: QuerySet[Any], columns: tuple[str, ...]) -> list[Model]:
@@ -272,10 +349,11 @@ async def select_by_keys(
     keys: Sequence[Any],
     columns: tuple[str, ...],
     order_by: tuple[str, ...] = (),
+    joins: tuple[Join, ...] = (),
 ) -> list[Model]:
     """The rows of ``model`` whose ``key`` is one of ``keys`` (in ``order_by``), with
-    only ``columns`` read, as partial models; the statement is built once for the key
-    list (see :mod:`crm_graphql.api.keyed`)."""
+    only ``columns`` read, as partial models, with the targets of ``joins`` attached;
+    the statement is built once for the key list (see :mod:`crm_graphql.api.keyed`)."""
     db = read_connection(model)
 
     def build(values: list[Any]) -> tuple[str, list[Any]]:
@@ -285,10 +363,19 @@ async def select_by_keys(
         query = query.only(*columns)
         query._choose_db_if_not_chosen()
         query._make_query()
+        if joins:
+            table = model._meta.basetable
+            projection = model._meta.fields_db_projection
+            query.query = join_references(
+                query.query, lambda column: table[projection[column]], joins
+            )
         return query.query.get_parameterized_sql()
 
-    kept = ("by keys", model, key, columns, order_by, dialect_key(db))
+    kept = ("by keys", model, key, columns, order_by, joins, dialect_key(db))
     sql, params = cached_keyed_statement(kept, build, keys)
     _, found = await db.execute_query(sql, params)
     build_row = row_builder(model, columns)
-    return [build_row(row) for row in found]
+    rows = [build_row(row) for row in found]
+    if joins:
+        attach_joined(rows, found, joins)
+    return rows

@@ -18,14 +18,13 @@ from strawberry.exceptions import WrongNumberOfResultsReturned
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from tortoise.models import Model
 
-from crm_graphql.api.columns import select_by_keys
+from crm_graphql.api.columns import ATTACHED, select_by_keys
 from crm_graphql.api.context import Info
 
 M = TypeVar("M", bound=Model)
 
-_ATTACHED = "_crm_attached"
 #: The row attribute holding the values :func:`attach` gave it (field name -> value).
-ATTACHED = _ATTACHED
+_ATTACHED = ATTACHED
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,18 @@ def rules_by_type(schema: GraphQLSchema) -> dict[GraphQLNamedType, dict[str, fro
     return found
 
 
+def reads_every_field(schema: GraphQLSchema, principal: Any) -> bool:
+    """Whether ``principal`` may read every guarded field of ``schema`` (no field of any
+    selection can be denied to it)."""
+    return _reads_all(rules_by_type(schema), principal)
+
+
+def _reads_all(rules: dict[GraphQLNamedType, dict[str, frozenset[Role]]], principal: Any) -> bool:
+    return principal is not None and all(
+        principal.role in roles for fields in rules.values() for roles in fields.values()
+    )
+
+
 class FieldGate:
     """The read decisions of one request: made once per guarded field, then reused.
 
@@ -129,11 +141,7 @@ class FieldGate:
         any selection can be denied)."""
         if self._reads_all is None:
             principal = getattr(self.context, "principal", None)
-            self._reads_all = principal is not None and all(
-                principal.role in roles
-                for rules in self._rules.values()
-                for roles in rules.values()
-            )
+            self._reads_all = _reads_all(self._rules, principal)
         return self._reads_all
 
     def guarded(self, parent_type: GraphQLObjectType) -> dict[str, frozenset[Role]] | None:

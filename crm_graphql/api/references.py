@@ -19,10 +19,11 @@ from strawberry.types.field import StrawberryField
 from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 
-from crm_graphql.api.columns import needed_columns
+from crm_graphql.api.columns import Join, needed_columns
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import Entity, entities, entity_count, entity_of, entity_of_type
 from crm_graphql.api.loaders import Reference, loaded, related, selected_fields
+from crm_graphql.api.permissions import reads_every_field
 from crm_graphql.api.planner import ATTACHED_FIRST, ATTACHED_IF_VISIBLE, Abandon
 
 
@@ -77,6 +78,33 @@ def reference_columns(
         columns = needed_columns(node_type, model, selected_fields(info, *path), flag)
     memo[key] = columns
     return columns
+
+
+def reference_joins(
+    info: Info, model: type[Model], wanted: frozenset[str], path: tuple[str, ...]
+) -> tuple[Join, ...]:
+    """The references among ``wanted`` (fields of the rows of ``model`` at ``path`` in
+    the current field's selection) that a page of partial rows reads in its own
+    statement (see :class:`crm_graphql.api.columns.Join`): those whose targets need
+    known columns (:func:`reference_columns`), in name order. A reference selects its
+    target by key alone, whatever the caller's role, so the joined row is the same.
+
+    Only for callers no field rule denies anything: the first denial of a field carries
+    its ``FORBIDDEN`` error, and which path reports it depends on the order in which
+    the request's statements complete, which fewer statements change; the others keep
+    a statement per reference (the standard path's)."""
+    if not wanted or not info.context.settings.planned_reads:
+        return ()
+    if not reads_every_field(info._raw_info.schema, info.context.principal):
+        return ()
+    references = foreign_keys(model)
+    joins = []
+    for name in sorted(wanted & references.keys()):
+        reference = references[name]
+        columns = reference_columns(info, reference.model, (*path, name))
+        if columns is not None:
+            joins.append(Join(name, reference.column, reference.model, columns))
+    return tuple(joins)
 
 
 def referenced_type_name(model: type[Model], name: str) -> str:

@@ -12,7 +12,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from crm_graphql.api.columns import row_builder
+from crm_graphql.api.columns import Join, attach_joined, join_references, row_builder
 from crm_graphql.api.context import Info
 from crm_graphql.api.keyed import (
     Unkeyable,
@@ -27,6 +27,7 @@ from crm_graphql.api.pagination.cursors import SortKey
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan
 from crm_graphql.api.pagination.types import Connection
+from crm_graphql.api.references import reference_joins
 
 
 async def paginate(
@@ -40,6 +41,8 @@ async def paginate(
 
     ``columns``: read only these (partial rows, see :mod:`crm_graphql.api.columns`).
     """
+    wanted = spec.wanted_references(info)
+    joins: tuple[Join, ...] = ()
     if columns is None:
         rows = await (
             spec.model.filter(where)
@@ -48,10 +51,11 @@ async def paginate(
             .limit(plan.limit + 1)
         )
     else:
-        rows = await _select_page(spec.model, where, plan, columns)
-    wanted = spec.wanted_references(info)
-    if wanted:
-        await spec.attach(info, rows, wanted)
+        joins = reference_joins(info, spec.model, wanted, ("nodes",))
+        rows = await _select_page(spec.model, where, plan, columns, joins)
+    rest = wanted.difference(join.name for join in joins)
+    if rest:
+        await spec.attach(info, rows, rest)
 
     async def count() -> int:
         if columns is None:
@@ -83,10 +87,11 @@ async def _kept_count(model: type[Model], where: Q) -> int:
 
 
 async def _select_page(
-    model: type[Model], where: Q, plan: PagePlan, columns: tuple[str, ...]
+    model: type[Model], where: Q, plan: PagePlan, columns: tuple[str, ...], joins: tuple[Join, ...]
 ) -> list[Model]:
-    """The rows of a root page with only ``columns`` read (see ``api.columns``); its
-    statement is kept for later pages that ask the same (see ``api.keyed``)."""
+    """The rows of a root page with only ``columns`` read (see ``api.columns``), with
+    the targets of ``joins`` attached; its statement is kept for later pages that ask
+    the same (see ``api.keyed``)."""
     db = read_connection(model)
     cursor = plan.cursor_q()
 
@@ -100,6 +105,12 @@ async def _select_page(
         )
         query._choose_db_if_not_chosen()
         query._make_query()
+        if joins:
+            table = model._meta.basetable
+            projection = model._meta.fields_db_projection
+            query.query = join_references(
+                query.query, lambda column: table[projection[column]], joins
+            )
         return query.query.get_parameterized_sql()
 
     kept: tuple[Any, ...] | None
@@ -108,12 +119,15 @@ async def _select_page(
     except Unkeyable:
         kept = None
     else:
-        kept = ("page", model, conditions, plan.query_keys, plan.limit + 1, columns)
+        kept = ("page", model, conditions, plan.query_keys, plan.limit + 1, columns, joins)
         kept = (*kept, dialect_key(db))
     sql, params = cached_statement(kept, statement)
     _, found = await db.execute_query(sql, params)
     build = row_builder(model, columns)
-    return [build(row) for row in found]
+    rows = [build(row) for row in found]
+    if joins:
+        attach_joined(rows, found, joins)
+    return rows
 
 
 async def paginate_children(
@@ -189,6 +203,7 @@ def _child_pages(
     )
 
     async def load_pages(parent_ids: list[int]) -> list[list[Model]]:
+        joins = reference_joins(info, spec.model, wanted, ("nodes",)) if columns is not None else ()
         rows = await fetch_windowed(
             spec.model,
             where & plan.cursor_q(),
@@ -197,9 +212,11 @@ def _child_pages(
             plan.query_keys,
             plan.limit + 1,
             columns,
+            joins,
         )
-        if wanted:
-            await spec.attach(info, rows, wanted)
+        rest = wanted.difference(join.name for join in joins)
+        if rest:
+            await spec.attach(info, rows, rest)
         grouped: dict[int, list[Model]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, parent_column)].append(row)
@@ -234,9 +251,11 @@ async def fetch_windowed(
     keys: tuple[SortKey, ...],
     per_parent: int,
     only: tuple[str, ...] | None = None,
+    joins: tuple[Join, ...] = (),
 ) -> list[Model]:
     """The first ``per_parent`` rows of each parent, in the order of ``keys`` (``only``:
-    just these columns, as partial rows)."""
+    just these columns, as partial rows, with the targets of ``joins`` attached; joins
+    need ``only``)."""
     columns = model._meta.fields_db_projection
     db = read_connection(model)
 
@@ -259,6 +278,9 @@ async def fetch_windowed(
             .orderby(ranked[columns[parent_column]])
             .orderby(ranked._rn)
         )
+        if joins:
+            # Joined to the page's rows only, outside the window.
+            outer = join_references(outer, lambda column: ranked[column], joins)
         return outer.get_parameterized_sql()
 
     kept: tuple[Any, ...] | None
@@ -267,12 +289,15 @@ async def fetch_windowed(
     except Unkeyable:
         kept = None
     else:
-        kept = ("windowed", model, condition, parent_column, keys, per_parent, only)
+        kept = ("windowed", model, condition, parent_column, keys, per_parent, only, joins)
         kept = (*kept, dialect_key(db))
     sql, params = cached_keyed_statement(kept, statement, parent_ids)
     if only is not None:
         build = row_builder(model, only)
         _, found = await db.execute_query(sql, params)
-        return [build(row) for row in found]
+        rows = [build(row) for row in found]
+        if joins:
+            attach_joined(rows, found, joins)
+        return rows
     executor = db.executor_class(model=model, db=db)
     return await executor.execute_select(sql, params, custom_fields=["_rn"])

@@ -10,7 +10,7 @@ from graphql import GraphQLObjectType, get_named_type
 from crm_graphql.api.columns import needed_columns, node_type_of, select_by_keys
 from crm_graphql.api.context import Info
 from crm_graphql.api.loaders import attach, attach_references, selected_fields
-from crm_graphql.api.references import foreign_keys, reference_columns
+from crm_graphql.api.references import foreign_keys, reference_columns, reference_joins
 from crm_graphql.domains.orders.models import OrderItem
 
 
@@ -21,13 +21,17 @@ async def _items_of(
     columns: tuple[str, ...] | None = None,
     related: dict[str, tuple[str, ...] | None] | None = None,
 ) -> dict[int, list]:
+    joins = (
+        reference_joins(info, OrderItem, wanted, ("nodes", "items")) if columns is not None else ()
+    )
     items: list[Any] = (
         await OrderItem.filter(order_id__in=order_ids).order_by("id")
         if columns is None
-        else await select_by_keys(OrderItem, "order_id", order_ids, columns, ("id",))
+        else await select_by_keys(OrderItem, "order_id", order_ids, columns, ("id",), joins)
     )
-    if wanted:
-        await attach_references(info, items, foreign_keys(OrderItem), wanted, related)
+    rest = wanted.difference(join.name for join in joins)
+    if rest:
+        await attach_references(info, items, foreign_keys(OrderItem), rest, related)
     grouped: dict[int, list[Any]] = defaultdict(list)
     for item in items:
         grouped[item.order_id].append(item)

@@ -1,0 +1,105 @@
+"""The rows a page's references point to (a customer's ``company``, an interaction's
+``author``, an order item's ``product``) are read in the page's own statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crm_graphql.api.roles import Role
+from tests.customers.test_customer_360 import HEADLINE, _build_customers
+from tests.factories import make_company, make_customer, make_interaction, make_user
+from tests.helpers import count_statements
+
+
+def _plain(statements: list[str]) -> list[str]:
+    return [sql.replace("`", '"') for sql in statements if "VERSION()" not in sql]
+
+
+async def test_references_of_a_page_are_joined_into_its_statements(gql, db):
+    await _build_customers(3, interactions=2, orders=2)
+    with count_statements() as statements:
+        data = await gql.data(HEADLINE, {"first": 5})
+    nodes = data["customers"]["nodes"]
+    assert [node["company"]["name"] for node in nodes] == ["Acme 2", "Acme 1", "Acme 0"]
+    for node in nodes:
+        assert {i["author"]["name"] for i in node["interactions"]["nodes"]} == {"Ada Author"}
+        for order in node["orders"]["nodes"]:
+            assert all(item["product"]["name"] for item in order["items"])
+    plain = _plain(statements)
+    joined = [sql for sql in plain if "LEFT JOIN" in sql]
+    assert len(joined) == 3, plain
+    # No statement reads the referenced tables on their own.
+    for table in ("company", "crm_user", "product"):
+        assert not any(f'FROM "{table}"' in sql for sql in plain), plain
+    assert len(plain) == 7, plain
+
+
+async def test_a_missing_or_hidden_reference_is_null_and_admin_sees_the_hidden_one(gql_as, db):
+    hidden = await make_company(name="Gone Ltd", deleted_at=datetime(2026, 1, 1, tzinfo=UTC))
+    shown = await make_company(name="Here Ltd")
+    await make_customer(first_name="A", company=hidden)
+    await make_customer(first_name="B", company=shown)
+    await make_customer(first_name="C")
+    query = """{ customers(first: 5, orderBy: [{field: FIRST_NAME}]) {
+      nodes { firstName company { name } } } }"""
+    expected = {
+        Role.ADMIN: {"A": {"name": "Gone Ltd"}, "B": {"name": "Here Ltd"}, "C": None},
+        Role.MANAGER: {"A": None, "B": {"name": "Here Ltd"}, "C": None},
+        Role.ANALYST: {"A": None, "B": {"name": "Here Ltd"}, "C": None},
+    }
+    for role, companies in expected.items():
+        client = await gql_as(role)
+        with count_statements() as statements:
+            data = await client.data(query)
+        found = {node["firstName"]: node["company"] for node in data["customers"]["nodes"]}
+        assert found == companies, role
+        # Joined for a caller no field rule denies anything; the others read the
+        # companies apart (see test_a_caller_denied_a_field_reads_references_apart).
+        assert len(_plain(statements)) == (1 if role == Role.ADMIN else 2), statements
+
+
+async def test_rows_pointing_to_one_row_and_to_none(gql, db):
+    customer = await make_customer()
+    author = await make_user(name="Bo Author")
+    for _ in range(3):
+        await make_interaction(customer, author=author)
+    await make_interaction(customer)
+    query = """{ customers(first: 1) { nodes { interactions(first: 10) {
+      nodes { author { name } } } } } }"""
+    data = await gql.data(query)
+    authors = [i["author"] for i in data["customers"]["nodes"][0]["interactions"]["nodes"]]
+    assert sorted(authors, key=lambda a: a is None) == [{"name": "Bo Author"}] * 3 + [None]
+
+
+async def test_a_reference_whose_fields_read_unknown_columns_is_read_on_its_own(gql, db):
+    company = await make_company(name="Whole Ltd", city="Lyon")
+    await make_customer(company=company)
+    query = "{ customers(first: 5) { nodes { company { name address { city } } } } }"
+    with count_statements() as statements:
+        data = await gql.data(query)
+    assert data["customers"]["nodes"][0]["company"] == {
+        "name": "Whole Ltd",
+        "address": {"city": "Lyon"},
+    }
+    plain = _plain(statements)
+    # ``address`` declares no columns: the company is read whole, by key, as before.
+    assert not any("LEFT JOIN" in sql for sql in plain), plain
+    assert any('FROM "company"' in sql for sql in plain), plain
+
+
+async def test_a_caller_denied_a_field_reads_references_apart(gql_as, db):
+    """Which path carries the first FORBIDDEN error of a field depends on the order the
+    request's statements complete in: for a caller a field rule denies something the
+    references keep their statements, and the errors are the standard path's."""
+    await _build_customers(2, interactions=2, orders=1)
+    analyst = await gql_as(Role.ANALYST)
+    with count_statements() as statements:
+        body = await analyst.execute(HEADLINE, {"first": 5})
+    assert [node["company"]["name"] for node in body["data"]["customers"]["nodes"]] == [
+        "Acme 1",
+        "Acme 0",
+    ]
+    assert body["errors"] and {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+    plain = _plain(statements)
+    assert not any("LEFT JOIN" in sql for sql in plain), plain
+    assert len(plain) == 10, plain
