@@ -273,7 +273,7 @@ class CrmGraphQL(GraphQL[Context, None]):
             self._statement_limit_set = True
         try:
             # The wait for a turn does not count against the operation's time limit.
-            async with self._turns, asyncio.timeout(timeout):
+            async with self._turns, asyncio.timeout(timeout) as deadline:
                 result = await self.schema.execute(
                     query,
                     root_value=root_value,
@@ -283,6 +283,11 @@ class CrmGraphQL(GraphQL[Context, None]):
                     allowed_operation_types=allowed,
                     operation_extensions=request_data.extensions,
                 )
+            if deadline.expired():
+                # Cut off inside a transaction, the cancelled statement broke its
+                # connection and the rollback raised that instead of the cancellation:
+                # the operation still ran out of time.
+                raise TimeoutError
             await self.limits.persisted.register(
                 request_data.query,
                 request_data.extensions,

@@ -112,12 +112,11 @@ class MaskUnexpectedErrors(MaskErrors):
                 extensions=unavailable.extensions,
             )
         message, code = self.error_message, ErrorCode.INTERNAL_SERVER_ERROR
-        if is_statement_timeout(error.original_error):
-            # The SQL server stopped a statement at its time limit: the request was too
-            # slow, which is no bug; no traceback needed.
-            logger.warning(
-                "statement time limit reached at %s (request %s)", error.path, request_id
-            )
+        if is_statement_timeout(error.original_error) or _cancelled(error.original_error):
+            # The SQL server stopped a statement at its time limit, or the request's own
+            # limit cancelled it: the request was too slow, which is no bug; no
+            # traceback needed.
+            logger.warning("time limit reached at %s (request %s)", error.path, request_id)
             message, code = "The request took too long and was stopped.", ErrorCode.TIMEOUT
         else:
             logger.error(
@@ -564,3 +563,16 @@ def schema_extensions(settings: Settings, limits: Limits, authenticate: Authenti
         # Rollups or raw rows for the aggregates, and which served (extensions.aggregation).
         AggregationPaths,
     ]
+
+
+def _cancelled(error: BaseException | None) -> bool:
+    """True for an error raised while the request's time limit cancelled its work (the
+    cancellation is in its chain: asyncmy reports a statement cut off that way as a
+    broken connection)."""
+    seen: list[BaseException] = []
+    while error is not None and not any(error is known for known in seen):
+        if isinstance(error, asyncio.CancelledError):
+            return True
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    return False

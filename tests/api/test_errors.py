@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from crm_graphql.domains.customers.models import Customer
+from crm_graphql.api.pagination import fetch
 
 
 async def test_syntax_error_has_a_code(gql, db):
@@ -32,11 +32,13 @@ async def test_too_deep_query_is_refused_before_touching_the_database(gql, db):
 
 
 async def test_unexpected_fault_is_masked_and_logged(gql, db, monkeypatch, caplog):
-    def broken(cls, *args, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("secret connection string mysql://admin:hunter2@db")
 
-    # A fault in the ORM call path, with a secret in its message.
-    monkeypatch.setattr(Customer, "filter", classmethod(broken))
+    # A fault on the read path, with a secret in its message: where a page gets its
+    # connection, which every page passes (its statement may be kept from an earlier
+    # request, so the ORM's query building is not).
+    monkeypatch.setattr(fetch, "read_connection", broken)
     with caplog.at_level(logging.ERROR, logger="crm_graphql.errors"):
         body = await gql.execute(
             "{ customers { nodes { id } } }", **{"X-Request-ID": "fault-report-1"}

@@ -163,3 +163,34 @@ async def test_operations_over_the_concurrency_cap_wait_their_turn_outside_the_t
     # One at a time, and none was stopped although the last waited longer than the limit.
     assert most == 1
     assert elapsed >= 1.2
+
+
+CREATE = """mutation { createCustomer(input: {firstName: "Slow", lastName: "Writer"}) {
+  customer { id } userErrors { field message } } }"""
+
+
+async def test_mutation_stopped_at_the_time_limit_is_a_timeout_and_changes_nothing(
+    limited, db, restore_statement_limit
+):
+    # Cut off inside its transaction, the cancelled statement breaks the connection and
+    # the rollback reports that instead of the cancellation: still a TIMEOUT, not a fault.
+    from crm_graphql.api.mutations.changes import forget, on_change
+    from crm_graphql.domains.customers.models import Customer
+
+    client = await limited(request_timeout_seconds=1.0 if db.is_mysql else 0.3)
+    await client.data("{ customers { nodes { id } } }")
+
+    async def slow(change) -> None:
+        await connections.get("default").execute_query(_slow_sql(db))
+
+    on_change(slow)
+    try:
+        body = await client.execute(CREATE)
+    finally:
+        forget(slow)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "TIMEOUT", body
+    assert body["data"] is None
+    later = client if db.is_mysql else await limited(request_timeout_seconds=10.0)
+    assert (await later.data("{ customers { nodes { firstName } } }"))["customers"]["nodes"] == []
+    assert await Customer.filter(first_name="Slow").count() == 0
