@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
+
+from tortoise.transactions import in_transaction
 
 from crm_graphql.api.aggregation import rollups, tallies
 from crm_graphql.api.ids import to_global_id
@@ -23,6 +27,20 @@ _seq = itertools.count(1)
 BASE_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _one_transaction(factory: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """A factory that writes a record and its cells in one transaction, records first, as
+    the API does: a rebuild running beside it waits for it or it for the rebuild, and
+    neither sees the record without its cells."""
+
+    @functools.wraps(factory)
+    async def written(*args: P.args, **kwargs: P.kwargs) -> T:
+        async with in_transaction():
+            return await factory(*args, **kwargs)
+
+    return written
 
 
 async def _recorded(model: type[Any], row: T) -> T:
@@ -66,6 +84,7 @@ async def make_company(**fields: Any) -> Company:
     return await Company.create(**fields)
 
 
+@_one_transaction
 async def make_customer(**fields: Any) -> Customer:
     n = next(_seq)
     fields.setdefault("first_name", f"First{n}")
@@ -75,6 +94,7 @@ async def make_customer(**fields: Any) -> Customer:
     return await _recorded(Customer, await Customer.create(**fields))
 
 
+@_one_transaction
 async def make_interaction(customer: Customer, **fields: Any) -> Interaction:
     n = next(_seq)
     fields.setdefault("channel", Channel.EMAIL)
@@ -94,6 +114,7 @@ async def make_product(**fields: Any) -> Product:
     return await Product.create(**fields)
 
 
+@_one_transaction
 async def make_order(
     customer: Customer,
     items: list[tuple[Product, int]] | None = None,
@@ -126,6 +147,7 @@ async def make_order(
     return await _recorded(Order, order)
 
 
+@_one_transaction
 async def make_order_with_total(
     customer: Customer,
     total: str | Decimal,
@@ -149,6 +171,7 @@ async def make_order_with_total(
     return await _recorded(Order, order)
 
 
+@_one_transaction
 async def make_opportunity(customer: Customer, **fields: Any) -> Opportunity:
     n = next(_seq)
     stage = fields.pop("stage", OpportunityStage.PROPOSAL)
@@ -186,6 +209,7 @@ async def make_sla_policy(calendar: Any, **fields: Any) -> Any:
     return await SlaPolicy.create(calendar=calendar, **fields)
 
 
+@_one_transaction
 async def make_ticket(customer: Customer, **fields: Any) -> Any:
     """A ticket written directly (no SLA clocks unless given)."""
     from crm_graphql.domains.support.models import Ticket, TicketChannel
@@ -198,6 +222,7 @@ async def make_ticket(customer: Customer, **fields: Any) -> Any:
     return await _recorded(Ticket, await Ticket.create(customer=customer, **fields))
 
 
+@_one_transaction
 async def make_survey(ticket: Any, **fields: Any) -> Any:
     """The satisfaction survey of a solved ticket, written directly (sent when it was
     solved, for its assignee unless given)."""
