@@ -44,6 +44,21 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return False
 
 
+#: The MySQL/MariaDB error of a transaction rolled back to break a deadlock.
+DEADLOCK_ERROR = 1213
+
+
+def is_deadlock(error: BaseException | None) -> bool:
+    """True when ``error`` (or what caused it) says the database rolled the transaction
+    back to break a deadlock: nothing of it was written, and running it again succeeds
+    once the other transaction is through."""
+    for cause in _chain(error):
+        code = cause.args[0] if cause.args else None
+        if type(code) is int and code == DEADLOCK_ERROR:
+            return True
+    return False
+
+
 def pool_exhausted(connection_name: str = "default") -> bool:
     """True when every connection of the MySQL pool is lent: an operation that ran out
     of time now waited for the database's capacity, not for its own statements to end.

@@ -3,8 +3,10 @@ that run once a change is committed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,12 +17,18 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api.availability import is_deadlock
 from crm_graphql.api.context import Context, Info
 from crm_graphql.api.mutations.problems import Problems, Rejected, UserError, UserErrorCode
 from crm_graphql.db.values import column_values
 
 #: How long a repeated ``Idempotency-Key`` returns the first result.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+#: How many times a mutation's transaction runs when MySQL keeps choosing it to break a
+#: deadlock, and the longest pause (seconds) before the first repeat (then 2x, 3x...).
+DEADLOCK_ATTEMPTS = 4
+DEADLOCK_PAUSE_SECONDS = 0.02
 
 #: Called after every mutation that committed a change (e.g. to make cached views fresh).
 AfterCommit = Callable[[Context], Awaitable[None]]
@@ -84,23 +92,30 @@ async def run_mutation(
         if repeated is not None:
             return repeated
         await _forget_expired()
-    problems = Problems(info)
-    try:
-        async with in_transaction():
-            result = await work(problems)
-            rows = result if isinstance(result, list) else ([result] if result else [])
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        problems = Problems(info)
+        try:
+            async with in_transaction():
+                result = await work(problems)
+                rows = result if isinstance(result, list) else ([result] if result else [])
+                if key is not None:
+                    await _store_outcome(key, rows)
+            break
+        except Rejected as rejected:
+            return Outcome(rows=[], errors=rejected.errors)
+        except (IntegrityError, OperationalError) as error:
             if key is not None:
-                await _store_outcome(key, rows)
-    except Rejected as rejected:
-        return Outcome(rows=[], errors=rejected.errors)
-    except (IntegrityError, OperationalError):
-        if key is not None:
-            # The same key committed by a concurrent request a moment ago (a duplicate
-            # key, or on MySQL possibly a deadlock between the two inserts).
-            repeated = await _stored_outcome(key)
-            if repeated is not None:
-                return repeated
-        raise
+                # The same key committed by a concurrent request a moment ago (a duplicate
+                # key, or on MySQL possibly a deadlock between the two inserts).
+                repeated = await _stored_outcome(key)
+                if repeated is not None:
+                    return repeated
+            if not is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+        # MySQL rolled the whole transaction back to break a deadlock: nothing of it was
+        # written, so it runs again from the start, after a pause that lets the other
+        # transaction through.
+        await asyncio.sleep(random.uniform(0.0, DEADLOCK_PAUSE_SECONDS * attempt))
     for hook in _AFTER_COMMIT:
         await hook(context)
     return Outcome(rows=rows, errors=[])
