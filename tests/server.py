@@ -18,7 +18,7 @@ import httpx
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.services import DEMO_PASSWORD, demo_email
 
-SERVER_START_SECONDS = 90
+SERVER_START_SECONDS = 180
 
 
 def free_port() -> int:
