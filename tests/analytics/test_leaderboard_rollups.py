@@ -15,6 +15,7 @@ import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.domains.sales.enums import OpportunityStage
@@ -145,7 +146,8 @@ async def test_a_deal_won_lost_and_reopened_moves_between_won_and_open(gql, db):
         assert deal is not None
         await Opportunity.filter(pk=deal.pk).update(owner_id=owner.pk)
         await rebuild_rollups()
-    today = datetime.now(UTC).date()
+    # Today in the zone asked: from 18:15 UTC on, the UTC date is over in Kathmandu.
+    today = datetime.now(ZoneInfo("Asia/Kathmandu")).date()
     variables = {
         "period": {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()},
         "by": "WON_AMOUNT",
