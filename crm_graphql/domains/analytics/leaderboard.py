@@ -68,19 +68,36 @@ class LeaderboardEntry:
 
 
 async def _logged(
-    span_start: Any, span_end: Any, authors: list[int] | None = None
+    span_start: Any,
+    span_end: Any,
+    authors: list[int] | None = None,
+    ranked: int | None = None,
 ) -> list[dict[str, Any]]:
     where = Q(author_id__isnull=False, occurred_at__gte=span_start, occurred_at__lt=span_end)
     if authors is not None:
         where &= Q(author_id__in=authors)
     author = [Dimension("user", "author_id")]
-    return await aggregate(InteractionModel, where, author, [Measure("interactions", "count")])
+    order = ["-interactions"] if ranked is not None else []
+    return await aggregate(
+        InteractionModel,
+        where,
+        author,
+        [Measure("interactions", "count")],
+        order_by=order,
+        limit=ranked,
+    )
 
 
 async def _won(
-    span_start: Any, span_end: Any, code: str, money: bool, owners: list[int] | None = None
+    span_start: Any,
+    span_end: Any,
+    code: str,
+    money: bool,
+    owners: list[int] | None = None,
+    ranked: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The deals won in the period per owner, from the won deals' rollup (by closing time)."""
+    """The deals won in the period per owner, from the won deals' rollup (by closing time);
+    ``ranked``: only the first so many by that measure (``won_count``, ``won_amount``)."""
     measures = [Measure("won_count", "count")]
     if money:
         measures.append(Measure("won_amount", "sum", "amount", money=True, where=Q(currency=code)))
@@ -88,7 +105,30 @@ async def _won(
     if owners is not None:
         where &= Q(owner_id__in=owners)
     won = Q(Q(stage=OpportunityStage.CLOSED_WON), where)
-    return await aggregate(OpportunityModel, won, [Dimension("user", "owner_id")], measures)
+    order, limit = ([f"-{ranked[0]}"], ranked[1]) if ranked is not None else ([], None)
+    return await aggregate(
+        OpportunityModel,
+        won,
+        [Dimension("user", "owner_id")],
+        measures,
+        order_by=order,
+        limit=limit,
+    )
+
+
+async def _open_leaders(code: str, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` owners by open amount in ``code`` (a positive one; ties by id),
+    from the tally: their ``open_amount`` only."""
+    rows = (
+        await OwnerPipelineTally.filter(owner_id__isnull=False, currency=code, open_cents__gt=0)
+        .order_by("-open_cents", "owner_id")
+        .limit(limit)
+        .values("owner_id", "open_cents")
+    )
+    return [
+        {"user": row["owner_id"], "open_amount": (Decimal(row["open_cents"]) / 100).quantize(ZERO)}
+        for row in rows
+    ]
 
 
 async def _open_pipeline(
@@ -113,10 +153,11 @@ async def _from_rollups(
     span_start: Any, span_end: Any, code: str, money: bool, by: LeaderboardBy, limit: int
 ) -> dict[str, Any]:
     """The same results from the won deals' rollup, the open pipeline's tally and the
-    interactions' rollup by author. The ranked measure is read for every staff member
-    first; when at least ``limit`` of them have a positive value, those first ``limit``
-    are the board (everyone else ranks after them), and the other measures are read for
-    them alone. Otherwise every measure is read for everyone."""
+    interactions' rollup by author. The database ranks every staff member by the ranked
+    measure and returns the first ``limit`` (ORDER BY ... LIMIT: Python sees the board,
+    not every owner); when all of them have a positive value they are the board (everyone
+    else ranks after them), and the other measures are read for them alone. Otherwise
+    every measure is read for everyone."""
     key = _SORT_KEY[by]
     reads = {
         "won": lambda people: _won(span_start, span_end, code, money, people),
@@ -124,12 +165,22 @@ async def _from_rollups(
         "logged": lambda people: _logged(span_start, span_end, people),
     }
     first = {"won_amount": "won", "won_count": "won", "open_amount": "open"}.get(key, "logged")
-    found = {first: await reads[first](None)}
-    leaders = sorted(
-        (row for row in found[first] if (row.get(key) or 0) > 0),
-        key=lambda row: (-row[key], row["user"]),
-    )
-    people = [row["user"] for row in leaders[:limit]] if len(leaders) >= limit else None
+    if limit == 0:
+        return {"deals": [], "logged": []}
+    if first == "won":
+        leaders = await _won(span_start, span_end, code, money, None, (key, limit))
+    elif first == "open":
+        leaders = await _open_leaders(code, limit)
+    else:
+        leaders = await _logged(span_start, span_end, None, limit)
+    found: dict[str, list[dict[str, Any]]] = {}
+    people: list[int] | None = None
+    if len(leaders) == limit and all((row.get(key) or 0) > 0 for row in leaders):
+        people = [row["user"] for row in leaders]
+        if first != "open":  # the tally's ranked rows hold the amount in one currency only
+            found[first] = leaders
+    elif len(leaders) < limit and first != "open":
+        found[first] = leaders  # every staff member with a row
     for name, read in reads.items():
         if name not in found:
             found[name] = await read(people) if people != [] else []
@@ -168,8 +219,9 @@ async def sales_leaderboard(
     by: LeaderboardBy,
     first: int | None,
 ) -> list[LeaderboardEntry]:
-    """Grouped by staff member: from the rollups and a tally when rollups are on (three
-    statements), otherwise from the rows (two: opportunities, interactions)."""
+    """Grouped by staff member: from the rollups and a tally when rollups are on (three or
+    four statements, see :func:`_from_rollups`), otherwise from the rows (two:
+    opportunities, interactions)."""
     if by in (LeaderboardBy.WON_AMOUNT, LeaderboardBy.OPEN_PIPELINE):
         require_role(info, FINANCIAL, "by", "amounts")
     span = local_range(period.from_, period.to, zone_name, argument="period")
