@@ -182,7 +182,10 @@ class LimitedValidationCache(ValidationCache):
         if execution.pre_execution_errors:
             yield
             return
-        schema, document = execution.schema._schema, execution.graphql_document  # type: ignore[attr-defined]
+        schema, document = execution.schema._schema, execution.graphql_document
+        if document is None:
+            yield from super().on_validate()
+            return
         rules = tuple(execution.validation_rules)
         key = (id(schema), id(document), rules)
         found = _VALIDATED.get(key)
