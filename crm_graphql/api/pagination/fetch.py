@@ -60,12 +60,7 @@ async def paginate(
             # pooled connections, so the answer waits for the slower, not the sum.
             counting = asyncio.ensure_future(_kept_count(spec.model, where))
             counting.add_done_callback(_seen)
-        try:
-            rows = await _select_page(spec.model, where, plan, columns, joins)
-        except BaseException:
-            if counting is not None:
-                counting.cancel()
-            raise
+        rows = await _select_page(spec.model, where, plan, columns, joins)
     rest = wanted.difference(join.name for join in joins)
     if rest:
         await spec.attach(info, rows, rest)
@@ -96,8 +91,9 @@ def _asks_total_count(info: Info) -> bool:
 
 def _seen(task: asyncio.Task[Any]) -> None:
     """A count read ahead whose field is never resolved (its page failed, or a null
-    cut its parent off) ends without asyncio reporting its error as never retrieved;
-    the field that awaits it still gets the error."""
+    cut its parent off) runs to its end (a statement cancelled midway can leave its
+    connection unusable) without asyncio reporting its error as never retrieved; the
+    field that awaits it still gets the error."""
     if not task.cancelled():
         task.exception()
 
