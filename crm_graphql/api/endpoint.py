@@ -260,6 +260,16 @@ class CrmGraphQL(GraphQL[Context, None]):
         """One operation: its persisted document, mutations only over POST, and the time
         limit around all of it."""
         try:
+            return await self._execute_single(request_adapter, context, root_value, request_data)
+        finally:
+            # What only the operation's resolvers used goes now, by reference counting
+            # (see Context.release).
+            context.release()
+
+    async def _execute_single(
+        self, request_adapter: Any, context: Context, root_value: Any, request_data: Any
+    ) -> ExecutionResult:
+        try:
             query = await self.limits.persisted.document(
                 request_data.query, request_data.extensions
             )

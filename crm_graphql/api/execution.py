@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeGuard
 
 import strawberry
-from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type
+from graphql import (
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfoHelpers,
+    is_leaf_type,
+)
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
@@ -180,6 +188,24 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Plans kept across requests (see _kept_plans), once looked up.
         self._kept: dict[Any, Any] | None = None
         self._kept_looked_up = False
+        holds = getattr(self.context_value, "holds", None)
+        if holds is not None:
+            holds(self)
+
+    def release(self) -> None:
+        """Cut this executor's cycle (its helpers hold its bound methods) once the
+        operation has answered (see :meth:`Context.release`): work still settling in
+        the background reaches the executor through a weak reference instead."""
+        executor = weakref.ref(self)
+
+        def track(values: Any) -> None:
+            alive = executor()
+            if alive is not None:
+                alive.track_async_work(values)
+
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=lambda values: gather_with_cancel(*values), track=track
+        )
 
     def execute_fields(
         self,

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from enum import Enum
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import ref
 
 #: Callers kept per operation (least recently used dropped first).
 CALLERS_KEPT = 32
@@ -34,14 +34,18 @@ class KeptPreparation:
 
     def __init__(self, callers_kept: int = CALLERS_KEPT) -> None:
         self._callers_kept = callers_kept
-        self._by_operation: WeakKeyDictionary[Any, OrderedDict[Hashable, dict[Hashable, Any]]]
-        self._by_operation = WeakKeyDictionary()
+        # By the operation's identity, held weakly: graphql-core's syntax nodes hash
+        # by their whole tree, every node and location, on every lookup.
+        self._by_operation: dict[int, tuple[ref[Any], OrderedDict[Hashable, Any]]] = {}
 
     def of(self, operation: Any, caller: Hashable) -> dict[Hashable, Any]:
         """The values kept for ``operation`` (a parsed operation's node) and ``caller``."""
-        callers = self._by_operation.get(operation)
-        if callers is None:
-            callers = self._by_operation[operation] = OrderedDict()
+        found = self._by_operation.get(id(operation))
+        if found is not None and found[0]() is operation:
+            callers = found[1]
+        else:
+            callers = OrderedDict()
+            self._by_operation[id(operation)] = (ref(operation, self._forget), callers)
         kept = callers.get(caller)
         if kept is None:
             kept = callers[caller] = {}
@@ -50,6 +54,12 @@ class KeptPreparation:
         else:
             callers.move_to_end(caller)
         return kept
+
+    def _forget(self, gone: ref[Any]) -> None:
+        """Drop what was kept for an operation the parser cache let go."""
+        for key, (held, _) in list(self._by_operation.items()):
+            if held is gone:
+                del self._by_operation[key]
 
 
 class Unfrozen(Exception):

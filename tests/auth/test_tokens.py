@@ -3,6 +3,7 @@ token gets the same answer, and no resolver runs for it."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -17,7 +18,7 @@ from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.domains.auth.models import ApiKey, LoginAttempt
 from crm_graphql.domains.users.models import User
-from crm_graphql.settings import SettingsError
+from crm_graphql.settings import SettingsError, load_settings
 from tests.auth.documents import CREATE_API_KEY, LOGIN, ME, UNAUTHENTICATED, USERS
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories import make_customer
@@ -268,3 +269,18 @@ async def test_fault_while_checking_credentials_is_masked_and_logged(gql, monkey
         ],
     }
     assert any("hunter2" in str(record.exc_info) for record in caplog.records)
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(gql_as, client_factory, db):
+    # Verified tokens are kept (domains.auth.tokens): a kept one still expires on time.
+    signed_in = await gql_as(Role.SALES)
+    leeway = load_settings().jwt_leeway_seconds
+    claims = jwt.decode(signed_in.access_token, options={"verify_signature": False})
+    now = datetime.now(UTC)
+    claims.update(exp=now - timedelta(seconds=leeway) + timedelta(seconds=2))
+    token = jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+    client = await client_factory(headers={"Authorization": f"Bearer {token}"})
+    assert (await client.data(ME))["me"]["role"] == "SALES"
+    assert (await client.data(ME))["me"]["role"] == "SALES"
+    await asyncio.sleep(2.5)
+    await _refused(client)

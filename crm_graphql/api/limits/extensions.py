@@ -5,11 +5,14 @@ and no SQL is sent for a refused operation."""
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import ExecutionResult, get_operation_ast
 from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.schema.schema import validate_document
 
 from crm_graphql.api.auth import address_bucket, credentials_from
 from crm_graphql.api.errors import CrmError, ErrorCode
@@ -163,10 +166,41 @@ class QuerySizeLimit(SchemaExtension):
 
 class LimitedValidationCache(ValidationCache):
     """Strawberry's validation cache, skipped for a document already refused (by
-    :class:`QuerySizeLimit`): its rules would walk what was refused for its size."""
+    :class:`QuerySizeLimit`): its rules would walk what was refused for its size.
+
+    Documents are looked up by identity: Strawberry's parser cache gives the same text
+    the same parsed document, and graphql-core's syntax nodes are dataclasses whose
+    hash walks the whole tree (every node and location), which Strawberry's own cache
+    (an ``lru_cache`` over the document) computed on every request."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.maxsize = maxsize
 
     def on_validate(self) -> Iterator[None]:
-        if self.execution_context.pre_execution_errors:
+        execution = self.execution_context
+        if execution.pre_execution_errors:
             yield
             return
-        yield from super().on_validate()
+        schema, document = execution.schema._schema, execution.graphql_document
+        if document is None:
+            yield from super().on_validate()
+            return
+        rules = tuple(execution.validation_rules)
+        key = (id(schema), id(document), rules)
+        found = _VALIDATED.get(key)
+        if found is not None and found[0]() is schema and found[1]() is document:
+            _VALIDATED.move_to_end(key)
+            execution.pre_execution_errors = found[2]
+        else:
+            errors = validate_document(schema, document, rules)
+            _VALIDATED[key] = (weakref.ref(schema), weakref.ref(document), errors)
+            while len(_VALIDATED) > self.maxsize:
+                _VALIDATED.popitem(last=False)
+            execution.pre_execution_errors = errors
+        yield
+
+
+#: Validation errors by (schema, document, rules), the schema and document held weakly
+#: (an entry whose document is gone is never found again: its identity check fails).
+_VALIDATED: OrderedDict[tuple[int, int, tuple[Any, ...]], tuple[Any, Any, Any]] = OrderedDict()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from graphql import FieldNode
 from pypika_tortoise.analytics import RowNumber
 from pypika_tortoise.enums import Order as SqlOrder
 from tortoise.expressions import Q
@@ -43,6 +45,7 @@ async def paginate(
     """
     wanted = spec.wanted_references(info)
     joins: tuple[Join, ...] = ()
+    counting: asyncio.Task[int] | None = None
     if columns is None:
         rows = await (
             spec.model.filter(where)
@@ -52,17 +55,47 @@ async def paginate(
         )
     else:
         joins = reference_joins(info, spec.model, wanted, ("nodes",))
+        if _asks_total_count(info):
+            # The count does not depend on the page: both statements at once, on two
+            # pooled connections, so the answer waits for the slower, not the sum.
+            counting = asyncio.ensure_future(_kept_count(spec.model, where))
+            counting.add_done_callback(_seen)
         rows = await _select_page(spec.model, where, plan, columns, joins)
     rest = wanted.difference(join.name for join in joins)
     if rest:
         await spec.attach(info, rows, rest)
 
     async def count() -> int:
+        if counting is not None:
+            return await counting
         if columns is None:
             return await spec.model.filter(where).count()
         return await _kept_count(spec.model, where)
 
     return plan.page(list(rows), count)
+
+
+def _asks_total_count(info: Info) -> bool:
+    """Whether the list's own selection asks ``totalCount`` plainly (no directive, not
+    through a fragment): then it is certainly resolved, and read ahead."""
+    nodes = info._raw_info.field_nodes
+    if len(nodes) != 1 or nodes[0].selection_set is None:
+        return False
+    return any(
+        isinstance(selection, FieldNode)
+        and selection.name.value == "totalCount"
+        and not selection.directives
+        for selection in nodes[0].selection_set.selections
+    )
+
+
+def _seen(task: asyncio.Task[Any]) -> None:
+    """A count read ahead whose field is never resolved (its page failed, or a null
+    cut its parent off) runs to its end (a statement cancelled midway can leave its
+    connection unusable) without asyncio reporting its error as never retrieved; the
+    field that awaits it still gets the error."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _kept_count(model: type[Model], where: Q) -> int:
