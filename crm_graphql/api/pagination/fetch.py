@@ -93,8 +93,7 @@ async def _select_page(
     later pages that ask the same (see ``api.keyed``)."""
     cursor = plan.cursor_q()
     keys = plan.query_keys
-    deferred = deferred_pays(model, (where, cursor), keys, columns)
-    if columns is None and not deferred:
+    if columns is None and not deferred_pays(model, (where, cursor), keys, None):
         return list(
             await model.filter(where)
             .filter(cursor)
@@ -106,6 +105,8 @@ async def _select_page(
     projection = model._meta.fields_db_projection
 
     def statement() -> tuple[str, list[Any]]:
+        # Decided with the statement: a kept statement is not decided again.
+        deferred = deferred_pays(model, (where, cursor), keys, columns)
         query = (
             model.filter(where)
             .filter(cursor)
@@ -303,10 +304,10 @@ async def fetch_windowed(
     meta = model._meta
     columns = meta.fields_db_projection
     db = read_connection(model)
-    # The page's keys from an index, then its rows by primary key, where that pays.
-    deferred = deferred_pays(model, (where,), keys, only, (parent_column,), ordered=False)
 
     def statement(values: list[Any]) -> tuple[str, list[Any]]:
+        # The page's keys from an index, then its rows by primary key, where that pays.
+        deferred = deferred_pays(model, (where,), keys, only, (parent_column,), ordered=False)
         table = meta.basetable
         window = RowNumber().over(table[columns[parent_column]])
         for key in keys:
