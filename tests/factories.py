@@ -234,3 +234,18 @@ async def make_survey(ticket: Any, **fields: Any) -> Any:
     fields.setdefault("expires_at", fields["created_at"] + timedelta(days=14))
     survey = await SatisfactionSurvey.create(ticket_id=ticket.pk, **fields)
     return await _recorded(SatisfactionSurvey, survey)
+
+
+@_one_transaction
+async def make_invoice(customer: Customer, **fields: Any) -> Any:
+    """An invoice written directly, without lines (issued, owing its total, unless given)."""
+    from crm_graphql.domains.billing.models import Invoice, InvoiceStatus
+
+    n = next(_seq)
+    fields.setdefault("series", "INV")
+    fields.setdefault("number", f"INV-TEST-{n:06d}")
+    fields.setdefault("currency", "USD")
+    fields.setdefault("status", InvoiceStatus.ISSUED)
+    fields.setdefault("total", Decimal("100.00"))
+    fields.setdefault("balance", fields["total"])
+    return await _recorded(Invoice, await Invoice.create(customer=customer, **fields))

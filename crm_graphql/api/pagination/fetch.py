@@ -26,6 +26,7 @@ from crm_graphql.api.keyed import (
 )
 from crm_graphql.api.loaders import load_all
 from crm_graphql.api.pagination.cursors import SortKey
+from crm_graphql.api.pagination.deferred import deferred_pays
 from crm_graphql.api.pagination.listing import ListSpec
 from crm_graphql.api.pagination.pages import PagePlan
 from crm_graphql.api.pagination.types import Connection
@@ -46,21 +47,15 @@ async def paginate(
     wanted = spec.wanted_references(info)
     joins: tuple[Join, ...] = ()
     counting: asyncio.Task[int] | None = None
-    if columns is None:
-        rows = await (
-            spec.model.filter(where)
-            .filter(plan.cursor_q())
-            .order_by(*(key.ordering for key in plan.query_keys))
-            .limit(plan.limit + 1)
-        )
-    else:
+    if columns is not None:
         joins = reference_joins(info, spec.model, wanted, ("nodes",))
         if _asks_total_count(info):
             # The count does not depend on the page: both statements at once, on two
-            # pooled connections, so the answer waits for the slower, not the sum.
+            # pooled connections, so the answer waits for the slower, not the sum. (When
+            # the page turns out to hold the whole list, its rows are the count.)
             counting = asyncio.ensure_future(_kept_count(spec.model, where))
             counting.add_done_callback(_seen)
-        rows = await _select_page(spec.model, where, plan, columns, joins)
+    rows = await _select_page(spec.model, where, plan, columns, joins)
     rest = wanted.difference(join.name for join in joins)
     if rest:
         await spec.attach(info, rows, rest)
@@ -120,31 +115,50 @@ async def _kept_count(model: type[Model], where: Q) -> int:
 
 
 async def _select_page(
-    model: type[Model], where: Q, plan: PagePlan, columns: tuple[str, ...], joins: tuple[Join, ...]
+    model: type[Model],
+    where: Q,
+    plan: PagePlan,
+    columns: tuple[str, ...] | None,
+    joins: tuple[Join, ...],
 ) -> list[Model]:
-    """The rows of a root page with only ``columns`` read (see ``api.columns``), with
-    the targets of ``joins`` attached; its statement is kept for later pages that ask
-    the same (see ``api.keyed``)."""
-    db = read_connection(model)
+    """The rows of a root page, with only ``columns`` read (see ``api.columns``; None:
+    whole rows) and the targets of ``joins`` attached (joins need ``columns``). Its
+    statement is a deferred join where that pays (see ``deferred``), and is kept for
+    later pages that ask the same (see ``api.keyed``)."""
     cursor = plan.cursor_q()
+    keys = plan.query_keys
+    if columns is None and not deferred_pays(model, (where, cursor), keys, None):
+        return list(
+            await model.filter(where)
+            .filter(cursor)
+            .order_by(*(key.ordering for key in keys))
+            .limit(plan.limit + 1)
+        )
+    db = read_connection(model)
+    table = model._meta.basetable
+    projection = model._meta.fields_db_projection
 
     def statement() -> tuple[str, list[Any]]:
+        # Decided with the statement: a kept statement is not decided again.
+        deferred = deferred_pays(model, (where, cursor), keys, columns)
         query = (
             model.filter(where)
             .filter(cursor)
-            .order_by(*(key.ordering for key in plan.query_keys))
+            .order_by(*(key.ordering for key in keys))
             .limit(plan.limit + 1)
-            .only(*columns)
         )
+        if deferred:
+            query = query.only(model._meta.pk_attr)
+        elif columns is not None:
+            query = query.only(*columns)
         query._choose_db_if_not_chosen()
         query._make_query()
+        page = query.query
+        if deferred:
+            page = _rows_of_keys(db, model, page, keys, columns)
         if joins:
-            table = model._meta.basetable
-            projection = model._meta.fields_db_projection
-            query.query = join_references(
-                query.query, lambda column: table[projection[column]], joins
-            )
-        return query.query.get_parameterized_sql()
+            page = join_references(page, lambda column: table[projection[column]], joins)
+        return page.get_parameterized_sql()
 
     kept: tuple[Any, ...] | None
     try:
@@ -152,15 +166,47 @@ async def _select_page(
     except Unkeyable:
         kept = None
     else:
-        kept = ("page", model, conditions, plan.query_keys, plan.limit + 1, columns, joins)
+        kept = ("page", model, conditions, keys, plan.limit + 1, columns, joins)
         kept = (*kept, dialect_key(db))
     sql, params = cached_statement(kept, statement)
+    if columns is None:
+        executor = db.executor_class(model=model, db=db)
+        return list(await executor.execute_select(sql, params))
     _, found = await db.execute_query(sql, params)
     build = row_builder(model, columns)
     rows = [build(row) for row in found]
     if joins:
         attach_joined(rows, found, joins)
     return rows
+
+
+def _rows_of_keys(
+    db: Any,
+    model: type[Model],
+    page: Any,
+    keys: tuple[SortKey, ...],
+    columns: tuple[str, ...] | None,
+) -> Any:
+    """The deferred join (see ``deferred``): the rows whose primary keys ``page`` (a
+    pypika query selecting them) chooses, with ``columns`` (None: all), in the order of
+    ``keys``."""
+    meta = model._meta
+    table = meta.basetable
+    projection = meta.fields_db_projection
+    chosen = page.as_("_page")
+    query = (
+        db.query_class.from_(table)
+        .join(chosen)
+        .on(table[meta.db_pk_column] == chosen[meta.pk_attr])
+    )
+    if columns is None:
+        query = query.select(table.star)
+    else:
+        query = query.select(*(table[projection[column]].as_(column) for column in columns))
+    for key in keys:
+        order = SqlOrder.desc if key.descending else SqlOrder.asc
+        query = query.orderby(table[projection[key.column]], order=order)
+    return query
 
 
 async def paginate_children(
@@ -289,31 +335,45 @@ async def fetch_windowed(
     """The first ``per_parent`` rows of each parent, in the order of ``keys`` (``only``:
     just these columns, as partial rows, with the targets of ``joins`` attached; joins
     need ``only``)."""
-    columns = model._meta.fields_db_projection
+    meta = model._meta
+    columns = meta.fields_db_projection
     db = read_connection(model)
 
     def statement(values: list[Any]) -> tuple[str, list[Any]]:
-        table = model._meta.basetable
+        # The page's keys from an index, then its rows by primary key, where that pays.
+        deferred = deferred_pays(model, (where,), keys, only, (parent_column,), ordered=False)
+        table = meta.basetable
         window = RowNumber().over(table[columns[parent_column]])
         for key in keys:
             order = SqlOrder.desc if key.descending else SqlOrder.asc
             window = window.orderby(table[columns[key.column]], order=order)
         inner = model.filter(where, **{f"{parent_column}__in": values}).annotate(_rn=window)
-        if only is not None:
+        if deferred:
+            inner = inner.only(meta.pk_attr, parent_column)
+        elif only is not None:
             inner = inner.only(*only)
         inner._choose_db_if_not_chosen()
         inner._make_query()
         ranked = inner.query.as_("ranked")
-        outer = (
-            db.query_class.from_(ranked)
-            .select(ranked.star)
-            .where(ranked._rn <= per_parent)
-            .orderby(ranked[columns[parent_column]])
-            .orderby(ranked._rn)
-        )
+        outer = db.query_class.from_(ranked)
+        if deferred:
+            outer = outer.join(table).on(table[meta.db_pk_column] == ranked[meta.pk_attr])
+            if only is None:
+                outer = outer.select(table.star)
+            else:
+                outer = outer.select(*(table[columns[column]].as_(column) for column in only))
+            outer = outer.select(ranked._rn)
+        else:
+            outer = outer.select(ranked.star)
+        # ``only`` names a column by its field name, a whole row by its column.
+        parent = ranked[parent_column if deferred else columns[parent_column]]
+        outer = outer.where(ranked._rn <= per_parent).orderby(parent).orderby(ranked._rn)
         if joins:
             # Joined to the page's rows only, outside the window.
-            outer = join_references(outer, lambda column: ranked[column], joins)
+            if deferred:
+                outer = join_references(outer, lambda column: table[columns[column]], joins)
+            else:
+                outer = join_references(outer, lambda column: ranked[column], joins)
         return outer.get_parameterized_sql()
 
     kept: tuple[Any, ...] | None
