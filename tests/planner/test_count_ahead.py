@@ -40,14 +40,15 @@ async def test_a_total_count_asked_twice_is_counted_once(gql, db):
 
 
 async def test_a_total_count_left_out_by_a_directive_is_not_counted(gql, db):
-    await make_customer()
+    for _ in range(2):  # more than the page holds: a count that is asked needs a statement
+        await make_customer()
     query = """query($count: Boolean!) { customers(first: 1) {
       totalCount @include(if: $count) nodes { id } } }"""
     body, statements = await _counted(gql, query, {"count": False})
     assert body["data"]["customers"] == {"nodes": [body["data"]["customers"]["nodes"][0]]}
     assert _counts(statements) == 0
     body, statements = await _counted(gql, query, {"count": True})
-    assert body["data"]["customers"]["totalCount"] == 1
+    assert body["data"]["customers"]["totalCount"] == 2
     assert _counts(statements) == 1
 
 
