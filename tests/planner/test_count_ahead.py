@@ -5,7 +5,7 @@ the count waited for the page, and no count at all when it is not certainly aske
 from __future__ import annotations
 
 from crm_graphql.api.roles import Role
-from tests.factories import make_customer
+from tests.factories import gid, make_customer
 from tests.helpers import count_statements
 
 
@@ -60,4 +60,27 @@ async def test_an_empty_page_still_counts_the_whole_list(gql_as, db):
     body, statements = await _counted(analyst, query)
     assert "errors" not in body
     assert body["data"]["customers"] == {"totalCount": 2, "nodes": []}
+    assert _counts(statements) == 1
+
+
+async def test_the_count_follows_the_list_as_it_grows_and_shrinks(gql, db):
+    # The count is sent ahead only for a list that was longer than its page when last
+    # counted; whether it was or not, every answer counts the list as it is now.
+    query = "{ customers(first: 2) { totalCount nodes { id } } }"
+    people = [await make_customer() for _ in range(4)]
+    for expected in (4, 4):  # counted after the page, then ahead of it
+        body, statements = await _counted(gql, query)
+        assert body["data"]["customers"]["totalCount"] == expected
+        assert _counts(statements) == 1
+    for person in people[1:]:
+        await person.delete()
+    body, statements = await _counted(gql, query)  # sent ahead, the list fits now
+    assert body["data"]["customers"] == {"totalCount": 1, "nodes": [{"id": gid(people[0])}]}
+    body, statements = await _counted(gql, query)  # it fitted: no count statement
+    assert body["data"]["customers"]["totalCount"] == 1
+    assert _counts(statements) == 0
+    for _ in range(3):
+        await make_customer()
+    body, statements = await _counted(gql, query)  # longer than the page again
+    assert body["data"]["customers"]["totalCount"] == 4
     assert _counts(statements) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -49,10 +49,11 @@ async def paginate(
     counting: asyncio.Task[int] | None = None
     if columns is not None:
         joins = reference_joins(info, spec.model, wanted, ("nodes",))
-        if _asks_total_count(info):
+        if _asks_total_count(info) and _longer_than(spec.model, where, plan.limit):
             # The count does not depend on the page: both statements at once, on two
-            # pooled connections, so the answer waits for the slower, not the sum. (When
-            # the page turns out to hold the whole list, its rows are the count.)
+            # pooled connections, so the answer waits for the slower, not the sum. Only
+            # for a list that was longer than its page the last time it was counted: a
+            # page that holds the whole list is its own count, without a statement.
             counting = asyncio.ensure_future(_kept_count(spec.model, where))
             counting.add_done_callback(_seen)
     rows = await _select_page(spec.model, where, plan, columns, joins)
@@ -62,10 +63,13 @@ async def paginate(
 
     async def count() -> int:
         if counting is not None:
-            return await counting
-        if columns is None:
-            return await spec.model.filter(where).count()
-        return await _kept_count(spec.model, where)
+            total = await counting
+        elif columns is None:
+            total = await spec.model.filter(where).count()
+        else:
+            total = await _kept_count(spec.model, where)
+        _remember_length(spec.model, where, total)
+        return total
 
     return plan.page(list(rows), count)
 
@@ -82,6 +86,38 @@ def _asks_total_count(info: Info) -> bool:
         and not selection.directives
         for selection in nodes[0].selection_set.selections
     )
+
+
+#: The last count of each list counted (by model and condition), the longest-unused
+#: forgotten first: whether its next page is likely to need a count statement.
+_LENGTHS: OrderedDict[Hashable, int] = OrderedDict()
+_LENGTHS_KEPT = 4096
+
+
+def _length_key(model: type[Model], where: Q) -> Hashable | None:
+    try:
+        return (model, condition_key(where))
+    except Unkeyable:
+        return None
+
+
+def _longer_than(model: type[Model], where: Q, limit: int) -> bool:
+    """Whether the list was longer than ``limit`` rows when it was last counted."""
+    key = _length_key(model, where)
+    if key is None or key not in _LENGTHS:
+        return False
+    _LENGTHS.move_to_end(key)
+    return _LENGTHS[key] > limit
+
+
+def _remember_length(model: type[Model], where: Q, total: int) -> None:
+    key = _length_key(model, where)
+    if key is None:
+        return
+    _LENGTHS[key] = total
+    _LENGTHS.move_to_end(key)
+    while len(_LENGTHS) > _LENGTHS_KEPT:
+        _LENGTHS.popitem(last=False)
 
 
 def _seen(task: asyncio.Task[Any]) -> None:
