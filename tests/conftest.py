@@ -21,6 +21,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.transactions import in_transaction
 
+from crm_graphql.api.pagination.fetch import forget_list_lengths
 from crm_graphql.api.roles import Role
 from crm_graphql.app import create_app
 from crm_graphql.db.setup import migrate_database
@@ -137,6 +138,7 @@ async def _empty_all_tables(backend: Backend) -> None:
 async def db(backend: Backend) -> AsyncIterator[Backend]:
     """The session database, emptied before the test."""
     await _empty_all_tables(backend)
+    forget_list_lengths()  # lists counted by earlier tests are not this one's
     yield backend
 
 

@@ -120,6 +120,11 @@ def _remember_length(model: type[Model], where: Q, total: int) -> None:
         _LENGTHS.popitem(last=False)
 
 
+def forget_list_lengths() -> None:
+    """Forget every list's last count (its rows were emptied behind the API's back)."""
+    _LENGTHS.clear()
+
+
 def _seen(task: asyncio.Task[Any]) -> None:
     """A count read ahead whose field is never resolved (its page failed, or a null
     cut its parent off) runs to its end (a statement cancelled midway can leave its
