@@ -46,7 +46,16 @@ async def paginate(
     """
     wanted = spec.wanted_references(info)
     joins: tuple[Join, ...] = ()
-    counting: asyncio.Task[int] | None = None
+
+    async def counted() -> int:
+        if columns is None:
+            total = await spec.model.filter(where).count()
+        else:
+            total = await _kept_count(spec.model, where)
+        _remember_length(spec.model, where, total)
+        return total
+
+    counting: asyncio.Future[int] | None = None
     if columns is not None:
         joins = reference_joins(info, spec.model, wanted, ("nodes",))
         if _asks_total_count(info) and _longer_than(spec.model, where, plan.limit):
@@ -54,22 +63,20 @@ async def paginate(
             # pooled connections, so the answer waits for the slower, not the sum. Only
             # for a list that was longer than its page the last time it was counted: a
             # page that holds the whole list is its own count, without a statement.
-            counting = asyncio.ensure_future(_kept_count(spec.model, where))
+            counting = asyncio.ensure_future(counted())
             counting.add_done_callback(_seen)
     rows = await _select_page(spec.model, where, plan, columns, joins)
+    if plan.after is None and plan.before is None and len(rows) <= plan.limit:
+        _remember_length(spec.model, where, len(rows))  # the whole list is on the page
     rest = wanted.difference(join.name for join in joins)
     if rest:
         await spec.attach(info, rows, rest)
 
     async def count() -> int:
-        if counting is not None:
-            total = await counting
-        elif columns is None:
-            total = await spec.model.filter(where).count()
-        else:
-            total = await _kept_count(spec.model, where)
-        _remember_length(spec.model, where, total)
-        return total
+        nonlocal counting
+        if counting is None:  # one statement however many fields ask
+            counting = asyncio.ensure_future(counted())
+        return await counting
 
     return plan.page(list(rows), count)
 
