@@ -326,10 +326,22 @@ async def resolve_aggregate(
     unshown: dict[str, None] = {f: None for f in FUNCTIONS if f not in functions}
     if types.numbers is None:
         unshown = {}
+    # A page of groups repeats few periods (a year's twelve months over many agents):
+    # each period's local start is worked out once.
+    starts: dict[Any, Any] = {}
+
+    def key_value(field: GroupField, value: Any) -> Any:
+        if field.kind != "datetime" or value is None:
+            return _key_value(field, value, zone)
+        found = starts.get(value)
+        if found is None:
+            found = starts[value] = _key_value(field, value, zone)
+        return found
+
     groups = []
     for row in rows[:limit]:
         key = spec.key_type(
-            **{d.alias: _key_value(by_key[d.alias], row[d.alias], zone) for d in dimensions}
+            **{d.alias: key_value(by_key[d.alias], row[d.alias]) for d in dimensions}
         )
         values: dict[str, Any] = {"key": key, "count": row["count"], **unshown}
         for function in functions:
