@@ -316,47 +316,46 @@ async def ranked_times(
     asks: Sequence[tuple[RankedTimes, str | None]], start: datetime, end: datetime
 ) -> list[list[dict[str, Any]]]:
     """For each ``(times, key)`` (key None: in total), the groups as
-    :meth:`RankedTimes.run` gives them. One statement locates every rank (see
-    :func:`_located`: one read of cells per time and key asked for; the total of a time
-    from the cells of a key it is asked by, else of its first rollup's key), then one
-    statement reads the values at the ranks of every ask (none when no rank needs a
-    read)."""
-    # The cells each ask is answered from: (times, key) -> (by key, in total).
-    reads: dict[tuple[int, str], tuple[RankedTimes, str, bool, bool]] = {}
-    for times, key in asks:
-        if key is not None:
-            _, _, _, in_total = reads.get((id(times), key), (times, key, True, False))
-            reads[id(times), key] = (times, key, True, in_total)
-    for times, key in asks:
-        if key is None:
-            named = [k for (t, k) in reads if t == id(times)]
-            chosen = named[0] if named else next(iter(times.rollups))
-            _, _, by_key, _ = reads.get((id(times), chosen), (times, chosen, False, True))
-            reads[id(times), chosen] = (times, chosen, by_key, True)
-    located = await at_once(*(_located(*read, start, end) for read in reads.values()))
+    :meth:`RankedTimes.run` gives them. Per time asked for (first response, resolution),
+    and the times at once: a statement that locates the ranks per key the time is asked
+    by (:func:`_located`; the total from the cells of one of those keys, else of the
+    time's first rollup's key), those at once, then one statement that reads the values
+    at the time's ranks (none when no rank needs a read)."""
     counted: dict[tuple[int, str | None], Groups] = {}
-    for (times_id, key), (keyed, total) in zip(reads, located, strict=True):
-        if reads[times_id, key][2]:
-            counted[times_id, key] = keyed
-        if reads[times_id, key][3]:
-            counted[times_id, None] = total
-    # Per ask, group and percentile: the value when the bucket has one, else a read.
     answers: dict[tuple[int, Any, int], Any] = {}
-    wanted: list[tuple[int, RankedTimes, str | None, Any, int, int, int]] = []
-    for index, (times, key) in enumerate(asks):
-        for name, group in counted[id(times), key].items():
-            for percentile, (bucket, offset) in group["ranks"].items():
-                low, high = bucket_bounds(bucket)
-                if low is not None and high == low + 1:
-                    answers[index, name, percentile] = low  # one possible value
-                else:
-                    wanted.append((index, times, key, name, percentile, bucket, offset))
-    # One read per time, at once.
-    by_time: dict[int, list[tuple[int, RankedTimes, str | None, Any, int, int, int]]] = {}
-    for one in wanted:
-        by_time.setdefault(id(one[1]), []).append(one)
-    for found in await at_once(*(_read(start, end, some) for some in by_time.values())):
-        answers.update(found)
+
+    async def ranks_of(times: RankedTimes) -> None:
+        own = [(index, key) for index, (t, key) in enumerate(asks) if t is times]
+        # The cells the time's asks are answered from: key -> (by key, in total).
+        reads: dict[str, tuple[bool, bool]] = {}
+        for _, key in own:
+            if key is not None:
+                reads[key] = (True, reads.get(key, (True, False))[1])
+        if any(key is None for _, key in own):
+            chosen = next(iter(reads), next(iter(times.rollups)))
+            reads[chosen] = (reads.get(chosen, (False, True))[0], True)
+        located = await at_once(
+            *(_located(times, key, *sides, start, end) for key, sides in reads.items())
+        )
+        for (key, (by_key, in_total)), (keyed, total) in zip(reads.items(), located, strict=True):
+            if by_key:
+                counted[id(times), key] = keyed
+            if in_total:
+                counted[id(times), None] = total
+        # Per ask, group and percentile: the value when the bucket has one, else a read.
+        wanted: list[tuple[int, RankedTimes, str | None, Any, int, int, int]] = []
+        for index, key in own:
+            for name, group in counted[id(times), key].items():
+                for percentile, (bucket, offset) in group["ranks"].items():
+                    low, high = bucket_bounds(bucket)
+                    if low is not None and high == low + 1:
+                        answers[index, name, percentile] = low  # one possible value
+                    else:
+                        wanted.append((index, times, key, name, percentile, bucket, offset))
+        if wanted:
+            answers.update(await _read(start, end, wanted))
+
+    await at_once(*(ranks_of(times) for times in {id(t): t for t, _ in asks}.values()))
     results = []
     for index, (times, key) in enumerate(asks):
         result = []
