@@ -206,15 +206,16 @@ class RankedTimes:
         """The rollup counting by ``key`` (the first one for the totals)."""
         return rollups.named(self.rollups[key or next(iter(self.rollups))])
 
-    async def counts_sql(self, start: datetime, end: datetime, key: str) -> tuple[str, Any]:
-        """The statement of the range's cells added up per ``key`` and bucket (columns
-        ``d_<key>``, ``d_bucket``, ``m_n`` and ``m_<sum>``), and its parameters."""
+    async def counts_sql(self, start: datetime, end: datetime, key: str | None) -> tuple[str, Any]:
+        """The statement of the range's cells added up per ``key`` (None: in total) and
+        bucket (columns ``d_<key>``, ``d_bucket``, ``m_n`` and ``m_<sum>``), and its
+        parameters."""
         measures = [Measure("n", "count"), *(Measure(s, "sum", s) for s in self.sums)]
         where = Q(lookup_q(f"{self.time}__gte", start), lookup_q(f"{self.time}__lt", end))
         plan = rollups.plan_of(
             self.rollup_of(key),
             where,
-            [Dimension(key, key), Dimension("bucket", self.bucket)],
+            [*([Dimension(key, key)] if key else []), Dimension("bucket", self.bucket)],
             measures,
         )
         return await plan.statement()
@@ -240,7 +241,12 @@ def _hits(cum: str, n: str, total: str) -> str:
 
 
 async def _located(
-    times: RankedTimes, key: str, by_key: bool, in_total: bool, start: datetime, end: datetime
+    times: RankedTimes,
+    key: str | None,
+    by_key: bool,
+    in_total: bool,
+    start: datetime,
+    end: datetime,
 ) -> tuple[Groups, Groups]:
     """The groups of ``key`` and the total (each only when asked for) of the tickets of
     the range, from one statement over the cells of ``times``' rollup by ``key``.
@@ -252,7 +258,8 @@ async def _located(
     (a year of first responses by channel and in total at 100,000 customers: 14 rows, not
     409)."""
     inner, params = await times.counts_sql(start, end, key)
-    group, bucket = f"d_{key}", "d_bucket"
+    # Without a key (the total alone), the cells are added up per bucket only.
+    group, bucket = (f"d_{key}" if key else "NULL"), "d_bucket"
     # The windows of the side not asked for are constants (each window is a sort).
     columns = [f"{group} AS g, {bucket} AS b, m_n AS n"]
     for asked, prefix, within, up_to in (
@@ -318,21 +325,22 @@ async def ranked_times(
     """For each ``(times, key)`` (key None: in total), the groups as
     :meth:`RankedTimes.run` gives them. Per time asked for (first response, resolution),
     and the times at once: a statement that locates the ranks per key the time is asked
-    by (:func:`_located`; the total from the cells of one of those keys, else of the
-    time's first rollup's key), those at once, then one statement that reads the values
+    by (:func:`_located`; the total from the cells of one of those keys, else from the
+    first rollup's cells per bucket alone), those at once, then one statement that reads the values
     at the time's ranks (none when no rank needs a read)."""
     counted: dict[tuple[int, str | None], Groups] = {}
     answers: dict[tuple[int, Any, int], Any] = {}
 
     async def ranks_of(times: RankedTimes) -> None:
         own = [(index, key) for index, (t, key) in enumerate(asks) if t is times]
-        # The cells the time's asks are answered from: key -> (by key, in total).
-        reads: dict[str, tuple[bool, bool]] = {}
+        # The cells the time's asks are answered from: key -> (by key, in total); the
+        # total from the cells of a key asked for too, else per bucket alone (None).
+        reads: dict[str | None, tuple[bool, bool]] = {}
         for _, key in own:
             if key is not None:
                 reads[key] = (True, reads.get(key, (True, False))[1])
         if any(key is None for _, key in own):
-            chosen = next(iter(reads), next(iter(times.rollups)))
+            chosen = next(iter(reads), None)
             reads[chosen] = (reads.get(chosen, (False, True))[0], True)
         located = await at_once(
             *(_located(times, key, *sides, start, end) for key, sides in reads.items())
