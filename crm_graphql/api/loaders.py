@@ -36,11 +36,35 @@ class Reference:
 
 
 def _by_id_loader(info: Info, model: type[M]) -> DataLoader[int, M | None]:
+    return by_id_loader(info.context, model)
+
+
+def by_id_loader(context: Any, model: type[M]) -> DataLoader[int, M | None]:
+    """The request's (``context``'s) loader of ``model`` rows by primary key."""
+
     async def batch(keys: list[int]) -> list[Any]:
         rows = {row.pk: row for row in await model.filter(pk__in=keys)}
         return [rows.get(key) for key in keys]
 
-    return info.context.loader(("by_id", model.__name__), batch)
+    return context.loader(("by_id", model.__name__), batch)
+
+
+#: What :func:`already_loaded` gives for a row this request has not loaded (yet).
+NOT_LOADED = object()
+
+
+def already_loaded(loader: DataLoader[int, Any], pk: int) -> Any:
+    """The row ``pk`` when ``loader`` holds it already (None for a row that does not
+    exist), else :data:`NOT_LOADED`."""
+    future = loader.cache_map.get(pk)
+    if (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    ):
+        return future.result()
+    return NOT_LOADED
 
 
 async def load_by_id(info: Info, model: type[M], pk: int | None) -> M | None:
@@ -67,15 +91,8 @@ def loaded(info: Info, model: type[M], pk: int | None) -> Any:
     """
     if pk is None:
         return None
-    future = _by_id_loader(info, model).cache_map.get(pk)
-    if (
-        future is not None
-        and future.done()
-        and not future.cancelled()
-        and future.exception() is None
-    ):
-        return future.result()
-    return load_by_id(info, model, pk)
+    row = already_loaded(_by_id_loader(info, model), pk)
+    return load_by_id(info, model, pk) if row is NOT_LOADED else row
 
 
 K = TypeVar("K", bound=Hashable)

@@ -22,7 +22,15 @@ from tortoise.models import Model
 from crm_graphql.api.columns import Join, needed_columns
 from crm_graphql.api.context import Info
 from crm_graphql.api.entities import Entity, entities, entity_count, entity_of, entity_of_type
-from crm_graphql.api.loaders import Reference, loaded, related, selected_fields
+from crm_graphql.api.loaders import (
+    NOT_LOADED,
+    Reference,
+    already_loaded,
+    by_id_loader,
+    loaded,
+    related,
+    selected_fields,
+)
 from crm_graphql.api.permissions import reads_every_field
 from crm_graphql.api.planner import ATTACHED_FIRST, ATTACHED_IF_VISIBLE, Abandon
 
@@ -250,6 +258,42 @@ class _KeyReferenceType(FieldExtension):
                 "have a read rule: it cannot be a group key's record"
             )
         field.type_annotation = StrawberryAnnotation(target.node | None)
+
+    def direct_resolver(self, field: StrawberryField, convert: Any) -> Any:
+        """The key's record without Strawberry's per-field wrapper, and for plans
+        (``planned_read_for``, see :mod:`crm_graphql.api.planner`) the same record read
+        from the request's loader when it was preloaded: a page of groups then completes
+        without running a resolver per group (the plan is abandoned for a key whose
+        record is not loaded, which then resolves the standard way)."""
+        if list(field.extensions) != [self]:
+            return None
+        target = foreign_key(self.model, self.name).model
+        registered = entity_of(target)
+        hides = registered is not None and registered.deleted_flag is not None
+        attribute = f"_{self.name}_id"
+
+        def resolve(source: Any, info: Any) -> Any:
+            return visible_row(info, target, getattr(source, attribute))
+
+        def planned_read_for(context: Any) -> Callable[[Any], Any]:
+            loader = by_id_loader(context, target)
+            principal = getattr(context, "principal", None)
+
+            def read(source: Any) -> Any:
+                pk = getattr(source, attribute)
+                if pk is None:
+                    return None
+                row = already_loaded(loader, pk)
+                if row is NOT_LOADED:
+                    raise Abandon
+                if row is None or not hides:
+                    return row
+                return row if registered.shows(row, principal) else None  # type: ignore[union-attr]
+
+            return read
+
+        resolve.planned_read_for = planned_read_for  # type: ignore[attr-defined]
+        return resolve
 
 
 def key_reference(model: type[Model], name: str, description: str) -> Any:

@@ -17,6 +17,7 @@ import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,34 @@ def build_schema_for_generation() -> Any:
 
     settings = load_settings()
     return build_schema(settings, Limits.from_settings(settings))._schema
+
+
+#: Groups keyed by records (one reference each, a soft-deleted customer among them),
+#: completed as plans from the preloaded records.
+RECORD_KEYS = """
+{ ticketsAggregate(groupBy: [{field: ASSIGNEE}, {field: CREATED_AT, granularity: MONTH}]) {
+    hasMore groups { key { assignee { id name } createdAt } count
+                     avg { firstResponseSeconds } max { resolutionSeconds } } }
+  byCustomer: ticketsAggregate(groupBy: [{field: CUSTOMER}, {field: PRIORITY}], first: 40) {
+    groups { key { customer { id lastName } priority } count } }
+  ordersAggregate(groupBy: [{field: CUSTOMER}, {field: CURRENCY}], first: 25) {
+    hasMore groups { key { customer { lastName } currency } count sum { total } } }
+  opportunitiesAggregate(groupBy: [{field: OWNER}, {field: COMPANY}]) {
+    groups { key { owner { name } company { name } } count } } }
+"""
+
+
+async def test_groups_keyed_by_records_answer_the_same_bytes_for_every_role(pairs):
+    from crm_graphql.domains.customers.models import Customer
+    from crm_graphql.domains.support.models import Ticket
+
+    # A customer with tickets, soft-deleted: shown to ADMIN only, null to the others.
+    ticket = await Ticket.filter(customer_id__isnull=False).order_by("id").first()
+    assert ticket is not None
+    await Customer.filter(id=ticket.customer_id).update(deleted_at=datetime.now(UTC))
+    nulls = 0
+    for pair in pairs.values():
+        content = await pair.compare(RECORD_KEYS)
+        nulls += content.count(b'"customer":null')
+    # The deleted customer's groups: its key is null for every role but ADMIN.
+    assert nulls > 0

@@ -11,13 +11,14 @@ the grouped rows (a handful) come back to Python.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from tortoise.expressions import (
     Case,
@@ -35,6 +36,7 @@ from crm_graphql.api.aggregation.periods import Granularity, Shift, decode_perio
 from crm_graphql.api.aggregation.sql import LocalPeriod, MicrosBetween, MoneyValue
 
 CENT = Decimal("0.01")
+T = TypeVar("T")
 
 Function = Literal["count", "sum", "avg", "min", "max", "avg_days"]
 
@@ -135,6 +137,19 @@ class Measure:
         return Decimal(repr(value) if isinstance(value, float) else value).quantize(CENT)
 
 
+async def at_once(*reads: Awaitable[T]) -> list[T]:
+    """The results of independent reads, run at the same time (on MySQL/MariaDB each on
+    a connection of the pool, so that the server works on them in parallel; SQLite's one
+    connection takes them in turn), in order. When one fails, the others still run to
+    their end (a statement cancelled midway can leave its pooled connection unusable),
+    then the first failure is raised as it is."""
+    done = await asyncio.gather(*reads, return_exceptions=True)
+    for result in done:
+        if isinstance(result, BaseException):
+            raise result
+    return list(done)  # type: ignore[arg-type]
+
+
 def is_mysql(model: type[Model]) -> bool:
     """True when ``model`` lives in MySQL/MariaDB (else SQLite)."""
     return model._meta.db.capabilities.dialect == "mysql"
@@ -194,21 +209,34 @@ async def aggregate_rows(
     if limit is not None:
         query = query.limit(limit)
     rows = await query.values(*annotations)
-    mysql = is_mysql(model)
-    return [
-        {
-            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in dimensions},
-            **{
-                m.alias: (
-                    _average_of(m, row[f"m_{m.alias}"], row[f"n_{m.alias}"], mysql)
-                    if m.exact_average
-                    else m.decode(row[f"m_{m.alias}"], mysql)
-                )
-                for m in measures
-            },
+    return _decoded(rows, dimensions, measures, is_mysql(model))
+
+
+def _decoded(
+    rows: Sequence[Any],
+    dimensions: Sequence[Dimension],
+    measures: Sequence[Measure],
+    mysql: bool,
+) -> list[dict[str, Any]]:
+    """The result rows from the statement's rows (columns ``d_<alias>``, ``m_<alias>``
+    and an exact average's count ``n_<alias>``): each group's keys and measures decoded.
+    The column names are worked out once, not per row (a page holds hundreds)."""
+    keys = [(d.alias, f"d_{d.alias}", d.decode if d.granularity else None) for d in dimensions]
+    values = [(m, f"m_{m.alias}", f"n_{m.alias}" if m.exact_average else None) for m in measures]
+    found = []
+    for row in rows:
+        group = {
+            alias: row[column] if decode is None else decode(row[column])
+            for alias, column, decode in keys
         }
-        for row in rows
-    ]
+        for measure, column, count in values:
+            group[measure.alias] = (
+                measure.decode(row[column], mysql)
+                if count is None
+                else _average_of(measure, row[column], row[count], mysql)
+            )
+        found.append(group)
+    return found
 
 
 @dataclass(frozen=True)
@@ -230,32 +258,60 @@ async def aggregate_parts(
     rows_column: str,
     order_by: Sequence[str] = (),
     limit: int | None = None,
+    parts_key: Any = None,
 ) -> list[dict[str, Any]]:
     """Sums of integer columns over signed parts of one table, in one statement: the
     parts' SELECTs joined by UNION ALL, summed per group. A group exists when the signed
     sum of ``rows_column`` (how many records a row stands for) is positive. ``measures``
     are sums of a column, or its minimum or maximum when every part counts once
     (optionally with a condition); each result row maps aliases to decoded values, as
-    :func:`aggregate_rows` does."""
+    :func:`aggregate_rows` does. ``parts_key``: :func:`key_of_parts` of ``parts`` when the
+    caller kept it."""
     db = model._meta.db
-    key = _statement_key(model, parts, measures, rows_column, order_by, limit)
+    statement, params = parts_statement(
+        model,
+        parts,
+        measures,
+        rows_column=rows_column,
+        order_by=order_by,
+        limit=limit,
+        parts_key=parts_key,
+    )
+    rows = (await db.execute_query(statement, list(params)))[1]
+    return _decoded(rows, parts[0].dimensions, measures, is_mysql(model))
+
+
+def parts_statement(
+    model: type[Model],
+    parts: Sequence[Part],
+    measures: Sequence[Measure],
+    *,
+    rows_column: str,
+    order_by: Sequence[str] = (),
+    limit: int | None = None,
+    ordered: bool = True,
+    parts_key: Any = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement of :func:`aggregate_parts` and its parameters, built once per
+    question (see :data:`_STATEMENTS`); the columns of its rows are ``d_<alias>`` per
+    dimension of the first part and ``m_<alias>`` per measure. Without ``ordered`` it
+    has no ORDER BY (to be read by an enclosing statement). ``parts_key``:
+    :func:`key_of_parts` of ``parts`` when the caller kept it (else it is computed)."""
+    if parts_key is None:
+        parts_key = key_of_parts(parts)
+    key = (
+        None
+        if parts_key is None
+        else _statement_key(model, parts_key, measures, rows_column, order_by, limit, ordered)
+    )
     built = _STATEMENTS.get(key) if key is not None else None
     if built is None:
-        built = _parts_statement(model, parts, measures, rows_column, order_by, limit)
+        built = _parts_statement(model, parts, measures, rows_column, order_by, limit, ordered)
         if key is not None:
             if len(_STATEMENTS) >= _STATEMENTS_KEPT:
                 del _STATEMENTS[next(iter(_STATEMENTS))]
             _STATEMENTS[key] = built
-    statement, params = built
-    rows = (await db.execute_query(statement, list(params)))[1]
-    mysql = is_mysql(model)
-    return [
-        {
-            **{d.alias: d.decode(row[f"d_{d.alias}"]) for d in parts[0].dimensions},
-            **{m.alias: m.decode(row[f"m_{m.alias}"], mysql) for m in measures},
-        }
-        for row in rows
-    ]
+    return built
 
 
 #: Statements of :func:`aggregate_parts` already built, by what they were built from
@@ -288,20 +344,39 @@ def _q_key(condition: Q | None) -> Any:
     return (condition.join_type, condition._is_negated, filters, children)
 
 
+def question_key(prefix: tuple[Any, ...], condition: Q | None) -> tuple[Any, ...] | None:
+    """``prefix`` and ``condition`` as a key of a question asked again (None: a value in
+    the condition cannot be keyed)."""
+    try:
+        return (*prefix, _q_key(condition))
+    except _Unkeyed:
+        return None
+
+
+def key_of_parts(parts: Sequence[Part]) -> tuple[Any, ...] | None:
+    """What the parts of :func:`aggregate_parts` contribute to its statement (None: a
+    value cannot be keyed)."""
+    try:
+        return tuple((_q_key(p.where), p.sign, repr(list(p.dimensions))) for p in parts)
+    except _Unkeyed:
+        return None
+
+
 def _statement_key(
     model: type[Model],
-    parts: Sequence[Part],
+    parts: tuple[Any, ...],
     measures: Sequence[Measure],
     rows_column: str,
     order_by: Sequence[str],
     limit: int | None,
+    ordered: bool,
 ) -> tuple[Any, ...] | None:
     """What the statement of :func:`aggregate_parts` is built from (None: not keyable)."""
     try:
         return (
             model,
             model._meta.db.capabilities.dialect,
-            tuple((_q_key(p.where), p.sign, repr(list(p.dimensions))) for p in parts),
+            parts,
             tuple(
                 (m.alias, m.function, m.field, m.money, m.weight, m.until, _q_key(m.where))
                 for m in measures
@@ -309,6 +384,7 @@ def _statement_key(
             rows_column,
             tuple(order_by),
             limit,
+            ordered,
         )
     except _Unkeyed:
         return None
@@ -321,6 +397,7 @@ def _parts_statement(
     rows_column: str,
     order_by: Sequence[str],
     limit: int | None,
+    ordered: bool = True,
 ) -> tuple[str, tuple[Any, ...]]:
     """The statement of :func:`aggregate_parts` and its parameters."""
     selects: list[str] = []
@@ -355,7 +432,8 @@ def _parts_statement(
             for name in order_by
         ]
         statement += f" GROUP BY {', '.join(keys)} HAVING SUM({quote}k_rows{quote}) > 0"
-        statement += f" ORDER BY {', '.join([*ordering, *keys])}"
+        if ordered:
+            statement += f" ORDER BY {', '.join([*ordering, *keys])}"
     if limit is not None:
         statement += f" LIMIT {int(limit)}"
     return statement, tuple(params)

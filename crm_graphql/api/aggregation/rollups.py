@@ -926,6 +926,10 @@ class Plan:
     #: The query's condition on the records (with the rollup's ``only``): the records of
     #: stale cells answer their extremes under it.
     records: Q | None = None
+    #: What the statement of :meth:`parts` is built from (set by it; see
+    #: ``core.key_of_parts``), None when it cannot be keyed.
+    parts_key: Any = None
+    _spanned: bool = False
 
     @property
     def extremes(self) -> list[_Read]:
@@ -934,7 +938,33 @@ class Plan:
 
     async def parts(self) -> list[Part]:
         """The signed parts of the cells to add up (see :class:`_Cover`): the cells read
-        with their own period, then the hosts, then what is taken out of them."""
+        with their own period, then the hosts, then what is taken out of them.
+
+        Kept for later plans of the same question (:data:`_PARTS`) when they do not depend
+        on the cells stored (a range with both ends): a dashboard asks the same question
+        again and again, and working out the cover (hundreds of quarter-hour ranges for a
+        year in a :45 zone) and keying the statement built from it cost more than reading
+        the cells."""
+        from crm_graphql.api.aggregation.core import key_of_parts, question_key
+
+        key = question_key(
+            ("rollup parts", self.rollup.name, repr(self.dimensions), bool(self.extremes)),
+            self.where,
+        )
+        kept = _PARTS.get(key) if key is not None else None
+        if kept is None:
+            self._spanned = False
+            parts = await self._parts()
+            kept = (parts, list(self.bulk), key_of_parts(parts))
+            if key is not None and not self._spanned:
+                if len(_PARTS) >= _PARTS_KEPT:
+                    del _PARTS[next(iter(_PARTS))]
+                _PARTS[key] = kept
+        parts, bulk, self.parts_key = kept
+        self.bulk = list(bulk)
+        return parts
+
+    async def _parts(self) -> list[Part]:
         from crm_graphql.api.aggregation.core import Part
 
         rollup = self.rollup
@@ -957,6 +987,7 @@ class Plan:
             self.bulk = [bare & Q(grain=MONTH)]
             return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
         if start is None or end is None:
+            self._spanned = True  # depends on the cells stored: not kept
             span = await _stored_span(rollup)
             if span is None:
                 self.bulk = [bare & Q(grain=MONTH)]
@@ -990,6 +1021,26 @@ class Plan:
             dimensions = _with_offset(self.dimensions, delta)
             found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, dimensions))
         return found
+
+    async def statement(self) -> tuple[str, tuple[Any, ...]]:
+        """The plan's cells added up per group as one statement, for an enclosing
+        statement to read (no order, no decoding): a column ``d_<alias>`` per dimension
+        and ``m_<alias>`` per measure, the plain sum of the cells (a count; or a sum,
+        NULL or 0 when no value was given). Not for extremes."""
+        from crm_graphql.api.aggregation.core import parts_statement
+
+        if self.extremes:
+            raise ValueError("extremes are read by Plan.run")
+        measures = [read.measure for read in self.reads]
+        parts = await self.parts()
+        return parts_statement(
+            self.rollup.table,
+            parts,
+            measures,
+            rows_column="n",
+            ordered=False,
+            parts_key=self.parts_key,
+        )
 
     def orders_by_extreme(self, order_by: Sequence[str]) -> bool:
         """Whether the groups are ranked by a minimum or maximum (stale cells could move
@@ -1025,7 +1076,7 @@ class Plan:
             measures.append(Measure(_STALE, "sum", "stale"))
         parts = await self.parts()
 
-        async def grouped(parts: list[Part]) -> list[dict[str, Any]]:
+        async def grouped(parts: list[Part], key: Any) -> list[dict[str, Any]]:
             if len(parts) == 1:
                 return await aggregate_rows(
                     self.rollup.table,
@@ -1042,6 +1093,7 @@ class Plan:
                 rows_column="n",
                 order_by=order_by,
                 limit=limit,
+                parts_key=key,
             )
 
         rows: list[dict[str, Any]] | None = None
@@ -1049,7 +1101,7 @@ class Plan:
             upto = await self._leading_bound(limit)
             if upto is not None:
                 bounded = [Part(p.where & upto, p.sign, p.dimensions) for p in parts]
-                rows = await grouped(bounded)
+                rows = await grouped(bounded, None)
                 # The groups up to the bound come first: with `limit` of them, they are the
                 # answer; with fewer (groups emptied by what is taken out), read them all.
                 if len(rows) < limit:
@@ -1057,7 +1109,7 @@ class Plan:
                 else:
                     parts = bounded
         if rows is None:
-            rows = await grouped(parts)
+            rows = await grouped(parts, self.parts_key)
         for row in rows:
             for read in self.reads:
                 alias = read.measure.alias
@@ -1159,6 +1211,12 @@ class Plan:
 
 #: The alias of the count of stale cells per group (plans with extremes).
 _STALE = "stale__cells"
+
+
+#: The parts of questions asked before (see :meth:`Plan.parts`): question -> the parts,
+#: the bulk conditions and the parts' key (oldest first).
+_PARTS: dict[Any, tuple[list[Part], list[Q], Any]] = {}
+_PARTS_KEPT = 256
 
 
 def _cell_end(grain: int, start: datetime) -> datetime:

@@ -15,7 +15,7 @@ in minutes. Percentiles are nearest-rank values computed by a ROW_NUMBER/COUNT w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
@@ -31,7 +31,7 @@ from crm_graphql.api.aggregation.arguments import (
     local_range,
 )
 from crm_graphql.api.aggregation.cache import cached_view
-from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate
+from crm_graphql.api.aggregation.core import Dimension, Measure, aggregate, at_once
 from crm_graphql.api.aggregation.periods import (
     Granularity,
     local_midnight,
@@ -270,17 +270,19 @@ async def _all_times(
 ) -> dict[tuple[str, str | None], list[dict[str, Any]]]:
     """The percentiles of each ``(time, key)`` asked for (``first`` or ``resolution``;
     a group key or None for the total). From the rollups together when they serve (a
-    statement of counts per rollup, one read of every rank: ``percentiles.ranked_times``),
-    else each from the rows."""
+    statement of counts per rollup and key, then a read of the ranks per time:
+    ``percentiles.ranked_times``), else each from the rows; the statements of each step
+    at once."""
     served = all(_TIMES[time][0].serves(start, end, (key,) if key else ()) for time, key in asks)
     if asks and served:
         found = await ranked_times([(_TIMES[time][0], key) for time, key in asks], start, end)
         for _ in asks:
             note_path("rollup")
-        return dict(zip(asks, found, strict=True))
-    return {
-        (time, key): await _TIMES[time][1](start, end, (key,) if key else ()) for time, key in asks
-    }
+    else:
+        found = await at_once(
+            *(_TIMES[time][1](start, end, (key,) if key else ()) for time, key in asks)
+        )
+    return dict(zip(asks, found, strict=True))
 
 
 async def _satisfaction(
@@ -461,21 +463,22 @@ async def support_overview(
         )
 
     async def compute() -> dict[str, Any]:
-        result: dict[str, Any] = {"created": [], "solved": []}
-        # The series only when something shown needs them (the breakdowns' `created`).
+        # Each read only when something shown needs it (the created series: also the
+        # breakdowns' `created`); all of them at once (see `at_once`).
+        reads: dict[str, Awaitable[Any]] = {}
         if wanted & {"created", "periods", "byChannel", "byPriority"}:
-            result["created"] = await created_series()
+            reads["created"] = created_series()
         if wanted & {"solved", "periods"}:
-            result["solved"] = await solved_series()
+            reads["solved"] = solved_series()
         if "satisfaction" in per_period:
-            result["satisfaction_by_period"] = await _satisfaction(
+            reads["satisfaction_by_period"] = _satisfaction(
                 span.start,
                 span.end,
                 False,
                 Dimension("period", "created_at", granularity, shifts),
             )
         if wanted & {"backlog", "backlogTotal"}:
-            result["backlog"] = await _backlog(datetime.now(UTC))
+            reads["backlog"] = _backlog(datetime.now(UTC))
         asks: list[tuple[str, str | None]] = []
         if "firstResponse" in wanted:
             asks.append(("first", None))
@@ -483,7 +486,12 @@ async def support_overview(
             asks.append(("resolution", None))
         breakdowns = [key for key, name in BREAKDOWNS.items() if name in wanted]
         asks += [(time, key) for key in breakdowns for time in ("first", "resolution")]
-        times = await _all_times(span.start, span.end, asks)
+        reads["times"] = _all_times(span.start, span.end, asks)
+        if "satisfaction" in wanted:
+            reads["satisfaction"] = _satisfaction(span.start, span.end, False)
+        result: dict[str, Any] = {"created": [], "solved": []}
+        result.update(zip(reads, await at_once(*reads.values()), strict=True))
+        times = result.pop("times")
         if ("first", None) in times:
             result["first"] = times["first", None]
         if ("resolution", None) in times:
@@ -492,8 +500,6 @@ async def support_overview(
             key: {"first": times["first", key], "resolution": times["resolution", key]}
             for key in breakdowns
         }
-        if "satisfaction" in wanted:
-            result["satisfaction"] = await _satisfaction(span.start, span.end, False)
         return result
 
     arguments = {
