@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     THROTTLED = "THROTTLED"
     TIMEOUT = "TIMEOUT"
+    # A mutation rolled back to break a deadlock on every one of its attempts: nothing
+    # was written; sending it again is safe.
+    WRITE_CONFLICT = "WRITE_CONFLICT"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
     PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"

@@ -33,7 +33,11 @@ from tortoise.models import Model
 
 from crm_graphql.api.aggregation.rollups import AggregationPaths
 from crm_graphql.api.auth import Authentication, Authenticator
-from crm_graphql.api.availability import is_database_unavailable, unavailable_error
+from crm_graphql.api.availability import (
+    is_database_unavailable,
+    is_deadlock,
+    unavailable_error,
+)
 from crm_graphql.api.compiled import compile_plan
 from crm_graphql.api.context import Context
 from crm_graphql.api.errors import ErrorCode
@@ -126,6 +130,15 @@ class MaskUnexpectedErrors(MaskErrors):
             # traceback needed.
             logger.warning("time limit reached at %s (request %s)", error.path, request_id)
             message, code = "The request took too long and was stopped.", ErrorCode.TIMEOUT
+        elif is_deadlock(error.original_error):
+            # Rolled back to break a deadlock on every attempt (see run_mutation): busy
+            # rows, not a bug; nothing of it was written.
+            logger.warning("write conflict at %s (request %s)", error.path, request_id)
+            message = (
+                "The change met concurrent changes of the same records on every attempt "
+                "and was not made; send it again."
+            )
+            code = ErrorCode.WRITE_CONFLICT
         else:
             logger.error(
                 "unexpected error at %s (request %s)",
