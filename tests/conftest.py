@@ -30,7 +30,7 @@ from crm_graphql.modules import database_config
 from crm_graphql.settings import Settings, load_settings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import make_user
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, mysql_connection
 from tests.server import DemoServer, running_server
 
 MYSQL_URL = os.environ.get("CRM_TEST_MYSQL_URL")
@@ -62,15 +62,7 @@ class Backend:
 
 
 async def _mysql_admin(url: str, statement: str) -> None:
-    import asyncmy
-
-    parts = urlparse(url)
-    conn = await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
+    conn = await mysql_connection(url, database=False)
     try:
         async with conn.cursor() as cursor:
             await cursor.execute(statement)

@@ -93,3 +93,22 @@ def count_statements(*, include_authentication: bool = False) -> Iterator[list[s
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+async def mysql_connection(url: str, *, database: bool = True, **options: Any) -> Any:
+    """A plain asyncmy connection to the MySQL server of ``url`` (and its database,
+    unless ``database`` is false), outside the app's pool."""
+    from urllib.parse import urlparse
+
+    import asyncmy
+
+    parts = urlparse(url)
+    if database:
+        options["database"] = parts.path.lstrip("/")
+    return await asyncmy.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        **options,
+    )

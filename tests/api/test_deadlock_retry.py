@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlparse
 
-import asyncmy
 import pytest
 
 from crm_graphql.api.mutations.changes import Changed, forget, on_change
@@ -16,22 +14,11 @@ from crm_graphql.api.mutations.transaction import DEADLOCK_ATTEMPTS
 from crm_graphql.db.audit import AuditEvent
 from crm_graphql.domains.sales.models import Opportunity, OpportunityStage
 from tests.factories import gid, make_customer, make_opportunity
+from tests.helpers import mysql_connection
 
 MOVE = """mutation($id: ID!, $version: Int!) {
   moveOpportunityStage(id: $id, stage: NEGOTIATION, version: $version) {
   opportunity { stage version } userErrors { code } } }"""
-
-
-async def _connect(url: str) -> Any:
-    parts = urlparse(url)
-    return await asyncmy.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        database=parts.path.lstrip("/"),
-        autocommit=False,
-    )
 
 
 async def _move_against_rivals(gql, db, deal, crossed_runs: int) -> tuple[dict, list[str]]:
@@ -51,7 +38,7 @@ async def _move_against_rivals(gql, db, deal, crossed_runs: int) -> tuple[dict, 
         runs.append(event.verb)
         if len(runs) > crossed_runs:
             return
-        rival = await _connect(db.settings.database_url)
+        rival = await mysql_connection(db.settings.database_url, autocommit=False)
         async with rival.cursor() as cursor:
             for pk in [row.pk for row in ballast] + [other.pk]:  # by key: no other row locked
                 await cursor.execute(
