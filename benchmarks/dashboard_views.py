@@ -139,6 +139,24 @@ VIEWS: list[tuple[str, str]] = [
                            sum { total } avg { total } min { total } max { total } } } }""",
     ),
     (
+        "ordersAggregate(Berlin)",
+        """{ ordersAggregate(groupBy: [{field: STATUS}, {field: CURRENCY},
+                                      {field: PLACED_AT, granularity: MONTH}],
+                             filter: {placedAt: {gte: "2025-11-01T00:00:00Z"}},
+                             timeZone: "Europe/Berlin", first: 200) {
+          hasMore groups { key { status currency placedAt } count
+                           sum { total } avg { total } min { total } max { total } } } }""",
+    ),
+    (
+        "ordersAggregate(Kolkata)",
+        """{ ordersAggregate(groupBy: [{field: STATUS}, {field: CURRENCY},
+                                      {field: PLACED_AT, granularity: MONTH}],
+                             filter: {placedAt: {gte: "2025-11-01T00:00:00Z"}},
+                             timeZone: "Asia/Kolkata", first: 200) {
+          hasMore groups { key { status currency placedAt } count
+                           sum { total } avg { total } min { total } max { total } } } }""",
+    ),
+    (
         "opportunitiesAggregate",
         """{ opportunitiesAggregate(groupBy: [{field: OWNER}, {field: STAGE},
                                              {field: CURRENCY}], first: 200) {

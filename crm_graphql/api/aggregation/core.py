@@ -26,6 +26,7 @@ from tortoise.expressions import (
     Expression,
     F,
     Q,
+    RawSQL,
     When,
 )
 from tortoise.functions import Avg, Count, Max, Min, Sum
@@ -87,6 +88,9 @@ class Measure:
     weight: str | None = None
     until: str | None = None
     where: Q | None = dataclasses.field(default=None, compare=False)
+    #: A minimum or maximum over the parts of :func:`aggregate_parts` counted -1 only
+    #: (what is taken out of hosts), instead of over those counted once.
+    taken_out: bool = False
 
     @property
     def exact_average(self) -> bool:
@@ -263,10 +267,10 @@ async def aggregate_parts(
     """Sums of integer columns over signed parts of one table, in one statement: the
     parts' SELECTs joined by UNION ALL, summed per group. A group exists when the signed
     sum of ``rows_column`` (how many records a row stands for) is positive. ``measures``
-    are sums of a column, or its minimum or maximum when every part counts once
-    (optionally with a condition); each result row maps aliases to decoded values, as
-    :func:`aggregate_rows` does. ``parts_key``: :func:`key_of_parts` of ``parts`` when the
-    caller kept it."""
+    are sums of a column, or its minimum or maximum over the parts counted once (or,
+    ``taken_out``, over those counted -1), optionally with a condition; each result row
+    maps aliases to decoded values, as :func:`aggregate_rows` does. ``parts_key``:
+    :func:`key_of_parts` of ``parts`` when the caller kept it."""
     db = model._meta.db
     statement, params = parts_statement(
         model,
@@ -378,7 +382,16 @@ def _statement_key(
             model._meta.db.capabilities.dialect,
             parts,
             tuple(
-                (m.alias, m.function, m.field, m.money, m.weight, m.until, _q_key(m.where))
+                (
+                    m.alias,
+                    m.function,
+                    m.field,
+                    m.money,
+                    m.weight,
+                    m.until,
+                    m.taken_out,
+                    _q_key(m.where),
+                )
                 for m in measures
             ),
             rows_column,
@@ -406,10 +419,16 @@ def _parts_statement(
         annotations: dict[str, Any] = {f"d_{d.alias}": d.expression() for d in part.dimensions}
         for measure in measures:
             assert measure.field is not None
-            assert measure.function == "sum" or (measure.function in _EXTREMES and part.sign == 1)
-            signed = _signed(measure.field, part.sign)
+            assert measure.function == "sum" or measure.function in _EXTREMES
+            value: Any = _signed(measure.field, part.sign)
+            if measure.function in _EXTREMES:
+                # An extreme looks at the parts counted once, or (taken_out) at the parts
+                # counted -1 only: NULL in the others.
+                value = F(measure.field) if (part.sign == -1) == measure.taken_out else _NULL
             annotations[f"m_{measure.alias}"] = (
-                signed if measure.where is None else Case(When(measure.where, then=signed))
+                value
+                if measure.where is None or value is _NULL
+                else Case(When(measure.where, then=value))
             )
         annotations["k_rows"] = _signed(rows_column, part.sign)
         query = model.filter(part.where).annotate(**annotations).values(*annotations)
@@ -441,6 +460,8 @@ def _parts_statement(
 
 #: The outer aggregate of a part's minimum or maximum.
 _EXTREMES = {"min": "MIN", "max": "MAX"}
+#: No value (an extreme of the parts it does not look at).
+_NULL = RawSQL("NULL")
 
 
 def _signed(column: str, sign: int) -> F | CombinedExpression:

@@ -75,7 +75,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
 from strawberry.extensions import SchemaExtension
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 from tortoise.fields import DateField
 from tortoise.models import Model
 
@@ -835,6 +835,36 @@ def _with_offset(dimensions: Sequence[Dimension], delta: timedelta) -> list[Dime
     ]
 
 
+#: How far before and after a range the cells read may start (a month host; see
+#: :func:`_clipped`).
+_MARGIN = timedelta(days=32)
+
+
+def _clipped(dimensions: Sequence[Dimension], low: datetime, high: datetime) -> list[Dimension]:
+    """``dimensions`` with each period's offsets only those in force from ``low`` to
+    ``high`` (the first and the last open-ended): the same period for every instant
+    between them, with fewer intervals to test."""
+    from crm_graphql.api.aggregation.core import Dimension
+
+    found = []
+    for dimension in dimensions:
+        shifts = [
+            shift
+            for shift in dimension.shifts
+            if (shift.end is None or shift.end > low)
+            and (shift.start is None or shift.start < high)
+        ]
+        if dimension.granularity is None or not shifts or len(shifts) == len(dimension.shifts):
+            found.append(dimension)
+            continue
+        shifts[0] = dataclasses.replace(shifts[0], start=None)
+        shifts[-1] = dataclasses.replace(shifts[-1], end=None)
+        found.append(
+            Dimension(dimension.alias, dimension.field, dimension.granularity, tuple(shifts))
+        )
+    return found
+
+
 def _covers_dimension(rollup: Rollup, dimension: Dimension) -> bool:
     if dimension.granularity is None:
         return dimension.field in rollup.dimensions
@@ -929,6 +959,9 @@ class Plan:
     #: What the statement of :meth:`parts` is built from (set by it; see
     #: ``core.key_of_parts``), None when it cannot be keyed.
     parts_key: Any = None
+    #: The stretch of time the cells of :meth:`parts` hold (set by it; None: the records
+    #: without a time, or a range under OR/NOT).
+    span: tuple[datetime, datetime] | None = None
     _spanned: bool = False
 
     @property
@@ -954,13 +987,14 @@ class Plan:
         kept = _PARTS.get(key) if key is not None else None
         if kept is None:
             self._spanned = False
+            self.span = None
             parts = await self._parts()
-            kept = (parts, list(self.bulk), key_of_parts(parts))
+            kept = (parts, list(self.bulk), key_of_parts(parts), self.span)
             if key is not None and not self._spanned:
                 if len(_PARTS) >= _PARTS_KEPT:
                     del _PARTS[next(iter(_PARTS))]
                 _PARTS[key] = kept
-        parts, bulk, self.parts_key = kept
+        parts, bulk, self.parts_key, self.span = kept
         self.bulk = list(bulk)
         return parts
 
@@ -979,7 +1013,6 @@ class Plan:
         bare = rest
         rest &= live
         periods = [d for d in self.dimensions if d.granularity is not None]
-        with_hosts = not self.extremes
         start = max(lows) if lows else None
         end = min(highs) if highs else None
         if start is None and end is None and not periods:
@@ -994,7 +1027,11 @@ class Plan:
                 return [Part(rest & Q(grain=MONTH), 1, self.dimensions)]
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
-        cover = _cover(periods, start, end, hosts=with_hosts) if start < end else _Cover()
+        self.span = (start, end)
+        cover = _cover(periods, start, end) if start < end else _Cover()
+        # Every cell read starts within a month of the range: the offsets of other years
+        # (a range open at one end spans them up to 2100) need not be tested per cell.
+        dimensions = _clipped(self.dimensions, start - _MARGIN, end + _MARGIN)
         for grain, hosts in cover.hosts.items():
             if hosts and cover.own[grain]:
                 # An own cell lies whole in one local period: the period of its anchor is
@@ -1006,7 +1043,7 @@ class Plan:
         if not lows and not highs:
             untimed = Q(Q(grain=MONTH), lookup_q(f"{rollup.time}__isnull", True))
             own = Q(own, untimed, join_type=Q.OR)
-        found = [Part(rest & own, 1, self.dimensions)]
+        found = [Part(rest & own, 1, dimensions)]
         self.bulk = [
             bare & _ranges_q(rollup, grain, ranges)
             for grain in (MONTH, DAY)
@@ -1015,11 +1052,11 @@ class Plan:
         ]
         for grain, hosts in cover.hosts.items():
             if hosts:
-                dimensions = _with_offset(self.dimensions, ANCHOR[grain])
-                found.append(Part(rest & _ranges_q(rollup, grain, hosts), 1, dimensions))
+                anchored = _with_offset(dimensions, ANCHOR[grain])
+                found.append(Part(rest & _ranges_q(rollup, grain, hosts), 1, anchored))
         for delta, taken in cover.less.items():
-            dimensions = _with_offset(self.dimensions, delta)
-            found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, dimensions))
+            shifted = _with_offset(dimensions, delta)
+            found.append(Part(rest & _ranges_q(rollup, QUARTER, taken), -1, shifted))
         return found
 
     async def statement(self) -> tuple[str, tuple[Any, ...]]:
@@ -1070,18 +1107,32 @@ class Plan:
             money_average,
         )
 
+        parts = await self.parts()
         measures = [r.measure for r in self.reads]
         measures += [r.present for r in self.reads if r.present is not None]
+        edges = any(part.sign == -1 for part in parts)
         if self.extremes:
-            measures.append(Measure(_STALE, "sum", "stale"))
-        parts = await self.parts()
+            # Whether a group has a stale cell among those counted once (a stale cell taken
+            # out of a host still bounds the values taken out: see _edge_extremes).
+            measures.append(Measure(_STALE, "max", "stale"))
+            if edges:
+                # The extremes of what is taken out of each group's hosts.
+                measures += [
+                    Measure(
+                        f"{read.measure.alias}{_EDGE}",
+                        read.measure.function,
+                        read.measure.field,
+                        taken_out=True,
+                    )
+                    for read in self.extremes
+                ]
 
         async def grouped(parts: list[Part], key: Any) -> list[dict[str, Any]]:
             if len(parts) == 1:
                 return await aggregate_rows(
                     self.rollup.table,
                     parts[0].where,
-                    self.dimensions,
+                    parts[0].dimensions,
                     measures,
                     order_by=order_by,
                     limit=limit,
@@ -1117,12 +1168,9 @@ class Plan:
                     row[alias] = row[alias] or 0
                     continue
                 if read.extreme:
-                    found = row[alias]
-                    if found is not None and read.kind.startswith("money"):
-                        found = (Decimal(int(found)) / 100).quantize(Decimal("0.01"))
-                    elif found is not None:
-                        found = int(found)
-                    row[alias] = found
+                    row[alias] = _extreme_value(read, row[alias])
+                    if edges:
+                        row[f"{alias}{_EDGE}"] = _extreme_value(read, row[f"{alias}{_EDGE}"])
                     continue
                 present = row.pop(f"{alias}__present")
                 if not present:
@@ -1141,6 +1189,8 @@ class Plan:
                     row[alias] = money_average(Decimal(int(row[alias])) / 100, present)
         if self.extremes:
             await self._stale_extremes(rows, parts)
+            if edges:
+                await self._edge_extremes(rows, parts)
         return rows
 
     async def _stale_extremes(self, rows: list[dict[str, Any]], parts: Sequence[Part]) -> None:
@@ -1152,7 +1202,8 @@ class Plan:
         if not any(stale):
             return
         rollup = self.rollup
-        read = Q(*[p.where for p in parts], join_type=Q.OR) & Q(stale=1)
+        counted = [p.where for p in parts if p.sign == 1]
+        read = Q(*counted, join_type=Q.OR) & Q(stale=1)
         cells = await rollup.table.filter(read).values("grain", rollup.time, *rollup.dimensions)
         records = Q(*[_records_of(rollup, cell) for cell in cells], join_type=Q.OR)
         if self.records is not None:
@@ -1169,6 +1220,98 @@ class Plan:
                 values = [v for v in (row[alias], other[alias]) if v is not None]
                 pick = min if extreme.measure.function == "min" else max
                 row[alias] = pick(values) if values else None
+
+    async def _edge_extremes(self, rows: list[dict[str, Any]], parts: Sequence[Part]) -> None:
+        """The extremes of the groups that the hosts may not give exactly, from their
+        records (one statement, only when there are any).
+
+        A host (a month or a day read for the local period it mostly lies in) holds
+        records of other periods or outside the range too: they are taken out of its
+        counts and sums, but not out of its minimum. A group's minimum ``c`` from its
+        cells (and the records of its stale ones) is still exact when every value taken
+        out of its hosts is larger (``_EDGE``: their smallest, a bound where their cell
+        is stale): no host's minimum then lies in what it does not count, and nothing
+        the group counts is smaller than its hosts' minimums. Otherwise (a tie, or the
+        group's minimum at a host's edge: at a month's end about as often as an hour
+        or a few of the month holds it) the group's records answer, under the query's
+        condition, within its local periods: in the same read transaction as the cells.
+        The same holds for maximums, the other way round."""
+        from crm_graphql.api.aggregation.core import is_mysql
+
+        doubtful = []
+        for row in rows:
+            edges = [(read, row.pop(f"{read.measure.alias}{_EDGE}")) for read in self.extremes]
+            for read, edge in edges:
+                found = row[read.measure.alias]
+                if edge is None or found is None:
+                    continue
+                if edge <= found if read.measure.function == "min" else edge >= found:
+                    doubtful.append(row)
+                    break
+        if not doubtful:
+            return
+        assert self.span is not None  # hosts are read for a stretch of time only
+        # One SELECT per group, without grouping: an index on the keys and the time
+        # gives each group's extremes from its own entries only.
+        rollup = self.rollup
+        stretches = self._stretches()
+        originals = [cast("Measure", r.original) for r in self.extremes]
+        selects: list[str] = []
+        params: list[Any] = []
+        for index, row in enumerate(doubtful):
+            condition = Q(self._group_records(row, stretches))
+            if self.records is not None:
+                condition = Q(self.records, condition)
+            annotations: dict[str, Any] = {f"m_{m.alias}": m.expression() for m in originals}
+            annotations["g_index"] = RawSQL(str(index))
+            query = rollup.source.filter(condition).annotate(**annotations).values(*annotations)
+            query._choose_db_if_not_chosen()
+            query._make_query()
+            text, found = query.query.get_parameterized_sql()
+            selects.append(f"SELECT * FROM ({text}) AS g{index}")
+            params += found
+        db = rollup.source._meta.db
+        mysql = is_mysql(rollup.source)
+        for found_row in (await db.execute_query(" UNION ALL ".join(selects), params))[1]:
+            values = dict(found_row)
+            row = doubtful[int(values["g_index"])]
+            for extreme, original in zip(self.extremes, originals, strict=True):
+                row[extreme.measure.alias] = original.decode(values[f"m_{original.alias}"], mysql)
+
+    def _stretches(self) -> dict[tuple[Any, ...], Ranges]:
+        """The stretches of the range per key of the local periods (one, the whole
+        range, without period keys)."""
+        assert self.span is not None
+        start, end = self.span
+        periods = [d for d in self.dimensions if d.granularity is not None]
+        segments = _Segments(periods, start, end)
+        found: dict[tuple[Any, ...], Ranges] = {}
+        for begin, finish in zip(segments.starts, segments.ends, strict=True):
+            key = tuple(_period_of(d, begin) for d in periods)
+            _add(found.setdefault(key, []), begin, finish)
+        return found
+
+    def _group_records(self, row: dict[str, Any], stretches: dict[tuple[Any, ...], Ranges]) -> Q:
+        """The condition on the source's records of one group (the query's condition
+        aside): its keys, and the time in the stretches of its local periods."""
+        rollup = self.rollup
+        found = []
+        key = []
+        for dimension in self.dimensions:
+            value = row[dimension.alias]
+            if dimension.granularity is not None:
+                key.append(value)
+            elif value is None:
+                found.append(lookup_q(f"{dimension.field}__isnull", True))
+            else:
+                found.append(Q(**{dimension.field: plain_value(value)}))
+        if any(value is None for value in key):
+            found.append(lookup_q(f"{rollup.time}__isnull", True))
+        else:
+            ranges = stretches.get(tuple(key), [])
+            times = [_between(rollup, begin, finish) for begin, finish in ranges]
+            found.append(Q(*times, join_type=Q.OR) if times else Q(pk__in=[0]))
+        return Q(*found)
 
     async def _leading_bound(self, limit: int) -> Q | None:
         """A condition on the first group key that keeps the first ``limit`` groups of the
@@ -1211,11 +1354,22 @@ class Plan:
 
 #: The alias of the count of stale cells per group (plans with extremes).
 _STALE = "stale__cells"
+#: The suffix of the alias of an extreme of what is taken out of a group's hosts.
+_EDGE = "__edge"
+
+
+def _extreme_value(read: _Read, value: Any) -> Any:
+    """An extreme read from the cells as the records give it (money from cents)."""
+    if value is None:
+        return None
+    if read.kind.startswith("money"):
+        return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+    return int(value)
 
 
 #: The parts of questions asked before (see :meth:`Plan.parts`): question -> the parts,
 #: the bulk conditions and the parts' key (oldest first).
-_PARTS: dict[Any, tuple[list[Part], list[Q], Any]] = {}
+_PARTS: dict[Any, tuple[list[Part], list[Q], Any, tuple[datetime, datetime] | None]] = {}
 _PARTS_KEPT = 256
 
 
