@@ -312,3 +312,94 @@ async def test_verify_reports_a_wrong_extreme_of_a_fresh_cell_and_not_of_a_stale
     cell = await OrderRollup.get(cell=month)
     assert (cell.total_min, cell.total_max, cell.stale) == (300, 800, 0)
     await verify_clean()
+
+
+#: Orders at the ends of local months: (time, status, total). 2026-03-31T23:30Z and
+#: 2026-04-30T23:00Z belong to the next local month in Kolkata (+05:30), Kathmandu
+#: (+05:45) and Berlin (+02:00 in summer), but to the UTC month before: taken out of
+#: that month's cell where it is read for the local month it mostly lies in.
+EDGE_ORDERS = [
+    ("2026-03-15T12:00:00", "PAID", "50.00"),
+    ("2026-03-31T19:00:00", "PAID", "50.00"),  # Kolkata, Kathmandu: April; Berlin: March
+    ("2026-03-31T23:30:00", "PAID", "1.00"),
+    ("2026-04-10T12:00:00", "PAID", "40.00"),
+    ("2026-04-30T17:00:00", "PAID", "40.00"),
+    ("2026-04-30T23:00:00", "PAID", "999.00"),
+    ("2026-03-10T08:00:00", "SHIPPED", "7.00"),  # a tie with what is taken out
+    ("2026-03-31T23:00:00", "SHIPPED", "7.00"),
+    ("2026-03-20T08:00:00", "SHIPPED", "70.00"),
+    ("2026-03-28T23:30:00", "REFUNDED", "3.00"),  # Berlin's clocks change on the 29th
+    ("2026-03-29T01:30:00", "REFUNDED", "9.00"),
+    ("2026-10-25T00:30:00", "REFUNDED", "5.00"),  # and back on 25 October
+    ("2026-10-31T23:30:00", "REFUNDED", "0.50"),  # local November in all three
+    ("2026-05-12T10:00:00", "CANCELLED", "12.00"),  # nothing at an edge
+    ("2026-06-15T10:00:00", "CANCELLED", "15.00"),
+]
+
+
+async def test_extremes_at_the_edges_of_local_months_equal_the_rows(gql, db):
+    """Month cells read for the local month they mostly lie in keep the extremes of
+    what they hold beyond it: where such a value is a group's extreme or ties with it,
+    the group's records answer, with one more statement; elsewhere the cells do."""
+    customer = await make_customer()
+    for at, status, total in EDGE_ORDERS:
+        placed = datetime.fromisoformat(at).replace(tzinfo=UTC)
+        await make_order_with_total(customer, total, status=OrderStatus(status), placed_at=placed)
+    await rollups.rebuild_all()
+    ranges = [
+        {"placedAt": {"gte": "2026-01-01T00:00:00Z"}},
+        {"placedAt": {"gte": "2026-02-01T00:00:00Z", "lt": "2026-12-01T00:00:00Z"}},
+    ]
+    month = [{"field": "STATUS"}, {"field": "CURRENCY"},
+             {"field": "PLACED_AT", "granularity": "MONTH"}]  # fmt: skip
+
+    async def ask(zone: str, filter_: dict[str, Any]) -> tuple[Any, int]:
+        question = {"filter": filter_, "groupBy": month, "timeZone": zone}
+        with count_statements() as statements:
+            body = await gql.execute(EXTREMES, question)
+        assert body["extensions"]["aggregation"] == ["rollup"], body
+        assert body["data"] == (await live.execute(EXTREMES, question))["data"], question
+        reads = [sql for sql in statements if " FROM " in sql.upper()]
+        return body["data"]["ordersAggregate"]["groups"], len(reads)
+
+    def extremes(groups: Any, status: str) -> dict[str, tuple[str, str]]:
+        return {
+            g["key"]["placedAt"][:7]: (g["min"]["total"], g["max"]["total"])
+            for g in groups
+            if g["key"]["status"] == status
+        }
+
+    async with live_client(db, gql) as live:
+        for zone in ("Asia/Kolkata", "Asia/Kathmandu", "Europe/Berlin"):
+            for filter_ in ranges:
+                await ask(zone, filter_)
+        groups, reads = await ask("Asia/Kolkata", ranges[0])
+        assert extremes(groups, "PAID") == {
+            "2026-03": ("50.00", "50.00"),
+            "2026-04": ("1.00", "50.00"),
+            "2026-05": ("999.00", "999.00"),
+        }
+        assert extremes(groups, "SHIPPED") == {"2026-03": ("7.00", "70.00"),
+                                               "2026-04": ("7.00", "7.00")}  # fmt: skip
+        assert reads == 3  # the stored span, the cells, the records of the doubtful groups
+        groups, _ = await ask("Europe/Berlin", ranges[1])
+        assert extremes(groups, "PAID")["2026-03"] == ("50.00", "50.00")
+        assert extremes(groups, "REFUNDED") == {
+            "2026-03": ("3.00", "9.00"),
+            "2026-10": ("5.00", "5.00"),
+            "2026-11": ("0.50", "0.50"),
+        }
+        # No extreme at an edge (only the middle of the months asked): the cells alone.
+        _, reads = await ask(
+            "Asia/Kolkata",
+            {"placedAt": {"gte": "2026-01-01T00:00:00Z"}, "status": {"in": ["CANCELLED"]}},
+        )
+        assert reads == 2
+        # A stale month cell: its records answer too, and every answer stays the rows'.
+        order = await Order.get(placed_at=datetime(2026, 3, 15, 12, tzinfo=UTC))
+        await _send(gql, STATUS, {"id": gid(order), "status": "SHIPPED",
+                                  "version": order.version})  # fmt: skip
+        assert await OrderRollup.filter(stale=1).exists()
+        for zone in ("Asia/Kolkata", "Asia/Kathmandu", "Europe/Berlin", "UTC"):
+            for filter_ in ranges:
+                await ask(zone, filter_)
