@@ -52,9 +52,12 @@ is counted again in the writer: a recount there would read either a snapshot old
 the cell lock or records locked by transactions that may still roll back. Readers take
 the extremes of the cells that are not stale and answer the stale cells of the range
 from their records (two statements, only when there are any), all in one read
-transaction: one snapshot. Cells read for extremes are whole in the range and in one
-local period (no hosts: what a host holds beyond its period cannot be taken out of a
-minimum). A change that takes a value out of a cell writes an outbox event
+transaction: one snapshot. A host (a month read for the local month it mostly lies in)
+keeps the extremes of what it holds beyond its period too, which cannot be taken out of
+them: the extremes of what is taken out come with each group, and where one of them
+reaches the group's extreme (a tie, or the extreme at the host's edge), the group's
+records answer (:meth:`Plan._edge_extremes`: one statement, only when there are any).
+A change that takes a value out of a cell writes an outbox event
 (:data:`EXTREMES_LEFT`); its subscriber, ``rollups repair`` and ``rollups rebuild``
 count stale cells again (:func:`repair`).
 """
@@ -756,9 +759,9 @@ class _Cover:
     own: dict[int, Ranges] = dataclass_field(default_factory=lambda: {g: [] for g in GRAINS})
     hosts: dict[int, Ranges] = dataclass_field(default_factory=lambda: {MONTH: [], DAY: []})
     less: dict[timedelta, Ranges] = dataclass_field(default_factory=dict)
-    #: Whether hosts may serve (not for extremes: what a host holds beyond its period
-    #: cannot be taken out of its minimum or maximum).
-    hosts_allowed: bool = True
+    #: The grains whose cells may serve as hosts (extremes: months only, of which at most
+    #: a day is taken out; see ``Plan._edge_extremes``).
+    host_grains: tuple[int, ...] = (MONTH, DAY)
 
     def read(
         self,
@@ -774,7 +777,7 @@ class _Cover:
         if start <= begin and finish <= end and segments.whole(begin, finish):
             _add(self.own[grain], begin, finish)
             return True
-        if not self.hosts_allowed:
+        if grain not in self.host_grains:
             return False
         anchor = begin + ANCHOR[grain]
         if not start <= anchor < end:
@@ -796,14 +799,16 @@ class _Cover:
 
 
 def _cover(
-    periods: Sequence[Dimension], start: datetime, end: datetime, *, hosts: bool = True
+    periods: Sequence[Dimension],
+    start: datetime,
+    end: datetime,
+    host_grains: tuple[int, ...] = (MONTH, DAY),
 ) -> _Cover:
     """The cells that hold the records from ``start`` to ``end`` (see :class:`_Cover`):
     per UTC month, the month if it serves, else per day the day if it serves, else the
-    day's quarter hours. Without ``hosts`` only cells that lie whole in the range and in
-    one local period serve (nothing is taken out again: extremes cannot be)."""
+    day's quarter hours; hosts of ``host_grains`` only."""
     segments = _Segments(periods, start, end)
-    cover = _Cover(hosts_allowed=hosts)
+    cover = _Cover(host_grains=host_grains)
     month = start.replace(day=1, hour=0, minute=0)
     while month < end:
         after_month = _next_month(month)
@@ -1028,7 +1033,10 @@ class Plan:
             start = start if start is not None else span[0]
             end = end if end is not None else span[1]
         self.span = (start, end)
-        cover = _cover(periods, start, end) if start < end else _Cover()
+        # Extremes: month hosts only. A day host may have half of it taken out, and each
+        # group whose extreme lies there is read from its records.
+        grains = (MONTH,) if self.extremes else (MONTH, DAY)
+        cover = _cover(periods, start, end, grains) if start < end else _Cover()
         # Every cell read starts within a month of the range: the offsets of other years
         # (a range open at one end spans them up to 2100) need not be tested per cell.
         dimensions = _clipped(self.dimensions, start - _MARGIN, end + _MARGIN)
@@ -1251,6 +1259,9 @@ class Plan:
         if not doubtful:
             return
         assert self.span is not None  # hosts are read for a stretch of time only
+        if len(doubtful) > _GROUPS_APART:
+            await self._records_grouped(doubtful)
+            return
         # One SELECT per group, without grouping: an index on the keys and the time
         # gives each group's extremes from its own entries only.
         rollup = self.rollup
@@ -1277,6 +1288,22 @@ class Plan:
             row = doubtful[int(values["g_index"])]
             for extreme, original in zip(self.extremes, originals, strict=True):
                 row[extreme.measure.alias] = original.decode(values[f"m_{original.alias}"], mysql)
+
+    async def _records_grouped(self, doubtful: list[dict[str, Any]]) -> None:
+        """The extremes of many groups from their records: one grouped statement."""
+        from crm_graphql.api.aggregation.core import aggregate_rows
+
+        stretches = self._stretches()
+        records = Q(*[self._group_records(row, stretches) for row in doubtful], join_type=Q.OR)
+        if self.records is not None:
+            records = Q(self.records, records)
+        originals = [cast("Measure", r.original) for r in self.extremes]
+        found = await aggregate_rows(self.rollup.source, records, self.dimensions, originals)
+        by_group = {tuple(row[d.alias] for d in self.dimensions): row for row in found}
+        for row in doubtful:
+            other = by_group.get(tuple(row[d.alias] for d in self.dimensions), {})
+            for extreme in self.extremes:
+                row[extreme.measure.alias] = other.get(extreme.measure.alias)
 
     def _stretches(self) -> dict[tuple[Any, ...], Ranges]:
         """The stretches of the range per key of the local periods (one, the whole
@@ -1356,6 +1383,10 @@ class Plan:
 _STALE = "stale__cells"
 #: The suffix of the alias of an extreme of what is taken out of a group's hosts.
 _EDGE = "__edge"
+#: Up to this many groups' extremes are read from their records by a SELECT each (an
+#: index range each, no grouping); more by one grouped statement (SQLite takes at most
+#: 500 SELECTs in a UNION).
+_GROUPS_APART = 100
 
 
 def _extreme_value(read: _Read, value: Any) -> Any:
