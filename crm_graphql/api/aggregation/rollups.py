@@ -1233,17 +1233,17 @@ class Plan:
         """The extremes of the groups that the hosts may not give exactly, from their
         records (one statement, only when there are any).
 
-        A host (a month or a day read for the local period it mostly lies in) holds
-        records of other periods or outside the range too: they are taken out of its
-        counts and sums, but not out of its minimum. A group's minimum ``c`` from its
-        cells (and the records of its stale ones) is still exact when every value taken
-        out of its hosts is larger (``_EDGE``: their smallest, a bound where their cell
-        is stale): no host's minimum then lies in what it does not count, and nothing
-        the group counts is smaller than its hosts' minimums. Otherwise (a tie, or the
-        group's minimum at a host's edge: at a month's end about as often as an hour
-        or a few of the month holds it) the group's records answer, under the query's
-        condition, within its local periods: in the same read transaction as the cells.
-        The same holds for maximums, the other way round."""
+        A host (a month read for the local period it mostly lies in) holds records of
+        other periods or outside the range too: they are taken out of its counts and
+        sums, but not out of its minimum. A group's minimum ``c`` from its cells (and the
+        records of its stale ones) is still exact when every value taken out of its
+        hosts is larger (``_EDGE``: their smallest, a bound where their cell is stale):
+        no host's minimum then lies in what it does not count, and nothing the group
+        counts is smaller than its hosts' minimums. Otherwise (a tie, or the group's
+        minimum in the hours at a host's edge: about as often as those hours hold it)
+        the group's records answer, under the query's condition, within its local
+        periods: in the same read transaction as the cells. The same holds for
+        maximums, the other way round."""
         from crm_graphql.api.aggregation.core import is_mysql
 
         doubtful = []
