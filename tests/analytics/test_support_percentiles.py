@@ -48,7 +48,7 @@ from tests.factories import (
     make_ticket,
     make_user,
 )
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, count_statements
 
 ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Marquesas",
          "Australia/Lord_Howe", "America/New_York"]  # fmt: skip
@@ -280,3 +280,91 @@ async def test_percentiles_from_cells_give_the_nearest_rank_among_equal_times(gq
     assert not FIRST_RESPONSE_TIMES.serves(start + timedelta(minutes=1), span[1], ())
     # Per agent there are about as many cells as tickets: the rows serve.
     assert not FIRST_RESPONSE_TIMES.serves(*span, ("assignee_id",))
+
+
+BOARD = f"""
+query Board($period: SupportPeriodInput!, $timeZone: String!, $by: SupportLeaderboardBy!,
+            $first: Int) {{
+  supportLeaderboard(period: $period, timeZone: $timeZone, by: $by, first: $first) {{
+    rank solved openTickets slaAttainment assignee {{ id }} firstResponse {TIMES}
+    resolution {TIMES} satisfaction {{ surveysSent responses averageScore }}
+  }}
+}}"""
+
+
+async def _agents_with_equal_times(rng: random.Random) -> dict[str, Any]:
+    """Twelve agents in four groups whose tickets have the same times at the same moments
+    (equal medians in every period: ties, ranked by the agent created first), medians of
+    0 seconds (ranked as if missing), a few tickets of each agent alone, tickets of no
+    agent, and tickets without a time."""
+    agents = [await make_user(Role.SUPPORT) for _ in range(12)]
+    customer = await make_customer()
+    policy = await make_sla_policy(await make_calendar())
+    shared = [
+        [(_moment(rng), _seconds(rng), _seconds(rng)) for _ in range(rng.randint(3, 12))]
+        for _ in range(4)
+    ]
+    shared[3] = [(moment, 0, 0) for moment, _, _ in shared[3]]  # medians of 0 seconds
+    for index, agent in enumerate([*agents, None]):
+        own = [(_moment(rng), _seconds(rng), _seconds(rng)) for _ in range(rng.randint(0, 4))]
+        for moment, resolution, first in (shared[index % 4] if agent else []) + own:
+            measured = rng.random() < 0.9
+            await make_ticket(
+                customer,
+                status=TicketStatus.SOLVED,
+                assignee=agent,
+                sla_policy=policy if rng.random() < 0.7 else None,
+                first_responded_at=moment - timedelta(seconds=resolution // 2),
+                first_response_seconds=first if measured else None,
+                first_response_breached=rng.random() < 0.3,
+                solved_at=moment,
+                resolution_seconds=resolution if measured else None,
+                resolution_breached=rng.random() < 0.3,
+            )
+    return {"agents": agents, "customers": [customer]}
+
+
+async def _same_boards(
+    rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
+) -> None:
+    for _ in range(rounds):
+        variables = {
+            "period": _period(rng),
+            "timeZone": rng.choice(ZONES),
+            "by": rng.choice(["FASTEST_RESOLUTION", "FASTEST_FIRST_RESPONSE"]),
+            "first": rng.choice([None, 1, 2, 3, 5, 8]),
+        }
+        from_rollups = await fast.execute(BOARD, variables)
+        from_rows = await live.execute(BOARD, variables)
+        assert "errors" not in from_rollups, (variables, from_rollups)
+        assert from_rollups["data"] == from_rows["data"], variables
+        if variables["by"] == "FASTEST_RESOLUTION":
+            assert "rollup" in from_rollups["extensions"]["aggregation"], variables
+
+
+async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(gql, db):
+    """Ranked by a median among many agents with equal medians, a board of any length is
+    the rows' board (order, ties, every number), in zones at :30 and :45 and across
+    daylight-saving changes, before and after concurrent changes."""
+    rng = random.Random(23)
+    world = await _agents_with_equal_times(rng)
+    async with live_client(db, gql) as live:
+        await _same_boards(rng, gql, live, 14)
+        await _burst(rng, gql, world)
+        await verify_clean()
+        await _same_boards(rng, gql, live, 14)
+
+
+async def test_ranking_by_resolution_numbers_only_the_agent_and_time(gql, db):
+    """The window that ranks every agent by the median resolution time carries the agent
+    and the time alone; the SLA attainment of the agents shown comes from their cells."""
+    await _agents_with_equal_times(random.Random(5))
+    variables = {"period": {"from": "2026-01-01", "to": "2026-12-31"},
+                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 3}  # fmt: skip
+    with count_statements() as statements:
+        board = (await gql.data(BOARD, variables))["supportLeaderboard"]
+    assert len(board) == 3
+    windows = [sql for sql in statements if "ROW_NUMBER()" in sql and "solved_at" in sql]
+    assert len(windows) == 1
+    assert "sla_policy_id" not in windows[0] and "IN (" not in windows[0]
+    assert any("rollup_resolved_assignee" in sql for sql in statements)
