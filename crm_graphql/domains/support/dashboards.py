@@ -657,22 +657,16 @@ def _cells_serve(start: datetime, end: datetime) -> bool:
     return bool(rollups.rollup_reads.get() and rollups.on_grain(start) and rollups.on_grain(end))
 
 
-async def _solved_by_agent(
-    start: datetime, end: datetime, assignees: Sequence[int] | None = None
-) -> list[dict[str, Any]] | None:
+async def _solved_by_agent(start: datetime, end: datetime) -> list[dict[str, Any]] | None:
     """Per agent, the tickets solved in the span with a resolution time and their SLA
     attainment, from the rollup of them (as the resolution times' ``n``, ``with_sla``,
-    ``met`` per agent); None when it does not serve (rollups off, bounds off the grain).
-    ``assignees``: of those agents only."""
+    ``met`` per agent); None when it does not serve (rollups off, bounds off the grain)."""
     if not _cells_serve(start, end):
         return None
     note_path("rollup")
-    where = Q(solved_at__gte=start, solved_at__lt=end)
-    if assignees is not None:
-        where &= Q(assignee_id__in=list(assignees))
     plan = rollups.plan_of(
         rollups.named("resolved_by_assignee"),
-        where,
+        Q(solved_at__gte=start, solved_at__lt=end),
         [Dimension("assignee_id", "assignee_id")],
         [Measure("n", "count"), *(Measure(name, "sum", name) for name in ("with_sla", "met"))],
     )
@@ -687,8 +681,8 @@ async def _resolution_ranks(start: datetime, end: datetime) -> list[dict[str, An
     """Per agent, the percentiles of the resolution times of the tickets solved in the
     span, without the SLA sums: the window over the span's tickets carries only the agent
     and the time (two columns of the covering index led by ``solved_at``), which is what
-    ranking every agent by the median needs. The sums of the agents shown come from their
-    cells (:func:`_solved_by_agent`)."""
+    ranking every agent by the median needs. The sums come from the cells
+    (:func:`_solved_by_agent`), read beside it."""
     note_path("live")
     return await PercentileQuery(
         Ticket,
@@ -726,7 +720,8 @@ async def _leaderboard(
     read is for every agent. The other reads run at the same time (:func:`at_once`).
 
     Ranked by resolution time with the cells serving, the ranked read carries the time
-    alone (:func:`_resolution_ranks`) and the SLA sums come from the cells."""
+    alone (:func:`_resolution_ranks`) and the SLA sums come from the cells, read at the
+    same time."""
     keys = ("assignee_id",)
     reads = {
         "first": lambda people: first_response_times(start, end, keys, people),
@@ -740,7 +735,14 @@ async def _leaderboard(
     if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.SLA_ATTAINMENT):
         ranked = await _solved_by_agent(start, end)
     elif sums_from_cells:
-        found["resolution"] = ranked = await _resolution_ranks(start, end)
+        # The cells of every agent are read beside the window (the same cells as for the
+        # agents shown: the cell index is led by the time, not the agent).
+        times, cells = await at_once(_resolution_ranks(start, end), _solved_by_agent(start, end))
+        sums = {row["assignee_id"]: row for row in cells or []}
+        for row in times or []:
+            cell = sums.get(row["assignee_id"], {})
+            row["with_sla"], row["met"] = cell.get("with_sla", 0), cell.get("met", 0)
+        found["resolution"] = ranked = times or []
     else:
         name = {
             SupportLeaderboardBy.FASTEST_FIRST_RESPONSE: "first",
@@ -757,18 +759,8 @@ async def _leaderboard(
         if len(leaders) >= limit:
             people = [a for _, a in leaders[:limit]]
     rest = [name for name in reads if name not in found]
-    pending: list[Awaitable[list[dict[str, Any]] | None]] = [
-        reads[name](people) if people != [] else _no_rows() for name in rest
-    ]
-    if sums_from_cells:
-        pending.append(_solved_by_agent(start, end, people) if people != [] else _no_rows())
-    done = await at_once(*pending)
-    found.update((name, rows or []) for name, rows in zip(rest, done, strict=False))
-    if sums_from_cells:
-        sums = {row["assignee_id"]: row for row in done[-1] or []}
-        for row in found["resolution"]:
-            cell = sums.get(row["assignee_id"], {})
-            row["with_sla"], row["met"] = cell.get("with_sla", 0), cell.get("met", 0)
+    done = await at_once(*(reads[name](people) if people != [] else _no_rows() for name in rest))
+    found.update(zip(rest, done, strict=True))
     if people is not None:
         # The ranked measure's rows of the agents off the board are not shown.
         chosen = set(people)
