@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.arguments import local_range
 from crm_graphql.api.roles import Role
+from crm_graphql.domains.support import dashboards
 from crm_graphql.domains.support.dashboards import (
     FIRST_RESPONSE_TIMES,
     first_response_times,
@@ -326,7 +327,10 @@ async def _agents_with_equal_times(rng: random.Random) -> dict[str, Any]:
 
 async def _same_boards(
     rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
-) -> None:
+) -> set[str]:
+    """``rounds`` random boards ranked by a time from both apps; how the rollups' app
+    numbered the tickets ("some agents" after a first pass, "every agent")."""
+    numbered = set()
     for _ in range(rounds):
         variables = {
             "period": _period(rng),
@@ -334,37 +338,96 @@ async def _same_boards(
             "by": rng.choice(["FASTEST_RESOLUTION", "FASTEST_FIRST_RESPONSE"]),
             "first": rng.choice([None, 1, 2, 3, 5, 8]),
         }
-        from_rollups = await fast.execute(BOARD, variables)
+        with count_statements() as statements:
+            from_rollups = await fast.execute(BOARD, variables)
         from_rows = await live.execute(BOARD, variables)
         assert "errors" not in from_rollups, (variables, from_rollups)
         assert from_rollups["data"] == from_rows["data"], variables
-        if variables["by"] == "FASTEST_RESOLUTION":
-            assert "rollup" in from_rollups["extensions"]["aggregation"], variables
+        if any("AS bands" in sql for sql in statements):
+            numbered.add("some agents")
+        elif from_rollups["data"]["supportLeaderboard"]:
+            numbered.add("every agent")
+    return numbered
 
 
-async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(gql, db):
+async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(
+    gql, db, monkeypatch
+):
     """Ranked by a median among many agents with equal medians, a board of any length is
     the rows' board (order, ties, every number), in zones at :30 and :45 and across
-    daylight-saving changes, before and after concurrent changes."""
+    daylight-saving changes, before and after concurrent changes; with the first pass
+    (taken here from any number of tickets) and without it."""
+    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
     rng = random.Random(23)
     world = await _agents_with_equal_times(rng)
     async with live_client(db, gql) as live:
-        await _same_boards(rng, gql, live, 14)
+        numbered = await _same_boards(rng, gql, live, 14)
         await _burst(rng, gql, world)
         await verify_clean()
-        await _same_boards(rng, gql, live, 14)
+        numbered |= await _same_boards(rng, gql, live, 14)
+    assert numbered == {"some agents", "every agent"}
 
 
-async def test_ranking_by_resolution_numbers_only_the_agent_and_time(gql, db):
-    """The window that ranks every agent by the median resolution time carries the agent
-    and the time alone; the SLA attainment of the agents shown comes from their cells."""
+def _windows(statements: list[str], time: str) -> list[str]:
+    return [sql for sql in statements if "ROW_NUMBER()" in sql and time in sql]
+
+
+async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_agents_below_a_bound(
+    gql, db, monkeypatch
+):
+    """A first pass counts each agent's tickets below thresholds around the period's
+    median; only the agents whose median lies below the lowest threshold with enough of
+    them are numbered, and the board is theirs, ranked as from every agent. Below
+    ``FIRST_PASS_FROM`` tickets in the period every agent's are numbered."""
+    rng = random.Random(7)
+    agents = [await make_user(Role.SUPPORT) for _ in range(10)]
+    customer = await make_customer()
+    moment = datetime(2026, 6, 10, 8, tzinfo=UTC)
+    # Agent i's times: 20 tickets around 3,000 + 100 i seconds; one agent has none.
+    for index, agent in enumerate(agents[:-1]):
+        for n in range(20):
+            seconds = 3000 + 100 * index + rng.randint(-40, 40)
+            await make_ticket(customer, status=TicketStatus.SOLVED, assignee=agent,
+                              solved_at=moment + timedelta(hours=n), resolution_seconds=seconds,
+                              first_responded_at=moment + timedelta(minutes=n),
+                              first_response_seconds=seconds // 10)  # fmt: skip
+    variables = {"period": {"from": "2026-06-01", "to": "2026-06-30"},
+                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 2}  # fmt: skip
+    with count_statements() as statements:
+        await gql.data(BOARD, variables)
+    assert not any("AS bands" in sql for sql in statements)
+    assert all("IN (" not in sql for sql in _windows(statements, "solved_at"))
+    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 180)  # 9 agents x 20 tickets
+    async with live_client(db, gql) as live:
+        for by, time in (("FASTEST_RESOLUTION", "solved_at"),
+                         ("FASTEST_FIRST_RESPONSE", "first_responded_at")):  # fmt: skip
+            variables["by"] = by
+            with count_statements() as statements:
+                board = (await gql.data(BOARD, variables))["supportLeaderboard"]
+            assert [entry["assignee"]["id"] for entry in board] == [gid(a) for a in agents[:2]]
+            assert board == (await live.data(BOARD, variables))["supportLeaderboard"]
+            assert sum("AS bands" in sql for sql in statements) == 1
+            # The window numbers the tickets of the agents below the bound only (the
+            # board's two and the few before the next threshold), not all nine.
+            (window,) = _windows(statements, time)
+            listed = window.count("%s") + window.count("?") - 2  # the agents' ids
+            assert 2 <= listed < 9
+
+
+async def test_without_enough_agents_below_a_bound_every_agent_is_ranked_by_the_time_alone(
+    gql, db, monkeypatch
+):
+    """When the first pass finds too few agents below its thresholds (here: the whole
+    board asked for), the window ranks every agent, carrying the agent and the time
+    alone; the SLA attainment comes from the cells."""
+    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
     await _agents_with_equal_times(random.Random(5))
     variables = {"period": {"from": "2026-01-01", "to": "2026-12-31"},
-                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 3}  # fmt: skip
+                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 12}  # fmt: skip
     with count_statements() as statements:
         board = (await gql.data(BOARD, variables))["supportLeaderboard"]
-    assert len(board) == 3
-    windows = [sql for sql in statements if "ROW_NUMBER()" in sql and "solved_at" in sql]
-    assert len(windows) == 1
-    assert "sla_policy_id" not in windows[0] and "IN (" not in windows[0]
+    assert len(board) == 12
+    assert sum("AS bands" in sql for sql in statements) == 1
+    (window,) = [sql for sql in _windows(statements, "solved_at") if "IN (" not in sql]
+    assert "sla_policy_id" not in window
     assert any("rollup_resolved_assignee" in sql for sql in statements)
