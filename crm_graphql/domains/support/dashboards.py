@@ -704,10 +704,11 @@ _FASTEST = {
     SupportLeaderboardBy.FASTEST_RESOLUTION: "resolution",
 }
 #: Where the first pass of a board ranked by a time looks for the agents' medians: the
-#: period's median over every ticket times these. Each agent's median is that of about a
-#: hundred tickets a year, so they cluster near it (a year at 100,000 customers: 80% of
-#: them within 0.84-1.19 times it); with ten times the agents the board's last place lies
-#: lower (between 0.75 and 0.8 times it for 100 of 3,570).
+#: period's median over every ticket (the start of its duration bucket) times these.
+#: Each agent's median is that of about a hundred tickets a year, so they cluster near
+#: it (a year at 100,000 customers: 80% of them within 0.84-1.19 times it); with ten
+#: times the agents the board's last place lies lower (between 0.75 and 0.8 times it
+#: for 100 of 3,570).
 MEDIAN_FRACTIONS = (0.8, 0.88, 0.95, 1.02)
 #: The first pass from this many tickets with the time in the period: below it, the
 #: window over every agent's tickets costs about as much as the pass and the window over
@@ -721,8 +722,8 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
     agents that may be on the board when a first pass finds enough of them.
 
     First pass (the rollups serving, and at least :data:`FIRST_PASS_FROM` tickets in the
-    period): the period's median over every ticket from the cells
-    (:class:`RankedTimes`), then one statement without a sort that counts each
+    period): where the period's median over every ticket lies, from the cells
+    (:meth:`RankedTimes.middle`), then one statement without a sort that counts each
     agent's tickets below a few thresholds around it
     (:func:`~crm_graphql.domains.support.percentiles.counts_below`): an agent's median
     lies below a threshold when at least its median's rank of tickets do. The lowest
@@ -734,9 +735,9 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
     times, live = _TIMES[name]
     keys = ("assignee_id",)
     if limit and times.serves(start, end, ()):
-        overall = await times.run(start, end, ())
-        middle = overall[0]["p50"] if overall else None
-        if middle is not None and overall[0]["n"] >= FIRST_PASS_FROM:
+        found = await times.middle(start, end)
+        if found is not None and found[0] >= FIRST_PASS_FROM:
+            middle = found[1]
             thresholds = sorted({1, *(max(2, int(middle * f)) for f in MEDIAN_FRACTIONS)})
             counted = await counts_below(
                 Ticket,

@@ -202,6 +202,17 @@ class RankedTimes:
         ``p90`` and the sums. Two statements (one when no group needs a read)."""
         return (await ranked_times([(self, keys[0] if keys else None)], start, end))[0]
 
+    async def middle(self, start: datetime, end: datetime) -> tuple[int, int] | None:
+        """How many tickets have the time in the range, and where the duration bucket
+        that holds their median begins (within about 10% of the median): one statement
+        over the cells, without reading the median's bucket (None without tickets)."""
+        _, total = await _located(self, None, False, True, start, end)
+        group = total.get(None)
+        if not group or 50 not in group["ranks"]:
+            return None
+        low, _ = bucket_bounds(group["ranks"][50][0])
+        return group["n"], low or 0
+
     def rollup_of(self, key: str | None) -> Rollup:
         """The rollup counting by ``key`` (the first one for the totals)."""
         return rollups.named(self.rollups[key or next(iter(self.rollups))])
