@@ -716,6 +716,10 @@ MEDIAN_FRACTIONS = (0.82, 0.9, 0.98, 1.08)
 #: the agents it finds (at 30,000 tickets both about 30 ms of MariaDB), above it less
 #: and less (at 300,000 the window alone is 540-790 ms, the pass and its window 230-350).
 FIRST_PASS_FROM = 50_000
+#: Per time (``first``, ``resolution``): the tickets with it per second of a period, as
+#: last counted by a board ranked by it. A board whose period would hold fewer than
+#: ``FIRST_PASS_FROM`` at that rate takes no first pass and reads nothing to decide.
+_DENSITY: dict[str, float] = {}
 
 
 async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
@@ -723,7 +727,8 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
     agents that may be on the board when a first pass finds enough of them.
 
     First pass (the rollups serving, and at least :data:`FIRST_PASS_FROM` tickets in the
-    period): where the period's median over every ticket lies, from the cells
+    period, as expected from the last count (:data:`_DENSITY`) and then counted): where
+    the period's median over every ticket lies, from the cells
     (:meth:`RankedTimes.middle`), then one statement without a sort that counts each
     agent's tickets below a few thresholds around it
     (:func:`~crm_graphql.domains.support.percentiles.counts_below`): an agent's median
@@ -735,8 +740,12 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
     below it, every agent's tickets are numbered, as without the first pass."""
     times, live = _TIMES[name]
     keys = ("assignee_id",)
-    if limit and times.serves(start, end, ()):
+    seconds = max((end - start).total_seconds(), 1.0)
+    expected = _DENSITY.get(name, 0.0) * seconds
+    if limit and expected >= FIRST_PASS_FROM and times.serves(start, end, ()):
         found = await times.middle(start, end)
+        if found is not None:
+            _DENSITY[name] = found[0] / seconds
         if found is not None and found[0] >= FIRST_PASS_FROM:
             middle = found[1]
             thresholds = sorted({1, *(max(2, int(middle * f)) for f in MEDIAN_FRACTIONS)})
@@ -767,8 +776,10 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
         for row in ranked or []:
             cell = sums.get(row["assignee_id"], {})
             row["with_sla"], row["met"] = cell.get("with_sla", 0), cell.get("met", 0)
-        return ranked or []
-    return await live(start, end, keys, None)
+    else:
+        ranked = await live(start, end, keys, None)
+    _DENSITY[name] = sum(int(row["n"]) for row in ranked or []) / seconds
+    return ranked or []
 
 
 def _ranked_value(by: SupportLeaderboardBy, row: dict[str, Any]) -> Any:
