@@ -461,9 +461,10 @@ async def counts_below(
     where: Sequence[Condition],
     thresholds: Sequence[int],
 ) -> dict[Any, tuple[int, list[int]]] | None:
-    """Per value of ``key`` (not NULL), over the rows matching ``where`` with a ``value``: how many
-    there are and, per threshold (ascending, at most :data:`MAX_THRESHOLDS`), how many of
-    them lie below it; None when a group has too many rows to unpack (``BAND_BASE``).
+    """Per value of ``key`` (not NULL), over the rows matching ``where`` with a
+    ``value``: how many there are and, per threshold (ascending, at most
+    :data:`MAX_THRESHOLDS`), how many of them lie below it; None when a group has too
+    many rows to unpack (``BAND_BASE``).
 
     One statement without a sort: the rows are grouped as they are read (a covering
     index led by the time), each row adding the weight of the first threshold above it
