@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from crm_graphql.api.aggregation import rollups
 from crm_graphql.api.aggregation.arguments import local_range
 from crm_graphql.api.roles import Role
+from crm_graphql.domains.support import dashboards
 from crm_graphql.domains.support.dashboards import (
     FIRST_RESPONSE_TIMES,
     first_response_times,
@@ -48,7 +49,7 @@ from tests.factories import (
     make_ticket,
     make_user,
 )
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, count_statements
 
 ZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Marquesas",
          "Australia/Lord_Howe", "America/New_York"]  # fmt: skip
@@ -280,3 +281,155 @@ async def test_percentiles_from_cells_give_the_nearest_rank_among_equal_times(gq
     assert not FIRST_RESPONSE_TIMES.serves(start + timedelta(minutes=1), span[1], ())
     # Per agent there are about as many cells as tickets: the rows serve.
     assert not FIRST_RESPONSE_TIMES.serves(*span, ("assignee_id",))
+
+
+BOARD = f"""
+query Board($period: SupportPeriodInput!, $timeZone: String!, $by: SupportLeaderboardBy!,
+            $first: Int) {{
+  supportLeaderboard(period: $period, timeZone: $timeZone, by: $by, first: $first) {{
+    rank solved openTickets slaAttainment assignee {{ id }} firstResponse {TIMES}
+    resolution {TIMES} satisfaction {{ surveysSent responses averageScore }}
+  }}
+}}"""
+
+
+async def _agents_with_equal_times(rng: random.Random) -> dict[str, Any]:
+    """Twelve agents in four groups whose tickets have the same times at the same moments
+    (equal medians in every period: ties, ranked by the agent created first), medians of
+    0 seconds (ranked as if missing), a few tickets of each agent alone, tickets of no
+    agent, and tickets without a time."""
+    agents = [await make_user(Role.SUPPORT) for _ in range(12)]
+    customer = await make_customer()
+    policy = await make_sla_policy(await make_calendar())
+    shared = [
+        [(_moment(rng), _seconds(rng), _seconds(rng)) for _ in range(rng.randint(3, 12))]
+        for _ in range(4)
+    ]
+    shared[3] = [(moment, 0, 0) for moment, _, _ in shared[3]]  # medians of 0 seconds
+    for index, agent in enumerate([*agents, None]):
+        own = [(_moment(rng), _seconds(rng), _seconds(rng)) for _ in range(rng.randint(0, 4))]
+        for moment, resolution, first in (shared[index % 4] if agent else []) + own:
+            measured = rng.random() < 0.9
+            await make_ticket(
+                customer,
+                status=TicketStatus.SOLVED,
+                assignee=agent,
+                sla_policy=policy if rng.random() < 0.7 else None,
+                first_responded_at=moment - timedelta(seconds=resolution // 2),
+                first_response_seconds=first if measured else None,
+                first_response_breached=rng.random() < 0.3,
+                solved_at=moment,
+                resolution_seconds=resolution if measured else None,
+                resolution_breached=rng.random() < 0.3,
+            )
+    return {"agents": agents, "customers": [customer]}
+
+
+async def _same_boards(
+    rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
+) -> set[str]:
+    """``rounds`` random boards ranked by a time from both apps; how the rollups' app
+    numbered the tickets ("some agents" after a first pass, "every agent")."""
+    numbered = set()
+    for _ in range(rounds):
+        variables = {
+            "period": _period(rng),
+            "timeZone": rng.choice(ZONES),
+            "by": rng.choice(["FASTEST_RESOLUTION", "FASTEST_FIRST_RESPONSE"]),
+            "first": rng.choice([None, 1, 2, 3, 5, 8]),
+        }
+        with count_statements() as statements:
+            from_rollups = await fast.execute(BOARD, variables)
+        from_rows = await live.execute(BOARD, variables)
+        assert "errors" not in from_rollups, (variables, from_rollups)
+        assert from_rollups["data"] == from_rows["data"], variables
+        if any("AS bands" in sql for sql in statements):
+            numbered.add("some agents")
+        elif from_rollups["data"]["supportLeaderboard"]:
+            numbered.add("every agent")
+    return numbered
+
+
+async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(
+    gql, db, monkeypatch
+):
+    """Ranked by a median among many agents with equal medians, a board of any length is
+    the rows' board (order, ties, every number), in zones at :30 and :45 and across
+    daylight-saving changes, before and after concurrent changes; with the first pass
+    (taken here from any number of tickets) and without it."""
+    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
+    rng = random.Random(23)
+    world = await _agents_with_equal_times(rng)
+    async with live_client(db, gql) as live:
+        numbered = await _same_boards(rng, gql, live, 14)
+        await _burst(rng, gql, world)
+        await verify_clean()
+        numbered |= await _same_boards(rng, gql, live, 14)
+    assert numbered == {"some agents", "every agent"}
+
+
+def _windows(statements: list[str], time: str) -> list[str]:
+    return [sql for sql in statements if "ROW_NUMBER()" in sql and time in sql]
+
+
+async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_agents_below_a_bound(
+    gql, db, monkeypatch
+):
+    """A first pass counts each agent's tickets below thresholds around the period's
+    median; only the agents whose median lies below the lowest threshold with enough of
+    them are numbered, and the board is theirs, ranked as from every agent. Below
+    ``FIRST_PASS_FROM`` tickets in the period every agent's are numbered."""
+    rng = random.Random(7)
+    agents = [await make_user(Role.SUPPORT) for _ in range(10)]
+    customer = await make_customer()
+    moment = datetime(2026, 6, 10, 8, tzinfo=UTC)
+    # Agent i's times: 20 tickets around 3,000 + 100 i seconds; one agent has none.
+    for index, agent in enumerate(agents[:-1]):
+        for n in range(20):
+            seconds = 3000 + 100 * index + rng.randint(-40, 40)
+            await make_ticket(customer, status=TicketStatus.SOLVED, assignee=agent,
+                              solved_at=moment + timedelta(hours=n), resolution_seconds=seconds,
+                              first_responded_at=moment + timedelta(minutes=n),
+                              first_response_seconds=seconds // 10)  # fmt: skip
+    variables = {"period": {"from": "2026-06-01", "to": "2026-06-30"},
+                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 2}  # fmt: skip
+    async with live_client(db, gql) as live:
+        for by, time in (("FASTEST_RESOLUTION", "solved_at"),
+                         ("FASTEST_FIRST_RESPONSE", "first_responded_at")):  # fmt: skip
+            variables["by"] = by
+            # Below FIRST_PASS_FROM tickets (as last counted): every agent's numbered.
+            monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 50_000)
+            with count_statements() as statements:
+                unbounded = (await gql.data(BOARD, variables))["supportLeaderboard"]
+            assert not any("AS bands" in sql for sql in statements)
+            assert all("IN (" not in sql for sql in _windows(statements, time))
+            monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 170)  # 9 agents x 20 tickets
+            with count_statements() as statements:
+                board = (await gql.data(BOARD, variables))["supportLeaderboard"]
+            assert [entry["assignee"]["id"] for entry in board] == [gid(a) for a in agents[:2]]
+            assert board == unbounded == (await live.data(BOARD, variables))["supportLeaderboard"]
+            assert sum("AS bands" in sql for sql in statements) == 1
+            # The window numbers the tickets of the agents below the bound only (the
+            # board's two and the few before the next threshold), not all nine.
+            (window,) = _windows(statements, time)
+            listed = window.count("%s") + window.count("?") - 2  # the agents' ids
+            assert 2 <= listed < 9
+
+
+async def test_without_enough_agents_below_a_bound_every_agent_is_ranked_by_the_time_alone(
+    gql, db, monkeypatch
+):
+    """When the first pass finds too few agents below its thresholds (here: the whole
+    board asked for), the window ranks every agent, carrying the agent and the time
+    alone; the SLA attainment comes from the cells."""
+    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
+    await _agents_with_equal_times(random.Random(5))
+    variables = {"period": {"from": "2026-01-01", "to": "2026-12-31"},
+                 "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 12}  # fmt: skip
+    with count_statements() as statements:
+        board = (await gql.data(BOARD, variables))["supportLeaderboard"]
+    assert len(board) == 12
+    assert sum("AS bands" in sql for sql in statements) == 1
+    (window,) = [sql for sql in _windows(statements, "solved_at") if "IN (" not in sql]
+    assert "sla_policy_id" not in window
+    assert any("rollup_resolved_assignee" in sql for sql in statements)
