@@ -152,3 +152,32 @@ async def test_an_analyst_reads_references_joined_unless_the_document_names_a_de
         answers.append([{k: v for k, v in node.items() if k != "email"} for node in nodes])
         assert ("errors" in body) is (query is in_fragment), body
     assert answers[0] == answers[1] == answers[2]
+
+
+async def test_a_row_rule_on_the_page_keeps_its_rows_and_their_references_are_joined(
+    gql, gql_as, db
+):
+    """A SALES user reads the invoices and payments of its own customers only (a row
+    rule in the page's statement); the references of those rows (an invoice's
+    ``customer``, an allocation's ``invoice``, whose rule the reference declares to
+    hold) are joined as for an ADMIN, in as many statements."""
+    from tests.billing.test_reads import _world
+
+    seller = await gql_as(Role.SALES)
+    mine, _, own, _ = await _world(gql, seller.user)
+    query = """{ invoices { nodes { number customer { lastName } } }
+      payments { nodes { allocations { invoice { number } } } } }"""
+    admin = await gql_as(Role.ADMIN)
+    with count_statements() as admin_statements:
+        await admin.data(query)
+    with count_statements() as statements:
+        data = await seller.data(query)
+    assert data == {
+        "invoices": {
+            "nodes": [{"number": own["number"], "customer": {"lastName": mine.last_name}}]
+        },
+        "payments": {"nodes": [{"allocations": [{"invoice": {"number": own["number"]}}]}]},
+    }
+    plain = _plain(statements)
+    assert any("LEFT JOIN" in sql for sql in plain), plain
+    assert len(plain) == len(_plain(admin_statements)), plain
