@@ -120,7 +120,8 @@ async def test_a_caller_whose_query_selects_nothing_denied_to_it_reads_reference
         client = await gql_as(role)
         with count_statements() as statements:
             body = await client.execute(HEADLINE, {"first": 5})
-        assert body == expected, role
+        # (the cost's throttle status counts down the seconds: the data and no error)
+        assert body["data"] == expected["data"] and "errors" not in body, role
         plain = _plain(statements)
         assert len([sql for sql in plain if "LEFT JOIN" in sql]) == 3, plain
         for table in ("company", "crm_user", "product"):
