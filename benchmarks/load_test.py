@@ -119,8 +119,9 @@ async def db_connections(settings: Settings) -> int | None:
     return int(rows[0][0])
 
 
-async def prepare(settings: Settings, customers: int) -> str:
-    """Create, migrate and seed the database as needed; an access token of a bench ADMIN."""
+async def prepare(settings: Settings, customers: int, role: str = "ADMIN") -> str:
+    """Create, migrate and seed the database as needed; an access token of a bench user
+    of ``role`` (ADMIN unless told)."""
     from crm_graphql.api.roles import Role
     from crm_graphql.db.setup import migrate_database, open_database
     from crm_graphql.demo.seed import seed_database
@@ -142,8 +143,15 @@ async def prepare(settings: Settings, customers: int) -> str:
         report = await seed_database(settings, customers - have, 42)
         print(report.summary(), flush=True)
     async with open_database(database_config(settings)):
+        chosen = Role(role)
+        # One user per role (the ADMIN keeps the address it always had).
+        email = (
+            "load-bench@example.com"
+            if chosen == Role.ADMIN
+            else f"load-bench-{chosen.value.lower()}@example.com"
+        )
         user, _ = await User.get_or_create(
-            email="load-bench@example.com", defaults={"name": "Load Bench", "role": Role.ADMIN}
+            email=email, defaults={"name": "Load Bench", "role": chosen}
         )
         session = await issue_session(settings, user)
     return session.access_token

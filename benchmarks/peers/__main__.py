@@ -8,7 +8,8 @@ PostGraphile 4 and 5 from the npm registry into a temporary folder, and starts e
 contender on loopback:
 
 - ``api``: this API, the real ``crm-graphql serve`` with one worker, signed in as a
-  benchmark ADMIN (per-user cost budget off: every request comes from one user);
+  benchmark ADMIN (``--role``: a user of another role; per-user cost budget off: every
+  request comes from one user);
 - ``floor``: hand-written SQL over asyncmy in a bare Starlette app, same JSON;
 - ``pg4`` / ``pg5``: PostGraphile 4 and 5 (Grafast) over the PostgreSQL copy;
 - ``textbook``: Strawberry + Tortoise with DataLoaders, as the docs teach.
@@ -119,7 +120,7 @@ async def start_contenders(args: argparse.Namespace, work: Path) -> list[Contend
     settings = load_settings(
         database_url=args.database_url, jwt_secret=secret, access_token_minutes=24 * 60
     )
-    token = await prepare(settings, args.customers)
+    token = await prepare(settings, args.customers, args.role)
     pg_url = postgres_url(args.postgres_url, args.database_url)
     npm = args.npm_dir or work / "npm"
     if {"pg4", "pg5"} & set(args.only):
@@ -376,6 +377,12 @@ async def main() -> None:
         help="one more API server with these settings (repeatable), e.g. "
         "'GC only:CRM_PLANNED_READS=false,CRM_FAST_JSON=false'",
     )
+    parser.add_argument(
+        "--role",
+        default="ADMIN",
+        help="the role of the user the API servers are asked as (field rules that deny "
+        "it something the headline selects would change the data: the run stops there)",
+    )
     parser.add_argument("--sizes", default="50,5", help="page sizes (first: N)")
     parser.add_argument("--runs", type=int, default=40, help="latency samples per contender")
     parser.add_argument("--warmup", type=int, default=5)
@@ -430,7 +437,8 @@ async def main() -> None:
             f"Measured {started_at:%Y-%m-%d %H:%M} UTC by `python -m benchmarks.peers "
             f"--database-url {args.database_url}` (`--runs {args.runs} --clients "
             f"{args.clients} --load-seconds {args.load_seconds:g} --load-rounds "
-            f"{args.load_rounds}`), {args.customers:,} seeded customers, "
+            f"{args.load_rounds}`), {args.customers:,} seeded customers, the API asked "
+            f"by a user of the role {args.role}, "
             f"{os.cpu_count()} CPUs shared by the servers, the databases and the clients. "
             "Leaf values per answer: "
             + ", ".join(f"{leaves[size]:,} at first: {size}" for size in sizes)

@@ -186,7 +186,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = _rows_are_not_awaitable(self.is_awaitable)
-        self.gate = FieldGate(self.schema, self.context_value)
+        self.gate = FieldGate(self.schema, self.context_value, self.operation, self.fragments)
         settings = getattr(self.context_value, "settings", None)
         # (type, selection) -> its plan, None where no plan covers it (see api.planner).
         self._plans: dict[tuple[GraphQLObjectType, int], Plan | None] | None = (
@@ -291,9 +291,10 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
         batched statements the rows would share; should it fail, the rows resolve the
         field one by one the standard way, reporting what failed.
 
-        Only for callers no field rule denies anything: the first denial of a field
-        carries its error, and which row reports it depends on the order the rows'
-        nested lists complete in, which reading them at once changes.
+        Only when no field rule can deny the caller anything the operation selects
+        (``FieldGate.allows_all``, decided from the document and the role): the first
+        denial of a field carries its error, and which row reports it depends on the
+        order the rows' nested lists complete in, which reading them at once changes.
         """
         if self._plans is not None and type(result) is list and result and self.gate.allows_all():
             prefetches = self._prefetches_of(return_type, field_details_list)
@@ -449,7 +450,7 @@ class CrmExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((DENIED, response_name, None, True, detail, False))
                 continue
             # A value read for the whole list at once (see complete_list_value), which
-            # happens only for callers no field rule denies anything.
+            # happens only when no field rule can deny the caller anything selected.
             prefetched = getattr(gfield.resolve, "prefetch", None) is not None
             if prefetched and not self.gate.allows_all():
                 return None

@@ -15,11 +15,23 @@ their plain resolvers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import strawberry
-from graphql import GraphQLNamedType, GraphQLObjectType, GraphQLSchema
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+)
 from strawberry.schema_directive import Location
 
 from crm_graphql.api.entities import ANY_ROW, WriteRule, entity_named
@@ -108,16 +120,106 @@ def rules_by_type(schema: GraphQLSchema) -> dict[GraphQLNamedType, dict[str, fro
     return found
 
 
-def reads_every_field(schema: GraphQLSchema, principal: Any) -> bool:
-    """Whether ``principal`` may read every guarded field of ``schema`` (no field of any
-    selection can be denied to it)."""
-    return _reads_all(rules_by_type(schema), principal)
-
-
 def _reads_all(rules: dict[GraphQLNamedType, dict[str, frozenset[Role]]], principal: Any) -> bool:
     return principal is not None and all(
         principal.role in roles for fields in rules.values() for roles in fields.values()
     )
+
+
+def denies_nothing(
+    schema: GraphQLSchema, context: Any, operation: Any, fragments: Mapping[str, Any]
+) -> bool:
+    """Whether no field rule can deny the caller of ``context`` anything the executing
+    ``operation`` selects: it may read every guarded field of the schema, or no field of
+    the operation (its fragments included, whether a directive leaves a field out or
+    not) is one it may not read on its type (on a type a selection cannot narrow, an
+    interface or union, on any of the object types it may be). Decided from the
+    document and the caller's role alone, so it is kept with the operation's prepared
+    values (see ``Context.kept``)."""
+    principal = getattr(context, "principal", None)
+    if principal is None:
+        return False
+    rules = rules_by_type(schema)
+    if _reads_all(rules, principal):
+        return True
+    kept_of = getattr(context, "kept", None)
+    kept = kept_of(operation) if kept_of is not None else {}
+    found = kept.get(_DENIES_NOTHING)
+    if found is None:
+        found = kept[_DENIES_NOTHING] = not _selects_denied(
+            schema, rules, principal.role, operation, fragments
+        )
+    return bool(found)
+
+
+_DENIES_NOTHING = ("denies nothing",)
+
+
+def _selects_denied(
+    schema: GraphQLSchema,
+    rules: dict[GraphQLNamedType, dict[str, frozenset[Role]]],
+    role: Role,
+    operation: Any,
+    fragments: Mapping[str, Any],
+) -> bool:
+    """Whether ``operation`` selects a field ``role`` may not read (True as well where
+    the document cannot be followed, which only makes :func:`denies_nothing` False)."""
+    pending: list[tuple[Any, SelectionSetNode | None]] = [
+        (schema.get_root_type(operation.operation), operation.selection_set)
+    ]
+    spread: set[str] = set()
+    while pending:
+        parent, selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+            return True
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name.startswith("__"):
+                    continue
+                if _denied_on(schema, rules, role, parent, name):
+                    return True
+                if selection.selection_set is not None:
+                    field = getattr(parent, "fields", {}).get(name)
+                    if field is None:
+                        return True
+                    pending.append((get_named_type(field.type), selection.selection_set))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                narrowed = schema.get_type(condition.name.value) if condition else parent
+                pending.append((narrowed, selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in spread:
+                    continue
+                spread.add(name)
+                # The executor's fragments are details holding the definition; a
+                # resolver's info holds the definitions themselves.
+                fragment = getattr(fragments.get(name), "definition", fragments.get(name))
+                if fragment is None:
+                    return True
+                narrowed = schema.get_type(fragment.type_condition.name.value)
+                pending.append((narrowed, fragment.selection_set))
+    return False
+
+
+def _denied_on(
+    schema: GraphQLSchema,
+    rules: dict[GraphQLNamedType, dict[str, frozenset[Role]]],
+    role: Role,
+    parent: Any,
+    name: str,
+) -> bool:
+    types = [parent]
+    if is_abstract_type(parent):
+        types.extend(schema.get_possible_types(parent))
+    for gtype in types:
+        roles = rules.get(gtype, {}).get(name)
+        if roles is not None and role not in roles:
+            return True
+    return False
 
 
 class FieldGate:
@@ -128,20 +230,43 @@ class FieldGate:
     its ``FORBIDDEN`` error.
     """
 
-    __slots__ = ("_decisions", "_reads_all", "_rules", "context")
+    __slots__ = (
+        "_decisions",
+        "_fragments",
+        "_operation",
+        "_reads_all",
+        "_rules",
+        "_schema",
+        "context",
+    )
 
-    def __init__(self, schema: GraphQLSchema, context: Any) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        context: Any,
+        operation: Any = None,
+        fragments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._schema = schema
         self._rules = rules_by_type(schema)
         self._decisions: dict[tuple[GraphQLObjectType, str], bool] = {}
         self._reads_all: bool | None = None
+        self._operation = operation
+        self._fragments = fragments or {}
         self.context = context
 
     def allows_all(self) -> bool:
-        """Whether the caller may read every guarded field of the schema (no field of
-        any selection can be denied)."""
+        """Whether no field of the operation can be denied to the caller: it may read
+        every guarded field of the schema, or the operation selects none of those it
+        may not read (see :func:`denies_nothing`; without an operation, the first)."""
         if self._reads_all is None:
             principal = getattr(self.context, "principal", None)
-            self._reads_all = _reads_all(self._rules, principal)
+            if self._operation is None:
+                self._reads_all = _reads_all(self._rules, principal)
+            else:
+                self._reads_all = denies_nothing(
+                    self._schema, self.context, self._operation, self._fragments
+                )
         return self._reads_all
 
     def guarded(self, parent_type: GraphQLObjectType) -> dict[str, frozenset[Role]] | None:

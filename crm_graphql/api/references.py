@@ -31,7 +31,7 @@ from crm_graphql.api.loaders import (
     related,
     selected_fields,
 )
-from crm_graphql.api.permissions import reads_every_field
+from crm_graphql.api.permissions import denies_nothing
 from crm_graphql.api.planner import ATTACHED_FIRST, ATTACHED_IF_VISIBLE, Abandon
 
 
@@ -97,13 +97,16 @@ def reference_joins(
     known columns (:func:`reference_columns`), in name order. A reference selects its
     target by key alone, whatever the caller's role, so the joined row is the same.
 
-    Only for callers no field rule denies anything: the first denial of a field carries
-    its ``FORBIDDEN`` error, and which path reports it depends on the order in which
-    the request's statements complete, which fewer statements change; the others keep
-    a statement per reference (the standard path's)."""
+    Only when no field rule can deny the caller anything the operation selects
+    (:func:`crm_graphql.api.permissions.denies_nothing`, decided from the document and
+    the role): the first denial of a field carries its ``FORBIDDEN`` error, and which
+    path reports it depends on the order in which the request's statements complete,
+    which fewer statements change; the others keep a statement per reference (the
+    standard path's)."""
     if not wanted or not info.context.settings.planned_reads:
         return ()
-    if not reads_every_field(info._raw_info.schema, info.context.principal):
+    raw = info._raw_info
+    if not denies_nothing(raw.schema, info.context, raw.operation, raw.fragments):
         return ()
     references = foreign_keys(model)
     joins = []
