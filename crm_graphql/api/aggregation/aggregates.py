@@ -265,6 +265,9 @@ def _one_currency(filter: FilterInput | None) -> bool:
     return condition.eq not in (UNSET, None) or len(listed) == 1
 
 
+_UNCONVERTED = object()
+
+
 def _key_value(field: GroupField, value: Any, zone: ZoneInfo) -> Any:
     if value is None:
         return None
@@ -326,31 +329,41 @@ async def resolve_aggregate(
     unshown: dict[str, None] = {f: None for f in FUNCTIONS if f not in functions}
     if types.numbers is None:
         unshown = {}
-    # A page of groups repeats few periods (a year's twelve months over many agents):
-    # each period's local start is worked out once.
-    starts: dict[Any, Any] = {}
-
-    def key_value(field: GroupField, value: Any) -> Any:
-        if field.kind != "datetime" or value is None:
-            return _key_value(field, value, zone)
-        found = starts.get(value)
-        if found is None:
-            found = starts[value] = _key_value(field, value, zone)
-        return found
-
+    # Everything a group needs is decided once per page, not per group: each key's
+    # conversion, the numbers types asked for and the result columns they read. A
+    # page repeats few periods (a year's twelve months over many agents) and few
+    # values of an enum: each is converted once per page.
+    keys: list[tuple[str, GroupField, dict[Any, Any] | None]] = []
+    for dimension in dimensions:
+        field = by_key[dimension.alias]
+        converts = field.kind == "datetime" or field.convert is not None
+        keys.append((dimension.alias, field, {} if converts else None))
+    numbers = [
+        (
+            function,
+            types.averages if function == "avg" else types.numbers,
+            [(f.name, f"{function}_{f.name}") for f in spec.numeric],
+        )
+        for function in functions
+    ]
+    key_type, group_type = spec.key_type, types.group
     groups = []
     for row in rows[:limit]:
-        key = spec.key_type(
-            **{d.alias: key_value(by_key[d.alias], row[d.alias]) for d in dimensions}
-        )
-        values: dict[str, Any] = {"key": key, "count": row["count"], **unshown}
-        for function in functions:
-            kind = types.averages if function == "avg" else types.numbers
+        key_values: dict[str, Any] = {}
+        for alias, field, converted in keys:
+            value = row[alias]
+            if value is None or converted is None:
+                key_values[alias] = value
+                continue
+            found = converted.get(value, _UNCONVERTED)
+            if found is _UNCONVERTED:
+                found = converted[value] = _key_value(field, value, zone)
+            key_values[alias] = found
+        values: dict[str, Any] = {"key": key_type(**key_values), "count": row["count"], **unshown}
+        for function, kind, columns in numbers:
             assert kind is not None
-            values[function] = kind(
-                **{f.name: row.get(f"{function}_{f.name}") for f in spec.numeric}
-            )
-        groups.append(types.group(**values))
+            values[function] = kind(**{name: row.get(column) for name, column in columns})
+        groups.append(group_type(**values))
     return types.result(groups=groups, has_more=len(rows) > limit)
 
 
