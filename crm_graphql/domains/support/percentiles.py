@@ -59,6 +59,22 @@ class Condition:
     value: Any
 
 
+def conditions_sql(where: Sequence[Condition], mark: str) -> tuple[list[str], list[Any]]:
+    """The SQL of each condition (``mark``: the parameter placeholder), and their
+    parameters in order."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for condition in where:
+        if condition.op == "IN":
+            values = list(condition.value)
+            conditions.append(f"{condition.column} IN ({', '.join([mark] * len(values))})")
+            params.extend(values)
+        else:
+            conditions.append(f"{condition.column} {condition.op} {mark}")
+            params.append(condition.value)
+    return conditions, params
+
+
 @dataclass(frozen=True)
 class PercentileQuery:
     """Percentiles of ``value`` over the rows of ``model`` matching ``where``, per
@@ -78,16 +94,8 @@ class PercentileQuery:
         keys = ", ".join(self.keys)
         partition = f"PARTITION BY {keys} " if self.keys else ""
         inner_columns = [*self.keys, *self.carry, f"{self.value} AS v"]
-        conditions = [f"{self.value} IS NOT NULL"]
-        params: list[Any] = []
-        for condition in self.where:
-            if condition.op == "IN":
-                values = list(condition.value)
-                conditions.append(f"{condition.column} IN ({', '.join([mark] * len(values))})")
-                params.extend(values)
-            else:
-                conditions.append(f"{condition.column} {condition.op} {mark}")
-                params.append(condition.value)
+        where, params = conditions_sql(self.where, mark)
+        conditions = [f"{self.value} IS NOT NULL", *where]
         inner = (
             f"SELECT {', '.join(inner_columns)}, "
             f"ROW_NUMBER() OVER ({partition}ORDER BY {self.value}) AS rn, "
@@ -477,16 +485,9 @@ async def counts_below(
     whens = " ".join(
         f"WHEN {value} < {mark} THEN {BAND_BASE**band}" for band in range(len(thresholds))
     )
-    conditions = [f"{value} IS NOT NULL", f"{key} IS NOT NULL"]
-    params: list[Any] = [int(threshold) for threshold in thresholds]
-    for condition in where:
-        if condition.op == "IN":
-            values = list(condition.value)
-            conditions.append(f"{condition.column} IN ({', '.join([mark] * len(values))})")
-            params.extend(values)
-        else:
-            conditions.append(f"{condition.column} {condition.op} {mark}")
-            params.append(condition.value)
+    filters, filter_params = conditions_sql(where, mark)
+    conditions = [f"{value} IS NOT NULL", f"{key} IS NOT NULL", *filters]
+    params: list[Any] = [*(int(threshold) for threshold in thresholds), *filter_params]
     sql = (
         f"SELECT {key} AS g, COUNT(*) AS n, SUM(CASE {whens} ELSE 0 END) AS bands "
         f"FROM {model._meta.db_table} WHERE {' AND '.join(conditions)} GROUP BY {key}"
