@@ -20,7 +20,8 @@ writer. ``--scope sales`` switches only what the sales views added (the customer
 pipeline rollups, the per-customer tallies); ``--scope support`` only what the support
 views added (the solved tickets per agent, the surveys, the agents' backlog) and measures
 ticket mutations instead: a ticket created for an agent, a ticket solved (and its survey
-sent).
+sent); ``--scope samples`` only the samples of the support leaderboard (each agent's
+first-response and resolution times), on the same ticket mutations.
 """
 
 from __future__ import annotations
@@ -100,18 +101,26 @@ SALES_ROLLUPS = ("customers", "opportunities_by_stage")
 #: the solved tickets per agent and of the surveys, the tally of each agent's backlog.
 SUPPORT_ROLLUPS = ("resolved_by_assignee", "surveys", "surveys_by_assignee")
 SUPPORT_TALLIES = ("agent_backlog",)
+#: The scopes measured on ticket mutations: what the support views added, and the samples
+#: of the support leaderboard (``--scope samples``: their hook alone).
+TICKET_SCOPES = ("support", "samples")
 
 
 def _maintaining(on: bool, scope: str = "all") -> None:
-    """Register or switch off the maintenance hooks of the rollups and tallies (``scope``
-    "all"), or only of the sales views' rollups and the tallies ("sales")."""
-    from crm_graphql.api.aggregation import rollups, tallies
+    """Register or switch off the maintenance hooks of the rollups, tallies and samples
+    (``scope`` "all"), only of the sales views' rollups and the tallies ("sales"), only
+    what the support views added ("support") or only the samples' hook ("samples")."""
+    from crm_graphql.api.aggregation import rollups, samples, tallies
     from crm_graphql.api.mutations import changes
 
     if scope == "support":
         _switch_support(on)
         return
-    hooks = [tallies.maintain] if scope == "sales" else [rollups.maintain, tallies.maintain]
+    hooks = {
+        "sales": [tallies.maintain],
+        "samples": [samples.maintain],
+        "all": [rollups.maintain, tallies.maintain, samples.maintain],
+    }[scope]
     for hook in hooks:
         registered = hook in changes._HOOKS
         if on and not registered:
@@ -234,11 +243,11 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
             ],
         }
         cases: list[tuple[str, str, Variables]] = (
-            await _support_cases(args, customer) if args.scope == "support" else []
+            await _support_cases(args, customer) if args.scope in TICKET_SCOPES else []
         )
         cases += (
             []
-            if args.scope == "support"
+            if args.scope in TICKET_SCOPES
             else [
                 (
                     "createCustomer",
@@ -276,7 +285,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, float, float]]:
             ]
         )
         modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.rollups]
-        if args.scope != "support":
+        if args.scope not in TICKET_SCOPES:
             # Placed orders, each paid once (it leaves its PLACED cells for the PAID ones).
             needed = args.warmup + len(modes) * 2 * max(1, args.requests // ROUNDS) * ROUNDS
             await Order.bulk_create(
@@ -343,10 +352,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--scope",
-        choices=("all", "sales", "support"),
+        choices=("all", "sales", "support", "samples"),
         default="all",
-        help="switch every rollup and tally, only the sales views' rollups and the tallies, "
-        "or only what the support views added (ticket mutations)",
+        help="switch every rollup, tally and samples, only the sales views' rollups and the "
+        "tallies, only what the support views added, or only the samples of the support "
+        "leaderboard (the last two: ticket mutations)",
     )
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))

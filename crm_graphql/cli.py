@@ -351,11 +351,12 @@ app.add_typer(rollups_app, name="rollups")
 def _chosen(only: list[str] | None) -> set[str] | None:
     """The rollup and tally names ``--only`` names (None: every one); an unknown name
     stops the command with the list of known ones."""
-    from crm_graphql.api.aggregation import rollups, tallies
+    from crm_graphql.api.aggregation import rollups, samples, tallies
 
     if not only:
         return None
     known = [r.name for r in rollups.registered()] + [t.name for t in tallies.registered()]
+    known += [s.name for s in samples.registered()]
     unknown = sorted(set(only) - set(known))
     if unknown:
         console.print(f"[red]unknown rollup or tally: {', '.join(unknown)}[/red]")
@@ -364,7 +365,7 @@ def _chosen(only: list[str] | None) -> set[str] | None:
     return set(only)
 
 
-_ONLY_HELP = "A rollup or tally by name (repeatable); without it, every one."
+_ONLY_HELP = "A rollup, tally or samples by name (repeatable); without it, every one."
 
 
 @rollups_app.command("rebuild")
@@ -373,9 +374,9 @@ def rollups_rebuild(
 ) -> None:
     """Count every rollup again from the records in SQL, one rollup and month per
     transaction (the server may keep serving: changes of the month being counted wait
-    for it), and every per-customer tally. After a migration that adds a rollup,
-    ``--only`` counts just that one."""
-    from crm_graphql.api.aggregation import rollups, tallies
+    for it), every per-customer tally, and the samples of each month. After a migration
+    that adds a rollup, ``--only`` counts just that one."""
+    from crm_graphql.api.aggregation import rollups, samples, tallies
     from crm_graphql.db.setup import open_database
     from crm_graphql.modules import database_config
 
@@ -395,6 +396,11 @@ def rollups_rebuild(
                 if chosen is None or tally.name in chosen:
                     rows = await tallies.rebuild(tally)
                     console.print(f"  {tally.name}: {rows} rows", highlight=False)
+                    cells += rows
+            for kind in samples.registered():
+                if chosen is None or kind.name in chosen:
+                    rows = await samples.rebuild(kind)
+                    console.print(f"  {kind.name}: {rows} cells", highlight=False)
                     cells += rows
             return cells
 
@@ -433,7 +439,7 @@ def rollups_verify(
 ) -> None:
     """Compare every rollup cell with the records it counts; exit status 1 on any
     difference (``rollups rebuild`` repairs them)."""
-    from crm_graphql.api.aggregation import rollups, tallies
+    from crm_graphql.api.aggregation import rollups, samples, tallies
     from crm_graphql.db.setup import open_database
     from crm_graphql.modules import database_config
 
@@ -449,6 +455,9 @@ def rollups_verify(
             for tally in tallies.registered():
                 if chosen is None or tally.name in chosen:
                     found += await tallies.verify(tally)
+            for kind in samples.registered():
+                if chosen is None or kind.name in chosen:
+                    found += await samples.verify(kind)
             return found
 
     differences = asyncio.run(run())

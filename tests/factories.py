@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tortoise.transactions import in_transaction
 
-from crm_graphql.api.aggregation import rollups, tallies
+from crm_graphql.api.aggregation import rollups, samples, tallies
 from crm_graphql.api.ids import to_global_id
 from crm_graphql.api.roles import Role
 from crm_graphql.domains.auth.models import ApiKey
@@ -48,6 +48,7 @@ async def _recorded(model: type[Any], row: T) -> T:
     there (the API's change hooks do it for its own writes)."""
     await rollups.record(model, None, row)
     await tallies.record(model, None, row)
+    await samples.record(model, None, row)
     return row
 
 
@@ -55,6 +56,7 @@ async def rebuild_rollups() -> None:
     """Count every rollup and tally again (after rows were changed behind the API)."""
     await rollups.rebuild_all()
     await tallies.rebuild_all()
+    await samples.rebuild_all()
 
 
 def gid(row: Any) -> str:

@@ -19,7 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from crm_graphql.api.aggregation import rollups, tallies
+from crm_graphql.api.aggregation import rollups, samples, tallies
 from crm_graphql.api.roles import Role
 from crm_graphql.db.setup import open_database
 from crm_graphql.db.values import column_values
@@ -167,6 +167,7 @@ async def generate(
     counting = time.perf_counter()
     await rollups.rebuild_all()
     await tallies.rebuild_all()
+    await samples.rebuild_all()
     finished = time.perf_counter()
     return SeedReport(rows=rows, elapsed=finished - started, rollups_elapsed=finished - counting)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from crm_graphql.api.aggregation import rollups, tallies
+from crm_graphql.api.aggregation import rollups, samples, tallies
 from crm_graphql.app import create_app
 from tests.helpers import GraphQLClient
 
@@ -29,8 +29,10 @@ async def live_client(db: Any, signed_in: GraphQLClient) -> AsyncIterator[GraphQ
 
 
 async def verify_clean() -> None:
-    """Every rollup cell and every tally equals what the records say."""
+    """Every rollup cell, tally and samples cell equals what the records say."""
     for rollup in rollups.registered():
         assert await rollups.verify(rollup) == [], rollup.name
     for tally in tallies.registered():
         assert await tallies.verify(tally) == [], tally.name
+    for kind in samples.registered():
+        assert await samples.verify(kind) == [], kind.name

@@ -18,10 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crm_graphql.api.aggregation import rollups
+from crm_graphql.api.aggregation import rollups, samples
 from crm_graphql.api.aggregation.arguments import local_range
 from crm_graphql.api.roles import Role
-from crm_graphql.domains.support import dashboards
 from crm_graphql.domains.support.dashboards import (
     FIRST_RESPONSE_TIMES,
     first_response_times,
@@ -329,7 +328,8 @@ async def _same_boards(
     rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
 ) -> set[str]:
     """``rounds`` random boards ranked by a time from both apps; how the rollups' app
-    numbered the tickets ("some agents" after a first pass, "every agent")."""
+    numbered the tickets ("the board's agents" after the samples found them, "every
+    agent")."""
     numbered = set()
     for _ in range(rounds):
         variables = {
@@ -343,21 +343,20 @@ async def _same_boards(
         from_rows = await live.execute(BOARD, variables)
         assert "errors" not in from_rollups, (variables, from_rollups)
         assert from_rollups["data"] == from_rows["data"], variables
-        if any("AS bands" in sql for sql in statements):
-            numbered.add("some agents")
+        time = "solved_at" if variables["by"] == "FASTEST_RESOLUTION" else "first_responded_at"
+        (window,) = _windows(statements, time)
+        if "IN (" in window:
+            numbered.add("the board's agents")
         elif from_rollups["data"]["supportLeaderboard"]:
             numbered.add("every agent")
     return numbered
 
 
-async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(
-    gql, db, monkeypatch
-):
+async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after_a_burst(gql, db):
     """Ranked by a median among many agents with equal medians, a board of any length is
     the rows' board (order, ties, every number), in zones at :30 and :45 and across
-    daylight-saving changes, before and after concurrent changes; with the first pass
-    (taken here from any number of tickets) and without it."""
-    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
+    daylight-saving changes, before and after concurrent changes and a rebuild; with the
+    medians from the samples (a board shorter than the agents with one) and without."""
     rng = random.Random(23)
     world = await _agents_with_equal_times(rng)
     async with live_client(db, gql) as live:
@@ -365,20 +364,22 @@ async def test_boards_ranked_by_a_time_equal_the_rows_with_ties_before_and_after
         await _burst(rng, gql, world)
         await verify_clean()
         numbered |= await _same_boards(rng, gql, live, 14)
-    assert numbered == {"some agents", "every agent"}
+        await rollups.rebuild_all()
+        await samples.rebuild_all()
+        await verify_clean()
+        numbered |= await _same_boards(rng, gql, live, 6)
+    assert numbered == {"the board's agents", "every agent"}
 
 
 def _windows(statements: list[str], time: str) -> list[str]:
     return [sql for sql in statements if "ROW_NUMBER()" in sql and time in sql]
 
 
-async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_agents_below_a_bound(
-    gql, db, monkeypatch
-):
-    """A first pass counts each agent's tickets below thresholds around the period's
-    median; only the agents whose median lies below the lowest threshold with enough of
-    them are numbered, and the board is theirs, ranked as from every agent. Below
-    ``FIRST_PASS_FROM`` tickets in the period every agent's are numbered."""
+async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_the_agents_on_it(gql, db):
+    """The samples give every agent's exact median over the period (the cells of the
+    UTC months, and the tickets of the hours between the local month's ends and the
+    nearest month boundaries: two statements); only the board's agents' tickets are then
+    numbered, and the board is the one ranked from every agent's tickets."""
     rng = random.Random(7)
     agents = [await make_user(Role.SUPPORT) for _ in range(10)]
     customer = await make_customer()
@@ -394,42 +395,87 @@ async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_agents_below
     variables = {"period": {"from": "2026-06-01", "to": "2026-06-30"},
                  "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 2}  # fmt: skip
     async with live_client(db, gql) as live:
-        for by, time in (("FASTEST_RESOLUTION", "solved_at"),
-                         ("FASTEST_FIRST_RESPONSE", "first_responded_at")):  # fmt: skip
+        for by, time, table in (
+            ("FASTEST_RESOLUTION", "solved_at", "samples_resolution_assignee"),
+            ("FASTEST_FIRST_RESPONSE", "first_responded_at", "samples_first_response_assignee"),
+        ):
             variables["by"] = by
-            # Below FIRST_PASS_FROM tickets (as last counted): every agent's numbered.
-            monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 50_000)
-            with count_statements() as statements:
-                unbounded = (await gql.data(BOARD, variables))["supportLeaderboard"]
-            assert not any("AS bands" in sql for sql in statements)
-            assert all("IN (" not in sql for sql in _windows(statements, time))
-            monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 170)  # 9 agents x 20 tickets
             with count_statements() as statements:
                 board = (await gql.data(BOARD, variables))["supportLeaderboard"]
             assert [entry["assignee"]["id"] for entry in board] == [gid(a) for a in agents[:2]]
-            assert board == unbounded == (await live.data(BOARD, variables))["supportLeaderboard"]
-            assert sum("AS bands" in sql for sql in statements) == 1
-            # The window numbers the tickets of the agents below the bound only (the
-            # board's two and the few before the next threshold), not all nine.
+            with count_statements() as from_rows:
+                assert board == (await live.data(BOARD, variables))["supportLeaderboard"]
+            assert sum(table in sql for sql in statements) == 1
+            # The edges: the tickets of the 5.5 hours before June 1 and before July 1 (UTC).
+            assert sum(time in sql and "ROW_NUMBER()" not in sql for sql in statements) >= 1
             (window,) = _windows(statements, time)
             listed = window.count("%s") + window.count("?") - 2  # the agents' ids
-            assert 2 <= listed < 9
+            assert listed == 2
+            (every,) = _windows(from_rows, time)
+            assert "IN (" not in every
+            assert len(statements) == len(from_rows) + 2
 
 
-async def test_without_enough_agents_below_a_bound_every_agent_is_ranked_by_the_time_alone(
-    gql, db, monkeypatch
-):
-    """When the first pass finds too few agents below its thresholds (here: the whole
-    board asked for), the window ranks every agent, carrying the agent and the time
-    alone; the SLA attainment comes from the cells."""
-    monkeypatch.setattr(dashboards, "FIRST_PASS_FROM", 0)
+async def test_samples_of_the_ranked_time_follow_every_change_and_cancel_out(gql, db):
+    """A ticket's time moving between months and agents, changed and deleted: the
+    samples keep each agent's values exactly (entries that left cancel those that
+    entered), a rebuild writes only what is held, and a board read from them equals the
+    rows'."""
+    agents = [await make_user(Role.SUPPORT) for _ in range(3)]
+    customer = await make_customer()
+    resolution = samples.named("resolution_samples")
+    moment = datetime(2026, 3, 31, 20, tzinfo=UTC)
+    tickets = [
+        await make_ticket(customer, status=TicketStatus.SOLVED, assignee=agents[i % 3],
+                          solved_at=moment + timedelta(hours=i), resolution_seconds=600 + i)
+        for i in range(8)
+    ]  # fmt: skip
+    span = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
+    before = await samples.values(resolution, *span)
+    assert before == {(a.pk,): [600 + i for i in range(8) if i % 3 == n]
+                      for n, a in enumerate(agents)}  # fmt: skip
+    # Moved a month on and to another agent, a new time, gone for good.
+    moved, changed, gone = tickets[0], tickets[1], tickets[2]
+    await Ticket.filter(pk=moved.pk).update(solved_at=moment + timedelta(days=20),
+                                            assignee_id=agents[2].pk)  # fmt: skip
+    await samples.record(Ticket, moved, await Ticket.get(pk=moved.pk))
+    await Ticket.filter(pk=changed.pk).update(resolution_seconds=5)
+    await samples.record(Ticket, changed, await Ticket.get(pk=changed.pk))
+    await Ticket.filter(pk=gone.pk).delete()
+    await samples.record(Ticket, gone, None)
+    after = await samples.values(resolution, *span)
+    assert after == {
+        (agents[0].pk,): [603, 606],
+        (agents[1].pk,): [5, 604, 607],
+        (agents[2].pk,): [600, 605],
+    }
+    assert await samples.verify(resolution) == []
+    stored = await resolution.table.all().values_list("entries", flat=True)
+    assert any(entry < 0 for data in stored for entry in samples.unpack(data))
+    await samples.rebuild(resolution)
+    assert await samples.values(resolution, *span) == after
+    stored = await resolution.table.all().values_list("entries", flat=True)
+    assert sum(len(samples.unpack(data)) for data in stored) == 7
+    assert await samples.verify(resolution) == []
+    # Behind its back: verify says which cell, rebuild repairs it.
+    await Ticket.filter(pk=tickets[3].pk).update(resolution_seconds=9)
+    (difference,) = await samples.verify(resolution)
+    assert difference.stored[0] == difference.counted[0] == 1
+    await samples.rebuild(resolution)
+    assert await samples.verify(resolution) == []
+
+
+async def test_without_enough_agents_with_a_median_every_agent_is_ranked_by_the_time_alone(gql, db):
+    """When fewer agents than the board asked for have a median (here: the whole board,
+    with three medians of 0 seconds, ranked as none), the window ranks every agent,
+    carrying the agent and the time alone; the SLA attainment comes from the cells."""
     await _agents_with_equal_times(random.Random(5))
     variables = {"period": {"from": "2026-01-01", "to": "2026-12-31"},
                  "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 12}  # fmt: skip
     with count_statements() as statements:
         board = (await gql.data(BOARD, variables))["supportLeaderboard"]
     assert len(board) == 12
-    assert sum("AS bands" in sql for sql in statements) == 1
+    assert sum("samples_resolution_assignee" in sql for sql in statements) == 1
     (window,) = [sql for sql in _windows(statements, "solved_at") if "IN (" not in sql]
     assert "sla_policy_id" not in window
     assert any("rollup_resolved_assignee" in sql for sql in statements)

@@ -14,8 +14,9 @@ from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.aggregation import tallies
+from crm_graphql.api.aggregation import samples, tallies
 from crm_graphql.api.aggregation.rollups import Derived, Rollup, RollupSum, register
+from crm_graphql.api.aggregation.samples import Samples
 from crm_graphql.api.aggregation.tallies import Tally, TallyMeasure
 from crm_graphql.domains.billing.models import OPEN_STATUSES, Invoice, Payment
 from crm_graphql.domains.customers.models import Customer
@@ -279,6 +280,38 @@ class ResolvedAssigneeRollup(RollupCell):
     class Meta:
         table = "rollup_resolved_assignee"
         indexes = (("grain", "solved_at"),)
+
+
+class SampleCell(Model):
+    """What every samples cell holds besides its keys (see
+    :mod:`crm_graphql.api.aggregation.samples`)."""
+
+    cell = fields.CharField(max_length=60, primary_key=True, description="month|key values.")
+    month = fields.DatetimeField(description="Start of the UTC month.")
+    entries = fields.BinaryField(
+        description="8-byte little-endian signed integers: v entered, -v - 1 left."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class FirstResponseSamples(SampleCell):
+    """Per UTC month of the first reply and assignee, the first-response times."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "samples_first_response_assignee"
+
+
+class ResolutionSamples(SampleCell):
+    """Per UTC month of solving and assignee, the resolution times."""
+
+    assignee_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "samples_resolution_assignee"
 
 
 class SurveyCell(RollupCell):
@@ -769,6 +802,28 @@ RESOLVED_BY_ASSIGNEE = register(
         _SLA_SUMS,
         only=Q(resolution_seconds__isnull=False),
         derived=_SLA,
+    )
+)
+# Each agent's exact median time over a period (the leaderboard ranked by a time): the
+# times themselves, a row per agent and UTC month.
+FIRST_RESPONSE_SAMPLES = samples.register(
+    Samples(
+        "first_response_samples",
+        Ticket,
+        FirstResponseSamples,
+        "first_responded_at",
+        ("assignee_id",),
+        "first_response_seconds",
+    )
+)
+RESOLUTION_SAMPLES = samples.register(
+    Samples(
+        "resolution_samples",
+        Ticket,
+        ResolutionSamples,
+        "solved_at",
+        ("assignee_id",),
+        "resolution_seconds",
     )
 )
 # Satisfaction: the surveys sent in a period and their answers (a score is given exactly

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import strawberry
 from tortoise.expressions import Q
 
-from crm_graphql.api.aggregation import rollups, tallies
+from crm_graphql.api.aggregation import rollups, samples, tallies
 from crm_graphql.api.aggregation.arguments import (
     GroupsFirstArg,
     TimeZoneArg,
@@ -55,7 +55,6 @@ from crm_graphql.domains.support.percentiles import (
     Condition,
     PercentileQuery,
     RankedTimes,
-    counts_below,
     rank_of,
     ranked_times,
 )
@@ -703,72 +702,44 @@ _FASTEST = {
     SupportLeaderboardBy.FASTEST_FIRST_RESPONSE: "first",
     SupportLeaderboardBy.FASTEST_RESOLUTION: "resolution",
 }
-#: Where the first pass of a board ranked by a time looks for the agents' medians: the
-#: start of the duration bucket that holds the period's median over every ticket (up to
-#: 10% below that median) times these. Each agent's median is that of about a hundred
-#: tickets a year, so they cluster near it (a year at 100,000 customers: 80% of them
-#: within 0.84-1.19 times it); the board's last place lies below it, the lower the more
-#: agents there are (a year by resolution, first 100: 0.92 times it of 357 agents,
-#: 0.75-0.8 of 3,570).
-MEDIAN_FRACTIONS = (0.82, 0.9, 0.98, 1.08)
-#: The first pass from this many tickets with the time in the period: below it, the
-#: window over every agent's tickets costs about as much as the pass and the window over
-#: the agents it finds (at 30,000 tickets both about 30 ms of MariaDB), above it less
-#: and less (at 300,000, 1,000,000 customers: the window alone 576-819 ms, the pass and its
-#: window 210-325).
-FIRST_PASS_FROM = 50_000
-#: Per time (``first``, ``resolution``): the tickets with it per second of a period, as
-#: last counted by a board ranked by it. A board whose period would hold fewer than
-#: ``FIRST_PASS_FROM`` at that rate takes no first pass and reads nothing to decide.
-_DENSITY: dict[str, float] = {}
 
 
-async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> list[dict[str, Any]]:
-    """The ranked time's rows (``first`` or ``resolution``): of every agent, or of the
-    agents that may be on the board when a first pass finds enough of them.
+def _median_row(values: list[int]) -> dict[str, Any]:
+    """The row of a time's ``n`` and median (no p90) from its values, ascending."""
+    return {"n": len(values), "p50": values[rank_of(50, len(values)) - 1], "p90": None}
 
-    First pass (the rollups serving, and at least :data:`FIRST_PASS_FROM` tickets in the
-    period, as expected from the last count (:data:`_DENSITY`) and then counted): where
-    the period's median over every ticket lies, from the cells
-    (:meth:`RankedTimes.middle`), then one statement without a sort that counts each
-    agent's tickets below a few thresholds around it
-    (:func:`~crm_graphql.domains.support.percentiles.counts_below`): an agent's median
-    lies below a threshold when at least its median's rank of tickets do. The lowest
-    threshold below which at least ``limit`` agents have their median (0 seconds apart,
-    which ranks as no value) bounds the board: every other agent's median is that
-    threshold or more, so it ranks after all of them. Only their tickets are numbered
-    (the window down the index led by the agent). When no threshold has enough agents
-    below it, every agent's tickets are numbered, as without the first pass."""
-    times, live = _TIMES[name]
+
+#: The samples of each ranked time: per agent and UTC month, the times themselves.
+_SAMPLES = {"first": "first_response_samples", "resolution": "resolution_samples"}
+
+
+async def _fastest(
+    by: SupportLeaderboardBy, start: datetime, end: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The ranked time's rows (``first`` or ``resolution``): of the board's agents when
+    the samples find them, else of every agent.
+
+    With the rollups serving, each agent's median over the period comes from the samples
+    (:func:`crm_graphql.api.aggregation.samples.values`: a row per agent and UTC month,
+    and the records of the few hours between the period's ends and the nearest month
+    boundaries): exact, so that the first ``limit`` agents by median (and id) are the
+    board. Only their tickets are then numbered (the window down the index led by the
+    agent), for every number the board shows. With fewer than ``limit`` agents with a
+    median, or the rollups off, every agent's tickets are numbered."""
+    name = _FASTEST[by]
+    live = _TIMES[name][1]
     keys = ("assignee_id",)
-    seconds = max((end - start).total_seconds(), 1.0)
-    expected = _DENSITY.get(name, 0.0) * seconds
-    if limit and expected >= FIRST_PASS_FROM and times.serves(start, end, ()):
-        found = await times.middle(start, end)
-        if found is not None:
-            _DENSITY[name] = found[0] / seconds
-        if found is not None and found[0] >= FIRST_PASS_FROM:
-            middle = found[1]
-            thresholds = sorted({1, *(max(2, int(middle * f)) for f in MEDIAN_FRACTIONS)})
-            counted = await counts_below(
-                Ticket,
-                times.value,
-                "assignee_id",
-                (Condition(times.time, ">=", start), Condition(times.time, "<", end)),
-                thresholds,
-            )
-            for upper in range(1, len(thresholds)):
-                below = [
-                    agent
-                    for agent, (n, under) in (counted or {}).items()
-                    if agent is not None and under[0] < rank_of(50, n) <= under[upper]
-                ]
-                if len(below) >= limit:
-                    rows = await live(start, end, keys, sorted(below))
-                    # Fewer when tickets changed between the two statements: read all.
-                    if sum(1 for row in rows if row["p50"]) >= limit:
-                        return rows
-                    break
+    if limit and rollups.rollup_reads.get():
+        note_path("rollup")
+        found = await samples.values(samples.named(_SAMPLES[name]), start, end)
+        medians = (
+            (_ranked_value(by, _median_row(held)), agent)
+            for (agent,), held in found.items()
+            if agent is not None
+        )
+        leaders = sorted((value, agent) for value, agent in medians if value is not None)
+        if len(leaders) >= limit:
+            return await live(start, end, keys, sorted(agent for _, agent in leaders[:limit]))
     if name == "resolution" and _cells_serve(start, end):
         # The cells of every agent are read beside the window (the same cells as for the
         # agents shown: the cell index is led by the time, not the agent).
@@ -779,7 +750,6 @@ async def _fastest(name: str, start: datetime, end: datetime, limit: int) -> lis
             row["with_sla"], row["met"] = cell.get("with_sla", 0), cell.get("met", 0)
     else:
         ranked = await live(start, end, keys, None)
-    _DENSITY[name] = sum(int(row["n"]) for row in ranked or []) / seconds
     return ranked or []
 
 
@@ -820,8 +790,7 @@ async def _leaderboard(
     if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.SLA_ATTAINMENT):
         ranked = await _solved_by_agent(start, end)
     elif by in _FASTEST:
-        name = _FASTEST[by]
-        found[name] = ranked = await _fastest(name, start, end, limit)
+        found[_FASTEST[by]] = ranked = await _fastest(by, start, end, limit)
     else:
         name = {
             SupportLeaderboardBy.OPEN_TICKETS: "open",

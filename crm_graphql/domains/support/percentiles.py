@@ -210,17 +210,6 @@ class RankedTimes:
         ``p90`` and the sums. Two statements (one when no group needs a read)."""
         return (await ranked_times([(self, keys[0] if keys else None)], start, end))[0]
 
-    async def middle(self, start: datetime, end: datetime) -> tuple[int, int] | None:
-        """How many tickets have the time in the range, and where the duration bucket
-        that holds their median begins (within about 10% of the median): one statement
-        over the cells, without reading the median's bucket (None without tickets)."""
-        _, total = await _located(self, None, False, True, start, end)
-        group = total.get(None)
-        if not group or 50 not in group["ranks"]:
-            return None
-        low, _ = bucket_bounds(group["ranks"][50][0])
-        return group["n"], low or 0
-
     def rollup_of(self, key: str | None) -> Rollup:
         """The rollup counting by ``key`` (the first one for the totals)."""
         return rollups.named(self.rollups[key or next(iter(self.rollups))])
@@ -450,57 +439,4 @@ async def _read(
     for row in rows:
         index, _, _, name, percentile, _, _ = reads[row["q"]]
         found[index, name, percentile] = row["v"]
-    return found
-
-
-# --------------------------------------------------------------------------- below thresholds
-
-#: The base the counts per band are packed in (one sum per group, below).
-BAND_BASE = 1024
-#: At most this many thresholds: the packed sum of a group stays under 2**60 (an integer
-#: on every backend) while the group has fewer than ``BAND_BASE`` values.
-MAX_THRESHOLDS = 5
-
-
-async def counts_below(
-    model: type[Model],
-    value: str,
-    key: str,
-    where: Sequence[Condition],
-    thresholds: Sequence[int],
-) -> dict[Any, tuple[int, list[int]]] | None:
-    """Per value of ``key`` (not NULL), over the rows matching ``where`` with a
-    ``value``: how many there are and, per threshold (ascending, at most
-    :data:`MAX_THRESHOLDS`), how many of them lie below it; None when a group has too
-    many rows to unpack (``BAND_BASE``).
-
-    One statement without a sort: the rows are grouped as they are read (a covering
-    index led by the time), each row adding the weight of the first threshold above it
-    to one sum, ``BAND_BASE ** band``, unpacked here. Which agent's median lies below a
-    threshold follows (:func:`rank_of`) without numbering the rows."""
-    if not 0 < len(thresholds) <= MAX_THRESHOLDS or list(thresholds) != sorted(thresholds):
-        raise ValueError("1 to 5 ascending thresholds")
-    connection = model._meta.db
-    mark = "%s" if connection.capabilities.dialect == "mysql" else "?"
-    whens = " ".join(
-        f"WHEN {value} < {mark} THEN {BAND_BASE**band}" for band in range(len(thresholds))
-    )
-    filters, filter_params = conditions_sql(where, mark)
-    conditions = [f"{value} IS NOT NULL", f"{key} IS NOT NULL", *filters]
-    params: list[Any] = [*(int(threshold) for threshold in thresholds), *filter_params]
-    sql = (
-        f"SELECT {key} AS g, COUNT(*) AS n, SUM(CASE {whens} ELSE 0 END) AS bands "
-        f"FROM {model._meta.db_table} WHERE {' AND '.join(conditions)} GROUP BY {key}"
-    )
-    found: dict[Any, tuple[int, list[int]]] = {}
-    for row in await connection.execute_query_dict(sql, params):
-        n, packed = int(row["n"]), int(row["bands"] or 0)
-        if n >= BAND_BASE:
-            return None
-        below, running = [], 0
-        for _ in thresholds:
-            running += packed % BAND_BASE
-            packed //= BAND_BASE
-            below.append(running)
-        found[row["g"]] = (n, below)
     return found
