@@ -91,6 +91,12 @@ VIEWS: list[tuple[str, str]] = [
           resolution {TIMES} slaAttainment satisfaction {{ responses averageScore }} }} }}""",
     ),
     (
+        "supportLeaderboard(year, by first response, Kathmandu, first 20)",
+        f"""{{ supportLeaderboard(period: {YEAR}, timeZone: "Asia/Kathmandu",
+              by: FASTEST_FIRST_RESPONSE, first: 20) {{
+          rank solved assignee {{ id name }} firstResponse {TIMES} resolution {TIMES} }} }}""",
+    ),
+    (
         "ticketsAggregate(status x priority)",
         """{ ticketsAggregate(groupBy: [{field: STATUS}, {field: PRIORITY}]) {
           hasMore groups { key { status priority } count avg { resolutionSeconds } } } }""",

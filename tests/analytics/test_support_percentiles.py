@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -328,8 +329,8 @@ async def _same_boards(
     rng: random.Random, fast: GraphQLClient, live: GraphQLClient, rounds: int
 ) -> set[str]:
     """``rounds`` random boards ranked by a time from both apps; how the rollups' app
-    numbered the tickets ("the board's agents" after the samples found them, "every
-    agent")."""
+    read the rest ("the board's agents" when at least ``first`` agents have a median,
+    "every agent")."""
     numbered = set()
     for _ in range(rounds):
         variables = {
@@ -343,9 +344,8 @@ async def _same_boards(
         from_rows = await live.execute(BOARD, variables)
         assert "errors" not in from_rollups, (variables, from_rollups)
         assert from_rollups["data"] == from_rows["data"], variables
-        time = "solved_at" if variables["by"] == "FASTEST_RESOLUTION" else "first_responded_at"
-        (window,) = _windows(statements, time)
-        if "IN (" in window:
+        assert not _windows(statements, "_at")  # no ticket is numbered
+        if any(re.search(r"assignee_id\W* IN \(", sql) for sql in statements):
             numbered.add("the board's agents")
         elif from_rollups["data"]["supportLeaderboard"]:
             numbered.add("every agent")
@@ -375,10 +375,15 @@ def _windows(statements: list[str], time: str) -> list[str]:
     return [sql for sql in statements if "ROW_NUMBER()" in sql and time in sql]
 
 
-async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_the_agents_on_it(gql, db):
-    """The samples give every agent's exact median over the period (the cells of the
-    UTC months, and the tickets of the hours between the local month's ends and the
-    nearest month boundaries: two statements); only the board's agents' tickets are then
+def _sample_reads(statements: list[str], time: str) -> list[str]:
+    """The reads of a time's samples cells (``first_response`` or ``resolution``)."""
+    return [sql for sql in statements if f"samples_{time}" in sql]
+
+
+async def test_a_board_ranked_by_a_time_reads_the_samples_and_numbers_no_ticket(gql, db):
+    """The samples give every agent's exact times over the period (the cells of the UTC
+    months, and the tickets of the hours between the local month's ends and the nearest
+    month boundaries), the other time's of the board's agents only; no ticket is
     numbered, and the board is the one ranked from every agent's tickets."""
     rng = random.Random(7)
     agents = [await make_user(Role.SUPPORT) for _ in range(10)]
@@ -395,9 +400,9 @@ async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_the_agents_o
     variables = {"period": {"from": "2026-06-01", "to": "2026-06-30"},
                  "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 2}  # fmt: skip
     async with live_client(db, gql) as live:
-        for by, time, table in (
-            ("FASTEST_RESOLUTION", "solved_at", "samples_resolution_assignee"),
-            ("FASTEST_FIRST_RESPONSE", "first_responded_at", "samples_first_response_assignee"),
+        for by, time, other in (
+            ("FASTEST_RESOLUTION", "resolution", "first_response"),
+            ("FASTEST_FIRST_RESPONSE", "first_response", "resolution"),
         ):
             variables["by"] = by
             with count_statements() as statements:
@@ -405,22 +410,30 @@ async def test_a_board_ranked_by_a_time_numbers_only_the_tickets_of_the_agents_o
             assert [entry["assignee"]["id"] for entry in board] == [gid(a) for a in agents[:2]]
             with count_statements() as from_rows:
                 assert board == (await live.data(BOARD, variables))["supportLeaderboard"]
-            assert sum(table in sql for sql in statements) == 1
-            # The edges: the tickets of the 5.5 hours before June 1 and before July 1 (UTC).
-            assert sum(time in sql and "ROW_NUMBER()" not in sql for sql in statements) >= 1
-            (window,) = _windows(statements, time)
-            listed = window.count("%s") + window.count("?") - 2  # the agents' ids
-            assert listed == 2
-            (every,) = _windows(from_rows, time)
-            assert "IN (" not in every
-            assert len(statements) == len(from_rows) + 2
+            assert len(_sample_reads(statements, time)) == 1
+            assert len(_sample_reads(statements, other)) == 1
+            # The board's other reads (the backlog, the satisfaction) are of its two agents.
+            lists = [re.search(r"assignee_id\W* IN \(([^)]*)\)", sql) for sql in statements]
+            assert [m.group(1).count(",") + 1 for m in lists if m] == [2, 2]
+            assert not _windows(statements, "_at")
+            # The rows' board numbers every agent's tickets of the ranked time.
+            column = "solved_at" if time == "resolution" else "first_responded_at"
+            assert [sql for sql in _windows(from_rows, column) if "IN (" not in sql]
 
 
-async def test_samples_of_the_ranked_time_follow_every_change_and_cancel_out(gql, db):
-    """A ticket's time moving between months and agents, changed and deleted: the
-    samples keep each agent's values exactly (entries that left cancel those that
-    entered), a rebuild writes only what is held, and a board read from them equals the
-    rows'."""
+def _by_agent(entries: Any, flags: int = 2) -> dict[int, list[int]]:
+    """Samples' entries (ascending) as each agent's values (below ``flags`` flag bits)."""
+    found: dict[int, list[int]] = {}
+    for entry in entries.tolist():
+        found.setdefault(entry >> samples.SHIFT, []).append((entry & samples.LOW) >> flags)
+    return found
+
+
+async def test_samples_of_the_times_follow_every_change_and_cancel_out(gql, db):
+    """A ticket's time moving between days and agents, changed, unassigned and deleted:
+    the samples keep each agent's values exactly (entries that left cancel those that
+    entered), a rebuild writes only what is held, verify finds a change made behind
+    their back, and the percentiles are the nearest ranks."""
     agents = [await make_user(Role.SUPPORT) for _ in range(3)]
     customer = await make_customer()
     resolution = samples.named("resolution_samples")
@@ -428,54 +441,63 @@ async def test_samples_of_the_ranked_time_follow_every_change_and_cancel_out(gql
     tickets = [
         await make_ticket(customer, status=TicketStatus.SOLVED, assignee=agents[i % 3],
                           solved_at=moment + timedelta(hours=i), resolution_seconds=600 + i)
-        for i in range(8)
+        for i in range(9)
     ]  # fmt: skip
-    span = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
-    before = await samples.values(resolution, *span)
-    assert before == {(a.pk,): [600 + i for i in range(8) if i % 3 == n]
-                      for n, a in enumerate(agents)}  # fmt: skip
-    # Moved a month on and to another agent, a new time, gone for good.
-    moved, changed, gone = tickets[0], tickets[1], tickets[2]
-    await Ticket.filter(pk=moved.pk).update(solved_at=moment + timedelta(days=20),
-                                            assignee_id=agents[2].pk)  # fmt: skip
-    await samples.record(Ticket, moved, await Ticket.get(pk=moved.pk))
-    await Ticket.filter(pk=changed.pk).update(resolution_seconds=5)
-    await samples.record(Ticket, changed, await Ticket.get(pk=changed.pk))
+    # From 10:00 UTC (the day read from its start, the 10 hours before taken out again)
+    # to 03:00 (the 3 hours after the day boundary added from the tickets).
+    span = (datetime(2026, 3, 31, 10, tzinfo=UTC), datetime(2026, 4, 21, 3, tzinfo=UTC))
+    assert _by_agent(await samples.gathered(resolution, *span)) == {
+        a.pk: [600 + i for i in range(9) if i % 3 == n] for n, a in enumerate(agents)
+    }
+    # Moved 20 days on and to another agent, a new time, unassigned, gone for good.
+    moved, changed, unassigned, gone = tickets[0], tickets[1], tickets[8], tickets[2]
+    changes = [
+        (moved, {"solved_at": moment + timedelta(days=20), "assignee_id": agents[2].pk}),
+        (changed, {"resolution_seconds": 5}),
+        (unassigned, {"assignee_id": None}),
+    ]
+    for ticket, values in changes:
+        await Ticket.filter(pk=ticket.pk).update(**values)
+        await samples.record(Ticket, ticket, await Ticket.get(pk=ticket.pk))
     await Ticket.filter(pk=gone.pk).delete()
     await samples.record(Ticket, gone, None)
-    after = await samples.values(resolution, *span)
-    assert after == {
-        (agents[0].pk,): [603, 606],
-        (agents[1].pk,): [5, 604, 607],
-        (agents[2].pk,): [600, 605],
-    }
+    after = {agents[0].pk: [603, 606], agents[1].pk: [5, 604, 607], agents[2].pk: [600, 605]}
+    assert _by_agent(await samples.gathered(resolution, *span)) == after
+    # Ending at 19:00 (the 5 hours before the boundary taken out): not the moved ticket.
+    shorter = (span[0], datetime(2026, 4, 20, 19, tzinfo=UTC))
+    assert _by_agent(await samples.gathered(resolution, *shorter))[agents[2].pk] == [605]
+    found = await samples.percentiles(resolution, *span, (50, 90), among=[agents[1].pk])
+    assert found == {agents[1].pk: samples.Ranked(3, [604, 607], [0, 0])}
     assert await samples.verify(resolution) == []
     stored = await resolution.table.all().values_list("entries", flat=True)
-    assert any(entry < 0 for data in stored for entry in samples.unpack(data))
+    assert any((samples.unpack(data) < 0).any() for data in stored)
     await samples.rebuild(resolution)
-    assert await samples.values(resolution, *span) == after
+    assert _by_agent(await samples.gathered(resolution, *span)) == after
     stored = await resolution.table.all().values_list("entries", flat=True)
-    assert sum(len(samples.unpack(data)) for data in stored) == 7
+    assert sum(samples.unpack(data).size for data in stored) == 7
     assert await samples.verify(resolution) == []
-    # Behind its back: verify says which cell, rebuild repairs it.
+    # Behind its back: verify says which day, rebuild repairs it.
     await Ticket.filter(pk=tickets[3].pk).update(resolution_seconds=9)
     (difference,) = await samples.verify(resolution)
-    assert difference.stored[0] == difference.counted[0] == 1
+    assert difference.cell == "202603310000"
     await samples.rebuild(resolution)
     assert await samples.verify(resolution) == []
 
 
-async def test_without_enough_agents_with_a_median_every_agent_is_ranked_by_the_time_alone(gql, db):
+async def test_without_enough_agents_with_a_median_every_agent_is_read(gql, db):
     """When fewer agents than the board asked for have a median (here: the whole board,
-    with three medians of 0 seconds, ranked as none), the window ranks every agent,
-    carrying the agent and the time alone; the SLA attainment comes from the cells."""
+    with three medians of 0 seconds, ranked as none), every read is of every agent: both
+    times and the SLA attainment from the samples, no ticket numbered."""
     await _agents_with_equal_times(random.Random(5))
     variables = {"period": {"from": "2026-01-01", "to": "2026-12-31"},
                  "timeZone": "Asia/Kolkata", "by": "FASTEST_RESOLUTION", "first": 12}  # fmt: skip
     with count_statements() as statements:
         board = (await gql.data(BOARD, variables))["supportLeaderboard"]
     assert len(board) == 12
-    assert sum("samples_resolution_assignee" in sql for sql in statements) == 1
-    (window,) = [sql for sql in _windows(statements, "solved_at") if "IN (" not in sql]
-    assert "sla_policy_id" not in window
-    assert any("rollup_resolved_assignee" in sql for sql in statements)
+    for time in ("resolution", "first_response"):
+        assert len(_sample_reads(statements, time)) == 1
+    assert not any(re.search(r"assignee_id\W* IN \(", sql) for sql in statements)
+    assert not _windows(statements, "_at")
+    # The SLA attainment comes with the resolution times (flags of the samples).
+    assert not any("rollup_resolved_assignee" in sql for sql in statements)
+    assert any(entry["slaAttainment"] is not None for entry in board)

@@ -1,76 +1,120 @@
-"""Samples: per UTC month and key (an agent, say), every value of one field of the records
-whose time falls in that month, kept exact in the transaction of every change, so that an
-exact order statistic per key over a period (each agent's median resolution time over a
-year) reads a row per key and month instead of a row per record.
+"""Samples: per UTC day, every value of one field of the records whose time falls in that
+day, with the record's key (an agent, say), kept exact in the transaction of every
+change, so that exact percentiles per key over a period (each agent's median resolution
+time over a year) read a row per day instead of a row per record, and are taken in one
+sort.
 
 Why not a rollup: a rollup cell adds up counts and sums, and a median cannot be added up.
-Cells per key, month and duration bucket would do it, but an agent solves a few tickets a
-day: such cells are about as many as the tickets themselves. A month's values of one
-agent, kept as a list, are a few dozen numbers in one row.
+Cells per key, duration bucket and month would do it, but an agent solves a few tickets a
+day: such cells are about as many as the tickets themselves. Cells per key and month
+hold a few dozen values each, but are still a row per agent and month to read and a list
+per agent to sort. A day's values of every key in one row are a few hundred numbers: a
+year is 365 rows, and one sort of all their numbers orders every key's values at once.
 
-A :class:`Samples` declares, for one kind of record (the *source*), a table with one row
-(a *cell*) per UTC month of its time column and combination of its key columns: ``cell``
-(the month and key values, as :func:`~.rollups.cell_key` writes them: the month first, so
-that the cells of a range of months are a range of the primary key), ``month`` (its
-start), the key columns (same names as in the source) and ``entries``: 8-byte signed
-integers (little-endian), each a value that entered the cell (``v``, never negative) or
-left it (``~v``, that is ``-v - 1``). A cell holds the multiset of what entered less what
-left; the order of its entries means nothing. A record counts when both its time and its
-value are given.
+A :class:`Samples` declares, for one kind of record (the *source*), an integer ``key``
+column, a ``value`` column (non-negative integers below 2**32), a ``time`` column and
+``flags``: yes/no facts of a record counted per key beside the percentiles (whether a
+ticket was under an SLA policy, whether it met both targets); and a table with one row
+(a *cell*) per UTC day: ``cell`` (the day as :func:`~.rollups.cell_key` writes it, so that
+the cells of a range of days are a range of the primary key), ``day`` (its start) and
+``entries``: 8-byte little-endian signed integers, each a record that entered the cell
+(``key * 2**32 + value * 2**f + flag bits``, with ``f`` flags: never negative) or left it
+(the complement of that, ``-(...) - 1``). A cell holds the multiset of what entered less
+what left; the order of its entries means nothing. A record counts when its time, key
+and value are all given.
 
-Maintenance (:func:`maintain`, an ``@on_change`` hook): a change that moves a record's
-value from one cell to another (or changes it) appends ``~old`` to the old cell and
-``new`` to the new one, as upserts that concatenate (``INSERT ... ON DUPLICATE KEY UPDATE
-entries = CONCAT(entries, ...)``, SQLite ``ON CONFLICT DO UPDATE``), in the change's own
-transaction, cells in key order. Appends commute: two concurrent changes of one cell
-serialise on its row lock and both land; a rolled-back change takes its entries back.
-Entries that cancel out stay until :func:`rebuild` writes the cells afresh.
+Maintenance (:func:`maintain`, an ``@on_change`` hook): a change that moves a record from
+one cell to another, or changes its key or value, appends the complement of its old
+entry to the old cell and its new entry to the new one, as upserts that concatenate
+(``INSERT ... ON DUPLICATE KEY UPDATE entries = CONCAT(entries, ...)``, SQLite ``ON
+CONFLICT DO UPDATE``), in the change's own transaction, cells in key order. Appends
+commute: two concurrent changes of one day serialise on its row lock and both land; a
+rolled-back change takes its entries back. Entries that cancel out stay until
+:func:`rebuild` writes the cells afresh.
 
-Reading (:func:`values`): a range is read as the cells of the months between the month
+Reading (:func:`percentiles`): a range is read as the cells of the days between the day
 boundaries nearest its two ends (one statement, a range of the primary key) and the
 records between each end and its boundary (one statement through the time column's
 index), added where the range reaches beyond the boundary and taken out where it stops
-short of it. A local month or year in any zone is then its UTC months and the few hours
-of records at each end.
+short of it: a local month or year in any zone is its UTC days and the hours of records
+at each end. The entries are then sorted once (numpy): ascending, they are grouped by
+key and ordered by value within it, so each key's nearest-rank percentiles are found by
+position, and its flags counted per group. What left is taken out of what entered by matching each left entry with one
+equal entered entry in that order.
 """
 
 from __future__ import annotations
 
-import sys
-from array import array
-from collections import Counter
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import numpy as np
+from numpy.typing import NDArray
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.aggregation.rollups import Difference, cell_key, plain_value
+from crm_graphql.api.aggregation.rollups import Derived, Difference, cell_key
 from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.mutations.changes import Changed, on_change
+
+#: An entry: the key in the high 32 bits, the value in the low 32.
+SHIFT = 32
+LOW = (1 << SHIFT) - 1
+#: The entries' type: 8-byte little-endian signed integers.
+ENTRY = np.dtype("<i8")
+
+Entries = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Samples:
-    """Per UTC month of ``time`` and combination of ``keys`` of ``source`` records, the
-    values of ``value``, in ``table`` (see the module doc)."""
+    """Per UTC day of ``time``, the ``key`` and ``value`` of every ``source`` record, in
+    ``table`` (see the module doc)."""
 
     name: str
     source: type[Model]
     table: type[Model]
     time: str
-    keys: tuple[str, ...]
+    key: str
     value: str
+    #: Yes/no facts of each record counted per key beside the percentiles (e.g. whether
+    #: a ticket met its SLA), each a bit below the value: the values then stay below
+    #: 2**(32 - len(flags)).
+    flags: tuple[Derived, ...] = dataclasses.field(default=(), compare=False)
+    #: The source fields the flags read.
+    flag_fields: tuple[str, ...] = ()
 
-    def placed(self, get: Any) -> tuple[tuple[Any, ...], int] | None:
-        """A record's cell, (month start, key values...), and its value; None when it
-        counts nowhere (no time or no value)."""
-        at, value = get(self.time), get(self.value)
-        if at is None or value is None:
+    def entry_of(self, get: Any) -> tuple[datetime, int] | None:
+        """A record's day and entry; None when it counts nowhere (no time, key or
+        value)."""
+        at, key, value = get(self.time), get(self.key), get(self.value)
+        if at is None or key is None or value is None:
             return None
-        return (month_of(at), *(plain_value(get(key)) for key in self.keys)), int(value)
+        bits = [bool(flag.compute(get)) for flag in self.flags]
+        return day_of(at), entry(int(key), int(value), bits)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """What a read of records takes: the key, the value, the fields the flags read."""
+        return (self.key, self.value, *self.flag_fields)
+
+    def entry_of_row(self, row: Sequence[Any]) -> int:
+        """The entry of a record read as :attr:`columns`."""
+        fields = dict(zip(self.flag_fields, row[2:], strict=True))
+        bits = [bool(flag.compute(fields.__getitem__)) for flag in self.flags]
+        return entry(int(row[0]), int(row[1]), bits)
+
+
+def entry(key: int, value: int, bits: Sequence[bool] = ()) -> int:
+    """The entry of a key, a value and its flags (the first flag the lowest bit)."""
+    width = SHIFT - len(bits)
+    if not (0 <= key < 1 << (63 - SHIFT) and 0 <= value < 1 << width):
+        raise ValueError(f"a sample needs a key below 2**31 and a value below 2**{width}")
+    flags = sum(1 << index for index, bit in enumerate(bits) if bit)
+    return (key << SHIFT) | (value << len(bits)) | flags
 
 
 _SAMPLES: dict[type[Model], list[Samples]] = {}
@@ -92,51 +136,41 @@ def named(name: str) -> Samples:
     return next(samples for samples in registered() if samples.name == name)
 
 
-def month_of(at: datetime) -> datetime:
-    """The start of the UTC month of an instant."""
-    return at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def day_of(at: datetime) -> datetime:
+    """The start of the UTC day of an instant."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _next_month(start: datetime) -> datetime:
-    return (start + timedelta(days=32)).replace(day=1)
-
-
-def _nearest_month(at: datetime) -> datetime:
-    """The month boundary nearest an instant (the earlier one at the middle)."""
-    first = month_of(at)
-    following = _next_month(first)
-    return first if at - first <= following - at else following
-
-
-# --------------------------------------------------------------------------- entries
+def _nearest_day(at: datetime) -> datetime:
+    """The day boundary nearest an instant (the earlier one at noon)."""
+    first = day_of(at)
+    return first if at - first <= timedelta(hours=12) else first + timedelta(days=1)
 
 
 def pack(entries: Sequence[int]) -> bytes:
-    """The bytes of ``entries`` (8-byte little-endian signed integers)."""
-    packed = array("q", entries)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return packed.tobytes()
+    """The bytes of ``entries``."""
+    return np.asarray(entries, dtype=ENTRY).tobytes()
 
 
-def unpack(data: bytes | bytearray | memoryview | None) -> array[int]:
+def unpack(data: bytes | bytearray | memoryview | None) -> Entries:
     """The entries of a cell's bytes."""
-    entries = array("q")
-    if data:
-        entries.frombytes(bytes(data))
-        if sys.byteorder != "little":
-            entries.byteswap()
-    return entries
+    return np.frombuffer(bytes(data or b""), dtype=ENTRY)
 
 
-def net(entries: Sequence[int]) -> list[int]:
-    """The values that entered and did not leave again, in ascending order."""
-    ordered = sorted(entries)
-    if not ordered or ordered[0] >= 0:
-        return ordered
-    held = Counter(entry for entry in ordered if entry >= 0)
-    held.subtract(~entry for entry in ordered if entry < 0)
-    return sorted(held.elements())
+def net(entries: Entries) -> Entries:
+    """What entered and did not leave again, ascending (by key, then value): each entry
+    that left takes out one equal entry that entered."""
+    entered = np.sort(entries[entries >= 0])
+    left = ~entries[entries < 0]
+    if not left.size:
+        return entered
+    left.sort()
+    # The i-th of equal left entries takes out the i-th of the equal entered ones.
+    first = np.searchsorted(left, left, side="left")
+    places = np.searchsorted(entered, left, side="left") + (np.arange(left.size) - first)
+    if places.size and (places.max() >= entered.size or not np.array_equal(entered[places], left)):
+        raise ValueError("samples: an entry left a cell it never entered")
+    return np.delete(entered, places)
 
 
 # --------------------------------------------------------------------------- maintenance
@@ -148,42 +182,44 @@ def _is_mysql(model: type[Model]) -> bool:
 
 def _upsert_sql(samples: Samples, mysql: bool, rows: int) -> str:
     table = samples.table._meta.db_table
-    quote = "`" if mysql else '"'
-    columns = ("cell", "month", *samples.keys, "entries")
-    names = ", ".join(f"{quote}{c}{quote}" for c in columns)
-    one = "(" + ", ".join(["%s" if mysql else "?"] * len(columns)) + ")"
-    values = ", ".join([one] * rows)
     if mysql:
+        values = ", ".join(["(%s, %s, %s)"] * rows)
         update = "`entries` = CONCAT(`entries`, VALUES(`entries`))"
-        return f"INSERT INTO `{table}` ({names}) VALUES {values} ON DUPLICATE KEY UPDATE {update}"
+        return (
+            f"INSERT INTO `{table}` (`cell`, `day`, `entries`) VALUES {values} "
+            f"ON DUPLICATE KEY UPDATE {update}"
+        )
+    values = ", ".join(["(?, ?, ?)"] * rows)
     update = '"entries" = CAST("entries" || excluded."entries" AS BLOB)'
-    conflict = f'ON CONFLICT("cell") DO UPDATE SET {update}'
-    return f'INSERT INTO "{table}" ({names}) VALUES {values} {conflict}'
+    return (
+        f'INSERT INTO "{table}" ("cell", "day", "entries") VALUES {values} '
+        f'ON CONFLICT("cell") DO UPDATE SET {update}'
+    )
 
 
-async def append(samples: Samples, entries: dict[tuple[Any, ...], list[int]]) -> None:
-    """Append ``entries`` (cell -> entries) to the cells: one multi-row upsert per 500
-    cells, in key order (two changes lock common cells in the same order)."""
-    month_field = samples.table._meta.fields_map["month"]
-    changed = sorted((cell for cell, added in entries.items() if added), key=cell_key)
+async def append(samples: Samples, entries: Mapping[datetime, Sequence[int]]) -> None:
+    """Append ``entries`` (day -> entries) to the cells: one multi-row upsert per 500
+    days, in key order (two changes lock common cells in the same order)."""
+    day_field = samples.table._meta.fields_map["day"]
+    changed = sorted(day for day, added in entries.items() if len(added))
     mysql = _is_mysql(samples.table)
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         params: list[Any] = []
-        for cell in chunk:
-            month = month_field.to_db_value(cell[0], samples.table)
-            params += [cell_key(cell), month, *cell[1:], pack(entries[cell])]
+        for day in chunk:
+            params += [cell_key((day,)), day_field.to_db_value(day, samples.table)]
+            params.append(pack(entries[day]))
         await samples.table._meta.db.execute_query(_upsert_sql(samples, mysql, len(chunk)), params)
 
 
 async def record(model: type[Model], before: Any, after: Any) -> None:
-    """Move a record's value from its cell before the change to its cell after."""
+    """Move a record's entry from its cell before the change to its cell after."""
     for samples in _SAMPLES.get(model, ()):
-        old = samples.placed(before.__getattribute__) if before is not None else None
-        new = samples.placed(after.__getattribute__) if after is not None else None
+        old = samples.entry_of(before.__getattribute__) if before is not None else None
+        new = samples.entry_of(after.__getattribute__) if after is not None else None
         if old == new:
             continue
-        entries: dict[tuple[Any, ...], list[int]] = {}
+        entries: dict[datetime, list[int]] = {}
         if old is not None:
             entries.setdefault(old[0], []).append(~old[1])
         if new is not None:
@@ -204,19 +240,18 @@ async def maintain(change: Changed) -> None:
 def _cells_sql(samples: Samples, mysql: bool) -> str:
     quote = "`" if mysql else '"'
     mark = "%s" if mysql else "?"
-    names = ", ".join(f"{quote}{c}{quote}" for c in (*samples.keys, "entries"))
     table = f"{quote}{samples.table._meta.db_table}{quote}"
     cell = f"{quote}cell{quote}"
-    return f"SELECT {names} FROM {table} WHERE {cell} >= {mark} AND {cell} < {mark}"
+    return f"SELECT {cell}, entries FROM {table} WHERE {cell} >= {mark} AND {cell} < {mark}"
 
 
 Stretch = tuple[datetime, datetime, int]
 
 
 def _ends(start: datetime, end: datetime) -> tuple[datetime, datetime, list[Stretch]]:
-    """The months read as cells (``[low, high)``, empty when ``high <= low``) and the
+    """The days read as cells (``[low, high)``, none when ``high <= low``) and the
     stretches of records added (+1) or taken out (-1) around them."""
-    low, high = _nearest_month(start), _nearest_month(end)
+    low, high = _nearest_day(start), _nearest_day(end)
     if high <= low:
         return low, low, [(start, end, 1)]
     edges: list[Stretch] = []
@@ -227,66 +262,125 @@ def _ends(start: datetime, end: datetime) -> tuple[datetime, datetime, list[Stre
     return low, high, edges
 
 
-async def values(
-    samples: Samples, start: datetime, end: datetime
-) -> dict[tuple[Any, ...], list[int]]:
-    """Per combination of the keys, the values of the records whose time lies in
-    ``[start, end)``, in ascending order (keys without any left out). Two statements at
-    most (see the module doc)."""
+async def _tuples(db: Any, sql: str, params: list[Any]) -> Sequence[Sequence[Any]]:
+    """The rows of a read, by position (MySQL: as the driver's cursor gives them, without
+    the dict per row the ORM's client builds), logged as the ORM logs its statements."""
+    if db.capabilities.dialect != "mysql":
+        return cast(Sequence[Sequence[Any]], (await db.execute_query(sql, params))[1])
+    async with db.acquire_connection() as connection:
+        db.log.debug("%s: %s", sql, params)
+        async with connection.cursor() as cursor:
+            await cursor.execute(sql, params)
+            return cast(Sequence[Sequence[Any]], await cursor.fetchall())
+
+
+async def gathered(samples: Samples, start: datetime, end: datetime) -> Entries:
+    """The entries of the records whose time lies in ``[start, end)``, ascending (by key,
+    then value). Two statements at most (see the module doc)."""
     low, high, edges = _ends(start, end)
-    chunks: dict[tuple[Any, ...], list[bytes]] = {}
+    parts: list[bytes] = []
     if high > low:
         sql = _cells_sql(samples, _is_mysql(samples.table))
-        bounds = [cell_key((low,)), cell_key((high,))]
-        for row in await samples.table._meta.db.execute_query_dict(sql, bounds):
-            key = tuple(row[name] for name in samples.keys)
-            chunks.setdefault(key, []).append(bytes(row["entries"]))
-    entries = {key: unpack(b"".join(parts)) for key, parts in chunks.items()}
+        rows = await _tuples(samples.table._meta.db, sql, [cell_key((low,)), cell_key((high,))])
+        parts = [bytes(row[1]) for row in rows]
     if edges:
         stretches = [
             Q(lookup_q(f"{samples.time}__gte", a), lookup_q(f"{samples.time}__lt", b))
             for a, b, _ in edges
         ]
-        condition = Q(Q(*stretches, join_type="OR"), lookup_q(f"{samples.value}__isnull", False))
-        records = await samples.source.filter(condition).values_list(
-            *samples.keys, samples.value, samples.time
+        condition = Q(
+            Q(*stretches, join_type="OR"),
+            lookup_q(f"{samples.key}__isnull", False),
+            lookup_q(f"{samples.value}__isnull", False),
         )
-        for *names, value, at in records:
-            sign = next(s for a, b, s in edges if a <= at < b)
-            added = int(value) if sign > 0 else ~int(value)
-            entries.setdefault(tuple(plain_value(k) for k in names), array("q")).append(added)
-    found_values = {key: net(held) for key, held in entries.items()}
-    return {key: held for key, held in found_values.items() if held}
+        records = await samples.source.filter(condition).values_list(*samples.columns, samples.time)
+        found = []
+        for row in records:
+            at, added = row[-1], samples.entry_of_row(row[:-1])
+            found.append(added if next(s for a, b, s in edges if a <= at < b) > 0 else ~added)
+        parts.append(pack(found))
+    return net(unpack(b"".join(parts)))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One key's values in a range: how many, the nearest-rank value of each percentile
+    asked for (in that order), and how many have each flag (in the order declared)."""
+
+    n: int
+    values: list[int]
+    flags: list[int]
+
+
+def ranked(entries: Entries, ranks: Sequence[int], flags: int = 0) -> dict[int, Ranked]:
+    """Per key of ascending ``entries`` (with ``flags`` flag bits): its :class:`Ranked`
+    (the value at rank ceil(p/100 x n) for each p of ``ranks``, as the window over the
+    rows gives it)."""
+    if not entries.size:
+        return {}
+    keys = entries >> SHIFT
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.diff(np.r_[starts, entries.size])
+    values = (entries & LOW) >> flags
+    picked = [values[starts + (-(-counts * p // 100)) - 1].tolist() for p in ranks]
+    flagged = [np.add.reduceat((entries >> bit) & 1, starts).tolist() for bit in range(flags)]
+    return {
+        key: Ranked(n, [column[i] for column in picked], [column[i] for column in flagged])
+        for i, (key, n) in enumerate(zip(keys[starts].tolist(), counts.tolist(), strict=True))
+    }
+
+
+async def percentiles(
+    samples: Samples,
+    start: datetime,
+    end: datetime,
+    ranks: Sequence[int],
+    among: Sequence[int] | None = None,
+) -> dict[int, Ranked]:
+    """Per key with values in ``[start, end)`` (of ``among`` only, when given): how many,
+    the nearest-rank value of each percentile of ``ranks``, and how many have each
+    flag."""
+    entries = await gathered(samples, start, end)
+    if among is not None:
+        entries = entries[np.isin(entries >> SHIFT, np.asarray(list(among), dtype=ENTRY))]
+    return ranked(entries, ranks, len(samples.flags))
 
 
 # --------------------------------------------------------------------------- rebuild, verify
 
 
-async def _counted(samples: Samples, month: datetime) -> dict[tuple[Any, ...], list[int]]:
-    """The cells of a month counted from its records: cell -> values, ascending."""
+def _next_month(start: datetime) -> datetime:
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+async def _counted(samples: Samples, month: datetime) -> dict[datetime, Entries]:
+    """The cells of a month's days counted from its records: day -> entries, ascending."""
     condition = Q(
         lookup_q(f"{samples.time}__gte", month),
         lookup_q(f"{samples.time}__lt", _next_month(month)),
+        lookup_q(f"{samples.key}__isnull", False),
         lookup_q(f"{samples.value}__isnull", False),
     )
-    found: dict[tuple[Any, ...], list[int]] = {}
-    rows = await samples.source.filter(condition).values_list(*samples.keys, samples.value)
-    for *key, value in rows:
-        found.setdefault((month, *(plain_value(k) for k in key)), []).append(int(value))
-    return {cell: sorted(held) for cell, held in found.items()}
+    found: dict[datetime, list[int]] = {}
+    rows = await samples.source.filter(condition).values_list(*samples.columns, samples.time)
+    for row in rows:
+        found.setdefault(day_of(row[-1]), []).append(samples.entry_of_row(row[:-1]))
+    return {
+        day: np.sort(np.asarray(day_entries, dtype=ENTRY)) for day, day_entries in found.items()
+    }
 
 
-async def _stored(samples: Samples, month: datetime) -> dict[str, list[int]]:
-    """The stored cells of a month that hold any value: cell key -> values, ascending."""
-    sql = _cells_sql(samples, _is_mysql(samples.table)).replace("SELECT ", "SELECT cell, ", 1)
+async def _stored(samples: Samples, month: datetime) -> dict[str, Entries]:
+    """The stored cells of a month that hold any entry: cell key -> entries, ascending."""
+    sql = _cells_sql(samples, _is_mysql(samples.table))
     bounds = [cell_key((month,)), cell_key((_next_month(month),))]
-    rows = await samples.table._meta.db.execute_query_dict(sql, bounds)
-    held = {row["cell"]: net(unpack(row["entries"])) for row in rows}
-    return {cell: found for cell, found in held.items() if found}
+    rows = await _tuples(samples.table._meta.db, sql, bounds)
+    found = {str(row[0]): net(unpack(row[1])) for row in rows}
+    return {cell: entries for cell, entries in found.items() if entries.size}
 
 
 async def _months(samples: Samples) -> list[datetime]:
-    """Every month with a record or a stored cell."""
+    """Every UTC month with a record or a stored cell."""
     from tortoise.functions import Max, Min
 
     months: set[datetime] = set()
@@ -296,34 +390,35 @@ async def _months(samples: Samples) -> list[datetime]:
         .values("first", "last")
     )
     if span and span[0]["first"] is not None:
-        month, last = month_of(span[0]["first"]), month_of(span[0]["last"])
+        month = day_of(span[0]["first"]).replace(day=1)
+        last = day_of(span[0]["last"]).replace(day=1)
         while month <= last:
             months.add(month)
             month = _next_month(month)
-    stored = await samples.table.all().distinct().values_list("month", flat=True)
-    months.update(month_of(cast(datetime, start)) for start in stored if start is not None)
+    stored = await samples.table.all().values_list("day", flat=True)
+    months.update(day_of(cast(datetime, day)).replace(day=1) for day in stored)
     return sorted(months)
 
 
 async def _rebuild_month(samples: Samples, month: datetime) -> int:
-    """One transaction: delete the month's cells (MySQL: which locks them and the gaps
-    between them, so that a change of one waits), then count them again from the
-    records. A writer that changed one of them committed before the delete went
+    """One transaction: delete the cells of the month's days (MySQL: which locks them and
+    the gaps between them, so that a change of one waits), then count them again from
+    the records. A writer that changed one of them committed before the delete went
     through, and its record is in the snapshot read after it; a writer that changed a
     record and not yet its cell waits and appends to the new cell."""
     from tortoise.transactions import in_transaction
 
-    bounds = Q(month__gte=month, month__lt=_next_month(month))
+    bounds = Q(cell__gte=cell_key((month,)), cell__lt=cell_key((_next_month(month),)))
     async with in_transaction(samples.table._meta.default_connection):
         await samples.table.filter(bounds).delete()
         counted = await _counted(samples, month)
-        await append(samples, counted)
+        await append(samples, {day: entries.tolist() for day, entries in counted.items()})
     return len(counted)
 
 
 async def rebuild(samples: Samples) -> int:
-    """Write every cell afresh from the records, a month per transaction (the server may
-    keep serving); the cells written."""
+    """Write every cell afresh from the records, a month of days per transaction (the
+    server may keep serving); the cells written."""
     return sum([await _rebuild_month(samples, month) for month in await _months(samples)])
 
 
@@ -332,27 +427,23 @@ async def rebuild_all() -> int:
     return sum([await rebuild(samples) for samples in registered()])
 
 
-def _summary(held: list[int]) -> tuple[int | None, ...]:
-    """What a difference shows of a cell's values: how many, their sum, least, largest."""
-    if not held:
-        return (0, 0, None, None)
-    return (len(held), sum(held), held[0], held[-1])
+def _summary(entries: Entries) -> tuple[int | None, ...]:
+    """What a difference shows of a cell: how many entries, and the sums of their keys
+    and of their low halves (the values and flags)."""
+    return (int(entries.size), int((entries >> SHIFT).sum()), int((entries & LOW).sum()))
 
 
 async def verify(samples: Samples) -> list[Difference]:
-    """Compare every stored cell's values with those of its records, month by month."""
+    """Compare every stored cell with the entries of its records, month by month."""
     differences = []
+    none = np.zeros(0, dtype=ENTRY)
     for month in await _months(samples):
-        counted = {cell_key(cell): held for cell, held in (await _counted(samples, month)).items()}
+        counted = {
+            cell_key((day,)): found for day, found in (await _counted(samples, month)).items()
+        }
         stored = await _stored(samples, month)
         for cell in sorted(set(counted) | set(stored)):
-            if counted.get(cell, []) != stored.get(cell, []):
-                differences.append(
-                    Difference(
-                        samples.name,
-                        cell,
-                        _summary(stored.get(cell, [])),
-                        _summary(counted.get(cell, [])),
-                    )
-                )
+            mine, theirs = stored.get(cell, none), counted.get(cell, none)
+            if not np.array_equal(mine, theirs):
+                differences.append(Difference(samples.name, cell, _summary(mine), _summary(theirs)))
     return differences

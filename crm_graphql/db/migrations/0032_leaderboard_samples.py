@@ -14,23 +14,21 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='FirstResponseSamples',
             fields=[
-                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='month|key values.', max_length=60)),
-                ('month', fields.DatetimeField(description='Start of the UTC month.', auto_now=False, auto_now_add=False)),
-                ('entries', fields.BinaryField(description='8-byte little-endian signed integers: v entered, -v - 1 left.')),
-                ('assignee_id', fields.IntField(null=True)),
+                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='The day (cell key).', max_length=20)),
+                ('day', fields.DatetimeField(description='Start of the UTC day.', auto_now=False, auto_now_add=False)),
+                ('entries', fields.BinaryField(description='8-byte little-endian signed integers: key * 2**32 + value entered, its complement left.')),
             ],
-            options={'table': 'samples_first_response_assignee', 'app': 'models', 'pk_attr': 'cell', 'table_description': 'Per UTC month of the first reply and assignee, the first-response times.'},
+            options={'table': 'samples_first_response', 'app': 'models', 'pk_attr': 'cell', 'table_description': "Per UTC day of the first reply: each ticket's assignee and first-response time."},
             bases=['SampleCell'],
         ),
         ops.CreateModel(
             name='ResolutionSamples',
             fields=[
-                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='month|key values.', max_length=60)),
-                ('month', fields.DatetimeField(description='Start of the UTC month.', auto_now=False, auto_now_add=False)),
-                ('entries', fields.BinaryField(description='8-byte little-endian signed integers: v entered, -v - 1 left.')),
-                ('assignee_id', fields.IntField(null=True)),
+                ('cell', fields.CharField(primary_key=True, unique=True, db_index=True, description='The day (cell key).', max_length=20)),
+                ('day', fields.DatetimeField(description='Start of the UTC day.', auto_now=False, auto_now_add=False)),
+                ('entries', fields.BinaryField(description='8-byte little-endian signed integers: key * 2**32 + value entered, its complement left.')),
             ],
-            options={'table': 'samples_resolution_assignee', 'app': 'models', 'pk_attr': 'cell', 'table_description': 'Per UTC month of solving and assignee, the resolution times.'},
+            options={'table': 'samples_resolution', 'app': 'models', 'pk_attr': 'cell', 'table_description': "Per UTC day of solving: each ticket's assignee and resolution time."},
             bases=['SampleCell'],
         ),
     ]

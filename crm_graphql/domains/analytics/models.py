@@ -283,13 +283,14 @@ class ResolvedAssigneeRollup(RollupCell):
 
 
 class SampleCell(Model):
-    """What every samples cell holds besides its keys (see
+    """A UTC day's entries of one kind of samples (see
     :mod:`crm_graphql.api.aggregation.samples`)."""
 
-    cell = fields.CharField(max_length=60, primary_key=True, description="month|key values.")
-    month = fields.DatetimeField(description="Start of the UTC month.")
+    cell = fields.CharField(max_length=20, primary_key=True, description="The day (cell key).")
+    day = fields.DatetimeField(description="Start of the UTC day.")
     entries = fields.BinaryField(
-        description="8-byte little-endian signed integers: v entered, -v - 1 left."
+        description="8-byte little-endian signed integers: key * 2**32 + value entered, "
+        "its complement left."
     )
 
     class Meta:
@@ -297,21 +298,17 @@ class SampleCell(Model):
 
 
 class FirstResponseSamples(SampleCell):
-    """Per UTC month of the first reply and assignee, the first-response times."""
-
-    assignee_id = fields.IntField(null=True)
+    """Per UTC day of the first reply: each ticket's assignee and first-response time."""
 
     class Meta:
-        table = "samples_first_response_assignee"
+        table = "samples_first_response"
 
 
 class ResolutionSamples(SampleCell):
-    """Per UTC month of solving and assignee, the resolution times."""
-
-    assignee_id = fields.IntField(null=True)
+    """Per UTC day of solving: each ticket's assignee and resolution time."""
 
     class Meta:
-        table = "samples_resolution_assignee"
+        table = "samples_resolution"
 
 
 class SurveyCell(RollupCell):
@@ -804,15 +801,16 @@ RESOLVED_BY_ASSIGNEE = register(
         derived=_SLA,
     )
 )
-# Each agent's exact median time over a period (the leaderboard ranked by a time): the
-# times themselves, a row per agent and UTC month.
+# Each agent's exact times over a period (the support leaderboard's medians and 90th
+# percentiles): every assigned ticket's agent and time, a row per UTC day; with the
+# resolution time, whether the ticket was under a policy and met both targets.
 FIRST_RESPONSE_SAMPLES = samples.register(
     Samples(
         "first_response_samples",
         Ticket,
         FirstResponseSamples,
         "first_responded_at",
-        ("assignee_id",),
+        "assignee_id",
         "first_response_seconds",
     )
 )
@@ -822,8 +820,10 @@ RESOLUTION_SAMPLES = samples.register(
         Ticket,
         ResolutionSamples,
         "solved_at",
-        ("assignee_id",),
+        "assignee_id",
         "resolution_seconds",
+        flags=_SLA,
+        flag_fields=("sla_policy_id", "first_response_breached", "resolution_breached"),
     )
 )
 # Satisfaction: the surveys sent in a period and their answers (a score is given exactly

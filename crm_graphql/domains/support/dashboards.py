@@ -55,7 +55,6 @@ from crm_graphql.domains.support.percentiles import (
     Condition,
     PercentileQuery,
     RankedTimes,
-    rank_of,
     ranked_times,
 )
 from crm_graphql.domains.users.models import User as UserModel
@@ -678,21 +677,6 @@ async def _solved_by_agent(start: datetime, end: datetime) -> list[dict[str, Any
     ]
 
 
-async def _resolution_ranks(start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Per agent, the percentiles of the resolution times of the tickets solved in the
-    span, without the SLA sums: the window over the span's tickets carries only the agent
-    and the time (two columns of the covering index led by ``solved_at``), which is what
-    ranking every agent by the median needs. The sums come from the cells
-    (:func:`_solved_by_agent`), read beside it."""
-    note_path("live")
-    return await PercentileQuery(
-        Ticket,
-        "resolution_seconds",
-        ("assignee_id",),
-        (Condition("solved_at", ">=", start), Condition("solved_at", "<", end)),
-    ).run()
-
-
 async def _no_rows() -> list[dict[str, Any]]:
     return []
 
@@ -704,53 +688,35 @@ _FASTEST = {
 }
 
 
-def _median_row(values: list[int]) -> dict[str, Any]:
-    """The row of a time's ``n`` and median (no p90) from its values, ascending."""
-    return {"n": len(values), "p50": values[rank_of(50, len(values)) - 1], "p90": None}
-
-
-#: The samples of each ranked time: per agent and UTC month, the times themselves.
+#: The samples of each time: per agent and UTC month, the times themselves.
 _SAMPLES = {"first": "first_response_samples", "resolution": "resolution_samples"}
 
 
-async def _fastest(
-    by: SupportLeaderboardBy, start: datetime, end: datetime, limit: int
+async def _agent_times(
+    name: str, start: datetime, end: datetime, people: Sequence[int] | None
 ) -> list[dict[str, Any]]:
-    """The ranked time's rows (``first`` or ``resolution``): of the board's agents when
-    the samples find them, else of every agent.
+    """Per agent (of ``people``, or every agent), a time's ``n``, median and 90th
+    percentile (``first`` or ``resolution``; by resolution also the SLA sums), as the
+    window over the rows gives them.
 
-    With the rollups serving, each agent's median over the period comes from the samples
-    (:func:`crm_graphql.api.aggregation.samples.values`: a row per agent and UTC month,
-    and the records of the few hours between the period's ends and the nearest month
-    boundaries): exact, so that the first ``limit`` agents by median (and id) are the
-    board. Only their tickets are then numbered (the window down the index led by the
-    agent), for every number the board shows. With fewer than ``limit`` agents with a
-    median, or the rollups off, every agent's tickets are numbered."""
-    name = _FASTEST[by]
-    live = _TIMES[name][1]
-    keys = ("assignee_id",)
-    if limit and rollups.rollup_reads.get():
-        note_path("rollup")
-        found = await samples.values(samples.named(_SAMPLES[name]), start, end)
-        medians = (
-            (_ranked_value(by, _median_row(held)), agent)
-            for (agent,), held in found.items()
-            if agent is not None
-        )
-        leaders = sorted((value, agent) for value, agent in medians if value is not None)
-        if len(leaders) >= limit:
-            return await live(start, end, keys, sorted(agent for _, agent in leaders[:limit]))
-    if name == "resolution" and _cells_serve(start, end):
-        # The cells of every agent are read beside the window (the same cells as for the
-        # agents shown: the cell index is led by the time, not the agent).
-        ranked, cells = await at_once(_resolution_ranks(start, end), _solved_by_agent(start, end))
-        sums = {row["assignee_id"]: row for row in cells or []}
-        for row in ranked or []:
-            cell = sums.get(row["assignee_id"], {})
-            row["with_sla"], row["met"] = cell.get("with_sla", 0), cell.get("met", 0)
-    else:
-        ranked = await live(start, end, keys, None)
-    return ranked or []
+    With the rollups serving: from the samples, every assigned ticket's agent and time
+    (with the resolution time, whether it was under a policy and met both targets) per
+    UTC day (:func:`crm_graphql.api.aggregation.samples.percentiles`: the days' cells and
+    the tickets of the few hours between the period's ends and the nearest day
+    boundaries, sorted once). Tickets of no agent are not in the samples (the board does
+    not show them). Otherwise the window over the period's tickets (of those agents: the
+    index led by the agent)."""
+    if not _cells_serve(start, end):
+        return await _TIMES[name][1](start, end, ("assignee_id",), people)
+    note_path("rollup")
+    found = await samples.percentiles(samples.named(_SAMPLES[name]), start, end, (50, 90), people)
+    rows = []
+    for agent, times in found.items():
+        row = {"assignee_id": agent, "n": times.n, "p50": times.values[0], "p90": times.values[1]}
+        if name == "resolution":
+            row["with_sla"], row["met"] = times.flags
+        rows.append(row)
+    return rows
 
 
 def _ranked_value(by: SupportLeaderboardBy, row: dict[str, Any]) -> Any:
@@ -773,15 +739,12 @@ async def _leaderboard(
     """The leaderboard's reads. The ranked measure is read for every agent first; when at
     least ``limit`` agents have a value, the first ``limit`` of them are the board (every
     other agent ranks after them), and the other reads are for those agents alone (an IN
-    list down indexes led by the assignee), whatever the number of agents. Otherwise every
-    read is for every agent. The other reads run at the same time (:func:`at_once`).
-
-    Ranked by a time, the ranked read is of the agents that may be on the board when a
-    first pass finds them (:func:`_fastest`)."""
-    keys = ("assignee_id",)
+    list: of the samples' rows, or down indexes led by the assignee), whatever the number
+    of agents. Otherwise every read is for every agent. The other reads run at the same
+    time (:func:`at_once`). The times come from the samples (:func:`_agent_times`)."""
     reads = {
-        "first": lambda people: first_response_times(start, end, keys, people),
-        "resolution": lambda people: resolution_times(start, end, keys, people),
+        "first": lambda people: _agent_times("first", start, end, people),
+        "resolution": lambda people: _agent_times("resolution", start, end, people),
         "open": _open_tickets,
         "satisfaction": lambda people: _satisfaction(start, end, True, None, people),
     }
@@ -789,13 +752,14 @@ async def _leaderboard(
     ranked: list[dict[str, Any]] | None = None
     if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.SLA_ATTAINMENT):
         ranked = await _solved_by_agent(start, end)
-    elif by in _FASTEST:
-        found[_FASTEST[by]] = ranked = await _fastest(by, start, end, limit)
     else:
-        name = {
-            SupportLeaderboardBy.OPEN_TICKETS: "open",
-            SupportLeaderboardBy.SATISFACTION: "satisfaction",
-        }[by]
+        name = (
+            _FASTEST.get(by)
+            or {
+                SupportLeaderboardBy.OPEN_TICKETS: "open",
+                SupportLeaderboardBy.SATISFACTION: "satisfaction",
+            }[by]
+        )
         found[name] = ranked = await reads[name](None)
     people: list[int] | None = None
     if ranked is not None:
