@@ -18,7 +18,7 @@ and tally maintenance hooks (``rollups.maintain``, ``tallies.maintain`` of
 ratio: what keeping the dashboards' rollups exact in each change's transaction costs the
 writer. ``--scope sales`` switches only what the sales views added (the customer and
 pipeline rollups, the per-customer tallies); ``--scope support`` only what the support
-views added (the solved tickets per agent, the surveys, the agents' backlog) and measures
+views added (the surveys, the agents' backlog) and measures
 ticket mutations instead: a ticket created for an agent, a ticket solved (and its survey
 sent); ``--scope samples`` only the samples of the support leaderboard (each agent's
 first-response and resolution times), on the same ticket mutations.
@@ -98,8 +98,8 @@ SOLVE_TICKET = """mutation($id: ID!) {
 #: The rollups the sales views read (``--scope sales`` switches only them, and the tallies).
 SALES_ROLLUPS = ("customers", "opportunities_by_stage")
 #: What the support views added (``--scope support`` switches only them): the rollups of
-#: the solved tickets per agent and of the surveys, the tally of each agent's backlog.
-SUPPORT_ROLLUPS = ("resolved_by_assignee", "surveys", "surveys_by_assignee")
+#: the surveys, the tally of each agent's backlog (the times per agent: ``samples``).
+SUPPORT_ROLLUPS = ("surveys", "surveys_by_assignee")
 SUPPORT_TALLIES = ("agent_backlog",)
 #: The scopes measured on ticket mutations: what the support views added, and the samples
 #: of the support leaderboard (``--scope samples``: their hook alone).

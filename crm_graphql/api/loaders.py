@@ -149,8 +149,9 @@ async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
     return [found[key] for key in keys]
 
 
-def attach(row: Model, field: Hashable, value: Any) -> None:
-    """Give ``row`` the value of ``field``, for its resolver to return without an await."""
+def attach(row: object, field: Hashable, value: Any) -> None:
+    """Give ``row`` (a model instance, or a view's object) the value of ``field``, for
+    its resolver to return without an await."""
     attributes = row.__dict__
     values = attributes.get(_ATTACHED)
     if values is None:
@@ -158,7 +159,7 @@ def attach(row: Model, field: Hashable, value: Any) -> None:
     values[field] = value
 
 
-def attached(root: Model, field: str) -> tuple[bool, Any]:
+def attached(root: object, field: str) -> tuple[bool, Any]:
     """``(True, value)`` when a page attached ``field`` to ``root``, else ``(False, None)``."""
     values = root.__dict__.get(_ATTACHED)
     if values is not None and field in values:

@@ -39,8 +39,8 @@ index), added where the range reaches beyond the boundary and taken out where it
 short of it: a local month or year in any zone is its UTC days and the hours of records
 at each end. The entries are then sorted once (numpy): ascending, they are grouped by
 key and ordered by value within it, so each key's nearest-rank percentiles are found by
-position, and its flags counted per group. What left is taken out of what entered by matching each left entry with one
-equal entered entry in that order.
+position, and its flags counted per group. What left is taken out of what entered by
+matching each left entry with one equal entered entry in that order.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ class Migration(migrations.Migration):
     initial = False
 
     # Tickets written before this migration are counted by `crm-graphql rollups rebuild
-    # --only first_response_samples --only resolution_samples`.
+    # --only first_response_samples --only resolution_samples`. The samples of resolution
+    # times carry the SLA attainment per agent that `rollup_resolved_assignee` kept.
 
     operations = [
         ops.CreateModel(
@@ -31,4 +32,5 @@ class Migration(migrations.Migration):
             options={'table': 'samples_resolution', 'app': 'models', 'pk_attr': 'cell', 'table_description': "Per UTC day of solving: each ticket's assignee and resolution time."},
             bases=['SampleCell'],
         ),
+        ops.DeleteModel(name='ResolvedAssigneeRollup'),
     ]

@@ -264,24 +264,6 @@ class ResolutionPriorityRollup(ResolutionTimesCell):
         indexes = (("grain", "solved_at"),)
 
 
-class ResolvedAssigneeRollup(RollupCell):
-    """Tickets solved with a resolution time per cell and assignee, and SLA attainment.
-
-    Of those tickets, the ones under an SLA policy and the ones of them that met both
-    targets (the support leaderboard)."""
-
-    solved_at = fields.DatetimeField(null=True, description="Start of the cell.")
-    assignee_id = fields.IntField(null=True)
-    with_sla = fields.BigIntField(default=0, description="Tickets under an SLA policy.")
-    with_sla_present = fields.BigIntField(default=0, description="Tickets counted.")
-    met = fields.BigIntField(default=0, description="Tickets that met both targets.")
-    met_present = fields.BigIntField(default=0, description="Tickets counted.")
-
-    class Meta:
-        table = "rollup_resolved_assignee"
-        indexes = (("grain", "solved_at"),)
-
-
 class SampleCell(Model):
     """A UTC day's entries of one kind of samples (see
     :mod:`crm_graphql.api.aggregation.samples`)."""
@@ -786,24 +768,10 @@ for _key, _first, _solved in (
     )
 
 
-# The support leaderboard: per agent, the tickets solved with a resolution time and their
-# SLA attainment (a few cells per agent a month: no duration bucket, which would make a
-# cell per ticket), and the unsolved tickets assigned to each now (a row per agent).
-RESOLVED_BY_ASSIGNEE = register(
-    Rollup(
-        "resolved_by_assignee",
-        Ticket,
-        ResolvedAssigneeRollup,
-        "solved_at",
-        ("assignee_id",),
-        _SLA_SUMS,
-        only=Q(resolution_seconds__isnull=False),
-        derived=_SLA,
-    )
-)
-# Each agent's exact times over a period (the support leaderboard's medians and 90th
-# percentiles): every assigned ticket's agent and time, a row per UTC day; with the
-# resolution time, whether the ticket was under a policy and met both targets.
+# The support leaderboard: each agent's exact times over a period (the medians and 90th
+# percentiles, the tickets solved with a resolution time): every assigned ticket's agent
+# and time, a row per UTC day; with the resolution time, whether the ticket was under a
+# policy and met both targets (the SLA attainment).
 FIRST_RESPONSE_SAMPLES = samples.register(
     Samples(
         "first_response_samples",
@@ -841,6 +809,7 @@ SURVEYS_BY_ASSIGNEE = register(
         _SCORES,
     )
 )
+# The unsolved tickets assigned to each agent now (a row per agent).
 AGENT_BACKLOG = tallies.register(
     Tally(
         "agent_backlog",

@@ -43,7 +43,8 @@ from crm_graphql.api.aggregation.periods import (
 from crm_graphql.api.aggregation.rollups import note_path
 from crm_graphql.api.context import Info
 from crm_graphql.api.enums import graphql_enum
-from crm_graphql.api.loaders import loaded, preload, selected_fields
+from crm_graphql.api.loaders import attach, attached, loaded, preload, selected_fields
+from crm_graphql.api.planner import attached_first
 from crm_graphql.domains.support.enums import TicketChannel, TicketPriority, TicketStatus
 from crm_graphql.domains.support.models import (
     UNSOLVED_STATUSES,
@@ -611,8 +612,10 @@ class SupportLeaderboardEntry:
     _assignee_id: strawberry.Private[int]
 
     @strawberry.field(description="The agent.")
+    @attached_first
     def assignee(self, info: Info) -> User | None:
-        return loaded(info, UserModel, self._assignee_id)
+        found, user = attached(self, "assignee")
+        return user if found else loaded(info, UserModel, self._assignee_id)
 
 
 def _rank_key(by: SupportLeaderboardBy, entry: SupportLeaderboardEntry) -> Sequence[Any]:
@@ -657,26 +660,6 @@ def _cells_serve(start: datetime, end: datetime) -> bool:
     return bool(rollups.rollup_reads.get() and rollups.on_grain(start) and rollups.on_grain(end))
 
 
-async def _solved_by_agent(start: datetime, end: datetime) -> list[dict[str, Any]] | None:
-    """Per agent, the tickets solved in the span with a resolution time and their SLA
-    attainment, from the rollup of them (as the resolution times' ``n``, ``with_sla``,
-    ``met`` per agent); None when it does not serve (rollups off, bounds off the grain)."""
-    if not _cells_serve(start, end):
-        return None
-    note_path("rollup")
-    plan = rollups.plan_of(
-        rollups.named("resolved_by_assignee"),
-        Q(solved_at__gte=start, solved_at__lt=end),
-        [Dimension("assignee_id", "assignee_id")],
-        [Measure("n", "count"), *(Measure(name, "sum", name) for name in ("with_sla", "met"))],
-    )
-    return [
-        {**row, "with_sla": int(row["with_sla"] or 0), "met": int(row["met"] or 0)}
-        for row in await plan.run((), None)
-        if row["n"]
-    ]
-
-
 async def _no_rows() -> list[dict[str, Any]]:
     return []
 
@@ -688,7 +671,14 @@ _FASTEST = {
 }
 
 
-#: The samples of each time: per agent and UTC month, the times themselves.
+#: The read that ranks each board not ranked by a time.
+_RANKED_READ = {
+    SupportLeaderboardBy.SOLVED: "resolution",
+    SupportLeaderboardBy.SLA_ATTAINMENT: "resolution",
+    SupportLeaderboardBy.OPEN_TICKETS: "open",
+    SupportLeaderboardBy.SATISFACTION: "satisfaction",
+}
+#: The samples of each time: per agent and UTC day, the times themselves.
 _SAMPLES = {"first": "first_response_samples", "resolution": "resolution_samples"}
 
 
@@ -749,20 +739,10 @@ async def _leaderboard(
         "satisfaction": lambda people: _satisfaction(start, end, True, None, people),
     }
     found: dict[str, list[dict[str, Any]]] = {}
-    ranked: list[dict[str, Any]] | None = None
-    if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.SLA_ATTAINMENT):
-        ranked = await _solved_by_agent(start, end)
-    else:
-        name = (
-            _FASTEST.get(by)
-            or {
-                SupportLeaderboardBy.OPEN_TICKETS: "open",
-                SupportLeaderboardBy.SATISFACTION: "satisfaction",
-            }[by]
-        )
-        found[name] = ranked = await reads[name](None)
+    name = _FASTEST.get(by) or _RANKED_READ[by]
+    found[name] = ranked = await reads[name](None)
     people: list[int] | None = None
-    if ranked is not None:
+    if ranked:
         agent = "user" if by is SupportLeaderboardBy.SATISFACTION else "assignee_id"
         values = ((row[agent], _ranked_value(by, row)) for row in ranked)
         leaders = sorted((v, a) for a, v in values if a is not None and v is not None)
@@ -827,6 +807,11 @@ async def support_leaderboard(
         entry.rank = rank
     if "assignee" in selected_fields(info):
         await preload(info, UserModel, (entry._assignee_id for entry in entries))
+        for entry in entries:
+            # The rows read, as plain values for a planned selection (no resolver call).
+            user = loaded(info, UserModel, entry._assignee_id)
+            if user is None or isinstance(user, UserModel):
+                attach(entry, "assignee", user)
     return entries
 
 
