@@ -274,9 +274,12 @@ async def _tuples(db: Any, sql: str, params: list[Any]) -> Sequence[Sequence[Any
             return cast(Sequence[Sequence[Any]], await cursor.fetchall())
 
 
-async def gathered(samples: Samples, start: datetime, end: datetime) -> Entries:
+async def gathered(
+    samples: Samples, start: datetime, end: datetime, among: Sequence[int] | None = None
+) -> Entries:
     """The entries of the records whose time lies in ``[start, end)``, ascending (by key,
-    then value). Two statements at most (see the module doc)."""
+    then value); ``among``: of those keys only (left out before the sort). Two
+    statements at most (see the module doc)."""
     low, high, edges = _ends(start, end)
     parts: list[bytes] = []
     if high > low:
@@ -299,7 +302,11 @@ async def gathered(samples: Samples, start: datetime, end: datetime) -> Entries:
             at, added = row[-1], samples.entry_of_row(row[:-1])
             found.append(added if next(s for a, b, s in edges if a <= at < b) > 0 else ~added)
         parts.append(pack(found))
-    return net(unpack(b"".join(parts)))
+    entries = unpack(b"".join(parts))
+    if among is not None:
+        wanted = np.asarray(sorted(set(among)), dtype=ENTRY)
+        entries = entries[np.isin(np.where(entries < 0, ~entries, entries) >> SHIFT, wanted)]
+    return net(entries)
 
 
 @dataclass(frozen=True)
@@ -340,9 +347,7 @@ async def percentiles(
     """Per key with values in ``[start, end)`` (of ``among`` only, when given): how many,
     the nearest-rank value of each percentile of ``ranks``, and how many have each
     flag."""
-    entries = await gathered(samples, start, end)
-    if among is not None:
-        entries = entries[np.isin(entries >> SHIFT, np.asarray(list(among), dtype=ENTRY))]
+    entries = await gathered(samples, start, end, among)
     return ranked(entries, ranks, len(samples.flags))
 
 

@@ -715,7 +715,8 @@ def _ranked_value(by: SupportLeaderboardBy, row: dict[str, Any]) -> Any:
     if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.OPEN_TICKETS):
         return -int(row["n"]) if row["n"] else None
     if by in (SupportLeaderboardBy.FASTEST_FIRST_RESPONSE, SupportLeaderboardBy.FASTEST_RESOLUTION):
-        return _times(row).median_minutes or None
+        median = row["p50"]  # in minutes as _times shows it (a median of 0 ranks as none)
+        return None if median is None else round(float(median) / 60, 2) or None
     if by is SupportLeaderboardBy.SLA_ATTAINMENT:
         attainment = _attainment(row)
         return None if attainment is None else -attainment
