@@ -264,14 +264,21 @@ def _ends(start: datetime, end: datetime) -> tuple[datetime, datetime, list[Stre
 
 async def _tuples(db: Any, sql: str, params: list[Any]) -> Sequence[Sequence[Any]]:
     """The rows of a read, by position (MySQL: as the driver's cursor gives them, without
-    the dict per row the ORM's client builds), logged as the ORM logs its statements."""
+    the dict per row the ORM's client builds), logged as the ORM logs its statements and
+    its driver's errors raised as the ORM's."""
     if db.capabilities.dialect != "mysql":
         return cast(Sequence[Sequence[Any]], (await db.execute_query(sql, params))[1])
-    async with db.acquire_connection() as connection:
-        db.log.debug("%s: %s", sql, params)
-        async with connection.cursor() as cursor:
-            await cursor.execute(sql, params)
-            return cast(Sequence[Sequence[Any]], await cursor.fetchall())
+    from asyncmy.errors import Error as DriverError
+    from tortoise.exceptions import OperationalError
+
+    try:
+        async with db.acquire_connection() as connection:
+            db.log.debug("%s: %s", sql, params)
+            async with connection.cursor() as cursor:
+                await cursor.execute(sql, params)
+                return cast(Sequence[Sequence[Any]], await cursor.fetchall())
+    except DriverError as exc:  # as the ORM's client reports it
+        raise OperationalError(exc) from exc
 
 
 async def gathered(
