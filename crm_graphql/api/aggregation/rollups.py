@@ -410,7 +410,7 @@ def _upsert_sql(rollup: Rollup, mysql: bool, rows: int = 1) -> str:
     return f'INSERT INTO "{table}" ({names}) VALUES {values} {conflict}'
 
 
-def _is_mysql(model: type[Model]) -> bool:
+def is_mysql(model: type[Model]) -> bool:
     return model._meta.db.capabilities.dialect == "mysql"
 
 
@@ -430,7 +430,7 @@ async def add_to_cells(rollup: Rollup, deltas: dict[tuple[Any, ...], list[int]])
     if not changed:
         return
     values = [v for key in changed for v in _row_values(rollup, key, deltas[key])]
-    sql = _upsert_sql(rollup, _is_mysql(rollup.table), len(changed))
+    sql = _upsert_sql(rollup, is_mysql(rollup.table), len(changed))
     await rollup.table._meta.db.execute_query(sql, values)
 
 
@@ -496,7 +496,7 @@ async def _move_with_extremes(rollup: Rollup, before: Any, after: Any) -> None:
     in a cell the record entering before it leaving (a new value that is the cell's new
     extreme then leaves it exact). When a value left a cell, an event asks for the
     cells' extremes to be counted again (:func:`repair`) if they went stale."""
-    mysql = _is_mysql(rollup.table)
+    mysql = is_mysql(rollup.table)
     sides: list[dict[tuple[Any, ...], tuple[tuple[int, ...], list[int | None]]]] = [{}, {}]
     for side, row in zip(sides, (after, before), strict=True):
         if row is None or not rollup.counts(row):
@@ -548,7 +548,7 @@ async def record(model: type[Model], before: Any, after: Any) -> None:
             await _move_with_extremes(rollup, before, after)
             continue
         deltas: dict[tuple[Any, ...], list[int]] = {}
-        mysql = _is_mysql(rollup.table)
+        mysql = is_mysql(rollup.table)
         for row, sign in ((before, -1), (after, 1)):
             if row is None or not rollup.counts(row):
                 continue
@@ -692,7 +692,7 @@ def _merged(ranges: Ranges) -> Ranges:
     return found
 
 
-def _next_month(start: datetime) -> datetime:
+def next_month(start: datetime) -> datetime:
     return (start + timedelta(days=32)).replace(day=1)
 
 
@@ -811,7 +811,7 @@ def _cover(
     cover = _Cover(host_grains=host_grains)
     month = start.replace(day=1, hour=0, minute=0)
     while month < end:
-        after_month = _next_month(month)
+        after_month = next_month(month)
         if not cover.read(segments, MONTH, (month, after_month), (start, end)):
             low, high = max(month, start), min(after_month, end)
             for day in _days(low.replace(hour=0, minute=0), high):
@@ -1356,7 +1356,7 @@ class Plan:
             return None
         keys = [d.field for d in self.dimensions if d.granularity is None]
         table = self.rollup.table
-        quote = "`" if _is_mysql(table) else '"'
+        quote = "`" if is_mysql(table) else '"'
         names = ", ".join(f"{quote}{key}{quote}" for key in keys)
         selects: list[str] = []
         params: list[Any] = []
@@ -1406,7 +1406,7 @@ _PARTS_KEPT = 256
 
 def _cell_end(grain: int, start: datetime) -> datetime:
     if grain == MONTH:
-        return _next_month(start)
+        return next_month(start)
     return start + timedelta(seconds=grain)
 
 
@@ -1537,7 +1537,7 @@ def _empty(rollup: Rollup) -> list[int]:
     return [0] * (1 + 2 * len(rollup.sums))
 
 
-def _month_ranges(first: datetime, last: datetime) -> Iterable[tuple[datetime, datetime]]:
+def month_ranges(first: datetime, last: datetime) -> Iterable[tuple[datetime, datetime]]:
     start = first.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     while start <= last:
         end = (start + timedelta(days=32)).replace(day=1)
@@ -1573,7 +1573,7 @@ async def _batches(rollup: Rollup, *, stale: Sequence[Rollup] = ()) -> list[Batc
     if known:
         first = min(span[0] for span in known)
         last = max(span[1] for span in known)
-        batches += [Batch(start, end) for start, end in _month_ranges(first, last)]
+        batches += [Batch(start, end) for start, end in month_ranges(first, last)]
     return batches
 
 
@@ -1589,7 +1589,7 @@ async def _within_batches(rollup: Rollup) -> Q:
 
 
 def _sql(rollup: Rollup) -> CellSql:
-    return CellSql(rollup, _is_mysql(rollup.table))
+    return CellSql(rollup, is_mysql(rollup.table))
 
 
 #: MySQL errors after which a month is counted again: a deadlock, a lock wait timeout.
@@ -1748,7 +1748,7 @@ async def _repair_cell(rollup: Rollup, cell: str) -> int:
     from tortoise.transactions import in_transaction
 
     table = rollup.table
-    mysql = _is_mysql(table)
+    mysql = is_mysql(table)
     quote = "`" if mysql else '"'
     names = ", ".join(f"{quote}{c}{quote}" for c in ("grain", rollup.time, *rollup.dimensions))
     lock = " FOR UPDATE" if mysql else ""

@@ -56,7 +56,14 @@ from numpy.typing import NDArray
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from crm_graphql.api.aggregation.rollups import Derived, Difference, cell_key
+from crm_graphql.api.aggregation.rollups import (
+    Derived,
+    Difference,
+    cell_key,
+    is_mysql,
+    month_ranges,
+    next_month,
+)
 from crm_graphql.api.conditions import lookup_q
 from crm_graphql.api.mutations.changes import Changed, on_change
 
@@ -93,8 +100,7 @@ class Samples:
         at, key, value = get(self.time), get(self.key), get(self.value)
         if at is None or key is None or value is None:
             return None
-        bits = [bool(flag.compute(get)) for flag in self.flags]
-        return day_of(at), entry(int(key), int(value), bits)
+        return day_of(at), self._entry(key, value, get)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -104,8 +110,11 @@ class Samples:
     def entry_of_row(self, row: Sequence[Any]) -> int:
         """The entry of a record read as :attr:`columns`."""
         fields = dict(zip(self.flag_fields, row[2:], strict=True))
-        bits = [bool(flag.compute(fields.__getitem__)) for flag in self.flags]
-        return entry(int(row[0]), int(row[1]), bits)
+        return self._entry(row[0], row[1], fields.__getitem__)
+
+    def _entry(self, key: Any, value: Any, get: Any) -> int:
+        """The entry of a key, a value and the flags computed with ``get(field)``."""
+        return entry(int(key), int(value), [bool(flag.compute(get)) for flag in self.flags])
 
 
 def entry(key: int, value: int, bits: Sequence[bool] = ()) -> int:
@@ -176,10 +185,6 @@ def net(entries: Entries) -> Entries:
 # --------------------------------------------------------------------------- maintenance
 
 
-def _is_mysql(model: type[Model]) -> bool:
-    return model._meta.db.capabilities.dialect == "mysql"
-
-
 def _upsert_sql(samples: Samples, mysql: bool, rows: int) -> str:
     table = samples.table._meta.db_table
     if mysql:
@@ -202,7 +207,7 @@ async def append(samples: Samples, entries: Mapping[datetime, Sequence[int]]) ->
     days, in key order (two changes lock common cells in the same order)."""
     day_field = samples.table._meta.fields_map["day"]
     changed = sorted(day for day, added in entries.items() if len(added))
-    mysql = _is_mysql(samples.table)
+    mysql = is_mysql(samples.table)
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         params: list[Any] = []
@@ -290,7 +295,7 @@ async def gathered(
     low, high, edges = _ends(start, end)
     parts: list[bytes] = []
     if high > low:
-        sql = _cells_sql(samples, _is_mysql(samples.table))
+        sql = _cells_sql(samples, is_mysql(samples.table))
         rows = await _tuples(samples.table._meta.db, sql, [cell_key((low,)), cell_key((high,))])
         parts = [bytes(row[1]) for row in rows]
     if edges:
@@ -361,15 +366,11 @@ async def percentiles(
 # --------------------------------------------------------------------------- rebuild, verify
 
 
-def _next_month(start: datetime) -> datetime:
-    return (start + timedelta(days=32)).replace(day=1)
-
-
 async def _counted(samples: Samples, month: datetime) -> dict[datetime, Entries]:
     """The cells of a month's days counted from its records: day -> entries, ascending."""
     condition = Q(
         lookup_q(f"{samples.time}__gte", month),
-        lookup_q(f"{samples.time}__lt", _next_month(month)),
+        lookup_q(f"{samples.time}__lt", next_month(month)),
         lookup_q(f"{samples.key}__isnull", False),
         lookup_q(f"{samples.value}__isnull", False),
     )
@@ -384,8 +385,8 @@ async def _counted(samples: Samples, month: datetime) -> dict[datetime, Entries]
 
 async def _stored(samples: Samples, month: datetime) -> dict[str, Entries]:
     """The stored cells of a month that hold any entry: cell key -> entries, ascending."""
-    sql = _cells_sql(samples, _is_mysql(samples.table))
-    bounds = [cell_key((month,)), cell_key((_next_month(month),))]
+    sql = _cells_sql(samples, is_mysql(samples.table))
+    bounds = [cell_key((month,)), cell_key((next_month(month),))]
     rows = await _tuples(samples.table._meta.db, sql, bounds)
     found = {str(row[0]): net(unpack(row[1])) for row in rows}
     return {cell: entries for cell, entries in found.items() if entries.size}
@@ -402,11 +403,8 @@ async def _months(samples: Samples) -> list[datetime]:
         .values("first", "last")
     )
     if span and span[0]["first"] is not None:
-        month = day_of(span[0]["first"]).replace(day=1)
-        last = day_of(span[0]["last"]).replace(day=1)
-        while month <= last:
-            months.add(month)
-            month = _next_month(month)
+        first, last = day_of(span[0]["first"]), day_of(span[0]["last"])
+        months.update(start for start, _ in month_ranges(first, last))
     stored = await samples.table.all().values_list("day", flat=True)
     months.update(day_of(cast(datetime, day)).replace(day=1) for day in stored)
     return sorted(months)
@@ -420,7 +418,7 @@ async def _rebuild_month(samples: Samples, month: datetime) -> int:
     record and not yet its cell waits and appends to the new cell."""
     from tortoise.transactions import in_transaction
 
-    bounds = Q(cell__gte=cell_key((month,)), cell__lt=cell_key((_next_month(month),)))
+    bounds = Q(cell__gte=cell_key((month,)), cell__lt=cell_key((next_month(month),)))
     async with in_transaction(samples.table._meta.default_connection):
         await samples.table.filter(bounds).delete()
         counted = await _counted(samples, month)

@@ -166,12 +166,14 @@ def _times(row: dict[str, Any] | None) -> BusinessTimes:
     if not row:
         return BusinessTimes(count=0, median_minutes=None, p90_minutes=None)
 
-    def minutes(value: Any) -> float | None:
-        return None if value is None else round(float(value) / 60, 2)
-
     return BusinessTimes(
-        count=int(row["n"]), median_minutes=minutes(row["p50"]), p90_minutes=minutes(row["p90"])
+        count=int(row["n"]), median_minutes=_minutes(row["p50"]), p90_minutes=_minutes(row["p90"])
     )
+
+
+def _minutes(seconds: Any) -> float | None:
+    """Business seconds as the views show them: minutes to two decimals."""
+    return None if seconds is None else round(float(seconds) / 60, 2)
 
 
 def _attainment(row: dict[str, Any] | None) -> float | None:
@@ -715,8 +717,7 @@ def _ranked_value(by: SupportLeaderboardBy, row: dict[str, Any]) -> Any:
     if by in (SupportLeaderboardBy.SOLVED, SupportLeaderboardBy.OPEN_TICKETS):
         return -int(row["n"]) if row["n"] else None
     if by in (SupportLeaderboardBy.FASTEST_FIRST_RESPONSE, SupportLeaderboardBy.FASTEST_RESOLUTION):
-        median = row["p50"]  # in minutes as _times shows it (a median of 0 ranks as none)
-        return None if median is None else round(float(median) / 60, 2) or None
+        return _minutes(row["p50"]) or None  # a median of 0 ranks as none
     if by is SupportLeaderboardBy.SLA_ATTAINMENT:
         attainment = _attainment(row)
         return None if attainment is None else -attainment
