@@ -23,9 +23,9 @@ period's rows. Each ticket's time falls in a *duration bucket* (:data:`BUCKET_ST
 about 10% wide; a generated column of the ticket, e.g. ``first_response_bucket``), and
 rollups count the tickets per quarter hour, day or month, group key and bucket. One
 statement sums those counts over the range (exact local periods, as every rollup read:
-the range begins and ends on quarter hours) and numbers them with windows: it gives
-``n`` per group and so the bucket that holds rank ceil(p/100 x n) and the rank within
-it, and returns only those buckets. A second statement reads, per group and percentile,
+the range begins and ends on quarter hours), a row per group and bucket; adding them up
+in bucket order gives ``n`` per group and so the bucket that holds rank ceil(p/100 x n)
+and the rank within it. A second statement reads, per group and percentile,
 only the tickets of that bucket in the range, through an index ``(bucket, key, time,
 value)``, ordered by the value with ``OFFSET`` that rank (``UNION ALL`` of one such read
 each). A bucket of one possible value needs no read.
@@ -234,18 +234,27 @@ class RankedTimes:
 Groups = dict[Any, dict[str, Any]]
 
 
-def _sum_names(times: RankedTimes) -> list[str]:
-    return [f"s{index}" for index in range(len(times.sums))]
-
-
-def _hits(cum: str, n: str, total: str) -> str:
-    """SQL: the row's bucket holds the rank r of a percentile p (:func:`rank_of`): fewer
-    than r values lie before it (``cum - n < r``, i.e. ``(cum - n) x 100 < total x p``)
-    and r lies within it (``r <= cum``, i.e. ``total x p <= cum x 100``)."""
-    return " OR ".join(
-        f"(({cum} - {n}) * 100 < {total} * {p} AND {cum} * 100 >= {total} * {p})"
-        for p in PERCENTILES
-    )
+def _groups_of(cells: dict[Any, dict[int, list[int]]], sums: Sequence[str]) -> Groups:
+    """The groups of counted cells (per group, per bucket: the tickets, then each sum):
+    ``n``, the sums, and per percentile the bucket holding its rank and the offset there
+    (the buckets taken in order, adding up the tickets below each)."""
+    groups: Groups = {}
+    for name, buckets in cells.items():
+        n = sum(counts[0] for counts in buckets.values())
+        if not n:
+            continue
+        totals = [sum(counts[1 + i] for counts in buckets.values()) for i in range(len(sums))]
+        found: dict[str, Any] = {"n": n, "ranks": {}} | dict(zip(sums, totals, strict=True))
+        ranks = {percentile: rank_of(percentile, n) for percentile in PERCENTILES}
+        below = 0
+        for bucket in sorted(buckets):
+            count = buckets[bucket][0]
+            for percentile, rank in ranks.items():
+                if below < rank <= below + count:
+                    found["ranks"][percentile] = (bucket, rank - below - 1)
+            below += count
+        groups[name] = found
+    return groups
 
 
 async def _located(
@@ -260,71 +269,28 @@ async def _located(
     the range, from one statement over the cells of ``times``' rollup by ``key``.
 
     The statement adds up the cells per key and bucket (the statement of the rollup's
-    plan) and numbers them with windows: per key and in total, the tickets up to each
-    bucket (``cum``) and in all (``total``), and the sums. Only the rows of the buckets
-    that hold a percentile's rank come back: a few per group, not one per key and bucket
-    (a year of first responses by channel and in total at 100,000 customers: 14 rows, not
-    409)."""
+    plan: a row per key and bucket with tickets, a few hundred for a year by channel);
+    the tickets up to each bucket are added up here, per key and in total, which finds
+    the bucket of each percentile's rank. (Windows in the statement did the same in
+    MariaDB with a temporary table and a sort per window, several times slower.)"""
     inner, params = await times.counts_sql(start, end, key)
-    # Without a key (the total alone), the cells are added up per bucket only.
-    group, bucket = (f"d_{key}" if key else "NULL"), "d_bucket"
-    # The windows of the side not asked for are constants (each window is a sort).
-    columns = [f"{group} AS g, {bucket} AS b, m_n AS n"]
-    for asked, prefix, within, up_to in (
-        (by_key, "", f"PARTITION BY {group}", f"PARTITION BY {group} ORDER BY {bucket}"),
-        (in_total, "all_", "", f"ORDER BY {bucket}"),
-    ):
-        if not asked:
-            columns.append(
-                ", ".join(
-                    f"0 AS {prefix}{name}"
-                    for name in ("n" if prefix else "", "cum", "total", *_sum_names(times))
-                    if name
-                )
-            )
-            continue
-        if prefix:
-            columns.append(f"SUM(m_n) OVER (PARTITION BY {bucket}) AS all_n")
-        columns += [
-            f"SUM(m_n) OVER ({up_to}) AS {prefix}cum",
-            f"SUM(m_n) OVER ({within}) AS {prefix}total",
-            *(
-                f"SUM(COALESCE(m_{name}, 0)) OVER ({within}) AS {prefix}s{index}"
-                for index, name in enumerate(times.sums)
-            ),
-        ]
-    windows = ", ".join(columns)
-    wanted = []
-    if by_key:
-        wanted.append(_hits("cum", "n", "total"))
-    if in_total:
-        wanted.append(_hits("all_cum", "all_n", "all_total"))
-    sql = (
-        f"SELECT * FROM (SELECT {windows} FROM ({inner}) AS cells) AS counted "
-        f"WHERE {' OR '.join(wanted)}"
-    )
+    amounts = ["n", *times.sums]
+    columns = [f"d_{key} AS g" if key else "NULL AS g", "d_bucket AS b"]
+    columns += [f"m_{name} AS a{i}" for i, name in enumerate(amounts)]
+    sql = f"SELECT {', '.join(columns)} FROM ({inner}) AS cells"
     rows = await times.model._meta.db.execute_query_dict(sql, list(params))
-    keyed: Groups = {}
-    total: Groups = {}
+    keyed: dict[Any, dict[int, list[int]]] = {}
+    total: dict[Any, dict[int, list[int]]] = {}
     for row in rows:
-        sides: tuple[tuple[bool, Groups, Any, str], ...] = (
-            (by_key, keyed, row["g"], ""),
-            (in_total, total, None, "all_"),
-        )
-        for asked, groups, name, prefix in sides:
-            n, cum, count = (int(row[f"{prefix}{c}"]) for c in ("total", "cum", "n"))
-            if not asked or not n:
+        name, bucket = row["g"], row["b"]
+        counts = [int(row[f"a{i}"] or 0) for i in range(len(amounts))]
+        for asked, cells, group in ((by_key, keyed, name), (in_total, total, None)):
+            if not asked:
                 continue
-            found = groups.setdefault(
-                name,
-                {"n": n, "ranks": {}}
-                | {s: int(row[f"{prefix}s{i}"] or 0) for i, s in enumerate(times.sums)},
-            )
-            for percentile in PERCENTILES:
-                rank = rank_of(percentile, n)
-                if cum - count < rank <= cum:
-                    found["ranks"][percentile] = (int(row["b"]), rank - (cum - count) - 1)
-    return keyed, total
+            held = cells.setdefault(group, {}).setdefault(int(bucket), [0] * len(counts))
+            for i, amount in enumerate(counts):
+                held[i] += amount
+    return _groups_of(keyed, times.sums), _groups_of(total, times.sums)
 
 
 async def ranked_times(
