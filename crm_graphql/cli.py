@@ -388,10 +388,11 @@ def rollups_rebuild(
     async def run() -> int:
         async with open_database(database_config(settings)):
             chosen = _chosen(only)  # the models, with their rollups, are loaded now
-            cells = 0
-            for group in rollups.by_source():
-                picked = [r for r in group if chosen is None or r.name in chosen]
-                cells += await rollups.rebuild(picked, progress=progress)
+            picked = [
+                [r for r in group if chosen is None or r.name in chosen]
+                for group in rollups.by_source()
+            ]
+            cells = await rollups.rebuild_groups(picked, progress=progress)
             for tally in tallies.registered():
                 if chosen is None or tally.name in chosen:
                     rows = await tallies.rebuild(tally)

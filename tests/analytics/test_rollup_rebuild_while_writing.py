@@ -28,10 +28,12 @@ async def test_a_rebuild_during_a_burst_of_writes_leaves_every_cell_exact(gql, d
 
     writing = False
     months_while_writing = 0
+    cells_reported = 0
 
     def progress(rollup: object, batch: object, cells: int) -> None:
-        nonlocal months_while_writing
+        nonlocal months_while_writing, cells_reported
         months_while_writing += writing
+        cells_reported += cells
 
     async def burst() -> None:
         nonlocal writing
@@ -41,8 +43,10 @@ async def test_a_rebuild_during_a_burst_of_writes_leaves_every_cell_exact(gql, d
         finally:
             writing = False
 
-    await asyncio.gather(rollups.rebuild_all(progress=progress), burst())
+    written, _ = await asyncio.gather(rollups.rebuild_all(progress=progress), burst())
     assert months_while_writing > 10  # many month transactions ran beside the writes
+    # On MariaDB two groups of rollups are counted at once: the total still adds up.
+    assert written == cells_reported > 0
     await verify_clean()
 
     async with live_client(db, gql) as live:
