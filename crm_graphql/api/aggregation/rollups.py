@@ -64,6 +64,7 @@ count stale cells again (:func:`repair`).
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import contextlib
 import dataclasses
@@ -1613,6 +1614,28 @@ async def _rebuild_month(rollup: Rollup, batch: Batch) -> int:
     return written
 
 
+async def _rebuild_rollup(rollup: Rollup, batches: Sequence[Batch], progress: Any) -> int:
+    """Count ``rollup`` again month by month (a month again after a deadlock or a lock
+    wait timeout, at most three times); the cells written."""
+    written = 0
+    for batch in batches:
+        for attempt in range(3):
+            try:
+                cells = await _rebuild_month(rollup, batch)
+                break
+            except Exception as error:  # retried on lock errors only, raised otherwise
+                if attempt == 2 or not any(code in str(error) for code in _RETRIED):
+                    raise
+        written += cells
+        if progress is not None:
+            progress(rollup, batch, cells)
+    return written
+
+
+#: Rollups counted at the same time on MySQL/MariaDB (see :func:`rebuild_groups`).
+REBUILT_AT_ONCE = 2
+
+
 async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
     """Count the cells of ``rollups`` (all of one kind of record) again from the records,
     in the database (``INSERT ... SELECT ... GROUP BY``), one transaction per rollup and
@@ -1620,23 +1643,41 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
     the month's cells and inserts them again. A concurrent change of a record of that
     month waits for its commit, then adds its delta to the new cells; the server keeps
     serving. Returns the number of cells written; ``progress(rollup, batch, cells)``
-    after each month."""
-    if not rollups:
+    after each month. Several rollups at once as :func:`rebuild_groups` says."""
+    return await rebuild_groups([rollups], progress)
+
+
+async def rebuild_groups(groups: Sequence[Sequence[Rollup]], progress: Any = None) -> int:
+    """Rebuild ``groups`` of rollups (each of one kind of record and time, as
+    :func:`by_source` makes them; each as :func:`rebuild`); the cells written. The
+    months of each group are found first; then on MySQL/MariaDB
+    :data:`REBUILT_AT_ONCE` rollups are counted at a time, in the order given, each on
+    its own connection of the pool (the server counts an ``INSERT ... SELECT`` on one
+    core); SQLite's one connection takes them in turn. Each rollup keeps its own
+    months' transactions: a concurrent change waits for the months that hold its
+    record, whichever rollups count them (shared locks do not wait for each other)."""
+    from crm_graphql.api.aggregation.core import at_once
+
+    chosen = [list(group) for group in groups if group]
+    waiting = [(rollup, index) for index, group in enumerate(chosen) for rollup in group]
+    if not waiting:
         return 0
+    workers = REBUILT_AT_ONCE if is_mysql(waiting[0][0].table) else 1
+    # Each group's months, found when its first rollup is taken (once for the group).
+    months: dict[int, asyncio.Task[list[Batch]]] = {}
     written = 0
-    batches = await _batches(rollups[0], stale=rollups)
-    for rollup in rollups:
-        for batch in batches:
-            for attempt in range(3):
-                try:
-                    cells = await _rebuild_month(rollup, batch)
-                    break
-                except Exception as error:  # retried on lock errors only, raised otherwise
-                    if attempt == 2 or not any(code in str(error) for code in _RETRIED):
-                        raise
-            written += cells
-            if progress is not None:
-                progress(rollup, batch, cells)
+
+    async def worker() -> None:
+        nonlocal written
+        while waiting:
+            rollup, index = waiting.pop(0)
+            if index not in months:
+                group = chosen[index]
+                months[index] = asyncio.ensure_future(_batches(group[0], stale=group))
+            cells = await _rebuild_rollup(rollup, await months[index], progress)
+            written += cells  # after the await: another worker may have added meanwhile
+
+    await at_once(*(worker() for _ in range(min(workers, len(waiting)))))
     return written
 
 
@@ -1647,34 +1688,6 @@ def by_source() -> list[list[Rollup]]:
     for rollup in registered():
         groups.setdefault((rollup.source, rollup.time), []).append(rollup)
     return list(groups.values())
-
-
-#: Groups of rollups (see :func:`by_source`) rebuilt at the same time on MySQL/MariaDB.
-REBUILT_AT_ONCE = 2
-
-
-async def rebuild_groups(groups: Sequence[Sequence[Rollup]], progress: Any = None) -> int:
-    """Rebuild ``groups`` of rollups (each as :func:`rebuild`); the cells written. On
-    MySQL/MariaDB :data:`REBUILT_AT_ONCE` groups at a time, each on its own connection
-    of the pool (the server counts each ``INSERT ... SELECT`` on one core); SQLite's
-    one connection takes them in turn. Each group keeps its own months' transactions,
-    so what a concurrent change sees is the same as for one group at a time."""
-    from crm_graphql.api.aggregation.core import at_once
-
-    waiting = [list(group) for group in groups if group]
-    if not waiting:
-        return 0
-    workers = REBUILT_AT_ONCE if is_mysql(waiting[0][0].table) else 1
-    written = 0
-
-    async def worker() -> None:
-        nonlocal written
-        while waiting:
-            cells = await rebuild(waiting.pop(0), progress=progress)
-            written += cells  # after the await: another worker may have added meanwhile
-
-    await at_once(*(worker() for _ in range(min(workers, len(waiting)))))
-    return written
 
 
 async def rebuild_all(progress: Any = None) -> int:
