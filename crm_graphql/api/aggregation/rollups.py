@@ -1649,8 +1649,8 @@ async def rebuild(rollups: Sequence[Rollup], *, progress: Any = None) -> int:
 
 async def rebuild_groups(groups: Sequence[Sequence[Rollup]], progress: Any = None) -> int:
     """Rebuild ``groups`` of rollups (each of one kind of record and time, as
-    :func:`by_source` makes them; each as :func:`rebuild`); the cells written. The
-    months of each group are found first; then on MySQL/MariaDB
+    :func:`by_source` makes them; each as :func:`rebuild`); the cells written. A
+    group's months are found once, when its first rollup is taken. On MySQL/MariaDB
     :data:`REBUILT_AT_ONCE` rollups are counted at a time, in the order given, each on
     its own connection of the pool (the server counts an ``INSERT ... SELECT`` on one
     core); SQLite's one connection takes them in turn. Each rollup keeps its own

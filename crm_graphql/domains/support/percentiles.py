@@ -271,8 +271,8 @@ async def _located(
     The statement adds up the cells per key and bucket (the statement of the rollup's
     plan: a row per key and bucket with tickets, a few hundred for a year by channel);
     the tickets up to each bucket are added up here, per key and in total, which finds
-    the bucket of each percentile's rank. (Windows in the statement did the same in
-    MariaDB with a temporary table and a sort per window, several times slower.)"""
+    the bucket of each percentile's rank (in Python: no window functions, which cost
+    MariaDB a temporary table and a sort each)."""
     inner, params = await times.counts_sql(start, end, key)
     amounts = ["n", *times.sums]
     columns = [f"d_{key} AS g" if key else "NULL AS g", "d_bucket AS b"]
